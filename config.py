@@ -1,0 +1,102 @@
+"""Application settings, read once from the environment (and `.env`)."""
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "production", "test"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    port: int = 8000
+    app_url: str = "http://localhost:3000"
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
+    docs_enabled: bool = True
+
+    # Database: MONGODB_URL unset means "start the embedded SecantusDB".
+    mongodb_url: str | None = None
+    mongodb_db: str = "cleero_financial"
+    test_mongodb_url: str | None = None
+    embedded_db_path: Path = Path("var/db")
+    embedded_db_port: int = 27017
+    db_timeout_ms: int = 3000
+
+    # Tokens and passwords (tests lower the bcrypt cost; production keeps 12)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    access_token_minutes: int = 30
+    refresh_token_days: int = 7
+    reset_token_minutes: int = 60
+
+    # Rate limits: attempts per window, per client address and per account.
+    rate_limit_window_seconds: int = 60
+    login_limit: int = 10
+    signup_limit: int = 10
+    reset_limit: int = 5
+
+    # Request bodies: JSON is small; receipts get their own cap.
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    # Side effects
+    email_backend: Literal["file", "ses"] = "file"
+    mail_dir: Path = Path("var/mail")
+    email_from: str = "Cleero Financial Compass <no-reply@cleero.in>"
+    aws_region: str = "ap-south-1"
+    storage_backend: Literal["local", "s3"] = "local"
+    upload_dir: Path = Path("var/uploads")
+    s3_bucket: str | None = None
+    push_backend: Literal["log", "onesignal"] = "log"
+    onesignal_app_id: str | None = None
+    onesignal_api_key: str | None = None
+    onesignal_url: str = "https://api.onesignal.com/notifications"
+
+    # Background work
+    run_worker: bool = True
+    reminder_days: int = 3
+    outbox_max_attempts: int = 8
+    outbox_poll_seconds: float = 1.0
+    scheduler_interval_seconds: float = 3600.0
+    notification_ttl_days: int = 180
+
+    # Indian income-tax caps (FY based), in rupees.
+    tax_cap_24b: Decimal = Field(default=Decimal("200000"))
+    tax_cap_80c: Decimal = Field(default=Decimal("150000"))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> "Settings":
+        if self.app_env != "production":
+            return self
+        problems = []
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be set to a random value of 32+ characters")
+        if self.email_backend == "file":
+            problems.append("EMAIL_BACKEND=file is for development")
+        if self.storage_backend == "local":
+            problems.append("STORAGE_BACKEND=local is for development")
+        if self.push_backend == "log":
+            problems.append("PUSH_BACKEND=log is for development")
+        if not self.mongodb_url:
+            problems.append("MONGODB_URL is required")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,307 @@
+"""Loan / EMI arithmetic for the personal-finance backend.
+
+Pure functions only: no I/O, no floats. All money is ``decimal.Decimal`` rounded
+half-up to paise (0.01), which is how Indian lenders state EMIs and interest.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Literal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_MONTHS = 1200  # 100 years: anything longer is treated as "never pays off"
+_PREC = 60  # generous: (1+r)^n and 100 years of negative amortization stay exact enough
+
+PaymentType = Literal["emi", "prepayment"]
+Strategy = Literal["avalanche", "snowball"]
+
+
+class PaymentTooSmall(ValueError):
+    """An EMI-type payment smaller than the interest due on it."""
+
+    def __init__(self, interest: Decimal) -> None:
+        super().__init__(f"payment must cover at least the interest due ({interest})")
+        self.interest = interest
+
+
+class NeverPaysOff(ValueError):
+    """The payments don't outpace the interest, so the loan never amortizes."""
+
+
+def money(x: Decimal | int) -> Decimal:
+    """Round to 0.01, half-up. Floats are rejected: they can't represent paise exactly."""
+    if isinstance(x, float):
+        raise TypeError("money() takes Decimal or int, never float")
+    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _check_money(name: str, x: Decimal | int, *, positive: bool = False) -> None:
+    # The exact-sum guarantees below only hold if inputs are whole paise.
+    if isinstance(x, float) or not Decimal(x).is_finite() or Decimal(x) != money(x):
+        raise ValueError(f"{name} must be a Decimal with at most 2 decimals, got {x!r}")
+    if x < 0 or (positive and x == 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {x}")
+
+
+def _check_rate(annual_rate: Decimal) -> None:
+    if isinstance(annual_rate, float) or not Decimal(annual_rate).is_finite() or annual_rate < 0:
+        raise ValueError(f"annual rate must be a finite Decimal >= 0, got {annual_rate!r}")
+
+
+def monthly_rate(annual_rate_percent: Decimal) -> Decimal:
+    """Annual percentage -> monthly fraction, unrounded (12% -> 0.01)."""
+    with localcontext(prec=_PREC):
+        return Decimal(annual_rate_percent) / 12 / 100
+
+
+def add_months(d: datetime.date, k: int) -> datetime.date:
+    """``d`` shifted by ``k`` months, clamped to month end (Jan 31 + 1 -> Feb 28/29)."""
+    years, month0 = divmod(d.month - 1 + k, 12)
+    year = d.year + years
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return datetime.date(year, month0 + 1, min(d.day, last_day))
+
+
+def emi(principal: Decimal, annual_rate: Decimal, tenure_months: int) -> Decimal:
+    """Reducing-balance EMI P·r·(1+r)^n / ((1+r)^n - 1), rounded to 0.01."""
+    _check_money("principal", principal, positive=True)
+    _check_rate(annual_rate)
+    if tenure_months < 1:
+        raise ValueError("tenure_months must be >= 1")
+    r = monthly_rate(annual_rate)
+    if r == 0:
+        return money(principal / tenure_months)
+    with localcontext(prec=_PREC):  # full precision until the single final rounding
+        growth = (1 + r) ** tenure_months
+        return money(principal * r * growth / (growth - 1))
+
+
+def split_payment(
+    amount: Decimal, remaining: Decimal, annual_rate: Decimal, payment_type: PaymentType
+) -> tuple[Decimal, Decimal]:
+    """Split a payment into (interest, principal). Caller must check principal <= remaining."""
+    _check_money("amount", amount, positive=True)
+    _check_money("remaining", remaining)
+    _check_rate(annual_rate)
+    if payment_type == "prepayment":
+        return ZERO, amount  # prepayments go straight to principal
+    if payment_type != "emi":
+        raise ValueError(f"unknown payment_type {payment_type!r}")
+    interest = money(remaining * monthly_rate(annual_rate))
+    if amount < interest:
+        raise PaymentTooSmall(interest)
+    return interest, amount - interest
+
+
+@dataclass(frozen=True)
+class Row:
+    month: int  # 1-based
+    due_date: datetime.date
+    emi: Decimal  # total paid this month, including extra_monthly
+    interest: Decimal
+    principal: Decimal
+    balance: Decimal  # outstanding after this payment
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rows: list[Row]
+    total_paid: Decimal  # includes lump_sum_applied
+    total_interest: Decimal
+    total_principal: Decimal  # includes lump_sum_applied
+    months: int
+    lump_sum_applied: Decimal  # lump_sum capped at the opening balance
+
+
+def amortize(
+    balance: Decimal,
+    annual_rate: Decimal,
+    emi_amount: Decimal,
+    first_due: datetime.date,
+    extra_monthly: Decimal = ZERO,
+    lump_sum: Decimal = ZERO,
+    max_months: int = MAX_MONTHS,
+) -> Schedule:
+    """Month-by-month schedule until the balance is exactly 0.00.
+
+    ``lump_sum`` is paid against principal before month 1 (capped at the balance) and
+    is counted in ``total_paid`` / ``total_principal``, but it produces no row.
+    """
+    for name, value in [("balance", balance), ("emi_amount", emi_amount)]:
+        _check_money(name, value)
+    for name, value in [("extra_monthly", extra_monthly), ("lump_sum", lump_sum)]:
+        _check_money(name, value)
+    _check_rate(annual_rate)
+    r = monthly_rate(annual_rate)
+    lump = min(money(lump_sum), money(balance))
+    balance = money(balance) - lump
+    payment = money(emi_amount + extra_monthly)
+    rows: list[Row] = []
+    with localcontext(prec=_PREC):
+        while balance > 0:
+            if len(rows) >= max_months:
+                raise NeverPaysOff(f"not paid off within {max_months} months")
+            interest = money(balance * r)
+            principal = payment - interest
+            if principal <= 0:
+                raise NeverPaysOff(f"payment {payment} doesn't cover interest {interest}")
+            paid = payment
+            if principal >= balance:  # last instalment absorbs all rounding
+                principal, paid = balance, interest + balance
+            balance -= principal
+            month = len(rows) + 1
+            rows.append(
+                Row(month, add_months(first_due, month - 1), paid, interest, principal, balance)
+            )
+    total_interest = sum((row.interest for row in rows), ZERO)
+    total_principal = sum((row.principal for row in rows), lump)
+    return Schedule(
+        rows=rows,
+        total_paid=total_interest + total_principal,
+        total_interest=total_interest,
+        total_principal=total_principal,
+        months=len(rows),
+        lump_sum_applied=lump,
+    )
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    baseline: Schedule
+    scenario: Schedule
+    months_saved: int
+    interest_saved: Decimal
+
+
+def what_if(
+    balance: Decimal,
+    annual_rate: Decimal,
+    emi_amount: Decimal,
+    first_due: datetime.date,
+    extra_monthly: Decimal = ZERO,
+    lump_sum: Decimal = ZERO,
+) -> WhatIf:
+    """Compare the plain schedule with one that adds extra_monthly and/or a lump sum.
+
+    Raises NeverPaysOff if the baseline itself never pays off.
+    """
+    base = amortize(balance, annual_rate, emi_amount, first_due)
+    scen = amortize(balance, annual_rate, emi_amount, first_due, extra_monthly, lump_sum)
+    return WhatIf(
+        baseline=base,
+        scenario=scen,
+        months_saved=base.months - scen.months,
+        interest_saved=base.total_interest - scen.total_interest,
+    )
+
+
+@dataclass(frozen=True)
+class PlanDebt:
+    id: str
+    name: str
+    balance: Decimal
+    annual_rate: Decimal  # percent per year
+    emi: Decimal  # minimum monthly payment
+
+
+@dataclass(frozen=True)
+class DebtPayoff:
+    id: str
+    name: str
+    payoff_month: int  # 1-based, counted from start
+    payoff_date: datetime.date  # add_months(start, payoff_month)
+    interest_paid: Decimal
+
+
+@dataclass(frozen=True)
+class Plan:
+    strategy: Strategy
+    order: list[str]  # debt ids, highest priority first
+    debts: list[DebtPayoff]  # same order as ``order``
+    total_interest: Decimal
+    months: int
+    debt_free_date: datetime.date
+
+
+def _priority(debts: list[PlanDebt], strategy: Strategy) -> list[PlanDebt]:
+    # sorted() is stable, so remaining ties keep the caller's order.
+    if strategy == "avalanche":
+        return sorted(debts, key=lambda d: (-d.annual_rate, d.balance))
+    if strategy == "snowball":
+        return sorted(debts, key=lambda d: (d.balance, -d.annual_rate))
+    raise ValueError(f"unknown strategy {strategy!r}")
+
+
+def payoff_plan(
+    debts: list[PlanDebt], extra_monthly: Decimal, strategy: Strategy, start: datetime.date
+) -> Plan:
+    """Simulate paying several debts with a fixed budget (all EMIs + extra_monthly).
+
+    Every open debt gets its EMI (or what clears it); everything left over goes to
+    debts in priority order, so freed EMIs roll over to the next target.
+    """
+    _check_money("extra_monthly", extra_monthly)
+    if len({d.id for d in debts}) != len(debts):
+        raise ValueError("debt ids must be unique")
+    for d in debts:
+        _check_money(f"balance of {d.id}", d.balance, positive=True)
+        _check_money(f"emi of {d.id}", d.emi)
+        _check_rate(d.annual_rate)
+    ordered = _priority(debts, strategy)
+    budget = sum((d.emi for d in debts), ZERO) + extra_monthly
+    rate = {d.id: monthly_rate(d.annual_rate) for d in ordered}
+    bal = {d.id: d.balance for d in ordered}
+    interest = {d.id: ZERO for d in ordered}
+    paid_off: dict[str, int] = {}
+    month = 0
+    with localcontext(prec=_PREC):  # balances may grow a lot before we give up
+        while len(paid_off) < len(ordered):
+            if month >= MAX_MONTHS:
+                raise NeverPaysOff(f"debts not paid off within {MAX_MONTHS} months")
+            month += 1
+            open_debts = [d for d in ordered if d.id not in paid_off]
+            for d in open_debts:
+                charge = money(bal[d.id] * rate[d.id])
+                bal[d.id] += charge
+                interest[d.id] += charge
+            left = budget
+            for d in open_debts:  # minimums first
+                pay = min(d.emi, bal[d.id])
+                bal[d.id] -= pay
+                left -= pay
+            for d in open_debts:  # then the surplus, cascading down the priority list
+                pay = min(left, bal[d.id])
+                bal[d.id] -= pay
+                left -= pay
+            for d in open_debts:
+                if bal[d.id] == 0:
+                    paid_off[d.id] = month
+    return Plan(
+        strategy=strategy,
+        order=[d.id for d in ordered],
+        debts=[
+            DebtPayoff(
+                d.id, d.name, paid_off[d.id], add_months(start, paid_off[d.id]), interest[d.id]
+            )
+            for d in ordered
+        ],
+        total_interest=sum(interest.values(), ZERO),
+        months=month,
+        debt_free_date=add_months(start, month),
+    )
+
+
+def compare_strategies(
+    debts: list[PlanDebt], extra_monthly: Decimal, strategy: Strategy, start: datetime.date
+) -> tuple[Plan, Plan]:
+    """(chosen plan, plan for the other strategy) for side-by-side display."""
+    other: Strategy = "snowball" if strategy == "avalanche" else "avalanche"
+    return (
+        payoff_plan(debts, extra_monthly, strategy, start),
+        payoff_plan(debts, extra_monthly, other, start),
+    )

@@ -1,0 +1,191 @@
+"""The application: lifespan, middleware, error handlers, routers, health and offline docs."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pymongo.errors import ConnectionFailure, PyMongoError
+from starlette.exceptions import HTTPException
+
+import embedded_db
+from config import Settings, get_settings
+from database import connect, ensure_indexes, get_database
+from errors import AppError
+from observability import RequestContextMiddleware, configure_logging
+from routes import auth, users
+from services import Backends, Dispatcher
+
+log = logging.getLogger("cleero")
+ROUTERS = [auth.router, users.router]
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+RETRY_AFTER = "5"
+
+
+def database_url(settings: Settings) -> str:
+    return settings.mongodb_url or embedded_db.url(settings.embedded_db_port)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    client = connect(database_url(settings), settings)
+    db = get_database(client, settings.mongodb_db)
+    app.state.db = db
+    app.state.backends = Backends(settings)
+    await ensure_indexes(db)
+    dispatcher = Dispatcher(db, settings, app.state.backends)
+    app.state.dispatcher = dispatcher
+    tasks = []
+    if settings.run_worker:
+        tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(PyMongoError):  # shutting down with the database away
+            await dispatcher.release_lease()
+        await client.close()
+
+
+def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content=jsonable_encoder({"detail": detail, "code": code}),
+        headers=headers,
+    )
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        return _error(exc.status_code, exc.detail, exc.code, exc.headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, f"http_{exc.status_code}"
+        )
+        return _error(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k != "ctx"} | _ctx(e) for e in exc.errors()]
+        return _error(422, errors, "validation_error")
+
+    @app.exception_handler(ConnectionFailure)
+    async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return _error(
+            503, "Database unavailable, try again shortly", "database_unavailable",
+            {"Retry-After": RETRY_AFTER},
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _error(500, "Internal server error", "internal_error")
+
+
+def _ctx(error: Any) -> dict[str, Any]:
+    # Pydantic puts the raised exception object in ctx; keep only printable values.
+    ctx = error.get("ctx")
+    return {"ctx": {k: str(v) for k, v in ctx.items()}} if ctx else {}
+
+
+def add_docs(app: FastAPI) -> None:
+    """Swagger UI from local assets, so /docs works with no internet."""
+    app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
+def add_health(app: FastAPI) -> None:
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"], responses={503: {"description": "Database down"}})
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: the database answers; also the outbox backlog and failed messages."""
+        db = request.app.state.db
+        try:
+            await db.command("ping")
+            backlog = await db.outbox.count_documents({"status": {"$in": ["pending", "sending"]}})
+            failed = await db.outbox.count_documents({"status": "failed"})
+        except PyMongoError:
+            return JSONResponse(
+                {"status": "unavailable", "database": "down"},
+                status_code=503,
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        return JSONResponse(
+            {"status": "ok", "database": "up", "outbox": {"backlog": backlog, "failed": failed}}
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Cleero Financial Compass",
+        version="1.0.0",
+        description="Loans and EMIs, budgets, income, expenses and savings goals, in one API.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    add_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api")
+    add_health(app)
+    if settings.docs_enabled:
+        add_docs(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body=settings.max_body_bytes,
+        max_upload=settings.max_upload_bytes,
+    )
+    return app
+
+
+if __name__ == "__main__":
+    embedded_db.serve_with_api()
+else:
+    configure_logging()
+    app = create_app()

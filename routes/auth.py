@@ -1,0 +1,264 @@
+"""Sign-up, login, token refresh with rotation, logout, password reset and change."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pymongo.errors import DuplicateKeyError
+
+from config import Settings
+from database import Db, Doc, in_transaction
+from dates import now
+from errors import BadRequest, Conflict, Unauthorized
+from schemas import (
+    AccessToken,
+    ChangePasswordRequest,
+    ErrorOut,
+    LoginRequest,
+    Message,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    Profile,
+    RefreshRequest,
+    SignupRequest,
+    TokenPair,
+    UserOut,
+)
+from security import (
+    CurrentUser,
+    SettingsDep,
+    create_token,
+    decode_token,
+    hash_password,
+    hash_token,
+    new_jti,
+    random_token,
+    rate_limit,
+    verify_password,
+)
+from services import enqueue_email
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+E401 = {401: {"model": ErrorOut, "description": "Invalid credentials or token"}}
+E429 = {429: {"model": ErrorOut, "description": "Too many attempts (see Retry-After)"}}
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def open_session(db: Db, settings: Settings, user: Doc) -> TokenPair:
+    """A login starts a session (a refresh-token family) and returns its first token pair."""
+    session_id, jti = new_jti(), new_jti()
+    at = now()
+    await db.sessions.insert_one(
+        {
+            "_id": session_id,
+            "user_id": user["_id"],
+            "refresh_jti": jti,
+            "revoked": False,
+            "created_at": at,
+            "expires_at": at + timedelta(days=settings.refresh_token_days),
+        }
+    )
+    return token_pair(settings, user, session_id, jti)
+
+
+def token_pair(settings: Settings, user: Doc, session_id: str, refresh_jti: str) -> TokenPair:
+    ids = {"user_id": user["_id"], "session_id": session_id}
+    return TokenPair(
+        access_token=create_token(settings, kind="access", jti=new_jti(), **ids),
+        refresh_token=create_token(settings, kind="refresh", jti=refresh_jti, **ids),
+        expires_in=settings.access_token_minutes * 60,
+        user=UserOut.model_validate(user),
+    )
+
+
+async def revoke_all_sessions(db: Db, user_id: object) -> None:
+    await db.sessions.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
+
+
+async def authenticate(db: Db, settings: Settings, request: Request, email: str, password: str) -> Doc:
+    email = email.strip().lower()
+    await rate_limit(db, settings, "login-ip", client_ip(request), settings.login_limit * 5)
+    await rate_limit(db, settings, "login", email, settings.login_limit)
+    user = await db.users.find_one({"email": email})
+    ok = await verify_password(password, user["hashed_password"] if user else None)
+    if not ok or user is None or not user.get("is_active", True):
+        raise Unauthorized("Incorrect email or password", code="invalid_credentials")
+    return user
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorOut, "description": "Email already registered"}, **E429},
+)
+async def signup(body: SignupRequest, request: Request, db: Db, settings: SettingsDep) -> TokenPair:
+    """Create an account and log in."""
+    await rate_limit(db, settings, "signup", client_ip(request), settings.signup_limit)
+    at = now()
+    user = {
+        "email": body.email.lower(),
+        "full_name": body.full_name,
+        "phone": body.phone,
+        "hashed_password": await hash_password(body.password, settings.bcrypt_rounds),
+        "profile": Profile().model_dump(),
+        "notification_preferences": {},
+        "is_active": True,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+    async def create(session: object) -> None:
+        user["_id"] = (await db.users.insert_one(user, session=session)).inserted_id
+        await enqueue_email(
+            db,
+            "welcome",
+            user["email"],
+            session=session,
+            name=user["full_name"],
+            app_url=settings.app_url,
+        )
+
+    try:
+        await in_transaction(db, create)
+    except DuplicateKeyError as exc:
+        raise Conflict("Email already registered", code="email_taken") from exc
+    return await open_session(db, settings, user)
+
+
+@router.post("/login", responses={**E401, **E429})
+async def login(body: LoginRequest, request: Request, db: Db, settings: SettingsDep) -> TokenPair:
+    """Log in with email and password."""
+    user = await authenticate(db, settings, request, body.email, body.password)
+    return await open_session(db, settings, user)
+
+
+@router.post("/token", responses={**E401, **E429})
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    db: Db,
+    settings: SettingsDep,
+) -> AccessToken:
+    """OAuth2 password flow (used by Swagger UI's Authorize button); username is the email."""
+    user = await authenticate(db, settings, request, form.username, form.password)
+    pair = await open_session(db, settings, user)
+    return AccessToken(access_token=pair.access_token)
+
+
+@router.post("/refresh", responses=E401)
+async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenPair:
+    """Swap a refresh token for a new pair; reusing an old refresh token ends the session."""
+    claims = decode_token(settings, body.refresh_token, "refresh")
+    new = new_jti()
+    session = await db.sessions.find_one_and_update(
+        {"_id": claims["sid"], "refresh_jti": claims["jti"], "revoked": False},
+        {
+            "$set": {
+                "refresh_jti": new,
+                "expires_at": now() + timedelta(days=settings.refresh_token_days),
+            }
+        },
+    )
+    if session is None:
+        # Either the session is gone or this token was already rotated: a stolen copy is in
+        # play, so the whole family is revoked and both holders must log in again.
+        await db.sessions.update_one({"_id": claims["sid"]}, {"$set": {"revoked": True}})
+        raise Unauthorized("Refresh token is no longer valid", code="refresh_token_reused")
+    user = await db.users.find_one({"_id": session["user_id"]})
+    if user is None or not user.get("is_active", True):
+        raise Unauthorized()
+    return token_pair(settings, user, session["_id"], new)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=E401)
+async def logout(request: Request, user: CurrentUser, db: Db) -> None:
+    """End this session: its refresh token and access tokens stop working."""
+    await db.sessions.update_one({"_id": request.state.session_id}, {"$set": {"revoked": True}})
+
+
+@router.post("/password-reset-request", status_code=status.HTTP_202_ACCEPTED, responses=E429)
+async def password_reset_request(
+    body: PasswordResetRequest, request: Request, db: Db, settings: SettingsDep
+) -> Message:
+    """Email a single-use reset link; the answer is the same whether or not the email exists."""
+    email = body.email.strip().lower()
+    await rate_limit(db, settings, "reset-ip", client_ip(request), settings.reset_limit * 5)
+    await rate_limit(db, settings, "reset", email, settings.reset_limit)
+    user = await db.users.find_one({"email": email})
+    if user is not None:
+        token = random_token()
+        at = now()
+
+        async def store(session: object) -> None:
+            await db.password_resets.insert_one(
+                {
+                    "_id": hash_token(token),
+                    "user_id": user["_id"],
+                    "used": False,
+                    "created_at": at,
+                    "expires_at": at + timedelta(minutes=settings.reset_token_minutes),
+                },
+                session=session,
+            )
+            await enqueue_email(
+                db,
+                "password_reset",
+                user["email"],
+                session=session,
+                name=user["full_name"],
+                reset_url=f"{settings.app_url}/reset-password?token={token}",
+                minutes=settings.reset_token_minutes,
+            )
+
+        await in_transaction(db, store)
+    return Message(detail="If that email is registered, a reset link is on its way")
+
+
+@router.post(
+    "/password-reset-confirm",
+    responses={400: {"model": ErrorOut, "description": "Invalid, used or expired token"}},
+)
+async def password_reset_confirm(
+    body: PasswordResetConfirm, db: Db, settings: SettingsDep
+) -> Message:
+    """Set a new password with a reset token; every existing session is logged out."""
+    reset = await db.password_resets.find_one_and_update(
+        {"_id": hash_token(body.token), "used": False, "expires_at": {"$gt": now()}},
+        {"$set": {"used": True, "used_at": now()}},
+    )
+    if reset is None:
+        raise BadRequest("Reset token is invalid, used or expired", code="invalid_reset_token")
+    await set_password(db, settings, reset["user_id"], body.new_password)
+    return Message(detail="Password has been reset")
+
+
+async def set_password(db: Db, settings: Settings, user_id: object, password: str) -> None:
+    hashed = await hash_password(password, settings.bcrypt_rounds)
+    await db.users.update_one(
+        {"_id": user_id}, {"$set": {"hashed_password": hashed, "updated_at": now()}}
+    )
+    await revoke_all_sessions(db, user_id)
+
+
+@router.post(
+    "/change-password",
+    responses={**E401, 400: {"model": ErrorOut, "description": "Current password is wrong"}},
+)
+async def change_password(
+    body: ChangePasswordRequest, user: CurrentUser, db: Db, settings: SettingsDep
+) -> TokenPair:
+    """Change the password; all sessions end and this device gets a fresh token pair."""
+    if not await verify_password(body.current_password, user["hashed_password"]):
+        raise BadRequest("Current password is incorrect", code="wrong_password")
+    await set_password(db, settings, user["_id"], body.new_password)
+    return await open_session(db, settings, user)
+
+
+@router.get("/me", responses=E401)
+async def me(user: CurrentUser) -> UserOut:
+    """The logged-in user."""
+    return UserOut.model_validate(user)

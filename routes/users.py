@@ -1,0 +1,57 @@
+"""The user's own profile and account."""
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from database import USER_COLLECTIONS, Db
+from dates import now
+from errors import BadRequest
+from schemas import DeleteAccountRequest, ErrorOut, UserOut, UserUpdate
+from security import CurrentUser, verify_password
+
+router = APIRouter(prefix="/users", tags=["users"])
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+
+
+@router.get("/me", responses=E401)
+async def get_me(user: CurrentUser) -> UserOut:
+    """Your profile and notification preferences."""
+    return UserOut.model_validate(user)
+
+
+def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    # Nested objects are merged field by field, so a partial update keeps the rest.
+    return {f"{prefix}.{key}": value for key, value in values.items()}
+
+
+@router.put("/me", responses=E401)
+async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
+    """Update your name, phone, profile (currency, timezone, ...) or notification preferences."""
+    changes = body.model_dump(exclude_unset=True, mode="python")
+    update: dict[str, Any] = {"updated_at": now()}
+    for key in ("full_name", "phone"):
+        if key in changes:
+            update[key] = changes[key]
+    if changes.get("profile") is not None:
+        update |= _flatten("profile", changes["profile"])
+    if changes.get("notification_preferences") is not None:
+        update |= _flatten("notification_preferences", changes["notification_preferences"])
+    doc = await db.users.find_one_and_update(
+        {"_id": user["_id"]}, {"$set": update}, return_document=True
+    )
+    return UserOut.model_validate(doc)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**E401, 400: {"model": ErrorOut, "description": "Password is incorrect"}},
+)
+async def delete_me(body: DeleteAccountRequest, user: CurrentUser, db: Db) -> None:
+    """Delete your account and every record that belongs to it. Needs your password."""
+    if not await verify_password(body.password, user["hashed_password"]):
+        raise BadRequest("Password is incorrect", code="wrong_password")
+    for name in USER_COLLECTIONS:
+        await db[name].delete_many({"user_id": user["_id"]})
+    await db.users.delete_one({"_id": user["_id"]})

@@ -1,0 +1,152 @@
+"""Passwords (bcrypt, off the event loop), JWTs (PyJWT, HS256 only) and the current user."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import anyio
+import bcrypt
+import jwt
+from bson import ObjectId
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from pymongo.errors import DuplicateKeyError
+
+from config import Settings
+from database import Db, Doc, object_id
+from dates import now
+from errors import TooManyRequests, Unauthorized
+from observability import user_id_var
+
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+# Compared against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt()).decode()
+# bcrypt is CPU-bound for ~0.2 s: a few at a time in threads keeps the event loop free.
+_bcrypt_slots = anyio.CapacityLimiter(4)
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+async def hash_password(password: str, rounds: int = 12) -> str:
+    hashed = await anyio.to_thread.run_sync(
+        lambda: bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)), limiter=_bcrypt_slots
+    )
+    return hashed.decode()
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    """Constant work whether or not the account exists; over-long input never matches."""
+    candidate = password.encode()
+    if len(candidate) > 72:
+        candidate = b""  # still spend the time, never match
+    ok = await anyio.to_thread.run_sync(
+        bcrypt.checkpw, candidate, (hashed or _DUMMY_HASH).encode(), limiter=_bcrypt_slots
+    )
+    return ok and hashed is not None and len(password.encode()) <= 72
+
+
+def hash_token(token: str) -> str:
+    """Reset tokens are stored only as a digest; they are random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def random_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_jti() -> str:
+    return uuid.uuid4().hex
+
+
+def create_token(
+    settings: Settings, *, user_id: ObjectId, session_id: str, kind: TokenType, jti: str
+) -> str:
+    issued = now()
+    lifetime = (
+        timedelta(minutes=settings.access_token_minutes)
+        if kind == "access"
+        else timedelta(days=settings.refresh_token_days)
+    )
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "type": kind,
+        "jti": jti,
+        "iat": issued,
+        "exp": issued + lifetime,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+
+
+def decode_token(settings: Settings, token: str, kind: TokenType) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub", "jti", "type", "sid"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("Invalid or expired token") from exc
+    if claims["type"] != kind or object_id(claims["sub"]) is None:
+        raise Unauthorized("Invalid or expired token")
+    return claims
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def _current_user(
+    request: Request,
+    db: Db,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Doc:
+    if not token:
+        raise Unauthorized("Not authenticated")
+    claims = decode_token(settings, token, "access")
+    # A revoked session (logout, password change, refresh reuse) ends its access tokens too.
+    session = await db.sessions.find_one(
+        {"_id": claims["sid"], "revoked": False}, projection={"_id": 1}
+    )
+    user = await db.users.find_one({"_id": ObjectId(claims["sub"])}) if session else None
+    if user is None or not user.get("is_active", True):
+        raise Unauthorized("Invalid or expired token")
+    request.state.user_id = str(user["_id"])
+    user_id_var.set(request.state.user_id)
+    request.state.session_id = claims["sid"]
+    return user
+
+
+CurrentUser = Annotated[Doc, Depends(_current_user)]
+
+
+async def rate_limit(db: Any, settings: Settings, scope: str, key: str, limit: int) -> None:
+    """Fixed-window counter in MongoDB, so the limit holds across every API replica."""
+    window = settings.rate_limit_window_seconds
+    at = now()
+    start = int(at.timestamp()) // window * window
+    doc_id = f"{scope}:{hash_token(key.lower())}:{start}"
+    for _ in range(2):  # two first hits can race on the upsert; the loser retries as an update
+        try:
+            doc = await db.rate_limits.find_one_and_update(
+                {"_id": doc_id},
+                {
+                    "$inc": {"count": 1},
+                    "$setOnInsert": {"expires_at": at + timedelta(seconds=window)},
+                },
+                upsert=True,
+                return_document=True,
+            )
+            break
+        except DuplicateKeyError:
+            continue
+    if doc["count"] > limit:
+        raise TooManyRequests(retry_after=start + window - int(at.timestamp()))

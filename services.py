@@ -1,0 +1,375 @@
+"""The thin door to the outside world (email, push, file storage) and the durable outbox.
+
+Routes never call a provider directly: they `enqueue` a message in the same transaction as
+their write, and the dispatcher delivers it later, with retries, so a provider that is down
+never fails or loses the user's write.
+"""
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import httpx
+from bson import ObjectId
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from config import Settings
+from database import Doc
+from dates import now
+from schemas import NotificationType, quantize
+
+log = logging.getLogger("cleero.outbox")
+TEMPLATES = Path(__file__).parent / "templates" / "emails"
+CURRENCY_SYMBOLS = {"INR": "₹", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+# ---------------------------------------------------------------- email rendering
+
+
+def format_money(amount: Decimal | int | str, currency: str = "INR") -> str:
+    """₹12,34,567.00 for rupees (lakh/crore grouping), 1,234,567.00 elsewhere."""
+    value = quantize(Decimal(str(amount)))
+    sign = "-" if value < 0 else ""
+    whole, frac = f"{abs(value):.2f}".split(".")
+    if currency == "INR" and len(whole) > 3:
+        head, tail = whole[:-3], whole[-3:]
+        pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
+        whole = ",".join([*pairs, tail])
+    else:
+        whole = f"{int(whole):,}"
+    symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
+    return f"{sign}{symbol}{whole}.{frac}"
+
+
+_jinja = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_jinja.filters["money"] = format_money
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    html: str
+    text: str
+
+
+def render_email(template: str, to: str, **context: Any) -> Email:
+    """`<name>.html` (extends base.html, sets `subject`) and `<name>.txt` make one message."""
+    html_template = _jinja.get_template(f"{template}.html")
+    html = html_template.render(**context)
+    subject = html_template.make_module(context).subject
+    text = _jinja.get_template(f"{template}.txt").render(**context)
+    return Email(to=to, subject=Markup(subject).unescape(), html=html, text=text)
+
+
+# ---------------------------------------------------------------- backends
+
+
+class FileEmailBackend:
+    """Development: every message becomes an .eml file (HTML + text) under MAIL_DIR."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self.directory = directory
+        self.sender = sender
+
+    async def send(self, message_id: str, email: Email) -> None:
+        msg = EmailMessage()
+        msg["From"] = self.sender
+        msg["To"] = email.to
+        msg["Subject"] = email.subject
+        msg["Message-ID"] = make_msgid(idstring=message_id)
+        msg.set_content(email.text)
+        msg.add_alternative(email.html, subtype="html")
+        await anyio.to_thread.run_sync(self._write, message_id, msg.as_bytes())
+
+    def _write(self, message_id: str, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{message_id}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, self.directory / f"{message_id}.eml")  # a retry overwrites, never doubles
+
+
+class SesEmailBackend:
+    def __init__(self, region: str, sender: str) -> None:
+        import boto3
+
+        self.client = boto3.client("ses", region_name=region)
+        self.sender = sender
+
+    async def send(self, message_id: str, email: Email) -> None:
+        # boto3 blocks: keep it off the event loop.
+        await anyio.to_thread.run_sync(
+            lambda: self.client.send_email(
+                Source=self.sender,
+                Destination={"ToAddresses": [email.to]},
+                Message={
+                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": email.text, "Charset": "UTF-8"},
+                        "Html": {"Data": email.html, "Charset": "UTF-8"},
+                    },
+                },
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Push:
+    user_id: str
+    title: str
+    message: str
+    action_url: str | None = None
+
+
+class LogPushBackend:
+    async def send(self, message_id: str, push: Push) -> None:
+        log.info("push %s to user %s: %s", message_id, push.user_id, push.title)
+
+
+class OneSignalPushBackend:
+    """Targets the user's OneSignal `external_id` (our user id)."""
+
+    def __init__(
+        self, app_id: str, api_key: str, url: str, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self.app_id = app_id
+        self.api_key = api_key
+        self.url = url
+        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+
+    async def send(self, message_id: str, push: Push) -> None:
+        body = {
+            "app_id": self.app_id,
+            "include_aliases": {"external_id": [push.user_id]},
+            "target_channel": "push",
+            "headings": {"en": push.title},
+            "contents": {"en": push.message},
+            "data": {"action_url": push.action_url},
+            # OneSignal drops a repeat of the same key for 30 days: a retry never pushes twice.
+            "idempotency_key": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cleero-outbox:{message_id}")),
+        }
+        response = await self.client.post(
+            self.url, json=body, headers={"Authorization": f"Key {self.api_key}"}
+        )
+        response.raise_for_status()
+
+
+class Backends:
+    """The configured providers; tests swap in fakes by replacing attributes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.email: Any = (
+            SesEmailBackend(settings.aws_region, settings.email_from)
+            if settings.email_backend == "ses"
+            else FileEmailBackend(settings.mail_dir, settings.email_from)
+        )
+        self.push: Any = (
+            OneSignalPushBackend(
+                settings.onesignal_app_id or "",
+                settings.onesignal_api_key or "",
+                settings.onesignal_url,
+            )
+            if settings.push_backend == "onesignal"
+            else LogPushBackend()
+        )
+        self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
+            "email": lambda mid, p: self.email.send(mid, Email(**p)),
+            "push": lambda mid, p: self.push.send(mid, Push(**p)),
+        }
+
+
+# ---------------------------------------------------------------- outbox
+
+OutboxKind = Literal["email", "push"] | str
+
+
+async def enqueue(
+    db: AsyncDatabase,
+    kind: OutboxKind,
+    payload: dict[str, Any],
+    *,
+    session: AsyncClientSession | None = None,
+) -> ObjectId:
+    """Record a side effect durably, inside the caller's transaction when it has one."""
+    at = now()
+    result = await db.outbox.insert_one(
+        {
+            "kind": kind,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": at,
+            "created_at": at,
+        },
+        session=session,
+    )
+    return result.inserted_id
+
+
+async def enqueue_email(
+    db: AsyncDatabase,
+    template: str,
+    to: str,
+    *,
+    session: AsyncClientSession | None = None,
+    **context: Any,
+) -> ObjectId:
+    email = render_email(template, to, **context)
+    return await enqueue(db, "email", email.__dict__, session=session)
+
+
+async def notify(
+    db: AsyncDatabase,
+    user: Doc,
+    type_: NotificationType,
+    title: str,
+    message: str,
+    *,
+    action_url: str | None = None,
+    email: tuple[str, dict[str, Any]] | None = None,
+    session: AsyncClientSession | None = None,
+) -> Doc:
+    """Store an in-app notification (always) and queue its push and email (unless muted)."""
+    doc = {
+        "user_id": user["_id"],
+        "type": str(type_),
+        "title": title,
+        "message": message,
+        "action_url": action_url,
+        "is_read": False,
+        "created_at": now(),
+    }
+    doc["_id"] = (await db.notifications.insert_one(doc, session=session)).inserted_id
+    prefs = user.get("notification_preferences", {}).get(str(type_), {})
+    if prefs.get("push", True):
+        push = Push(str(user["_id"]), title, message, action_url)
+        await enqueue(db, "push", push.__dict__, session=session)
+    if email and prefs.get("email", True):
+        template, context = email
+        await enqueue_email(
+            db, template, user["email"], session=session, name=user["full_name"], **context
+        )
+    return doc
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s ... capped at one hour."""
+    return timedelta(seconds=min(2**attempts, 3600))
+
+
+class Dispatcher:
+    """Delivers outbox messages. A lease in `locks` keeps one active dispatcher per cluster;
+    each message is also claimed atomically, so even two dispatchers never send one twice."""
+
+    LEASE = timedelta(seconds=30)
+    CLAIM = timedelta(seconds=120)  # a crashed sender's message is retried after this
+
+    def __init__(self, db: AsyncDatabase, settings: Settings, backends: Backends) -> None:
+        self.db = db
+        self.settings = settings
+        self.backends = backends
+        self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    async def acquire_lease(self, name: str = "outbox-dispatcher") -> bool:
+        at = now()
+        try:
+            await self.db.locks.find_one_and_update(
+                {"_id": name, "$or": [{"owner": self.owner}, {"expires_at": {"$lte": at}}]},
+                {"$set": {"owner": self.owner, "expires_at": at + self.LEASE}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # another replica holds it
+        return True
+
+    async def release_lease(self, name: str = "outbox-dispatcher") -> None:
+        await self.db.locks.delete_one({"_id": name, "owner": self.owner})
+
+    async def _claim(self, at: datetime) -> Doc | None:
+        return await self.db.outbox.find_one_and_update(
+            {"status": {"$in": ["pending", "sending"]}, "next_attempt_at": {"$lte": at}},
+            {
+                "$set": {"status": "sending", "next_attempt_at": at + self.CLAIM},
+                "$inc": {"attempts": 1},
+            },
+            sort=[("next_attempt_at", 1)],
+            return_document=True,
+        )
+
+    async def deliver(self, message: Doc, at: datetime) -> bool:
+        handler = self.backends.handlers.get(message["kind"])
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for outbox kind {message['kind']!r}")
+            await handler(str(message["_id"]), message["payload"])
+        except Exception as exc:  # any provider failure is recorded and retried, never lost
+            failed = message["attempts"] >= self.settings.outbox_max_attempts
+            await self.db.outbox.update_one(
+                {"_id": message["_id"]},
+                {
+                    "$set": {
+                        "status": "failed" if failed else "pending",
+                        "next_attempt_at": at + backoff(message["attempts"]),
+                        "last_error": f"{type(exc).__name__}: {exc}"[:500],
+                    }
+                },
+            )
+            log.warning(
+                "outbox %s (%s) attempt %d failed: %s",
+                message["_id"],
+                message["kind"],
+                message["attempts"],
+                type(exc).__name__,
+            )
+            return False
+        await self.db.outbox.update_one(
+            {"_id": message["_id"]}, {"$set": {"status": "sent", "sent_at": now()}}
+        )
+        return True
+
+    async def run_once(self, at: datetime | None = None, limit: int = 500) -> int:
+        """Deliver every message due at `at`; returns how many were sent."""
+        at = at or now()
+        sent = 0
+        for _ in range(limit):
+            message = await self._claim(at)
+            if message is None:
+                break
+            sent += await self.deliver(message, at)
+        return sent
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                if await self.acquire_lease():
+                    await self.run_once()
+            except PyMongoError as exc:  # database away: keep polling, it recovers by itself
+                log.warning("outbox dispatcher waiting for the database: %s", exc)
+            await asyncio.sleep(self.settings.outbox_poll_seconds)
+
+
+async def retry_failed(db: AsyncDatabase) -> int:
+    result = await db.outbox.update_many(
+        {"status": "failed"},
+        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": now()}},
+    )
+    return result.modified_count
