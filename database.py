@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from errors import NotFound
+from schemas import Page, PageParams
 
 T = TypeVar("T")
 Doc = dict[str, Any]
@@ -149,3 +150,21 @@ async def get_owned(
     if doc is None:
         raise NotFound(entity)
     return doc
+
+
+async def paginate(
+    coll: AsyncCollection,
+    query: dict[str, Any],
+    page: PageParams,
+    model: type[Any],
+    sort: list[tuple[str, int]],
+) -> Page[Any]:
+    """One page of the user's documents, newest first by `sort`, with the total count."""
+    total = await coll.count_documents(query)
+    docs = await coll.find(query).sort(sort).skip(page.skip).limit(page.limit).to_list(None)
+    return Page[model](  # type: ignore[valid-type]
+        items=[model.model_validate(d) for d in docs],
+        total=total,
+        skip=page.skip,
+        limit=page.limit,
+    )

@@ -39,8 +39,19 @@ def start(storage: str | Path, port: int, log_path: Path | None = None) -> subpr
         Path(storage).mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", str(storage), "--log-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(storage),
+            "--log-level",
+            "WARNING",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches the API first; we stop the database after it
@@ -79,7 +90,9 @@ def serve_with_api() -> None:
     if not settings.mongodb_url and not is_up(settings.embedded_db_port):
         Path("var").mkdir(exist_ok=True)
         proc = start(settings.embedded_db_path, settings.embedded_db_port, Path("var/db.log"))
-        print(f"SecantusDB on port {settings.embedded_db_port}, data in {settings.embedded_db_path}")
+        print(
+            f"SecantusDB on port {settings.embedded_db_port}, data in {settings.embedded_db_path}"
+        )
     try:
         uvicorn.run("main:app", host="127.0.0.1", port=settings.port, log_config=None)
     finally:

@@ -36,7 +36,9 @@ class NotFound(AppError):
 
     def __init__(self, entity: str) -> None:
         # "debt" -> "Debt not found" / debt_not_found
-        super().__init__(f"{entity.replace('_', ' ').capitalize()} not found", code=f"{entity}_not_found")
+        super().__init__(
+            f"{entity.replace('_', ' ').capitalize()} not found", code=f"{entity}_not_found"
+        )
 
 
 class Conflict(AppError):

@@ -132,15 +132,18 @@ def amortize(
     ``lump_sum`` is paid against principal before month 1 (capped at the balance) and
     is counted in ``total_paid`` / ``total_principal``, but it produces no row.
     """
-    for name, value in [("balance", balance), ("emi_amount", emi_amount)]:
-        _check_money(name, value)
-    for name, value in [("extra_monthly", extra_monthly), ("lump_sum", lump_sum)]:
+    for name, value in [
+        ("balance", balance),
+        ("emi_amount", emi_amount),
+        ("extra_monthly", extra_monthly),
+        ("lump_sum", lump_sum),
+    ]:
         _check_money(name, value)
     _check_rate(annual_rate)
     r = monthly_rate(annual_rate)
-    lump = min(money(lump_sum), money(balance))
-    balance = money(balance) - lump
-    payment = money(emi_amount + extra_monthly)
+    lump = min(lump_sum, balance)
+    balance -= lump
+    payment = emi_amount + extra_monthly
     rows: list[Row] = []
     with localcontext(prec=_PREC):
         while balance > 0:

@@ -23,11 +23,35 @@ from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
 from errors import AppError
 from observability import RequestContextMiddleware, configure_logging
-from routes import auth, users
+from routes import (
+    auth,
+    budgets,
+    dashboard,
+    debts,
+    expenses,
+    goals,
+    income,
+    notifications,
+    payments,
+    reports,
+    users,
+)
 from services import Backends, Dispatcher
 
 log = logging.getLogger("cleero")
-ROUTERS = [auth.router, users.router]
+ROUTERS = [
+    auth.router,
+    users.router,
+    debts.router,
+    payments.router,
+    income.router,
+    expenses.router,
+    budgets.router,
+    goals.router,
+    notifications.router,
+    dashboard.router,
+    reports.router,
+]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 RETRY_AFTER = "5"
 
@@ -60,7 +84,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await client.close()
 
 
-def _error(status: int, detail: Any, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int, detail: Any, code: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
         status_code=status,
         content=jsonable_encoder({"detail": detail, "code": code}),
@@ -89,7 +115,9 @@ def add_error_handlers(app: FastAPI) -> None:
     async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return _error(
-            503, "Database unavailable, try again shortly", "database_unavailable",
+            503,
+            "Database unavailable, try again shortly",
+            "database_unavailable",
             {"Retry-After": RETRY_AFTER},
         )
 

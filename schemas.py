@@ -30,7 +30,7 @@ def quantize(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-# ---------------------------------------------------------------- shared types
+# ------------------------------------------------ shared types
 
 
 def _no_bool(value: Any) -> Any:
@@ -131,7 +131,7 @@ class Message(BaseModel):
     detail: str
 
 
-# ---------------------------------------------------------------- notifications (shared)
+# ------------------------------------------------ notifications (shared)
 
 
 class NotificationType(StrEnum):
@@ -153,18 +153,20 @@ class ChannelPrefs(RequestModel):
 NotificationPreferences = dict[NotificationType, ChannelPrefs]
 
 
-# ---------------------------------------------------------------- auth and users
+# ------------------------------------------------ auth and users
 
 # Active ISO 4217 currency codes.
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
-    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
-    KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
-    MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
-    SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD
-    TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG""".split()
-)
+_ISO_4217 = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD
+FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY
+KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR
+RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
+TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW
+ZWG
+"""
+CURRENCIES = frozenset(_ISO_4217.split())
 
 
 def _currency(value: str) -> str:
@@ -267,3 +269,15 @@ class AccessToken(BaseModel):
 
     access_token: str
     token_type: str = "bearer"
+
+
+# ------------------------------------------------ debts and payments (issue 3)
+
+
+# ------------------------------------------------ income, expenses, budgets (issue 4)
+
+
+# ------------------------------------------------ goals and notifications inbox (issue 5)
+
+
+# ------------------------------------------------ dashboard and reports (issue 6)

@@ -78,7 +78,9 @@ def render_email(template: str, to: str, **context: Any) -> Email:
     html = html_template.render(**context)
     subject = html_template.make_module(context).subject
     text = _jinja.get_template(f"{template}.txt").render(**context)
-    return Email(to=to, subject=Markup(subject).unescape(), html=html, text=text)
+    # The subject is a plain-text header: undo the HTML escaping autoescape applied.
+    plain_subject = Markup(subject).unescape()  # noqa: S704
+    return Email(to=to, subject=plain_subject, html=html, text=text)
 
 
 # ---------------------------------------------------------------- backends

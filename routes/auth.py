@@ -79,7 +79,9 @@ async def revoke_all_sessions(db: Db, user_id: object) -> None:
     await db.sessions.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
 
 
-async def authenticate(db: Db, settings: Settings, request: Request, email: str, password: str) -> Doc:
+async def authenticate(
+    db: Db, settings: Settings, request: Request, email: str, password: str
+) -> Doc:
     email = email.strip().lower()
     await rate_limit(db, settings, "login-ip", client_ip(request), settings.login_limit * 5)
     await rate_limit(db, settings, "login", email, settings.login_limit)

@@ -87,7 +87,9 @@ class TestUser:
     tokens: dict[str, Any]
 
 
-async def signup(client: httpx.AsyncClient, email_address: str | None = None, **extra: Any) -> TestUser:
+async def signup(
+    client: httpx.AsyncClient, email_address: str | None = None, **extra: Any
+) -> TestUser:
     address = email_address or f"user-{uuid.uuid4().hex[:8]}@example.com"
     body = {"email": address, "password": PASSWORD, "full_name": "Test User"} | extra
     response = await client.post("/api/auth/signup", json=body)

@@ -85,7 +85,9 @@ async def test_duplicate_email_in_any_case_is_409(client):
     )
     assert r.status_code == 409
     assert r.json() == {"detail": "Email already registered", "code": "email_taken"}
-    r = await client.post("/api/auth/login", json={"email": "CASE@example.COM", "password": PASSWORD})
+    r = await client.post(
+        "/api/auth/login", json={"email": "CASE@example.COM", "password": PASSWORD}
+    )
     assert r.status_code == 200
 
 
@@ -96,9 +98,7 @@ async def test_concurrent_signups_with_one_email_create_one_account(client, db):
     assert await db.users.count_documents({"email": "race@example.com"}) == 1
 
 
-@pytest.mark.parametrize(
-    "password", ["wrong-password", "x" * 100, "", "é" * 40]
-)
+@pytest.mark.parametrize("password", ["wrong-password", "x" * 100, "", "é" * 40])
 async def test_login_failures_are_plain_401(client, user, password):
     r = await client.post("/api/auth/login", json={"email": user.email, "password": password})
     assert r.status_code == 401
@@ -107,7 +107,9 @@ async def test_login_failures_are_plain_401(client, user, password):
 
 
 async def test_unknown_email_gets_the_same_401(client):
-    r = await client.post("/api/auth/login", json={"email": "ghost@example.com", "password": PASSWORD})
+    r = await client.post(
+        "/api/auth/login", json={"email": "ghost@example.com", "password": PASSWORD}
+    )
     assert r.status_code == 401
     assert r.json()["detail"] == "Incorrect email or password"
 
@@ -116,12 +118,21 @@ async def test_oauth2_form_login_for_swagger(client, user):
     r = await client.post("/api/auth/token", data={"username": user.email, "password": PASSWORD})
     assert r.status_code == 200
     token = r.json()["access_token"]
-    assert (await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
 
 
 def forge(settings, **claims):
     now = datetime.now(UTC)
-    base = {"sub": "0" * 24, "sid": "x", "type": "access", "jti": "j", "iat": now, "exp": now + timedelta(minutes=5)}
+    base = {
+        "sub": "0" * 24,
+        "sid": "x",
+        "type": "access",
+        "jti": "j",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
     return jwt.encode(base | claims, settings.secret_key, algorithm="HS256")
 
 
@@ -129,16 +140,22 @@ async def test_bad_bearer_tokens_are_401(client, user, settings):
     me_claims = jwt.decode(user.tokens["access_token"], options={"verify_signature": False})
     now = datetime.now(UTC)
     header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
-    payload = jwt.utils.base64url_encode(
-        jwt.api_jws.json.dumps({**me_claims}).encode()
-    ).decode()
+    payload = jwt.utils.base64url_encode(jwt.api_jws.json.dumps({**me_claims}).encode()).decode()
     bad = {
         "garbled": "not.a.token",
-        "expired": forge(settings, sub=user.id, sid=me_claims["sid"], exp=now - timedelta(seconds=1)),
-        "wrong signature": jwt.encode(me_claims, "another-secret-that-is-long-enough-000", algorithm="HS256"),
+        "expired": forge(
+            settings, sub=user.id, sid=me_claims["sid"], exp=now - timedelta(seconds=1)
+        ),
+        "wrong signature": jwt.encode(
+            me_claims, "another-secret-that-is-long-enough-000", algorithm="HS256"
+        ),
         "alg none": f"{header}.{payload}.",
         "refresh as access": user.tokens["refresh_token"],
-        "missing jti": jwt.encode({k: v for k, v in me_claims.items() if k != "jti"}, settings.secret_key, algorithm="HS256"),
+        "missing jti": jwt.encode(
+            {k: v for k, v in me_claims.items() if k != "jti"},
+            settings.secret_key,
+            algorithm="HS256",
+        ),
     }
     for name, token in bad.items():
         r = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -247,7 +264,9 @@ async def test_expired_reset_token_is_400(client, user, deliver, mailbox, db):
     await client.post("/api/auth/password-reset-request", json={"email": user.email})
     await deliver()
     token = reset_token_from(mailbox)
-    await db.password_resets.update_many({}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}})
+    await db.password_resets.update_many(
+        {}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
+    )
     r = await client.post(
         "/api/auth/password-reset-confirm", json={"token": token, "new_password": "Brand-new-1"}
     )
@@ -255,17 +274,24 @@ async def test_expired_reset_token_is_400(client, user, deliver, mailbox, db):
 
 
 async def test_login_rate_limit_answers_429_with_retry_after(mongo_url, tmp_path):
-    from tests.conftest import make_settings
-    from main import create_app
     import httpx
+
+    from main import create_app
+    from tests.conftest import make_settings
 
     settings = make_settings(mongo_url, tmp_path, login_limit=3)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
             u = await signup(c)
             codes = [
-                (await c.post("/api/auth/login", json={"email": u.email, "password": "nope-nope"})).status_code
+                (
+                    await c.post(
+                        "/api/auth/login", json={"email": u.email, "password": "nope-nope"}
+                    )
+                ).status_code
                 for _ in range(3)
             ]
             assert codes == [401, 401, 401]

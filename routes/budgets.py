@@ -1,0 +1,5 @@
+"""Budgets endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/budgets", tags=["budgets"])

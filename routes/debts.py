@@ -1,0 +1,5 @@
+"""Debts endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/debts", tags=["debts"])

@@ -1,0 +1,5 @@
+"""Expenses endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/expenses", tags=["expenses"])

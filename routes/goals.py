@@ -1,0 +1,5 @@
+"""Goals endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/goals", tags=["goals"])

@@ -1,0 +1,5 @@
+"""Notifications endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])

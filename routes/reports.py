@@ -1,0 +1,5 @@
+"""Reports endpoints (being built: see the issue for this domain)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/reports", tags=["reports"])
