@@ -13,8 +13,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
@@ -22,7 +23,7 @@ import embedded_db
 from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
 from errors import AppError
-from observability import RequestContextMiddleware, configure_logging
+from observability import RequestContextMiddleware, configure_logging, metrics_text
 from routes import (
     auth,
     budgets,
@@ -154,6 +155,10 @@ def add_docs(app: FastAPI) -> None:
 
 
 def add_health(app: FastAPI) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        return Response(await metrics_text(request.app.state.db), media_type=CONTENT_TYPE_LATEST)
+
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
         """Liveness: the process answers."""

@@ -2,12 +2,23 @@
 
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +26,26 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 access_log = logging.getLogger("cleero.access")
+
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests by route template", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency by route template",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def route_template(scope: Scope) -> str:
+    """`/api/debts/{debt_id}`, not the concrete path: bounded label cardinality."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return "unmatched"
+    prefix = "/api" if scope["path"].startswith("/api") and not path.startswith("/api") else ""
+    return prefix + path
 
 
 class JsonFormatter(logging.Formatter):
@@ -112,6 +143,10 @@ class RequestContextMiddleware:
                 {"detail": f"Request body exceeds {limit} bytes", "code": "payload_too_large"},
             )
         finally:
+            elapsed = time.perf_counter() - started
+            template = route_template(scope)
+            REQUESTS.labels(scope["method"], template, str(status_code)).inc()
+            LATENCY.labels(scope["method"], template).observe(elapsed)
             access_log.info(
                 "%s %s %s",
                 scope["method"],
@@ -122,7 +157,8 @@ class RequestContextMiddleware:
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "route": template,
+                        "duration_ms": round(elapsed * 1000, 2),
                     }
                 },
             )
@@ -144,3 +180,28 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+def _process_registry() -> CollectorRegistry:
+    """Under gunicorn every worker writes to PROMETHEUS_MULTIPROC_DIR; a scrape sums them."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+async def metrics_text(db: Any) -> bytes:
+    """Request metrics plus the outbox state, read from the database at scrape time so every
+    replica reports the same cluster-wide figure."""
+    outbox = CollectorRegistry()
+    backlog = Gauge("outbox_backlog", "Outbox messages waiting to be sent", registry=outbox)
+    failed = Gauge("outbox_failed", "Outbox messages that exhausted their retries", registry=outbox)
+    up = Gauge("database_up", "1 when the database answered this scrape", registry=outbox)
+    try:
+        backlog.set(await db.outbox.count_documents({"status": {"$in": ["pending", "sending"]}}))
+        failed.set(await db.outbox.count_documents({"status": "failed"}))
+        up.set(1)
+    except PyMongoError:
+        up.set(0)
+    return generate_latest(_process_registry()) + generate_latest(outbox)

@@ -245,3 +245,13 @@ async def test_database_outage_is_503_and_recovers_by_itself(tmp_path):
                 assert r.json()["email"] == u.email  # the data survived the restart
     finally:
         embedded_db.stop(proc)
+
+
+async def test_metrics_use_route_templates_and_report_the_outbox(client, user):
+    await client.get("/api/auth/me", headers=user.headers)
+    text = (await client.get("/metrics")).text
+    assert 'http_requests_total{method="GET",route="/api/auth/me",status="200"}' in text
+    assert 'route="/api/auth/signup"' in text
+    assert "outbox_backlog 1.0" in text  # the welcome email, not yet dispatched
+    assert "outbox_failed 0.0" in text
+    assert user.email not in text

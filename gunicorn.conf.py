@@ -1,0 +1,14 @@
+"""Gunicorn settings for the container: uvicorn workers, graceful shutdown."""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "uvicorn_worker.UvicornWorker"
+# On SIGTERM, workers stop accepting, finish in-flight requests and run the app's shutdown
+# (which cancels the outbox dispatcher and releases its lease) within this many seconds.
+graceful_timeout = 30
+timeout = 60
+keepalive = 5
+accesslog = None  # the app logs each request as JSON with its request id
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
