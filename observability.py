@@ -13,7 +13,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -26,6 +25,8 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 access_log = logging.getLogger("cleero.access")
+if _multiproc_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(_multiproc_dir, exist_ok=True)
 
 REQUESTS = Counter(
     "http_requests_total", "HTTP requests by route template", ["method", "route", "status"]
@@ -193,15 +194,21 @@ def _process_registry() -> CollectorRegistry:
 
 async def metrics_text(db: Any) -> bytes:
     """Request metrics plus the outbox state, read from the database at scrape time so every
-    replica reports the same cluster-wide figure."""
-    outbox = CollectorRegistry()
-    backlog = Gauge("outbox_backlog", "Outbox messages waiting to be sent", registry=outbox)
-    failed = Gauge("outbox_failed", "Outbox messages that exhausted their retries", registry=outbox)
-    up = Gauge("database_up", "1 when the database answered this scrape", registry=outbox)
+    replica reports the same cluster-wide figure (written by hand: in multiprocess mode a
+    Gauge object would be stored per worker)."""
     try:
-        backlog.set(await db.outbox.count_documents({"status": {"$in": ["pending", "sending"]}}))
-        failed.set(await db.outbox.count_documents({"status": "failed"}))
-        up.set(1)
+        backlog = await db.outbox.count_documents({"status": {"$in": ["pending", "sending"]}})
+        failed = await db.outbox.count_documents({"status": "failed"})
+        up = 1
     except PyMongoError:
-        up.set(0)
-    return generate_latest(_process_registry()) + generate_latest(outbox)
+        backlog = failed = up = 0
+    gauges = [
+        ("outbox_backlog", "Outbox messages waiting to be sent", backlog),
+        ("outbox_failed", "Outbox messages that exhausted their retries", failed),
+        ("database_up", "1 when the database answered this scrape", up),
+    ]
+    text = "".join(
+        f"# HELP {name} {help_}\n# TYPE {name} gauge\n{name} {value}\n"
+        for name, help_, value in gauges
+    )
+    return generate_latest(_process_registry()) + text.encode()

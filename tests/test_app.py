@@ -252,6 +252,6 @@ async def test_metrics_use_route_templates_and_report_the_outbox(client, user):
     text = (await client.get("/metrics")).text
     assert 'http_requests_total{method="GET",route="/api/auth/me",status="200"}' in text
     assert 'route="/api/auth/signup"' in text
-    assert "outbox_backlog 1.0" in text  # the welcome email, not yet dispatched
-    assert "outbox_failed 0.0" in text
+    assert "\noutbox_backlog 1\n" in text  # the welcome email, not yet dispatched
+    assert "\noutbox_failed 0\n" in text
     assert user.email not in text
