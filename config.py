@@ -60,7 +60,9 @@ class Settings(BaseSettings):
 
     # Background work
     run_worker: bool = True
-    reminder_days: int = 3
+    reminder_days: int = Field(default=3, ge=0, le=60)
+    # Reminders wait for this hour of the user's own day: no EMI push at 2 a.m.
+    reminder_local_hour: int = Field(default=8, ge=0, le=23)
     outbox_max_attempts: int = 8
     outbox_poll_seconds: float = 1.0
     scheduler_interval_seconds: float = 3600.0
@@ -90,6 +92,10 @@ class Settings(BaseSettings):
             problems.append("STORAGE_BACKEND=local is for development")
         if self.push_backend == "log":
             problems.append("PUSH_BACKEND=log is for development")
+        if self.push_backend == "onesignal" and not (
+            self.onesignal_app_id and self.onesignal_api_key
+        ):
+            problems.append("ONESIGNAL_APP_ID and ONESIGNAL_API_KEY are required")
         if not self.mongodb_url:
             problems.append("MONGODB_URL is required")
         if problems:

@@ -66,7 +66,9 @@ USER_COLLECTIONS = (
 
 
 def _per_user(*extra: IndexModel) -> list[IndexModel]:
-    return [IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]), *extra]
+    # Ascending keys only: SecantusDB mishandles an inclusive bound on a descending key, and
+    # an ascending index serves newest-first sorts just as well (it is walked backwards).
+    return [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]), *extra]
 
 
 # One place for every index a query relies on (see README, "Indexes").
@@ -80,17 +82,119 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
         IndexModel("sent_at", expireAfterSeconds=30 * 24 * 3600),
     ],
-    "notifications": _per_user(),
-    "debts": _per_user(),
-    "payments": _per_user(),
-    "idempotency_keys": _per_user(IndexModel("expires_at", expireAfterSeconds=0)),
-    "income": _per_user(),
-    "expenses": _per_user(),
-    "budgets": _per_user(),
-    "budget_alerts": _per_user(),
-    "goals": _per_user(),
-    "goal_contributions": _per_user(),
-    "reminders": _per_user(),
+    # The inbox (newest first, optionally unread only) and its unread count. Read notifications
+    # get `expires_at` (read_at + NOTIFICATION_TTL_DAYS); unread ones never expire.
+    "notifications": _per_user(
+        IndexModel([("user_id", ASCENDING), ("is_read", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ),
+    # Debt lists (newest first, optionally one status or type), summary and payoff plan.
+    "debts": [
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ]
+        ),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("debt_type", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ]
+        ),
+        # The reminder scheduler: active debts due within the next few days, across users.
+        IndexModel([("status", ASCENDING), ("next_payment_date", ASCENDING)]),
+    ],
+    # Payment lists and monthly stats by date, overall or for one debt (also its cascade delete).
+    # Ascending like income's: SecantusDB drops a `$gte` bound on a descending key + another key.
+    "payments": _per_user(
+        IndexModel([("user_id", ASCENDING), ("payment_date", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("debt_id", ASCENDING),
+                ("payment_date", ASCENDING),
+                ("_id", ASCENDING),
+            ]
+        ),
+        IndexModel("transaction_id", unique=True),
+    ),
+    # One record per (user, Idempotency-Key): the unique index makes a concurrent repeat wait.
+    "idempotency_keys": [
+        IndexModel([("user_id", ASCENDING), ("key", ASCENDING)], unique=True),
+        IndexModel("expires_at", expireAfterSeconds=0),
+    ],
+    # Lists (newest first, read backwards) and stats within the user's date range, optionally
+    # one type/category/tag. Ascending on purpose: SecantusDB 0.7 drops the inclusive `$gte`
+    # bound on a descending key followed by another key; ranges here are always [$gte, $lt).
+    "income": _per_user(
+        IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("income_type", ASCENDING),
+                ("date", ASCENDING),
+                ("_id", ASCENDING),
+            ]
+        ),
+    ),
+    "expenses": _per_user(
+        IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("category", ASCENDING),
+                ("date", ASCENDING),
+                ("_id", ASCENDING),
+            ]
+        ),
+        IndexModel(
+            [("user_id", ASCENDING), ("tags", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]
+        ),
+    ),
+    # One active budget per (user, category); inactive ones may repeat.
+    "budgets": _per_user(
+        IndexModel(
+            [("user_id", ASCENDING), ("category", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"is_active": True},
+            name="one_active_budget_per_category",
+        )
+    ),
+    # An expense alert is sent once per budget, month and level: the insert that wins sends it.
+    "budget_alerts": _per_user(
+        IndexModel(
+            [("budget_id", ASCENDING), ("month", ASCENDING), ("level", ASCENDING)], unique=True
+        )
+    ),
+    # Goal lists (newest first, optionally one status) and the summary.
+    "goals": _per_user(
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)])
+    ),
+    # One goal's contributions, newest first (also its cascade delete).
+    "goal_contributions": _per_user(
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("goal_id", ASCENDING),
+                ("date", DESCENDING),
+                ("_id", DESCENDING),
+            ]
+        )
+    ),
+    # One reminder per debt, due date and kind: the insert that wins sends it. A record only
+    # matters until its due date has passed (REMINDER_DAYS is at most 60), so it expires.
+    "reminders": _per_user(
+        IndexModel(
+            [("debt_id", ASCENDING), ("due_date", ASCENDING), ("kind", ASCENDING)], unique=True
+        ),
+        IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
+    ),
 }
 
 

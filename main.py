@@ -20,6 +20,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
 import embedded_db
+import scheduler
 from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
 from errors import AppError
@@ -74,6 +75,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = []
     if settings.run_worker:
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
+        tasks.append(
+            asyncio.create_task(scheduler.run_forever(db, settings), name="reminder-scheduler")
+        )
     try:
         yield
     finally:
@@ -82,6 +86,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         with contextlib.suppress(PyMongoError):  # shutting down with the database away
             await dispatcher.release_lease()
+        await app.state.backends.aclose()
         await client.close()
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     EmailStr,
     Field,
     PlainSerializer,
+    computed_field,
     model_validator,
 )
 
@@ -274,10 +275,652 @@ class AccessToken(BaseModel):
 # ------------------------------------------------ debts and payments (issue 3)
 
 
+class DebtType(StrEnum):
+    home_loan = "home_loan"
+    car_loan = "car_loan"
+    personal_loan = "personal_loan"
+    education_loan = "education_loan"
+    credit_card = "credit_card"
+    gold_loan = "gold_loan"
+    business_loan = "business_loan"
+    other = "other"
+
+
+class DebtStatus(StrEnum):
+    active = "active"
+    completed = "completed"  # set by the system when the remaining amount reaches 0
+    closed = "closed"  # set by the user (settled elsewhere, transferred, ...)
+
+
+class DebtUserStatus(StrEnum):
+    """The statuses a client may set: `completed` only ever follows from payments."""
+
+    active = "active"
+    closed = "closed"
+
+
+class PaymentType(StrEnum):
+    emi = "emi"
+    prepayment = "prepayment"
+
+
+class PaymentMethod(StrEnum):
+    net_banking = "net_banking"
+    upi = "upi"
+    debit_card = "debit_card"
+    credit_card = "credit_card"
+    cash = "cash"
+    cheque = "cheque"
+    auto_debit = "auto_debit"
+    other = "other"
+
+
+# Annual interest rate in percent: 0..100, at most 2 decimals.
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_no_bool),
+    Field(ge=0, le=100, allow_inf_nan=False),
+    AfterValidator(_two_places),
+    _json_number,
+]
+# A what-if amount in a query string (0 allowed); routes add Query(ge=0, le=MAX_AMOUNT).
+MoneyOrZero = Annotated[Decimal, AfterValidator(_two_places)]
+Tenure = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=600)]
+ShortText = Annotated[str, Field(max_length=100)]
+Notes = Annotated[str, Field(max_length=1000)]
+# A calendar day; a datetime is accepted and read in the user's timezone (naive = local).
+DateOrDateTime = date | datetime
+
+
+class DebtCreate(RequestModel):
+    name: Name
+    debt_type: DebtType
+    principal: Money
+    interest_rate: Rate
+    tenure_months: Tenure
+    monthly_emi: Money | None = None  # computed with the reducing-balance formula when omitted
+    outstanding_amount: Money | None = None  # for a loan already running; defaults to principal
+    bank_name: ShortText | None = None
+    start_date: DateOrDateTime
+    next_payment_date: DateOrDateTime | None = None  # default: start_date + 1 month
+    notes: Notes | None = None
+
+    @model_validator(mode="after")
+    def _outstanding_within_principal(self) -> "DebtCreate":
+        if self.outstanding_amount is not None and self.outstanding_amount > self.principal:
+            raise ValueError("outstanding_amount cannot exceed principal")
+        return self
+
+
+class DebtUpdate(RequestModel):
+    """Partial. Loan terms (principal, tenure, outstanding_amount, start_date) are editable
+    only until the first payment; `remaining_amount` and the totals are never client-set."""
+
+    name: Name = Field(default=None)  # type: ignore[assignment]
+    debt_type: DebtType = Field(default=None)  # type: ignore[assignment]
+    principal: Money = Field(default=None)  # type: ignore[assignment]
+    interest_rate: Rate = Field(default=None)  # type: ignore[assignment]
+    tenure_months: Tenure = Field(default=None)  # type: ignore[assignment]
+    monthly_emi: Money = Field(default=None)  # type: ignore[assignment]
+    outstanding_amount: Money | None = None
+    bank_name: ShortText | None = None
+    start_date: DateOrDateTime = Field(default=None)  # type: ignore[assignment]
+    next_payment_date: DateOrDateTime = Field(default=None)  # type: ignore[assignment]
+    status: DebtUserStatus = Field(default=None)  # type: ignore[assignment]
+    notes: Notes | None = None
+
+
+class DebtOut(OutModel):
+    name: str
+    debt_type: DebtType
+    principal: Amount
+    interest_rate: Percent
+    tenure_months: int
+    monthly_emi: Amount
+    outstanding_amount: Amount | None = None
+    bank_name: str | None = None
+    start_date: datetime
+    next_payment_date: datetime | None = None
+    status: DebtStatus
+    notes: str | None = None
+    remaining_amount: Amount
+    total_paid: Amount
+    total_interest_paid: Amount
+    payments_count: int = 0
+    completed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def principal_repaid(self) -> Amount:
+        """Principal no longer owed: principal - remaining (includes repayment before tracking)."""
+        return quantize(self.principal - self.remaining_amount)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def progress_percentage(self) -> Percent:
+        """Share of the principal repaid, 0 to 100."""
+        return quantize(self.principal_repaid * 100 / self.principal)
+
+
+class DueDebt(BaseModel):
+    debt_id: ObjectIdStr
+    name: str
+    next_payment_date: datetime
+    monthly_emi: Amount
+    remaining_amount: Amount
+
+
+class DebtSummary(BaseModel):
+    total_debts: int
+    by_status: dict[DebtStatus, int]
+    by_type: dict[DebtType, int]
+    total_principal: Amount
+    total_remaining: Amount  # over active debts
+    total_paid: Amount
+    total_interest_paid: Amount
+    total_monthly_emi: Amount  # over active debts
+    next_due: list[DueDebt]  # the next three due payments of active debts
+
+
+class ScheduleRow(BaseModel):
+    month: int
+    due_date: date
+    emi: Amount
+    interest: Amount
+    principal: Amount
+    balance: Amount
+
+
+class ScheduleTotals(BaseModel):
+    months: int
+    total_paid: Amount
+    total_interest: Amount
+    total_principal: Amount
+    payoff_date: date | None
+
+
+class WhatIfOut(BaseModel):
+    extra_monthly: Amount
+    lump_sum: Amount
+    items: list[ScheduleRow]
+    totals: ScheduleTotals
+    months_saved: int
+    interest_saved: Amount
+
+
+class ScheduleOut(BaseModel):
+    debt_id: ObjectIdStr
+    remaining_amount: Amount
+    interest_rate: Percent
+    monthly_emi: Amount
+    items: list[ScheduleRow]
+    totals: ScheduleTotals
+    what_if: WhatIfOut | None
+
+
+class PayoffDebtOut(BaseModel):
+    debt_id: str
+    name: str
+    payoff_month: int
+    payoff_date: date
+    interest_paid: Amount
+
+
+class PlanOut(BaseModel):
+    strategy: str
+    order: list[str]
+    debts: list[PayoffDebtOut]
+    total_interest: Amount
+    months: int
+    debt_free_date: date
+
+
+class PayoffPlanOut(BaseModel):
+    strategy: str
+    extra_monthly: Amount
+    monthly_budget: Amount  # sum of the active debts' EMIs + extra_monthly
+    plan: PlanOut
+    comparison: PlanOut  # the other strategy, same budget
+    interest_saved_vs_comparison: Amount  # > 0 when the chosen strategy is cheaper
+    months_saved_vs_comparison: int
+
+
+class PaymentCreate(RequestModel):
+    debt_id: Annotated[str, Field(max_length=64)]
+    amount: Money
+    payment_date: DateOrDateTime | None = None  # default: now
+    payment_type: PaymentType = PaymentType.emi
+    payment_method: PaymentMethod = PaymentMethod.other
+    notes: Notes | None = None
+
+
+class PaymentOut(OutModel):
+    debt_id: ObjectIdStr
+    debt_name: str
+    amount: Amount
+    payment_date: datetime
+    payment_type: PaymentType
+    payment_method: PaymentMethod
+    notes: str | None = None
+    interest_component: Amount
+    principal_component: Amount
+    remaining_after: Amount  # the debt's remaining amount right after this payment
+    transaction_id: str
+    created_at: datetime
+
+
+class MonthlyPaymentStat(BaseModel):
+    month: str  # YYYY-MM in the user's timezone
+    total: Amount
+    interest: Amount
+    principal: Amount
+    count: int
+
+
+class MonthlyPaymentStats(BaseModel):
+    items: list[MonthlyPaymentStat]
+    total: Amount
+    interest: Amount
+    principal: Amount
+    count: int
+
+
 # ------------------------------------------------ income, expenses, budgets (issue 4)
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+SUGGESTED_CATEGORIES = (
+    "food",
+    "groceries",
+    "transport",
+    "fuel",
+    "utilities",
+    "rent",
+    "emi",
+    "shopping",
+    "entertainment",
+    "health",
+    "education",
+    "travel",
+    "insurance",
+    "personal_care",
+    "gifts",
+    "subscriptions",
+    "household",
+    "other",
+)
+
+
+def _sane_year(value: datetime) -> datetime:
+    # Year 1 or 9999 would overflow when moved between timezones: refuse it as input.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+def _slug(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _unique_tags(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))  # first occurrence wins, order kept
+
+
+# An ISO date ("2024-01-31", midnight) or datetime; naive means the user's timezone.
+EntryDate = Annotated[datetime, AfterValidator(_sane_year)]
+# A lowercase slug: " Food " becomes "food"; "food & drinks" is a 422.
+Category = Annotated[str, BeforeValidator(_slug), Field(pattern=r"^[a-z0-9_]{1,40}$")]
+Tag = Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=40)]
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique_tags)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=1000)]
+
+
+class IncomeType(StrEnum):
+    salary = "salary"
+    freelance = "freelance"
+    business = "business"
+    investment = "investment"
+    rental = "rental"
+    interest = "interest"
+    gift = "gift"
+    other = "other"
+
+
+class Frequency(StrEnum):
+    one_time = "one_time"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    yearly = "yearly"
+
+
+class IncomeCreate(RequestModel):
+    source: Title
+    amount: Money
+    income_type: IncomeType = IncomeType.other
+    frequency: Frequency = Frequency.one_time
+    date: EntryDate | None = None  # default: now
+    description: Description | None = None
+    tags: Tags = []
+
+
+class IncomeUpdate(RequestModel):
+    source: Title = Field(default=None)  # type: ignore[assignment]
+    amount: Money = Field(default=None)  # type: ignore[assignment]
+    income_type: IncomeType = Field(default=None)  # type: ignore[assignment]
+    frequency: Frequency = Field(default=None)  # type: ignore[assignment]
+    date: EntryDate = Field(default=None)  # type: ignore[assignment]
+    description: Description | None = None
+    tags: Tags = Field(default=None)  # type: ignore[assignment]
+
+
+class IncomeOut(OutModel):
+    source: str
+    amount: Amount
+    income_type: IncomeType
+    frequency: Frequency
+    date: datetime
+    description: str | None = None
+    tags: list[str] = []
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExpenseCreate(RequestModel):
+    title: Title
+    category: Category
+    amount: Money
+    date: EntryDate | None = None  # default: now
+    description: Description | None = None
+    tags: Tags = []
+
+
+class ExpenseUpdate(RequestModel):
+    title: Title = Field(default=None)  # type: ignore[assignment]
+    category: Category = Field(default=None)  # type: ignore[assignment]
+    amount: Money = Field(default=None)  # type: ignore[assignment]
+    date: EntryDate = Field(default=None)  # type: ignore[assignment]
+    description: Description | None = None
+    tags: Tags = Field(default=None)  # type: ignore[assignment]
+
+
+class ExpenseOut(OutModel):
+    title: str
+    category: str
+    amount: Amount
+    date: datetime
+    description: str | None = None
+    tags: list[str] = []
+    receipt_url: str | None = None  # the API path that hands out a fresh download link
+    receipt_content_type: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _receipt_path(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("receipt_key") and "_id" in data:
+            data = {**data, "receipt_url": f"/api/expenses/{data['_id']}/receipt"}
+        return data
+
+
+class ExpenseCategories(BaseModel):
+    suggested: list[str]
+    custom: list[str]  # the user's own categories that are not suggested ones
+    all: list[str]
+
+
+class ReceiptLink(BaseModel):
+    url: str
+    expires_in: int
+
+
+class MonthTotal(BaseModel):
+    month: str  # "YYYY-MM" in the user's timezone
+    total: Amount
+    count: int
+
+
+class ExpenseMonth(MonthTotal):
+    by_category: dict[str, Amount]
+
+
+class IncomeMonth(MonthTotal):
+    by_type: dict[str, Amount]
+
+
+class StatsRange(BaseModel):
+    start: date  # inclusive, the user's calendar
+    end: date  # inclusive
+
+
+class ExpenseStats(BaseModel):
+    range: StatsRange
+    currency: str
+    months: list[ExpenseMonth]
+    total: Amount
+    count: int
+    by_category: dict[str, Amount]
+
+
+class IncomeStats(BaseModel):
+    range: StatsRange
+    currency: str
+    months: list[IncomeMonth]
+    total: Amount
+    count: int
+    by_type: dict[str, Amount]
+
+
+Threshold = Annotated[int, Field(ge=1, le=100, description="Alert at this percent of the limit")]
+
+
+class BudgetCreate(RequestModel):
+    category: Category
+    amount: Money  # the monthly limit
+    alert_threshold: Threshold = 80
+    is_active: bool = True
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    notes: Description | None = None
+
+
+class BudgetUpdate(RequestModel):
+    category: Category = Field(default=None)  # type: ignore[assignment]
+    amount: Money = Field(default=None)  # type: ignore[assignment]
+    alert_threshold: Threshold = Field(default=None)  # type: ignore[assignment]
+    is_active: bool = Field(default=None)  # type: ignore[assignment]
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    notes: Description | None = None
+
+
+class BudgetOut(OutModel):
+    category: str
+    amount: Amount
+    alert_threshold: int
+    is_active: bool
+    name: str | None = None
+    notes: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BudgetLevel(StrEnum):
+    ok = "ok"
+    warning = "warning"
+    exceeded = "exceeded"
+
+
+class BudgetStatusItem(BaseModel):
+    budget_id: ObjectIdStr
+    category: str
+    name: str | None = None
+    limit: Amount
+    spent: Amount
+    remaining: Amount  # negative when over the limit
+    percent: Percent
+    alert_threshold: int
+    level: BudgetLevel
+
+
+class BudgetStatus(BaseModel):
+    month: str  # "YYYY-MM" in the user's timezone
+    currency: str
+    items: list[BudgetStatusItem]
+    total_limit: Amount
+    total_spent: Amount
 
 
 # ------------------------------------------------ goals and notifications inbox (issue 5)
+
+
+class GoalType(StrEnum):
+    emergency_fund = "emergency_fund"
+    retirement = "retirement"
+    home = "home"
+    vehicle = "vehicle"
+    education = "education"
+    travel = "travel"
+    wedding = "wedding"
+    debt_payoff = "debt_payoff"
+    investment = "investment"
+    other = "other"
+
+
+class GoalPriority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class GoalStatus(StrEnum):
+    active = "active"
+    completed = "completed"  # set by the system when current_amount reaches target_amount
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+class GoalUserStatus(StrEnum):
+    """The statuses a client may set: `completed` only ever follows from the amounts."""
+
+    active = "active"
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+# Money already saved: 0 allowed, at most 2 decimals (never rounded), at most 1e12.
+Savings = Annotated[
+    Decimal,
+    BeforeValidator(_no_bool),
+    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+    AfterValidator(_two_places),
+    _json_number,
+]
+GoalTitle = Annotated[str, Field(min_length=1, max_length=200)]
+GoalText = Annotated[str, Field(max_length=1000)]
+
+
+def _sane_day(value: date) -> date:
+    # Year 1 or 9999 would overflow when moved between timezones: refuse it as input.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+# A calendar day (also the type of a field called `date`, which would shadow `date` itself).
+CalendarDay = Annotated[date, AfterValidator(_sane_day)]
+
+
+class GoalCreate(RequestModel):
+    title: GoalTitle
+    goal_type: GoalType = GoalType.other
+    target_amount: Money
+    current_amount: Savings = Decimal("0.00")  # saved before tracking started
+    target_date: CalendarDay
+    priority: GoalPriority = GoalPriority.medium
+    status: GoalUserStatus = GoalUserStatus.active
+    description: GoalText | None = None
+
+
+class GoalUpdate(RequestModel):
+    """Partial. `current_amount` changes only through contributions."""
+
+    title: GoalTitle = Field(default=None)  # type: ignore[assignment]
+    goal_type: GoalType = Field(default=None)  # type: ignore[assignment]
+    target_amount: Money = Field(default=None)  # type: ignore[assignment]
+    target_date: CalendarDay = Field(default=None)  # type: ignore[assignment]
+    priority: GoalPriority = Field(default=None)  # type: ignore[assignment]
+    status: GoalUserStatus = Field(default=None)  # type: ignore[assignment]
+    description: GoalText | None = None
+
+
+class GoalOut(OutModel):
+    title: str
+    goal_type: GoalType
+    target_amount: Amount
+    current_amount: Amount
+    remaining_amount: Amount  # never below 0
+    target_date: date
+    priority: GoalPriority
+    status: GoalStatus
+    description: str | None = None
+    progress_percentage: Percent  # exact 100 * current / target; above 100 when over-saved
+    monthly_required: Amount  # to save each month from now to reach the target in time
+    months_left: int
+    milestones_reached: list[int] = []
+    completed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContributionCreate(RequestModel):
+    amount: Money
+    date: CalendarDay | None = None  # default: now; a calendar day in the user's timezone
+    note: GoalText | None = None
+
+
+class ContributionOut(OutModel):
+    goal_id: ObjectIdStr
+    amount: Amount
+    date: datetime
+    note: str | None = None
+    created_at: datetime
+
+
+class ContributionResult(BaseModel):
+    goal: GoalOut
+    contribution: ContributionOut
+    new_milestones: list[int]  # milestones this contribution reached (each notified once)
+
+
+class GoalSummary(BaseModel):
+    total_goals: int
+    by_status: dict[GoalStatus, int]
+    # Totals cover active, paused and completed goals; cancelled ones are left out.
+    total_target: Amount
+    total_saved: Amount
+    total_remaining: Amount
+    overall_progress: Percent
+    at_risk: list[GoalOut]
+
+
+class NotificationOut(OutModel):
+    type: NotificationType
+    title: str
+    message: str
+    action_url: str | None = None
+    is_read: bool
+    read_at: datetime | None = None
+    created_at: datetime
+
+
+class UnreadCount(BaseModel):
+    count: int
+
+
+class ReadAllResult(BaseModel):
+    updated: int
 
 
 # ------------------------------------------------ dashboard and reports (issue 6)

@@ -6,8 +6,11 @@ never fails or loses the user's write.
 """
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import os
+import shutil
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,7 +19,8 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -78,8 +82,9 @@ def render_email(template: str, to: str, **context: Any) -> Email:
     html = html_template.render(**context)
     subject = html_template.make_module(context).subject
     text = _jinja.get_template(f"{template}.txt").render(**context)
-    # The subject is a plain-text header: undo the HTML escaping autoescape applied.
-    plain_subject = Markup(subject).unescape()  # noqa: S704
+    # The subject is a plain-text header: undo the HTML escaping autoescape applied, and fold
+    # any line break from user text (a header may not contain one; the send would fail forever).
+    plain_subject = " ".join(Markup(subject).unescape().split())  # noqa: S704
     return Email(to=to, subject=plain_subject, html=html, text=text)
 
 
@@ -113,8 +118,11 @@ class FileEmailBackend:
 class SesEmailBackend:
     def __init__(self, region: str, sender: str) -> None:
         import boto3
+        from botocore.config import Config
 
-        self.client = boto3.client("ses", region_name=region)
+        # Bounded waits: a slow SES call must not hold a dispatcher thread for minutes.
+        config = Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 2})
+        self.client = boto3.client("ses", region_name=region, config=config)
         self.sender = sender
 
     async def send(self, message_id: str, email: Email) -> None:
@@ -167,12 +175,120 @@ class OneSignalPushBackend:
             "contents": {"en": push.message},
             "data": {"action_url": push.action_url},
             # OneSignal drops a repeat of the same key for 30 days: a retry never pushes twice.
-            "idempotency_key": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cleero-outbox:{message_id}")),
+            # Its docs accept v3 or v4 UUIDs; v3 is name-based, so every retry derives the same.
+            "idempotency_key": str(uuid.uuid3(uuid.NAMESPACE_URL, f"cleero-outbox:{message_id}")),
         }
         response = await self.client.post(
             self.url, json=body, headers={"Authorization": f"Key {self.api_key}"}
         )
         response.raise_for_status()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+# ---------------------------------------------------------------- storage (receipts)
+
+CHUNK = 1024 * 1024
+
+
+def sign_download(secret: str, key: str, expires: int) -> str:
+    """HMAC of a local-storage key and its expiry (unix seconds): the link's only credential."""
+    message = f"receipt-download\n{key}\n{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class LocalStorage:
+    """Development: files under UPLOAD_DIR, handed out through signed, expiring API links."""
+
+    DOWNLOAD_PATH = "/api/expenses/receipts/download"
+
+    def __init__(self, directory: Path, secret: str) -> None:
+        self.directory = directory
+        self.secret = secret
+
+    def path(self, key: str) -> Path:
+        """The file for `key`, refusing anything that would land outside the upload directory."""
+        root = self.directory.resolve()
+        target = (root / key).resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise ValueError("storage key escapes the upload directory")
+        return target
+
+    async def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        await anyio.to_thread.run_sync(self._write, self.path(key), data)
+
+    @staticmethod
+    def _write(target: Path, data: bytes | BinaryIO) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        with tmp.open("wb") as out:
+            if isinstance(data, bytes):
+                out.write(data)
+            else:
+                shutil.copyfileobj(data, out, CHUNK)  # streamed: never the whole file in memory
+        os.replace(tmp, target)
+
+    async def delete(self, key: str) -> None:
+        await anyio.to_thread.run_sync(lambda: self.path(key).unlink(missing_ok=True))
+
+    async def url(self, key: str, expires: int = 3600) -> str:
+        until = int(now().timestamp()) + expires
+        signature = sign_download(self.secret, key, until)
+        query = urlencode({"key": key, "expires": until, "sig": signature})
+        return f"{self.DOWNLOAD_PATH}?{query}"
+
+    def verify(self, key: str, expires: int, signature: str) -> bool:
+        return hmac.compare_digest(sign_download(self.secret, key, expires), signature)
+
+
+class S3Storage:
+    """A private bucket; objects encrypted at rest (SSE-S3), read through presigned GET URLs."""
+
+    def __init__(self, bucket: str, region: str, client: Any = None) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        # SigV4 on the regional virtual-host endpoint: presigned links to a bucket outside
+        # us-east-1 then work at once, without the global endpoint's redirect.
+        self.client = client or boto3.client(
+            "s3",
+            region_name=region,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+        )
+
+    async def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        extra = {"ContentType": content_type, "ServerSideEncryption": "AES256"}
+        if isinstance(data, bytes):
+            await anyio.to_thread.run_sync(
+                lambda: self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
+            )
+        else:  # a spooled upload: streamed in parts, never read whole
+            await anyio.to_thread.run_sync(
+                lambda: self.client.upload_fileobj(data, self.bucket, key, ExtraArgs=extra)
+            )
+
+    async def delete(self, key: str) -> None:
+        await anyio.to_thread.run_sync(
+            lambda: self.client.delete_object(Bucket=self.bucket, Key=key)
+        )
+
+    async def url(self, key: str, expires: int = 3600) -> str:
+        # Signing is local, but resolving credentials may do I/O: keep it off the event loop.
+        return await anyio.to_thread.run_sync(
+            lambda: self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires
+            )
+        )
+
+
+def make_storage(settings: Settings) -> LocalStorage | S3Storage:
+    if settings.storage_backend == "s3":
+        if not settings.s3_bucket:
+            raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        return S3Storage(settings.s3_bucket, settings.aws_region)
+    return LocalStorage(settings.upload_dir, settings.secret_key)
 
 
 class Backends:
@@ -193,10 +309,19 @@ class Backends:
             if settings.push_backend == "onesignal"
             else LogPushBackend()
         )
+        self.storage: Any = make_storage(settings)
         self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
             "email": lambda mid, p: self.email.send(mid, Email(**p)),
             "push": lambda mid, p: self.push.send(mid, Push(**p)),
+            # Receipt objects left behind by a replaced or deleted expense (or account).
+            "storage_delete": lambda mid, p: self.storage.delete(p["key"]),
         }
+
+    async def aclose(self) -> None:
+        """Close pooled provider connections (the OneSignal HTTP client) at shutdown."""
+        close = getattr(self.push, "aclose", None)
+        if close is not None:
+            await close()
 
 
 # ---------------------------------------------------------------- outbox
@@ -366,6 +491,8 @@ class Dispatcher:
                     await self.run_once()
             except PyMongoError as exc:  # database away: keep polling, it recovers by itself
                 log.warning("outbox dispatcher waiting for the database: %s", exc)
+            except Exception:  # a bug must not stop delivery for good: log it, keep polling
+                log.exception("outbox dispatcher pass failed")
             await asyncio.sleep(self.settings.outbox_poll_seconds)
 
 

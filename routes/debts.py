@@ -1,5 +1,439 @@
-"""Debts endpoints (being built: see the issue for this domain)."""
+"""Debts (loans, cards, EMIs): CRUD, a summary, the amortization schedule and payoff plans."""
 
-from fastapi import APIRouter
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+import finance
+from database import Db, Doc, get_owned, in_transaction, paginate
+from dates import DEFAULT_TZ, local_date, now, start_of_day, to_utc
+from errors import Conflict, Unprocessable
+from schemas import (
+    MAX_AMOUNT,
+    DebtCreate,
+    DebtOut,
+    DebtStatus,
+    DebtSummary,
+    DebtType,
+    DebtUpdate,
+    DueDebt,
+    ErrorOut,
+    MoneyOrZero,
+    Page,
+    Pagination,
+    PayoffDebtOut,
+    PayoffPlanOut,
+    PlanOut,
+    ScheduleOut,
+    ScheduleRow,
+    ScheduleTotals,
+    WhatIfOut,
+    quantize,
+)
+from security import CurrentUser
 
 router = APIRouter(prefix="/debts", tags=["debts"])
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E404 = {404: {"model": ErrorOut, "description": "Debt not found (or not yours)"}}
+E422_NEVER = {422: {"model": ErrorOut, "description": "The EMI never pays the debt off"}}
+ZERO = Decimal("0.00")
+WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
+# Loan terms: fixed once a payment exists, since payments were split against them.
+TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def user_tz(user: Doc) -> str:
+    return user.get("profile", {}).get("timezone") or DEFAULT_TZ
+
+
+def stamp() -> datetime:
+    """Now, at the millisecond precision BSON stores, so a response equals a later read."""
+    at = now()
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def local_day(value: date | datetime, tz: str) -> date:
+    """A request's calendar day: a datetime (naive = user's wall clock) is read in `tz`."""
+    if isinstance(value, datetime):
+        return local_date(to_utc(value, tz), tz)
+    return value
+
+
+def due_date(debt: Doc, offset_delta: int, tz: str) -> datetime:
+    """The due date after `offset_delta` more EMIs: anchor + offset months, never drifting
+    (31 Jan → 29 Feb → 31 Mar), so a deleted payment moves it back exactly."""
+    anchor = date.fromisoformat(debt["due_anchor"])
+    return start_of_day(finance.add_months(anchor, debt["due_offset"] + offset_delta), tz)
+
+
+def _anchor(day: date, tz: str) -> dict[str, Any]:
+    return {
+        "due_anchor": day.isoformat(),
+        "due_offset": 0,
+        "next_payment_date": start_of_day(day, tz),
+    }
+
+
+def _new_debt(body: DebtCreate, user: Doc) -> Doc:
+    tz = user_tz(user)
+    start = local_day(body.start_date, tz)
+    first_due = (
+        local_day(body.next_payment_date, tz)
+        if body.next_payment_date is not None
+        else finance.add_months(start, 1)
+    )
+    emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
+    at = stamp()
+    return {
+        "user_id": user["_id"],
+        "name": body.name,
+        "debt_type": str(body.debt_type),
+        "principal": body.principal,
+        "interest_rate": body.interest_rate,
+        "tenure_months": body.tenure_months,
+        "monthly_emi": emi,
+        "emi_computed": body.monthly_emi is None,
+        "outstanding_amount": body.outstanding_amount,
+        "bank_name": body.bank_name,
+        "start_date": start_of_day(start, tz),
+        **_anchor(first_due, tz),
+        "status": str(DebtStatus.active),
+        "notes": body.notes,
+        "remaining_amount": body.outstanding_amount or body.principal,
+        "total_paid": ZERO,
+        "total_interest_paid": ZERO,
+        "payments_count": 0,
+        "completed_at": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def _changed_terms(debt: Doc, changes: dict[str, Any], tz: str) -> list[str]:
+    current = {**debt, "start_date": local_date(debt["start_date"], tz)}
+    proposed = {**changes}
+    if "start_date" in changes:
+        proposed["start_date"] = local_day(changes["start_date"], tz)
+    return [k for k in TERMS if k in proposed and proposed[k] != current.get(k)]
+
+
+def _status_change(debt: Doc, changes: dict[str, Any]) -> dict[str, Any]:
+    wanted = changes.get("status")
+    if wanted is None or wanted == debt["status"]:
+        return {}
+    if debt["status"] == DebtStatus.completed:
+        raise Conflict(
+            "This debt is paid off; delete a payment to reopen it", code="debt_completed"
+        )
+    return {"status": str(wanted)}
+
+
+def debt_update(debt: Doc, changes: dict[str, Any], tz: str) -> dict[str, Any]:
+    """The `$set` for a PUT, enforcing: terms fixed once paid against, outstanding ≤ principal,
+    a computed EMI follows its inputs until the first payment, `completed` is never reopened."""
+    terms = _changed_terms(debt, changes, tz)
+    has_payments = debt.get("payments_count", 0) > 0
+    if terms and has_payments:
+        raise Conflict(
+            f"{', '.join(terms)} can't change once payments are recorded", code="debt_has_payments"
+        )
+    update: dict[str, Any] = {
+        k: (str(v) if k == "debt_type" else v)
+        for k, v in changes.items()
+        if k in ("name", "debt_type", "interest_rate", "bank_name", "notes", "monthly_emi")
+    }
+    update |= _status_change(debt, changes)
+    principal = changes.get("principal", debt["principal"])
+    outstanding = changes.get("outstanding_amount", debt.get("outstanding_amount"))
+    if outstanding is not None and outstanding > principal:
+        raise Unprocessable("outstanding_amount cannot exceed principal", code="invalid_amounts")
+    if "principal" in terms or "outstanding_amount" in terms:
+        update |= {"principal": principal, "outstanding_amount": outstanding}
+        update["remaining_amount"] = outstanding or principal
+    if "tenure_months" in terms:
+        update["tenure_months"] = changes["tenure_months"]
+    if "monthly_emi" in changes:
+        update["emi_computed"] = False
+    elif debt.get("emi_computed") and not has_payments:
+        rate = changes.get("interest_rate", debt["interest_rate"])
+        tenure = changes.get("tenure_months", debt["tenure_months"])
+        update["monthly_emi"] = finance.emi(principal, rate, tenure)
+    if "start_date" in terms:
+        start = local_day(changes["start_date"], tz)
+        update["start_date"] = start_of_day(start, tz)
+        update |= _anchor(finance.add_months(start, 1), tz)
+    if "next_payment_date" in changes:
+        update |= _anchor(local_day(changes["next_payment_date"], tz), tz)
+    update["updated_at"] = stamp()
+    return update
+
+
+# ---------------------------------------------------------------- collection routes
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=E401)
+async def create_debt(body: DebtCreate, user: CurrentUser, db: Db) -> DebtOut:
+    """Add a loan or card; `monthly_emi` is computed (reducing balance) when omitted."""
+    doc = _new_debt(body, user)
+    doc["_id"] = (await db.debts.insert_one(doc)).inserted_id
+    return DebtOut.model_validate(doc)
+
+
+@router.get("", responses=E401)
+async def list_debts(
+    user: CurrentUser,
+    db: Db,
+    page: Pagination,
+    status: DebtStatus | None = None,
+    debt_type: DebtType | None = None,
+) -> Page[DebtOut]:
+    """Your debts, newest first, optionally of one status and/or type."""
+    query: dict[str, Any] = {"user_id": user["_id"]}
+    if status is not None:
+        query["status"] = str(status)
+    if debt_type is not None:
+        query["debt_type"] = str(debt_type)
+    return await paginate(db.debts, query, page, DebtOut, sort=[("created_at", -1), ("_id", -1)])
+
+
+def _summary_pipeline(user_id: Any) -> list[dict[str, Any]]:
+    active = {"$eq": ["$status", str(DebtStatus.active)]}
+    return [
+        {"$match": {"user_id": user_id}},
+        {
+            "$facet": {
+                "by_status": [{"$group": {"_id": "$status", "n": {"$sum": 1}}}],
+                "by_type": [{"$group": {"_id": "$debt_type", "n": {"$sum": 1}}}],
+                "totals": [
+                    {
+                        "$group": {
+                            "_id": None,
+                            "count": {"$sum": 1},
+                            "principal": {"$sum": "$principal"},
+                            "paid": {"$sum": "$total_paid"},
+                            "interest": {"$sum": "$total_interest_paid"},
+                            "remaining": {"$sum": {"$cond": [active, "$remaining_amount", 0]}},
+                            "emi": {"$sum": {"$cond": [active, "$monthly_emi", 0]}},
+                        }
+                    }
+                ],
+                "next_due": [
+                    {"$match": {"status": str(DebtStatus.active)}},
+                    {"$sort": {"next_payment_date": 1, "_id": 1}},
+                    {"$limit": 3},
+                    {
+                        "$project": {
+                            "debt_id": "$_id",
+                            "name": 1,
+                            "next_payment_date": 1,
+                            "monthly_emi": 1,
+                            "remaining_amount": 1,
+                        }
+                    },
+                ],
+            }
+        },
+    ]
+
+
+def _amount(value: Any) -> Decimal:
+    # `$sum` over nothing is the int 0; over Decimal128 it is a Decimal.
+    return quantize(Decimal(str(value or 0)))
+
+
+@router.get("/stats/summary", responses=E401)
+async def debt_summary(user: CurrentUser, db: Db) -> DebtSummary:
+    """Counts by status and type, totals, monthly EMI outgo and the next three due payments."""
+    cursor = await db.debts.aggregate(_summary_pipeline(user["_id"]))
+    (facets,) = await cursor.to_list(None)
+    totals = facets["totals"][0] if facets["totals"] else {}
+    return DebtSummary(
+        total_debts=totals.get("count", 0),
+        by_status={s: 0 for s in DebtStatus} | {r["_id"]: r["n"] for r in facets["by_status"]},
+        by_type={t: 0 for t in DebtType} | {r["_id"]: r["n"] for r in facets["by_type"]},
+        total_principal=_amount(totals.get("principal")),
+        total_remaining=_amount(totals.get("remaining")),
+        total_paid=_amount(totals.get("paid")),
+        total_interest_paid=_amount(totals.get("interest")),
+        total_monthly_emi=_amount(totals.get("emi")),
+        next_due=[DueDebt.model_validate(d) for d in facets["next_due"]],
+    )
+
+
+def _plan_out(plan: finance.Plan) -> PlanOut:
+    return PlanOut(
+        strategy=plan.strategy,
+        order=plan.order,
+        debts=[
+            PayoffDebtOut(
+                debt_id=d.id,
+                name=d.name,
+                payoff_month=d.payoff_month,
+                payoff_date=d.payoff_date,
+                interest_paid=d.interest_paid,
+            )
+            for d in plan.debts
+        ],
+        total_interest=plan.total_interest,
+        months=plan.months,
+        debt_free_date=plan.debt_free_date,
+    )
+
+
+@router.get("/payoff-plan", responses={**E401, **E422_NEVER})
+async def payoff_plan(
+    user: CurrentUser,
+    db: Db,
+    strategy: Literal["avalanche", "snowball"] = "avalanche",
+    extra_monthly: WhatIfAmount = ZERO,
+) -> PayoffPlanOut:
+    """Pay all active debts with their EMIs + `extra_monthly`: avalanche vs snowball."""
+    docs = (
+        await db.debts.find({"user_id": user["_id"], "status": str(DebtStatus.active)})
+        .sort([("created_at", -1), ("_id", -1)])
+        .to_list(None)
+    )
+    debts = [
+        finance.PlanDebt(
+            id=str(d["_id"]),
+            name=d["name"],
+            balance=quantize(d["remaining_amount"]),
+            annual_rate=d["interest_rate"],
+            emi=quantize(d["monthly_emi"]),
+        )
+        for d in docs
+        if d["remaining_amount"] > 0
+    ]
+    today = local_date(now(), user_tz(user))
+    try:
+        chosen, other = finance.compare_strategies(debts, quantize(extra_monthly), strategy, today)
+    except finance.NeverPaysOff as exc:
+        raise Unprocessable(
+            "These EMIs never pay the debts off: they don't cover the interest",
+            code="never_pays_off",
+        ) from exc
+    return PayoffPlanOut(
+        strategy=strategy,
+        extra_monthly=quantize(extra_monthly),
+        monthly_budget=sum((d.emi for d in debts), ZERO) + quantize(extra_monthly),
+        plan=_plan_out(chosen),
+        comparison=_plan_out(other),
+        interest_saved_vs_comparison=other.total_interest - chosen.total_interest,
+        months_saved_vs_comparison=other.months - chosen.months,
+    )
+
+
+# ---------------------------------------------------------------- one debt
+
+
+@router.get("/{debt_id}", responses={**E401, **E404})
+async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
+    """One of your debts."""
+    return DebtOut.model_validate(await get_owned(db.debts, debt_id, user["_id"], "debt"))
+
+
+@router.put(
+    "/{debt_id}",
+    responses={
+        **E401,
+        **E404,
+        409: {"model": ErrorOut, "description": "Terms locked by payments, or debt paid off"},
+        422: {"model": ErrorOut, "description": "Invalid field or amounts"},
+    },
+)
+async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:
+    """Update a debt: descriptive fields, rate, EMI, due date, active ↔ closed."""
+    changes = body.model_dump(exclude_unset=True)
+    tz = user_tz(user)
+
+    async def work(session: AsyncClientSession) -> Doc:
+        debt = await get_owned(db.debts, debt_id, user["_id"], "debt", session=session)
+        return await db.debts.find_one_and_update(
+            {"_id": debt["_id"], "user_id": user["_id"]},
+            {"$set": debt_update(debt, changes, tz)},
+            return_document=True,
+            session=session,
+        )
+
+    return DebtOut.model_validate(await in_transaction(db, work))
+
+
+@router.delete("/{debt_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete a debt together with all of its payments."""
+
+    async def work(session: AsyncClientSession) -> None:
+        debt = await get_owned(db.debts, debt_id, user["_id"], "debt", session=session)
+        await db.payments.delete_many(
+            {"user_id": user["_id"], "debt_id": debt["_id"]}, session=session
+        )
+        await db.debts.delete_one({"_id": debt["_id"]}, session=session)
+
+    await in_transaction(db, work)
+
+
+def _rows(schedule: finance.Schedule) -> list[ScheduleRow]:
+    return [ScheduleRow(**row.__dict__) for row in schedule.rows]
+
+
+def _totals(schedule: finance.Schedule) -> ScheduleTotals:
+    return ScheduleTotals(
+        months=schedule.months,
+        total_paid=schedule.total_paid,
+        total_interest=schedule.total_interest,
+        total_principal=schedule.total_principal,
+        payoff_date=schedule.rows[-1].due_date if schedule.rows else None,
+    )
+
+
+@router.get("/{debt_id}/schedule", responses={**E401, **E404, **E422_NEVER})
+async def debt_schedule(
+    debt_id: str,
+    user: CurrentUser,
+    db: Db,
+    extra_monthly: WhatIfAmount = ZERO,
+    lump_sum: WhatIfAmount = ZERO,
+) -> ScheduleOut:
+    """Month-by-month amortization from today's balance; `extra_monthly` / `lump_sum` what-ifs."""
+    debt = await get_owned(db.debts, debt_id, user["_id"], "debt")
+    tz = user_tz(user)
+    balance = quantize(debt["remaining_amount"])
+    emi = quantize(debt["monthly_emi"])
+    first_due = (
+        local_date(debt["next_payment_date"], tz)
+        if debt.get("next_payment_date")
+        else local_date(now(), tz)
+    )
+    extra, lump = quantize(extra_monthly), quantize(lump_sum)
+    try:
+        result = finance.what_if(balance, debt["interest_rate"], emi, first_due, extra, lump)
+    except finance.NeverPaysOff as exc:
+        raise Unprocessable(
+            f"The EMI of {emi} never pays this debt off: it doesn't cover the monthly interest",
+            code="never_pays_off",
+        ) from exc
+    scenario = None
+    if (extra > 0 or lump > 0) and balance > 0:
+        scenario = WhatIfOut(
+            extra_monthly=extra,
+            lump_sum=result.scenario.lump_sum_applied,
+            items=_rows(result.scenario),
+            totals=_totals(result.scenario),
+            months_saved=result.months_saved,
+            interest_saved=result.interest_saved,
+        )
+    return ScheduleOut(
+        debt_id=debt["_id"],
+        remaining_amount=balance,
+        interest_rate=debt["interest_rate"],
+        monthly_emi=emi,
+        items=_rows(result.baseline),
+        totals=_totals(result.baseline),
+        what_if=scenario,
+    )

@@ -1,5 +1,372 @@
-"""Expenses endpoints (being built: see the issue for this domain)."""
+"""Expenses: record spending by category, search it, monthly totals, and receipt uploads."""
 
-from fastapi import APIRouter
+import os
+import re
+import uuid
+from typing import Annotated, Any, BinaryIO
+
+import anyio
+from botocore.exceptions import BotoCoreError, ClientError
+from bson import ObjectId
+from fastapi import APIRouter, Query, Request, UploadFile, status
+from fastapi.responses import FileResponse
+from pymongo.asynchronous.database import AsyncDatabase
+
+from config import Settings
+from database import Db, Doc, get_owned, in_transaction, object_id, paginate
+from dates import current_month, now
+from errors import AppError, NotFound
+from routes.budgets import check_budget
+from routes.income import (
+    E422,
+    NEWEST_FIRST,
+    FromDate,
+    ToDate,
+    Year,
+    date_filter,
+    entry_date,
+    monthly_totals,
+    stats_range,
+    stored_now,
+    update_owned,
+    user_currency,
+    user_tz,
+)
+from schemas import (
+    SUGGESTED_CATEGORIES,
+    ErrorOut,
+    ExpenseCategories,
+    ExpenseCreate,
+    ExpenseMonth,
+    ExpenseOut,
+    ExpenseStats,
+    ExpenseUpdate,
+    Page,
+    Pagination,
+    ReceiptLink,
+)
+from security import CurrentUser, SettingsDep
+from services import LocalStorage, enqueue
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E404 = {404: {"model": ErrorOut, "description": "Expense not found"}}
+RECEIPT_LINK_SECONDS = 3600
+
+
+class FileTooLarge(AppError):
+    status_code = 413
+    code = "file_too_large"
+
+
+class UnsupportedFileType(AppError):
+    status_code = 415
+    code = "unsupported_file_type"
+
+
+class StorageUnavailable(AppError):
+    status_code = 503
+    code = "storage_unavailable"
+
+
+class BadSignature(AppError):
+    status_code = 403
+    code = "invalid_signature"
+
+
+class LinkExpired(AppError):
+    status_code = 410
+    code = "link_expired"
+
+
+# ---------------------------------------------------------------- receipts: file types
+
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"msf1", b"heis", b"hevc"})
+EXTENSION_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+    "pdf": "application/pdf",
+}
+
+
+def detect_file_type(head: bytes) -> str | None:
+    """The receipt's extension from its first bytes (never the client's content type)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "heic"
+    return None
+
+
+def _file_size(file: BinaryIO) -> int:
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return size
+
+
+async def enqueue_receipt_deletions(db: AsyncDatabase, user_id: ObjectId) -> int:
+    """Queue the removal of every receipt object the user has (used by account deletion)."""
+    docs = await db.expenses.find(
+        {"user_id": user_id, "receipt_key": {"$ne": None}}, projection={"receipt_key": 1}
+    ).to_list(None)
+    for doc in docs:
+        await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})
+    return len(docs)
+
+
+def _storage(request: Request) -> Any:
+    return request.app.state.backends.storage
+
+
+# ---------------------------------------------------------------- rules
+
+
+def expense_query(
+    user: Doc,
+    category: str | None,
+    tag: str | None,
+    q: str | None,
+    start: Any,
+    end: Any,
+) -> dict[str, Any]:
+    """The list filters. `q` is a case-insensitive substring of the title, escaped (never a
+    user regex); it is checked per document within the user's index range."""
+    query: dict[str, Any] = {"user_id": user["_id"], **date_filter(start, end, user_tz(user))}
+    if category:
+        query["category"] = category.strip().lower()
+    if tag:
+        query["tags"] = tag.strip().lower()
+    if q:
+        query["title"] = {"$regex": re.escape(q), "$options": "i"}
+    return query
+
+
+async def after_expense_write(db: AsyncDatabase, user: Doc, doc: Doc, settings: Settings) -> None:
+    """A new or changed expense dated this month may push its category past a budget level.
+
+    Only the category the expense is in now is checked: moving spend out of a category or
+    lowering an amount can never cross a threshold upwards. Backdated expenses in an earlier
+    month change no current budget, so they alert nothing.
+    """
+    tz = user_tz(user)
+    at = now()
+    if current_month(tz, doc["date"]) == current_month(tz, at):
+        await check_budget(db, user, doc["category"], at, app_url=settings.app_url)
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
+async def create_expense(
+    body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
+) -> ExpenseOut:
+    """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
+    at = stored_now()
+    doc = body.model_dump(exclude={"date"}) | {
+        "user_id": user["_id"],
+        "date": entry_date(body.date, user_tz(user)),
+        "receipt_key": None,
+        "receipt_content_type": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    await db.expenses.insert_one(doc)
+    await after_expense_write(db, user, doc, settings)
+    return ExpenseOut.model_validate(doc)
+
+
+@router.get("", responses={**E401, **E422})
+async def list_expenses(
+    user: CurrentUser,
+    db: Db,
+    page: Pagination,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text in the title")] = None,
+    start: FromDate = None,
+    end: ToDate = None,
+) -> Page[ExpenseOut]:
+    """Your expenses, newest first; filter by category, tag, title text and date range."""
+    query = expense_query(user, category, tag, q, start, end)
+    return await paginate(db.expenses, query, page, ExpenseOut, sort=NEWEST_FIRST)
+
+
+@router.get("/categories", responses=E401)
+async def list_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
+    """Suggested categories plus the ones you have used."""
+    used = await db.expenses.distinct("category", {"user_id": user["_id"]})
+    custom = sorted(set(used) - set(SUGGESTED_CATEGORIES))
+    return ExpenseCategories(
+        suggested=list(SUGGESTED_CATEGORIES),
+        custom=custom,
+        all=[*SUGGESTED_CATEGORIES, *custom],
+    )
+
+
+@router.get("/stats/monthly", responses={**E401, **E422})
+async def expense_stats(
+    user: CurrentUser, db: Db, year: Year = None, start: FromDate = None, end: ToDate = None
+) -> ExpenseStats:
+    """Spending per month and per category, in your timezone, for `year` or `from`..`to`."""
+    tz = user_tz(user)
+    span = stats_range(year, start, end, tz)
+    totals = await monthly_totals(db.expenses, user["_id"], span, tz, "category")
+    return ExpenseStats(
+        range=span,
+        currency=user_currency(user),
+        months=[ExpenseMonth(**m, by_category=m["by"]) for m in totals["months"]],
+        total=totals["total"],
+        count=totals["count"],
+        by_category=totals["by"],
+    )
+
+
+@router.get(
+    "/receipts/download",
+    response_class=FileResponse,
+    responses={
+        403: {"model": ErrorOut, "description": "Bad signature"},
+        404: {"model": ErrorOut, "description": "Receipt not found"},
+        410: {"model": ErrorOut, "description": "Link expired"},
+    },
+)
+async def download_receipt(
+    request: Request,
+    key: Annotated[str, Query(max_length=300)],
+    expires: int,
+    sig: Annotated[str, Query(max_length=128)],
+) -> FileResponse:
+    """A receipt through a signed, expiring link (local storage; S3 links go to S3)."""
+    storage = _storage(request)
+    if not isinstance(storage, LocalStorage):
+        raise NotFound("receipt")
+    if not storage.verify(key, expires, sig):
+        raise BadSignature("Invalid download link")
+    if expires < now().timestamp():
+        raise LinkExpired("This download link has expired")
+    try:
+        path = storage.path(key)
+    except ValueError as exc:
+        raise BadSignature("Invalid download link") from exc
+    if not await anyio.to_thread.run_sync(path.is_file):
+        raise NotFound("receipt")
+    return FileResponse(
+        path,
+        media_type=EXTENSION_TYPES.get(path.suffix.lstrip("."), "application/octet-stream"),
+        content_disposition_type="inline",
+        filename=path.name,
+    )
+
+
+@router.get("/{expense_id}", responses={**E401, **E404})
+async def get_expense(expense_id: str, user: CurrentUser, db: Db) -> ExpenseOut:
+    """One expense."""
+    doc = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    return ExpenseOut.model_validate(doc)
+
+
+@router.put("/{expense_id}", responses={**E401, **E404, **E422})
+async def update_expense(
+    expense_id: str, body: ExpenseUpdate, user: CurrentUser, db: Db, settings: SettingsDep
+) -> ExpenseOut:
+    """Change an expense; fields left out keep their value. Budget alerts are re-checked."""
+    changes = body.model_dump(exclude_unset=True)
+    if "date" in changes:
+        changes["date"] = entry_date(changes["date"], user_tz(user))
+    doc = await update_owned(db.expenses, expense_id, user["_id"], changes, "expense")
+    await after_expense_write(db, user, doc, settings)
+    return ExpenseOut.model_validate(doc)
+
+
+@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete an expense and its receipt."""
+    oid = object_id(expense_id)
+
+    async def work(session: Any) -> Doc | None:
+        doc = await db.expenses.find_one_and_delete(
+            {"_id": oid, "user_id": user["_id"]}, session=session
+        )
+        if doc and doc.get("receipt_key"):
+            await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
+        return doc
+
+    if oid is None or await in_transaction(db, work) is None:
+        raise NotFound("expense")
+
+
+@router.post(
+    "/{expense_id}/receipt",
+    responses={
+        **E401,
+        **E404,
+        413: {"model": ErrorOut, "description": "File larger than 10 MB"},
+        415: {"model": ErrorOut, "description": "Not a JPEG, PNG, WebP, HEIC or PDF file"},
+        503: {"model": ErrorOut, "description": "File storage unavailable"},
+    },
+)
+async def upload_receipt(
+    expense_id: str,
+    file: UploadFile,
+    request: Request,
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+) -> ExpenseOut:
+    """Attach a receipt (JPEG, PNG, WebP, HEIC or PDF, at most 10 MB), replacing any old one."""
+    expense = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    size = file.size if file.size is not None else _file_size(file.file)
+    if size > settings.max_upload_bytes:
+        raise FileTooLarge(f"Receipt exceeds {settings.max_upload_bytes} bytes")
+    head = await file.read(16)
+    await file.seek(0)
+    ext = detect_file_type(head)
+    if ext is None:
+        raise UnsupportedFileType("Receipts must be JPEG, PNG, WebP, HEIC or PDF files")
+    key = f"attachments/{user['_id']}/{uuid.uuid4().hex}.{ext}"
+    content_type = EXTENSION_TYPES[ext]
+    try:
+        await _storage(request).put(key, file.file, content_type)
+    except (BotoCoreError, ClientError, OSError) as exc:
+        raise StorageUnavailable("Could not store the receipt, try again shortly") from exc
+    changes = {"receipt_key": key, "receipt_content_type": content_type, "updated_at": stored_now()}
+
+    async def swap(session: Any) -> Doc | None:
+        # The old object (or, if the expense vanished meanwhile, the new one) is removed
+        # later by the outbox, so a storage outage never leaves the database inconsistent.
+        old = await db.expenses.find_one_and_update(
+            {"_id": expense["_id"], "user_id": user["_id"]}, {"$set": changes}, session=session
+        )
+        orphan = old.get("receipt_key") if old else key
+        if orphan:
+            await enqueue(db, "storage_delete", {"key": orphan}, session=session)
+        return old
+
+    old = await in_transaction(db, swap)
+    if old is None:
+        raise NotFound("expense")
+    return ExpenseOut.model_validate(old | changes)
+
+
+@router.get("/{expense_id}/receipt", responses={**E401, **E404})
+async def get_receipt_link(
+    expense_id: str, request: Request, user: CurrentUser, db: Db
+) -> ReceiptLink:
+    """A fresh link to the expense's receipt, valid for one hour."""
+    expense = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    if not expense.get("receipt_key"):
+        raise NotFound("receipt")
+    url = await _storage(request).url(expense["receipt_key"], RECEIPT_LINK_SECONDS)
+    if url.startswith("/"):  # a local-storage link is served by this API
+        url = str(request.base_url).rstrip("/") + url
+    return ReceiptLink(url=url, expires_in=RECEIPT_LINK_SECONDS)

@@ -1,5 +1,453 @@
-"""Goals endpoints (being built: see the issue for this domain)."""
+"""Savings goals: progress, the monthly saving they need, contributions and milestones."""
 
-from fastapi import APIRouter
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, status
+from pymongo import ReturnDocument
+
+from config import Settings
+from database import Db, Doc, get_owned, in_transaction, object_id, paginate
+from dates import DEFAULT_TZ, local_date, now, start_of_day
+from errors import Conflict, NotFound, Unprocessable
+from schemas import (
+    ContributionCreate,
+    ContributionOut,
+    ContributionResult,
+    ErrorOut,
+    GoalCreate,
+    GoalOut,
+    GoalPriority,
+    GoalStatus,
+    GoalSummary,
+    GoalType,
+    GoalUpdate,
+    NotificationType,
+    Page,
+    Pagination,
+    quantize,
+)
+from security import CurrentUser, SettingsDep
+from services import format_money, notify
 
 router = APIRouter(prefix="/goals", tags=["goals"])
+
+MILESTONES = (25, 50, 75, 100)
+# Contributions are taken while a goal is being saved for; completed/cancelled goals are closed.
+OPEN_STATUSES = ("active", "paused")
+# "At risk": more than this many days of saving behind the straight-line pace.
+AT_RISK_GRACE_DAYS = 30
+ZERO = Decimal("0.00")
+
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E404 = {404: {"model": ErrorOut, "description": "Goal not found"}}
+E422 = {422: {"description": "Invalid input, or a target date in the past"}}
+
+
+# ---------------------------------------------------------------- derived figures
+
+
+def months_left(today: date, target: date) -> int:
+    """Saving months from today to the target date, a started month counting whole (min 1)."""
+    months = (target.year - today.year) * 12 + target.month - today.month
+    if target.day > today.day:
+        months += 1
+    return max(1, months)
+
+
+def progress_percentage(current: Decimal, target: Decimal) -> Decimal:
+    return quantize(current * 100 / target)
+
+
+def monthly_required(current: Decimal, target: Decimal, target_date: date, today: date) -> Decimal:
+    """What to save each month from now to reach the target on time; 0 once it is reached."""
+    remaining = target - current
+    if remaining <= 0:
+        return ZERO
+    return quantize(remaining / months_left(today, target_date))
+
+
+def milestones_for(current: Decimal, target: Decimal) -> list[int]:
+    """Milestones reached, compared exactly (24.996 % is not 25 %)."""
+    return [m for m in MILESTONES if current * 100 >= target * m]
+
+
+def _as_date(value: date | datetime) -> date:
+    # Calendar dates are stored as midnight UTC (see database._DateCodec).
+    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
+
+
+def _tz(user: Doc) -> str:
+    return user.get("profile", {}).get("timezone", DEFAULT_TZ)
+
+
+def _today(user: Doc) -> date:
+    return local_date(now(), _tz(user))
+
+
+def goal_out(doc: Doc, today: date) -> GoalOut:
+    current, target = doc["current_amount"], doc["target_amount"]
+    target_date = _as_date(doc["target_date"])
+    return GoalOut.model_validate(
+        {
+            **doc,
+            "target_date": target_date,
+            "remaining_amount": quantize(max(target - current, ZERO)),
+            "progress_percentage": progress_percentage(current, target),
+            "monthly_required": monthly_required(current, target, target_date, today),
+            "months_left": months_left(today, target_date),
+        }
+    )
+
+
+def _check_target_date(target_date: date, user: Doc) -> None:
+    if target_date < _today(user):
+        raise Unprocessable("target_date is in the past", code="target_date_in_past")
+
+
+def settled_status(status_: str, current: Decimal, target: Decimal) -> str:
+    """An open goal whose target is reached is completed; a completed one whose target was
+    raised above what is saved is active again; a cancelled goal stays cancelled."""
+    if status_ in OPEN_STATUSES and current >= target:
+        return GoalStatus.completed
+    if status_ == GoalStatus.completed and current < target:
+        return GoalStatus.active
+    return status_
+
+
+# ---------------------------------------------------------------- milestones
+
+
+async def reach_milestones(
+    db: Db, settings: Settings, user: Doc, goal: Doc, session: Any
+) -> list[int]:
+    """Record and notify the milestones the goal has newly reached, each at most once ever.
+
+    The conditional `$addToSet` matches only while the milestone is unrecorded, so of any
+    number of concurrent contributions exactly one records (and notifies) each milestone."""
+    if goal["status"] == GoalStatus.cancelled:
+        return []
+    newly = []
+    for milestone in milestones_for(goal["current_amount"], goal["target_amount"]):
+        if milestone in goal.get("milestones_reached", []):
+            continue
+        result = await db.goals.update_one(
+            {"_id": goal["_id"], "milestones_reached": {"$ne": milestone}},
+            {"$addToSet": {"milestones_reached": milestone}},
+            session=session,
+        )
+        if result.modified_count:
+            newly.append(milestone)
+            await _notify_milestone(db, settings, user, goal, milestone, session)
+    return newly
+
+
+async def _notify_milestone(
+    db: Db, settings: Settings, user: Doc, goal: Doc, milestone: int, session: Any
+) -> None:
+    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    current, target = goal["current_amount"], goal["target_amount"]
+    target_date = _as_date(goal["target_date"])
+    action_url = f"/goals/{goal['_id']}"
+    if milestone >= 100:
+        title = f"Goal reached: {goal['title']}"
+        message = f"You have saved the full {format_money(target, currency)} for {goal['title']}."
+    else:
+        title = f"{milestone}% of your goal {goal['title']}"
+        message = (
+            f"You have saved {format_money(current, currency)} of {format_money(target, currency)} "
+            f"for {goal['title']}."
+        )
+    context = {
+        "goal_title": goal["title"],
+        "milestone": milestone,
+        "saved": current,
+        "target": target,
+        "remaining": quantize(max(target - current, ZERO)),
+        "target_date": f"{target_date:%d %B %Y}",
+        "monthly_required": monthly_required(current, target, target_date, _today(user)),
+        "currency": currency,
+        "goal_url": settings.app_url + action_url,
+    }
+    await notify(
+        db,
+        user,
+        NotificationType.goal_milestone,
+        title,
+        message,
+        action_url=action_url,
+        email=("goal_milestone", context),
+        session=session,
+    )
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
+async def create_goal(body: GoalCreate, user: CurrentUser, db: Db) -> GoalOut:
+    """Create a savings goal (money already saved may be given as `current_amount`)."""
+    _check_target_date(body.target_date, user)
+    at = now()
+    current, target = body.current_amount, body.target_amount
+    goal_status = settled_status(body.status, current, target)
+    doc: Doc = {
+        "user_id": user["_id"],
+        **body.model_dump(),
+        "status": str(goal_status),
+        "start_amount": current,  # the straight-line pace for "at risk" starts here
+        # Savings brought in at creation are not news to the user: recorded, not notified.
+        "milestones_reached": milestones_for(current, target),
+        "completed_at": at if goal_status == GoalStatus.completed else None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    doc["_id"] = (await db.goals.insert_one(doc)).inserted_id
+    return goal_out(doc, _today(user))
+
+
+@router.get("", responses=E401)
+async def list_goals(
+    user: CurrentUser,
+    db: Db,
+    page: Pagination,
+    status: GoalStatus | None = None,
+    goal_type: GoalType | None = None,
+    priority: GoalPriority | None = None,
+) -> Page[GoalOut]:
+    """Your goals, newest first; filter by `status`, `goal_type` or `priority`."""
+    query: Doc = {"user_id": user["_id"]}
+    for field, value in (("status", status), ("goal_type", goal_type), ("priority", priority)):
+        if value is not None:
+            query[field] = str(value)
+    total = await db.goals.count_documents(query)
+    docs = (
+        await db.goals.find(query)
+        .sort([("created_at", -1), ("_id", -1)])
+        .skip(page.skip)
+        .limit(page.limit)
+        .to_list(None)
+    )
+    today = _today(user)
+    return Page[GoalOut](
+        items=[goal_out(d, today) for d in docs], total=total, skip=page.skip, limit=page.limit
+    )
+
+
+@router.get("/summary/all", responses=E401)
+async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
+    """Totals, overall progress, counts by status and the active goals at risk."""
+    today = _today(user)
+    at = now()
+    today_utc = datetime.combine(today, time(), tzinfo=UTC)  # calendar dates: midnight UTC
+    cursor = await db.goals.aggregate(_summary_pipeline(user["_id"], at, today_utc))
+    (facets,) = await cursor.to_list(None)
+    totals = facets["totals"][0] if facets["totals"] else {"target": 0, "saved": 0}
+    total_target = quantize(Decimal(str(totals["target"])))
+    total_saved = quantize(Decimal(str(totals["saved"])))
+    by_status = {s: 0 for s in GoalStatus} | {
+        GoalStatus(row["_id"]): row["count"] for row in facets["by_status"]
+    }
+    return GoalSummary(
+        total_goals=sum(by_status.values()),
+        by_status=by_status,
+        total_target=total_target,
+        total_saved=total_saved,
+        total_remaining=quantize(max(total_target - total_saved, ZERO)),
+        overall_progress=progress_percentage(total_saved, total_target) if total_target else ZERO,
+        at_risk=[goal_out(d, today) for d in facets["at_risk"]],
+    )
+
+
+def _summary_pipeline(user_id: Any, at: datetime, today_utc: datetime) -> list[Doc]:
+    """One aggregation. At risk: an active goal whose target date has passed, or that is more
+    than AT_RISK_GRACE_DAYS of saving behind the straight line from (created_at, start_amount)
+    to (target_date, target_amount)."""
+    days = {"unit": "day"}
+    total_days = {
+        "$max": [1, {"$dateDiff": {"startDate": "$created_at", "endDate": "$target_date", **days}}]
+    }
+    elapsed_days = {"$dateDiff": {"startDate": "$created_at", "endDate": at, **days}}
+    behind_days = {
+        "$max": [0, {"$subtract": [{"$min": ["$_elapsed", "$_total"]}, AT_RISK_GRACE_DAYS]}]
+    }
+    expected = {
+        "$add": [
+            "$start_amount",
+            {
+                "$divide": [
+                    {
+                        "$multiply": [
+                            {"$subtract": ["$target_amount", "$start_amount"]},
+                            behind_days,
+                        ]
+                    },
+                    "$_total",
+                ]
+            },
+        ]
+    }
+    return [
+        {"$match": {"user_id": user_id}},
+        {
+            "$facet": {
+                "totals": [
+                    {"$match": {"status": {"$ne": "cancelled"}}},
+                    {
+                        "$group": {
+                            "_id": None,
+                            "target": {"$sum": "$target_amount"},
+                            "saved": {"$sum": "$current_amount"},
+                        }
+                    },
+                ],
+                "by_status": [{"$group": {"_id": "$status", "count": {"$sum": 1}}}],
+                "at_risk": [
+                    {"$match": {"status": "active"}},
+                    {"$addFields": {"_total": total_days, "_elapsed": elapsed_days}},
+                    {
+                        "$match": {
+                            "$expr": {
+                                "$or": [
+                                    {"$lt": ["$target_date", today_utc]},
+                                    {"$lt": ["$current_amount", expected]},
+                                ]
+                            }
+                        }
+                    },
+                    {"$sort": {"target_date": 1, "_id": 1}},
+                ],
+            }
+        },
+    ]
+
+
+@router.get("/{goal_id}", responses={**E401, **E404})
+async def get_goal(goal_id: str, user: CurrentUser, db: Db) -> GoalOut:
+    """One goal with its progress and the monthly saving it needs."""
+    return goal_out(await get_owned(db.goals, goal_id, user["_id"], "goal"), _today(user))
+
+
+@router.put("/{goal_id}", responses={**E401, **E404, **E422})
+async def update_goal(
+    goal_id: str, body: GoalUpdate, user: CurrentUser, db: Db, settings: SettingsDep
+) -> GoalOut:
+    """Change a goal; its status follows the amounts (a raised target reopens a completed goal)."""
+    changes = body.model_dump(exclude_unset=True)
+    if "target_date" in changes:
+        _check_target_date(changes["target_date"], user)
+
+    async def work(session: Any) -> Doc:
+        goal = await get_owned(db.goals, goal_id, user["_id"], "goal", session=session)
+        merged = goal | changes
+        new_status = settled_status(
+            str(merged["status"]), goal["current_amount"], merged["target_amount"]
+        )
+        update = {**changes, "status": str(new_status), "updated_at": now()}
+        if new_status != goal["status"]:
+            update["completed_at"] = now() if new_status == GoalStatus.completed else None
+        updated = await db.goals.find_one_and_update(
+            {"_id": goal["_id"]},
+            {"$set": update},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        # A lowered target may reach milestones (even completion) without a contribution.
+        await reach_milestones(db, settings, user, updated, session)
+        return await db.goals.find_one({"_id": goal["_id"]}, session=session)
+
+    return goal_out(await in_transaction(db, work), _today(user))
+
+
+@router.delete("/{goal_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete a goal and its contributions."""
+
+    async def work(session: Any) -> None:
+        goal = await get_owned(db.goals, goal_id, user["_id"], "goal", session=session)
+        await db.goal_contributions.delete_many(
+            {"user_id": user["_id"], "goal_id": goal["_id"]}, session=session
+        )
+        await db.goals.delete_one({"_id": goal["_id"]}, session=session)
+
+    await in_transaction(db, work)
+
+
+@router.post(
+    "/{goal_id}/contribute",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **E401,
+        **E404,
+        **E422,
+        409: {"model": ErrorOut, "description": "The goal is completed or cancelled"},
+    },
+)
+async def contribute(
+    goal_id: str, body: ContributionCreate, user: CurrentUser, db: Db, settings: SettingsDep
+) -> ContributionResult:
+    """Add money to a goal; each milestone (25/50/75/100 %) is notified once, 100 % completes it."""
+    tz = _tz(user)
+    if body.date is not None and body.date > _today(user):
+        raise Unprocessable("A contribution cannot be dated in the future", code="future_date")
+    oid = object_id(goal_id)
+    if oid is None:
+        raise NotFound("goal")
+
+    async def work(session: Any) -> tuple[Doc, Doc, list[int]]:
+        at = now()
+        goal = await db.goals.find_one_and_update(
+            {"_id": oid, "user_id": user["_id"], "status": {"$in": list(OPEN_STATUSES)}},
+            {"$inc": {"current_amount": body.amount}, "$set": {"updated_at": at}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if goal is None:
+            closed = await get_owned(db.goals, oid, user["_id"], "goal", session=session)
+            raise Conflict(
+                f"This goal is {closed['status']} and takes no more contributions",
+                code="goal_closed",
+            )
+        contribution: Doc = {
+            "user_id": user["_id"],
+            "goal_id": goal["_id"],
+            "amount": body.amount,
+            "date": start_of_day(body.date, tz) if body.date else at,
+            "note": body.note,
+            "created_at": at,
+        }
+        contribution["_id"] = (
+            await db.goal_contributions.insert_one(contribution, session=session)
+        ).inserted_id
+        if settled_status(goal["status"], goal["current_amount"], goal["target_amount"]) == (
+            GoalStatus.completed
+        ):
+            goal = await db.goals.find_one_and_update(
+                {"_id": goal["_id"]},
+                {"$set": {"status": str(GoalStatus.completed), "completed_at": at}},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+        newly = await reach_milestones(db, settings, user, goal, session)
+        goal["milestones_reached"] = sorted({*goal.get("milestones_reached", []), *newly})
+        return goal, contribution, newly
+
+    goal, contribution, newly = await in_transaction(db, work)
+    return ContributionResult(
+        goal=goal_out(goal, _today(user)),
+        contribution=ContributionOut.model_validate(contribution),
+        new_milestones=newly,
+    )
+
+
+@router.get("/{goal_id}/contributions", responses={**E401, **E404})
+async def list_contributions(
+    goal_id: str, user: CurrentUser, db: Db, page: Pagination
+) -> Page[ContributionOut]:
+    """A goal's contributions, newest first."""
+    goal = await get_owned(db.goals, goal_id, user["_id"], "goal")
+    query = {"user_id": user["_id"], "goal_id": goal["_id"]}
+    return await paginate(
+        db.goal_contributions, query, page, ContributionOut, sort=[("date", -1), ("_id", -1)]
+    )

@@ -1,5 +1,88 @@
-"""Notifications endpoints (being built: see the issue for this domain)."""
+"""The in-app notifications inbox. Notifications are created by the domains (`services.notify`);
+read ones expire after NOTIFICATION_TTL_DAYS, unread ones stay until read or deleted."""
 
-from fastapi import APIRouter
+from datetime import timedelta
+
+from fastapi import APIRouter, status
+from pymongo import ReturnDocument
+
+from config import Settings
+from database import Db, Doc, get_owned, object_id, paginate
+from dates import now
+from errors import NotFound
+from schemas import ErrorOut, NotificationOut, Page, Pagination, ReadAllResult, UnreadCount
+from security import CurrentUser, SettingsDep
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E404 = {404: {"model": ErrorOut, "description": "Notification not found"}}
+
+
+def _read_fields(settings: Settings) -> Doc:
+    """Marking read also starts the TTL clock (a TTL index on `expires_at` deletes it later)."""
+    at = now()
+    return {
+        "is_read": True,
+        "read_at": at,
+        "expires_at": at + timedelta(days=settings.notification_ttl_days),
+    }
+
+
+@router.get("", responses=E401)
+async def list_notifications(
+    user: CurrentUser, db: Db, page: Pagination, unread: bool = False
+) -> Page[NotificationOut]:
+    """Your notifications, newest first; `?unread=true` for the unread ones only."""
+    query: Doc = {"user_id": user["_id"]}
+    if unread:
+        query["is_read"] = False
+    return await paginate(
+        db.notifications, query, page, NotificationOut, sort=[("created_at", -1), ("_id", -1)]
+    )
+
+
+@router.get("/unread-count", responses=E401)
+async def unread_count(user: CurrentUser, db: Db) -> UnreadCount:
+    """How many notifications you have not read (for the badge)."""
+    count = await db.notifications.count_documents({"user_id": user["_id"], "is_read": False})
+    return UnreadCount(count=count)
+
+
+@router.post("/read-all", responses=E401)
+async def read_all(user: CurrentUser, db: Db, settings: SettingsDep) -> ReadAllResult:
+    """Mark every unread notification read."""
+    result = await db.notifications.update_many(
+        {"user_id": user["_id"], "is_read": False}, {"$set": _read_fields(settings)}
+    )
+    return ReadAllResult(updated=result.modified_count)
+
+
+@router.post("/{notification_id}/read", responses={**E401, **E404})
+async def mark_read(
+    notification_id: str, user: CurrentUser, db: Db, settings: SettingsDep
+) -> NotificationOut:
+    """Mark one notification read (again is harmless: the first read time is kept)."""
+    oid = object_id(notification_id)
+    if oid is None:
+        raise NotFound("notification")
+    doc = await db.notifications.find_one_and_update(
+        {"_id": oid, "user_id": user["_id"], "is_read": False},
+        {"$set": _read_fields(settings)},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:  # already read, someone else's, or missing
+        doc = await get_owned(db.notifications, oid, user["_id"], "notification")
+    return NotificationOut.model_validate(doc)
+
+
+@router.delete(
+    "/{notification_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404}
+)
+async def delete_notification(notification_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete one notification."""
+    oid = object_id(notification_id)
+    result = (
+        await db.notifications.delete_one({"_id": oid, "user_id": user["_id"]}) if oid else None
+    )
+    if result is None or result.deleted_count == 0:
+        raise NotFound("notification")

@@ -1,5 +1,446 @@
-"""Payments endpoints (being built: see the issue for this domain)."""
+"""Payments against debts: one atomic, idempotent apply (interest split, debt update,
+notifications), exact reversal, lists and monthly stats."""
 
-from fastapi import APIRouter
+import asyncio
+import hashlib
+import json
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+import finance
+from database import Db, Doc, get_owned, in_transaction, paginate
+from dates import day_end, local_date, month_bounds, now, start_of_day, to_utc
+from errors import Conflict, Unprocessable
+from routes.debts import due_date, stamp, user_tz
+from schemas import (
+    DebtStatus,
+    ErrorOut,
+    MonthlyPaymentStat,
+    MonthlyPaymentStats,
+    NotificationType,
+    Page,
+    Pagination,
+    PaymentCreate,
+    PaymentOut,
+    PaymentType,
+    quantize,
+)
+from security import CurrentUser, SettingsDep
+from services import format_money, notify
 
 router = APIRouter(prefix="/payments", tags=["payments"])
+E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E404 = {404: {"model": ErrorOut, "description": "Payment not found (or not yours)"}}
+E404_DEBT = {404: {"model": ErrorOut, "description": "Debt not found (or not yours)"}}
+IDEMPOTENCY_TTL = timedelta(hours=24)
+# A repeat that lost the unique-key race re-reads the winner's result; give up after this.
+IDEMPOTENCY_WAIT_ATTEMPTS = 20
+_LATEST = [("payment_date", -1), ("_id", -1)]  # served by (user_id[, debt_id], payment_date, _id)
+FUTURE_SLACK = timedelta(days=1)  # a payment may be dated at most a day ahead (clock skew)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Any unique string (e.g. a UUID); a retry with it never pays twice (24 h).",
+    ),
+]
+
+
+# ---------------------------------------------------------------- the one payment rule
+
+
+def _payment_instant(value: date | datetime | None, tz: str) -> datetime:
+    at = stamp()
+    if value is None:
+        return at
+    instant = to_utc(value, tz) if isinstance(value, datetime) else start_of_day(value, tz)
+    if instant > at + FUTURE_SLACK:
+        raise Unprocessable("payment_date cannot be in the future", code="payment_date_in_future")
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+def split(debt: Doc, amount: Decimal, payment_type: PaymentType) -> tuple[Decimal, Decimal]:
+    """(interest, principal) of a payment against the debt as it is now, or the 4xx why not."""
+    if debt["status"] != DebtStatus.active:
+        raise Conflict(
+            f"This debt is {debt['status']}: it takes no payments", code="debt_not_active"
+        )
+    remaining = quantize(debt["remaining_amount"])
+    try:
+        interest, principal = finance.split_payment(
+            amount, remaining, debt["interest_rate"], str(payment_type)
+        )
+    except finance.PaymentTooSmall as exc:
+        raise Unprocessable(
+            f"An EMI payment must at least cover this month's interest of {exc.interest}",
+            code="payment_too_small",
+        ) from exc
+    if principal > remaining:
+        clears = remaining + interest
+        raise Conflict(
+            f"Payment exceeds what is owed: the remaining amount is {remaining}"
+            f" ({clears} with this month's interest clears the debt)",
+            code="overpayment",
+        )
+    return interest, principal
+
+
+async def _notify_payment(
+    db: Db, settings: SettingsDep, user: Doc, debt: Doc, payment: Doc, session: AsyncClientSession
+) -> None:
+    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    amount, remaining = format_money(payment["amount"], currency), payment["remaining_after"]
+    url = f"/debts/{debt['_id']}"
+    await notify(
+        db,
+        user,
+        NotificationType.payment_received,
+        "Payment received",
+        f"{amount} paid towards {debt['name']}. Remaining: {format_money(remaining, currency)}.",
+        action_url=url,
+        email=(
+            "payment_confirmation",
+            {
+                "amount": payment["amount"],
+                "interest": payment["interest_component"],
+                "principal": payment["principal_component"],
+                "remaining": remaining,
+                "currency": currency,
+                "debt_name": debt["name"],
+                "transaction_id": payment["transaction_id"],
+                "payment_date": local_date(payment["payment_date"], user_tz(user)).strftime(
+                    "%d %b %Y"
+                ),
+                "completed": remaining == 0,
+                "debt_url": settings.app_url + url,
+            },
+        ),
+        session=session,
+    )
+    if remaining == 0:
+        await notify(
+            db,
+            user,
+            NotificationType.debt_completed,
+            "Debt paid off",
+            f"{debt['name']} is fully repaid. Congratulations!",
+            action_url=url,
+            session=session,
+        )
+
+
+async def record_payment(
+    db: Db,
+    settings: SettingsDep,
+    user: Doc,
+    body: PaymentCreate,
+    paid_at: datetime,
+    session: AsyncClientSession,
+) -> Doc:
+    """Apply a payment inside the caller's transaction: split it against the debt as read in
+    this transaction, move the debt's sums with `$inc`, store the payment, queue the
+    notifications. A concurrent payment makes one of the two transactions retry."""
+    debt = await get_owned(db.debts, body.debt_id, user["_id"], "debt", session=session)
+    interest, principal = split(debt, body.amount, body.payment_type)
+    remaining_after = quantize(debt["remaining_amount"]) - principal
+    at = stamp()
+    changes: dict[str, Any] = {
+        "$inc": {
+            "remaining_amount": -principal,
+            "total_paid": body.amount,
+            "total_interest_paid": interest,
+            "payments_count": 1,
+        },
+        "$set": {"updated_at": at},
+    }
+    if body.payment_type == PaymentType.emi:
+        changes["$inc"]["due_offset"] = 1
+        changes["$set"]["next_payment_date"] = due_date(debt, 1, user_tz(user))
+    if remaining_after == 0:
+        changes["$set"] |= {"status": str(DebtStatus.completed), "completed_at": at}
+    # The filter re-states the rule, so even a non-transactional caller can't overpay.
+    result = await db.debts.update_one(
+        {"_id": debt["_id"], "status": "active", "remaining_amount": {"$gte": principal}},
+        changes,
+        session=session,
+    )
+    if result.matched_count != 1:
+        raise Conflict("The debt changed meanwhile; retry", code="overpayment")
+    payment = {
+        "user_id": user["_id"],
+        "debt_id": debt["_id"],
+        "debt_name": debt["name"],
+        "amount": body.amount,
+        "payment_date": paid_at,
+        "payment_type": str(body.payment_type),
+        "payment_method": str(body.payment_method),
+        "notes": body.notes,
+        "interest_component": interest,
+        "principal_component": principal,
+        "remaining_after": remaining_after,
+        "transaction_id": str(uuid.uuid4()),
+        "created_at": at,
+    }
+    payment["_id"] = (await db.payments.insert_one(payment, session=session)).inserted_id
+    await _notify_payment(db, settings, user, debt, payment, session)
+    return payment
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def request_hash(body: PaymentCreate) -> str:
+    canonical = json.dumps(body.model_dump(mode="json", exclude_unset=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _stored_result(
+    db: Db, user_id: Any, key: str, digest: str, session: AsyncClientSession
+) -> PaymentOut | None:
+    """The first result for this key, None if unused (or expired), 422 if used differently."""
+    record = await db.idempotency_keys.find_one({"user_id": user_id, "key": key}, session=session)
+    if record is None:
+        return None
+    if record["expires_at"] <= now():  # the TTL monitor hasn't removed it yet
+        await db.idempotency_keys.delete_one({"_id": record["_id"]}, session=session)
+        return None
+    if record["request_hash"] != digest:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request body",
+            code="idempotency_key_reused",
+        )
+    return PaymentOut.model_validate(record["response"])
+
+
+async def apply_payment(
+    db: Db, settings: SettingsDep, user: Doc, body: PaymentCreate, key: str | None
+) -> tuple[PaymentOut, bool]:
+    """(the payment, whether it is a replay of an earlier request with the same key).
+
+    The key record is inserted in the payment's own transaction, so a payment and its key
+    commit together. Two concurrent requests with one key conflict on the unique
+    (user_id, key) index; the loser's transaction is retried and then finds the winner's
+    stored response."""
+    paid_at = _payment_instant(body.payment_date, user_tz(user))
+    digest = request_hash(body)
+
+    async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
+        if key is not None:
+            stored = await _stored_result(db, user["_id"], key, digest, session)
+            if stored is not None:
+                return stored, True
+        payment = PaymentOut.model_validate(
+            await record_payment(db, settings, user, body, paid_at, session)
+        )
+        if key is not None:
+            at = stamp()
+            await db.idempotency_keys.insert_one(
+                {
+                    "user_id": user["_id"],
+                    "key": key,
+                    "request_hash": digest,
+                    "status": "completed",
+                    "response": payment.model_dump(),
+                    "created_at": at,
+                    "expires_at": at + IDEMPOTENCY_TTL,
+                },
+                session=session,
+            )
+        return payment, False
+
+    for _ in range(IDEMPOTENCY_WAIT_ATTEMPTS):
+        try:
+            return await in_transaction(db, work)
+        except DuplicateKeyError:
+            # Reported as a duplicate instead of a transient conflict: the winner committed
+            # after our snapshot. A fresh transaction reads its result.
+            await asyncio.sleep(0.05)
+    raise Conflict(
+        "A request with this Idempotency-Key is still being processed; retry shortly",
+        code="idempotency_in_progress",
+    )
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **E401,
+        **E404_DEBT,
+        409: {"model": ErrorOut, "description": "Overpayment, or the debt is not active"},
+        422: {"model": ErrorOut, "description": "Invalid, too small, or key reused"},
+    },
+)
+async def create_payment(
+    body: PaymentCreate,
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> PaymentOut:
+    """Pay towards a debt: an `emi` pays the month's interest first, a `prepayment` principal."""
+    payment, replayed = await apply_payment(db, settings, user, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return payment
+
+
+@router.get("", responses={**E401, **E404_DEBT})
+async def list_payments(
+    user: CurrentUser,
+    db: Db,
+    page: Pagination,
+    debt_id: str | None = None,
+    payment_type: PaymentType | None = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> Page[PaymentOut]:
+    """Your payments, latest first; filter by debt, type, and a date range (inclusive)."""
+    query: dict[str, Any] = {"user_id": user["_id"]}
+    if debt_id is not None:
+        query["debt_id"] = (await get_owned(db.debts, debt_id, user["_id"], "debt"))["_id"]
+    if payment_type is not None:
+        query["payment_type"] = str(payment_type)
+    if dates := _date_range(from_, to, user_tz(user)):
+        query["payment_date"] = dates
+    return await paginate(db.payments, query, page, PaymentOut, sort=_LATEST)
+
+
+def _date_range(from_: date | None, to: date | None, tz: str) -> dict[str, datetime]:
+    if from_ and to and from_ > to:
+        raise Unprocessable("`from` must not be after `to`", code="invalid_range")
+    bounds: dict[str, datetime] = {}
+    if from_:
+        bounds["$gte"] = start_of_day(from_, tz)
+    if to:
+        bounds["$lt"] = day_end(to, tz)
+    return bounds
+
+
+def _monthly_pipeline(query: dict[str, Any], tz: str) -> list[dict[str, Any]]:
+    month = {"$dateToString": {"format": "%Y-%m", "date": "$payment_date", "timezone": tz}}
+    return [
+        {"$match": query},
+        {
+            "$group": {
+                "_id": month,
+                "total": {"$sum": "$amount"},
+                "interest": {"$sum": "$interest_component"},
+                "principal": {"$sum": "$principal_component"},
+                "count": {"$sum": 1},
+            }
+        },
+        {"$sort": {"_id": 1}},
+    ]
+
+
+def _money(value: Any) -> Decimal:
+    return quantize(Decimal(str(value or 0)))
+
+
+@router.get("/stats/monthly", responses={**E401, **E404_DEBT})
+async def monthly_stats(
+    user: CurrentUser,
+    db: Db,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    debt_id: str | None = None,
+) -> MonthlyPaymentStats:
+    """Per month (your timezone): total paid, interest, principal, count. `year` or `from`/`to`;
+    the current year by default."""
+    tz = user_tz(user)
+    query: dict[str, Any] = {"user_id": user["_id"]}
+    if debt_id is not None:
+        query["debt_id"] = (await get_owned(db.debts, debt_id, user["_id"], "debt"))["_id"]
+    if from_ is None and to is None:
+        year = year or local_date(now(), tz).year
+        query["payment_date"] = {"$gte": month_bounds(year, 1, tz)[0]}
+        query["payment_date"]["$lt"] = month_bounds(year, 12, tz)[1]
+    elif year is not None:
+        raise Unprocessable("Give either `year` or `from`/`to`, not both", code="invalid_range")
+    else:
+        query["payment_date"] = _date_range(from_, to, tz)
+    cursor = await db.payments.aggregate(_monthly_pipeline(query, tz))
+    rows = [
+        MonthlyPaymentStat(
+            month=r["_id"],
+            total=_money(r["total"]),
+            interest=_money(r["interest"]),
+            principal=_money(r["principal"]),
+            count=r["count"],
+        )
+        for r in await cursor.to_list(None)
+    ]
+    # At most one row per month: adding them up here is not a scan of documents.
+    return MonthlyPaymentStats(
+        items=rows,
+        total=sum((r.total for r in rows), Decimal("0.00")),
+        interest=sum((r.interest for r in rows), Decimal("0.00")),
+        principal=sum((r.principal for r in rows), Decimal("0.00")),
+        count=sum(r.count for r in rows),
+    )
+
+
+@router.get("/debt/{debt_id}", responses={**E401, **E404_DEBT})
+async def list_debt_payments(
+    debt_id: str, user: CurrentUser, db: Db, page: Pagination
+) -> Page[PaymentOut]:
+    """The payments of one of your debts, latest first."""
+    debt = await get_owned(db.debts, debt_id, user["_id"], "debt")
+    query = {"user_id": user["_id"], "debt_id": debt["_id"]}
+    return await paginate(db.payments, query, page, PaymentOut, sort=_LATEST)
+
+
+@router.get("/{payment_id}", responses={**E401, **E404})
+async def get_payment(payment_id: str, user: CurrentUser, db: Db) -> PaymentOut:
+    """One of your payments."""
+    return PaymentOut.model_validate(
+        await get_owned(db.payments, payment_id, user["_id"], "payment")
+    )
+
+
+def reversal(payment: Doc, debt: Doc, tz: str) -> dict[str, Any]:
+    """The debt update that undoes a payment exactly: sums, due date (for an EMI), status."""
+    changes: dict[str, Any] = {
+        "$inc": {
+            "remaining_amount": payment["principal_component"],
+            "total_paid": -payment["amount"],
+            "total_interest_paid": -payment["interest_component"],
+            "payments_count": -1,
+        },
+        "$set": {"updated_at": stamp()},
+    }
+    if payment["payment_type"] == PaymentType.emi:
+        changes["$inc"]["due_offset"] = -1
+        changes["$set"]["next_payment_date"] = due_date(debt, -1, tz)
+    if debt["status"] == DebtStatus.completed:
+        changes["$set"] |= {"status": str(DebtStatus.active), "completed_at": None}
+    return changes
+
+
+@router.delete("/{payment_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete a payment and restore its debt exactly as if it had never been made."""
+    tz = user_tz(user)
+
+    async def work(session: AsyncClientSession) -> None:
+        payment = await get_owned(db.payments, payment_id, user["_id"], "payment", session=session)
+        debt = await get_owned(db.debts, payment["debt_id"], user["_id"], "debt", session=session)
+        await db.debts.update_one(
+            {"_id": debt["_id"]}, reversal(payment, debt, tz), session=session
+        )
+        await db.payments.delete_one({"_id": payment["_id"]}, session=session)
+
+    await in_transaction(db, work)

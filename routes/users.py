@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from database import USER_COLLECTIONS, Db
 from dates import now
 from errors import BadRequest
+from routes.expenses import enqueue_receipt_deletions
 from schemas import DeleteAccountRequest, ErrorOut, UserOut, UserUpdate
 from security import CurrentUser, verify_password
 
@@ -52,6 +53,8 @@ async def delete_me(body: DeleteAccountRequest, user: CurrentUser, db: Db) -> No
     """Delete your account and every record that belongs to it. Needs your password."""
     if not await verify_password(body.password, user["hashed_password"]):
         raise BadRequest("Password is incorrect", code="wrong_password")
+    # Receipt files live outside the database: queue their removal before the records go.
+    await enqueue_receipt_deletions(db, user["_id"])
     for name in USER_COLLECTIONS:
         await db[name].delete_many({"user_id": user["_id"]})
     await db.users.delete_one({"_id": user["_id"]})

@@ -118,7 +118,10 @@ def test_production_refuses_unsafe_settings():
         mongodb_url="mongodb://db",
         email_backend="ses",
         storage_backend="s3",
+        s3_bucket="receipts",
         push_backend="onesignal",
+        onesignal_app_id="app",
+        onesignal_api_key="key",
     )
     assert ok.app_env == "production"
 

@@ -1,0 +1,180 @@
+"""EMI reminders: a `payment_reminder` in the days before each active debt's due date and a
+`payment_due` on the day itself, exactly once per debt, due date and kind, however many
+schedulers (API replicas, `python -m worker`) run at the same time: a unique index on
+`reminders` (debt_id, due_date, kind) decides, and only the insert that wins notifies.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from config import Settings
+from database import Doc, in_transaction
+from dates import DEFAULT_TZ, now
+from schemas import NotificationType
+from services import format_money, notify
+
+log = logging.getLogger("cleero.scheduler")
+BATCH = 200
+DEBT_FIELDS = {"user_id": 1, "name": 1, "monthly_emi": 1, "next_payment_date": 1}
+USER_FIELDS = {"email": 1, "full_name": 1, "profile": 1, "notification_preferences": 1}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: NotificationType
+    due: date  # the due date in the user's timezone
+    days_left: int
+
+
+def due_reminder(
+    next_payment: datetime, tz: str, at: datetime, reminder_days: int, local_hour: int
+) -> Reminder | None:
+    """Which reminder (if any) a debt due at `next_payment` gets at `at`, in the user's calendar:
+    `payment_due` on the due date, `payment_reminder` 1..reminder_days days before it, nothing
+    before `local_hour` o'clock (quiet night) or for a due date already past."""
+    local_now = at.astimezone(ZoneInfo(tz))
+    if local_now.hour < local_hour:
+        return None
+    due = next_payment.astimezone(ZoneInfo(tz)).date()
+    days_left = (due - local_now.date()).days
+    if days_left == 0:
+        return Reminder(NotificationType.payment_due, due, 0)
+    if 0 < days_left <= reminder_days:
+        return Reminder(NotificationType.payment_reminder, due, days_left)
+    return None
+
+
+def _message(debt: Doc, reminder: Reminder, currency: str) -> tuple[str, str]:
+    amount = format_money(debt["monthly_emi"], currency)
+    when = f"{reminder.due:%d %b %Y}"
+    if reminder.kind == NotificationType.payment_due:
+        return (
+            f"{debt['name']} EMI is due today",
+            f"Your {debt['name']} EMI of {amount} is due today ({when}).",
+        )
+    days = "1 day" if reminder.days_left == 1 else f"{reminder.days_left} days"
+    return (
+        f"{debt['name']} EMI due in {days}",
+        f"Your {debt['name']} EMI of {amount} is due on {when}.",
+    )
+
+
+async def send_once(
+    db: AsyncDatabase, settings: Settings, user: Doc, debt: Doc, reminder: Reminder
+) -> bool:
+    """Record the reminder and notify in one transaction; False when it was already sent."""
+    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    title, message = _message(debt, reminder, currency)
+    action_url = f"/debts/{debt['_id']}"
+    context: dict[str, Any] = {
+        "debt_name": debt["name"],
+        "amount": debt["monthly_emi"],
+        "currency": currency,
+        "due_date": f"{reminder.due:%d %B %Y}",
+        "days_left": reminder.days_left,
+        "debt_url": settings.app_url + action_url,
+    }
+
+    async def work(session: Any) -> None:
+        await db.reminders.insert_one(
+            {
+                "user_id": user["_id"],
+                "debt_id": debt["_id"],
+                "due_date": reminder.due.isoformat(),
+                "kind": str(reminder.kind),
+                "created_at": now(),
+            },
+            session=session,
+        )
+        await notify(
+            db,
+            user,
+            reminder.kind,
+            title,
+            message,
+            action_url=action_url,
+            email=("payment_reminder", context),
+            session=session,
+        )
+
+    try:
+        await in_transaction(db, work)
+    except DuplicateKeyError:
+        return False  # another scheduler, or an earlier pass, sent this one
+    return True
+
+
+async def _remind_batch(
+    db: AsyncDatabase, settings: Settings, debts: list[Doc], at: datetime
+) -> int:
+    # One query for the batch's users (timezone, currency, preferences), not one per debt.
+    user_ids = list({debt["user_id"] for debt in debts})
+    users = {
+        user["_id"]: user
+        for user in await db.users.find(
+            {"_id": {"$in": user_ids}, "is_active": {"$ne": False}}, projection=USER_FIELDS
+        ).to_list(None)
+    }
+    sent = 0
+    for debt in debts:
+        user = users.get(debt["user_id"])
+        if user is None:
+            continue
+        tz = user.get("profile", {}).get("timezone", DEFAULT_TZ)
+        reminder = due_reminder(
+            debt["next_payment_date"], tz, at, settings.reminder_days, settings.reminder_local_hour
+        )
+        if reminder is None:
+            continue
+        try:
+            sent += await send_once(db, settings, user, debt, reminder)
+        except PyMongoError:
+            raise  # the database is away: the whole pass waits for the next run
+        except Exception:  # one malformed debt must not hold back everyone else's reminders
+            log.exception("reminder for debt %s failed", debt["_id"])
+    return sent
+
+
+async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | None = None) -> int:
+    """One scheduler pass at `at` (default now); returns how many reminders this pass sent."""
+    at = at or now()
+    # A coarse UTC window that holds every debt whose local due date is today .. today + N in
+    # any timezone; `due_reminder` then decides exactly, in the user's own calendar.
+    window = {
+        "$gte": at - timedelta(days=1),
+        "$lt": at + timedelta(days=settings.reminder_days + 1),
+    }
+    cursor = db.debts.find(
+        {"status": "active", "next_payment_date": window}, projection=DEBT_FIELDS
+    ).sort("next_payment_date", 1)
+    sent = 0
+    batch: list[Doc] = []
+    async for debt in cursor:
+        batch.append(debt)
+        if len(batch) == BATCH:
+            sent += await _remind_batch(db, settings, batch, at)
+            batch = []
+    if batch:
+        sent += await _remind_batch(db, settings, batch, at)
+    return sent
+
+
+async def run_forever(db: AsyncDatabase, settings: Settings) -> None:
+    """The scheduler loop (app lifespan or `python -m worker`): a pass now, then every interval."""
+    while True:
+        try:
+            sent = await run_reminders(db, settings)
+            if sent:
+                log.info("sent %d EMI reminders", sent)
+        except PyMongoError as exc:  # database away: try again next interval
+            log.warning("reminder scheduler waiting for the database: %s", exc)
+        except Exception:  # a bug must not stop reminders for good: log it, keep the schedule
+            log.exception("reminder pass failed")
+        await asyncio.sleep(settings.scheduler_interval_seconds)

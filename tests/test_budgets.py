@@ -1,0 +1,361 @@
+"""Budgets: CRUD, one active budget per category, this month's status, threshold alerts."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from dates import current_month, month_bounds
+from routes.budgets import check_budget
+
+
+async def make_budget(client, user, **fields):
+    body = {"category": "food", "amount": 1000} | fields
+    r = await client.post("/api/budgets", json=body, headers=user.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def spend(client, user, amount, category="food", **fields):
+    body = {"title": "Spend", "category": category, "amount": amount} | fields
+    r = await client.post("/api/expenses", json=body, headers=user.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def alerts(db, user):
+    """The titles of the user's expense_alert notifications, oldest first."""
+    docs = (
+        await db.notifications.find({"user_id": ObjectId(user.id), "type": "expense_alert"})
+        .sort("created_at", 1)
+        .to_list(None)
+    )
+    return [d["title"] for d in docs]
+
+
+def this_month_start(tz="Asia/Kolkata"):
+    return month_bounds(*current_month(tz), tz)[0]
+
+
+def iso(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- CRUD and uniqueness
+
+
+async def test_create_budget_with_defaults(client, user):
+    budget = await make_budget(client, user, category=" Groceries ", amount="15000.50")
+    assert budget["category"] == "groceries"
+    assert budget["amount"] == 15000.5
+    assert budget["alert_threshold"] == 80 and budget["is_active"] is True
+    assert budget["name"] is None and budget["notes"] is None
+    r = await client.get(f"/api/budgets/{budget['id']}", headers=user.headers)
+    assert r.json() == budget
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"alert_threshold": 0},
+        {"alert_threshold": 101},
+        {"alert_threshold": 50.5},
+        {"amount": 0},
+        {"amount": 1.001},
+        {"category": "Food & Drink"},
+        {"user_id": "x"},
+        {"spent": 5},
+    ],
+)
+async def test_bad_budgets_are_rejected(client, user, changes):
+    body = {"category": "food", "amount": 1000} | changes
+    r = await client.post("/api/budgets", json=body, headers=user.headers)
+    assert r.status_code == 422, r.text
+
+
+async def test_one_active_budget_per_category(client, user, other_user):
+    first = await make_budget(client, user)
+    r = await client.post(
+        "/api/budgets", json={"category": "FOOD", "amount": 5}, headers=user.headers
+    )
+    assert r.status_code == 409
+    assert r.json()["code"] == "budget_exists"
+    # Inactive budgets may repeat; another user has their own namespace.
+    old = await make_budget(client, user, is_active=False)
+    await make_budget(client, user, is_active=False)
+    await make_budget(client, other_user)
+    r = await client.put(
+        f"/api/budgets/{old['id']}", json={"is_active": True}, headers=user.headers
+    )
+    assert r.status_code == 409
+    fuel = await make_budget(client, user, category="fuel")
+    r = await client.put(
+        f"/api/budgets/{fuel['id']}", json={"category": "food"}, headers=user.headers
+    )
+    assert r.status_code == 409
+    # Once the first is deactivated, another may become active.
+    r = await client.put(
+        f"/api/budgets/{first['id']}", json={"is_active": False}, headers=user.headers
+    )
+    assert r.status_code == 200
+    r = await client.put(
+        f"/api/budgets/{old['id']}", json={"is_active": True}, headers=user.headers
+    )
+    assert r.status_code == 200 and r.json()["is_active"] is True
+
+
+async def test_concurrent_creation_keeps_one_active_budget(client, user, db):
+    body = {"category": "travel", "amount": 100}
+    responses = await asyncio.gather(
+        *[client.post("/api/budgets", json=body, headers=user.headers) for _ in range(6)]
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5
+    assert await db.budgets.count_documents({"category": "travel", "is_active": True}) == 1
+
+
+async def test_list_update_delete(client, user):
+    a = await make_budget(client, user, category="food")
+    b = await make_budget(client, user, category="fuel", is_active=False)
+    r = await client.get("/api/budgets", headers=user.headers)
+    page = r.json()
+    assert page["total"] == 2
+    assert [x["id"] for x in page["items"]] == [b["id"], a["id"]]  # newest first
+    r = await client.get("/api/budgets?is_active=true", headers=user.headers)
+    assert [x["id"] for x in r.json()["items"]] == [a["id"]]
+
+    r = await client.put(
+        f"/api/budgets/{a['id']}",
+        json={"amount": 2500, "alert_threshold": 90, "name": "Eating out"},
+        headers=user.headers,
+    )
+    assert r.status_code == 200
+    assert (r.json()["amount"], r.json()["alert_threshold"], r.json()["name"]) == (
+        2500,
+        90,
+        "Eating out",
+    )
+    for bad in [{"amount": None}, {"is_active": None}, {"alert_threshold": 0}]:
+        r = await client.put(f"/api/budgets/{a['id']}", json=bad, headers=user.headers)
+        assert r.status_code == 422, bad
+
+    r = await client.delete(f"/api/budgets/{a['id']}", headers=user.headers)
+    assert r.status_code == 204
+    r = await client.get(f"/api/budgets/{a['id']}", headers=user.headers)
+    assert r.status_code == 404 and r.json()["code"] == "budget_not_found"
+
+
+async def test_another_users_budget_is_404_everywhere_and_untouched(client, user, other_user):
+    theirs = await make_budget(client, other_user)
+    url = f"/api/budgets/{theirs['id']}"
+    for method, kwargs in [("GET", {}), ("PUT", {"json": {"amount": 1}}), ("DELETE", {})]:
+        r = await client.request(method, url, headers=user.headers, **kwargs)
+        assert r.status_code == 404, method
+    for bad in ["x", "0" * 24]:
+        r = await client.delete(f"/api/budgets/{bad}", headers=user.headers)
+        assert r.status_code == 404
+    r = await client.get(url, headers=other_user.headers)
+    assert r.json() == theirs
+    r = await client.get("/api/budgets/status", headers=user.headers)
+    assert r.json()["items"] == []
+
+
+# ---------------------------------------------------------------- status
+
+
+async def test_status_per_category_this_month(client, user, other_user):
+    await make_budget(client, user, category="food", amount=1000)  # 79.99 % -> ok
+    await make_budget(client, user, category="fuel", amount=300, alert_threshold=50)
+    await make_budget(client, user, category="rent", amount=100)
+    await make_budget(client, user, category="fun", amount=50, is_active=False)
+    await make_budget(client, user, category="gifts", amount=3)
+    await spend(client, user, 799.99, "food")
+    await spend(client, user, 150, "fuel")  # exactly the 50 % threshold -> warning
+    await spend(client, user, 100, "rent")
+    await spend(client, user, 25.5, "rent")  # 125.5 % -> exceeded
+    await spend(client, user, 1, "gifts")  # 33.33 %
+    await spend(client, user, 999, "shopping")  # no budget: not listed
+    await spend(client, user, 40, "fun")  # inactive budget: not listed
+    await spend(client, other_user, 500, "food")
+    start = this_month_start()
+    await spend(client, user, 500, "food", date=iso(start - timedelta(milliseconds=1)))
+
+    r = await client.get("/api/budgets/status", headers=user.headers)
+    assert r.status_code == 200
+    status = r.json()
+    year, month = current_month("Asia/Kolkata")
+    assert status["month"] == f"{year:04d}-{month:02d}"
+    assert status["currency"] == "INR"
+    rows = {i["category"]: i for i in status["items"]}
+    assert list(rows) == ["food", "fuel", "gifts", "rent"]
+    food, fuel, gifts, rent = rows["food"], rows["fuel"], rows["gifts"], rows["rent"]
+    assert (food["spent"], food["remaining"], food["percent"], food["level"]) == (
+        799.99,
+        200.01,
+        80.0,  # rounded for display, but still below the threshold
+        "ok",
+    )
+    assert (fuel["percent"], fuel["level"], fuel["alert_threshold"]) == (50, "warning", 50)
+    assert (rent["spent"], rent["remaining"], rent["percent"], rent["level"]) == (
+        125.5,
+        -25.5,
+        125.5,
+        "exceeded",
+    )
+    assert (gifts["percent"], gifts["level"], gifts["limit"]) == (33.33, "ok", 3)
+    assert status["total_limit"] == 1403 and status["total_spent"] == 1076.49
+
+
+async def test_status_month_starts_at_midnight_in_the_users_timezone(client, user):
+    await make_budget(client, user, amount=100)
+    start = this_month_start()
+    await spend(client, user, 7, date=iso(start))
+    await spend(client, user, 50, date=iso(start - timedelta(seconds=1)))
+    r = await client.get("/api/budgets/status", headers=user.headers)
+    assert r.json()["items"][0]["spent"] == 7
+
+
+async def test_status_is_one_aggregation_for_all_categories(client, user, monkeypatch):
+    from pymongo.asynchronous.collection import AsyncCollection
+
+    for category in ["food", "fuel", "rent", "travel", "health", "gifts"]:
+        await make_budget(client, user, category=category, amount=100)
+        await spend(client, user, 10, category)
+    calls = []
+    original = AsyncCollection.aggregate
+
+    async def counting(self, pipeline, *args, **kwargs):
+        calls.append(self.name)
+        return await original(self, pipeline, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCollection, "aggregate", counting)
+    r = await client.get("/api/budgets/status", headers=user.headers)
+    assert [i["spent"] for i in r.json()["items"]] == [10] * 6
+    assert calls == ["expenses"]
+
+
+# ---------------------------------------------------------------- alerts
+
+
+async def test_threshold_then_limit_alert_once_each(client, user, db, deliver, mailbox):
+    await make_budget(client, user, amount=1000, alert_threshold=80)
+    await spend(client, user, 500)
+    assert await alerts(db, user) == []
+    await spend(client, user, 300)  # 80 %: the threshold is reached
+    assert await alerts(db, user) == ["Budget alert: food at 80.00%"]
+    await spend(client, user, 100)  # 90 %: already told
+    await spend(client, user, 99.99, "fuel")  # another category
+    assert len(await alerts(db, user)) == 1
+    await spend(client, user, 150)  # 105 %: over the limit
+    await spend(client, user, 10)  # still over: already told
+    assert await alerts(db, user) == ["Budget alert: food at 80.00%", "Budget exceeded: food"]
+
+    pushes = await db.outbox.count_documents({"kind": "push", "payload.user_id": user.id})
+    assert pushes == 2
+    await deliver()
+    messages = [m for m in mailbox() if m["To"] == user.email]
+    year, month = current_month("Asia/Kolkata")
+    label = datetime(year, month, 1).strftime("%B %Y")
+    assert [m["Subject"] for m in messages] == [
+        "Welcome to Cleero Financial Compass",
+        "Budget alert: food at 80.00% of your limit",
+        f"Budget exceeded: food ({label})",
+    ]
+    exceeded = messages[2].get_body(("plain",)).get_content()
+    assert "₹1,050.00" in exceeded and "₹1,000.00" in exceeded and "105.00%" in exceeded
+    html = messages[1].get_body(("html",)).get_content()
+    assert "₹800.00" in html and "80% alert threshold" in html
+
+
+async def test_one_expense_crossing_both_levels_sends_both(client, user, db):
+    await make_budget(client, user, amount=100, alert_threshold=75)
+    await spend(client, user, 150)
+    assert await alerts(db, user) == ["Budget alert: food at 150.00%", "Budget exceeded: food"]
+    levels = await db.budget_alerts.find({}).sort("level", -1).to_list(None)
+    assert [a["level"] for a in levels] == ["warning", "exceeded"]
+
+
+async def test_a_100_percent_threshold_has_a_single_alert(client, user, db):
+    await make_budget(client, user, amount=100, alert_threshold=100)
+    await spend(client, user, 99.99)
+    assert await alerts(db, user) == []
+    await spend(client, user, 0.01)
+    assert await alerts(db, user) == ["Budget exceeded: food"]
+
+
+async def test_concurrent_expenses_alert_once_per_level(client, user, db, deliver, mailbox):
+    await make_budget(client, user, amount=1000, alert_threshold=80)
+    results = await asyncio.gather(*[spend(client, user, 120) for _ in range(10)])
+    assert len(results) == 10
+    titles = await alerts(db, user)
+    assert len(titles) == 2
+    assert titles.count("Budget exceeded: food") == 1
+    assert sum(t.startswith("Budget alert: food at ") for t in titles) == 1
+    levels = await db.budget_alerts.distinct("level")
+    assert sorted(levels) == ["exceeded", "warning"]
+    assert await db.budget_alerts.count_documents({}) == 2
+    await deliver()
+    alert_mails = [m for m in mailbox() if m["Subject"].startswith("Budget")]
+    assert len(alert_mails) == 2
+
+
+async def test_updating_an_expense_can_cross_a_level(client, user, db):
+    await make_budget(client, user, amount=100)
+    await make_budget(client, user, category="fuel", amount=100)
+    small = await spend(client, user, 10)
+    r = await client.put(f"/api/expenses/{small['id']}", json={"amount": 85}, headers=user.headers)
+    assert r.status_code == 200
+    assert await alerts(db, user) == ["Budget alert: food at 85.00%"]
+    # Moving it into another budgeted category checks that category.
+    r = await client.put(
+        f"/api/expenses/{small['id']}", json={"category": "fuel"}, headers=user.headers
+    )
+    assert await alerts(db, user) == [
+        "Budget alert: food at 85.00%",
+        "Budget alert: fuel at 85.00%",
+    ]
+
+
+async def test_no_alert_without_an_active_budget_or_for_another_month(client, user, db):
+    await make_budget(client, user, category="fun", amount=10, is_active=False)
+    await make_budget(client, user, category="food", amount=10)
+    await spend(client, user, 50, "fun")
+    await spend(client, user, 50, "shopping")
+    last_month = this_month_start() - timedelta(days=3)
+    await spend(client, user, 50, "food", date=iso(last_month))
+    assert await alerts(db, user) == []
+
+
+async def test_muted_alert_emails_still_notify_in_app(client, user, db):
+    r = await client.put(
+        "/api/users/me",
+        json={"notification_preferences": {"expense_alert": {"email": False, "push": True}}},
+        headers=user.headers,
+    )
+    assert r.status_code == 200
+    await make_budget(client, user, amount=10, alert_threshold=100)
+    await spend(client, user, 10)
+    assert await alerts(db, user) == ["Budget exceeded: food"]
+    assert await db.outbox.count_documents({"payload.subject": {"$regex": "^Budget"}}) == 0
+    assert (
+        await db.outbox.count_documents({"kind": "push", "payload.title": {"$regex": "^Budget"}})
+        == 1
+    )
+
+
+async def test_each_month_alerts_afresh(client, user, db):
+    budget = await make_budget(client, user, amount=100, alert_threshold=100)
+    user_doc = await db.users.find_one({"_id": ObjectId(user.id)})
+    start, end = month_bounds(*current_month("Asia/Kolkata"), "Asia/Kolkata")
+    next_month = end + timedelta(days=1)
+    await spend(client, user, 100, date=iso(start + timedelta(hours=1)))
+    await spend(client, user, 100, date=iso(next_month))  # a future month: no alert yet
+    assert await alerts(db, user) == ["Budget exceeded: food"]
+    # When that month comes, the same check alerts again, once.
+    assert await check_budget(db, user_doc, "food", next_month) == ["exceeded"]
+    assert await check_budget(db, user_doc, "food", next_month) == []
+    months = await db.budget_alerts.distinct("month", {"budget_id": ObjectId(budget["id"])})
+    assert len(months) == 2
+    # Deleting the budget removes its alert history.
+    await client.delete(f"/api/budgets/{budget['id']}", headers=user.headers)
+    assert await db.budget_alerts.count_documents({}) == 0

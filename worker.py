@@ -1,0 +1,105 @@
+"""The background worker as its own process.
+
+    python -m worker                 outbox dispatcher + reminder scheduler, until SIGTERM/SIGINT
+    python -m worker --once          one scheduler pass, then one dispatcher pass, and exit
+    python -m worker --retry-failed  requeue the messages that ran out of attempts, and exit
+
+Run it with RUN_WORKER=false on the API processes, or alongside them: a lease elects one active
+dispatcher and a unique index makes each reminder happen once, however many run.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+import scheduler
+from config import Settings, get_settings
+from database import connect, ensure_indexes, get_database
+from main import database_url
+from observability import configure_logging
+from services import Backends, Dispatcher, retry_failed
+
+log = logging.getLogger("cleero.worker")
+
+
+async def run_once(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
+    # Reminders first, so the messages they queue leave in this same pass.
+    reminders = await scheduler.run_reminders(db, settings)
+    sent = await dispatcher.run_once()
+    log.info("worker pass done: %d reminders queued, %d messages sent", reminders, sent)
+    print(f"reminders={reminders} sent={sent}")
+
+
+async def run_forever(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
+    tasks = [
+        asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"),
+        asyncio.create_task(scheduler.run_forever(db, settings), name="reminder-scheduler"),
+    ]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker started: outbox dispatcher and reminder scheduler")
+    await stop.wait()
+    log.info("worker stopping")
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    with contextlib.suppress(PyMongoError):  # let another worker take over at once
+        await dispatcher.release_lease()
+
+
+async def main(mode: str, settings: Settings) -> int:
+    client = connect(database_url(settings), settings)
+    db = get_database(client, settings.mongodb_db)
+    backends: Backends | None = None
+    try:
+        if mode == "retry-failed":
+            requeued = await retry_failed(db)
+            log.info("requeued %d failed outbox messages", requeued)
+            print(f"requeued={requeued}")
+            return 0
+        await ensure_indexes(db)
+        backends = Backends(settings)
+        dispatcher = Dispatcher(db, settings, backends)
+        if mode == "once":
+            await run_once(db, settings, dispatcher)
+        else:
+            await run_forever(db, settings, dispatcher)
+        return 0
+    except PyMongoError as exc:
+        log.error("worker stopped: database unavailable (%s)", type(exc).__name__)
+        return 1
+    finally:
+        if backends is not None:
+            await backends.aclose()
+        await client.close()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__.split("\n")[0])
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--once", action="store_true", help="one scheduler and dispatcher pass, then exit"
+    )
+    modes.add_argument(
+        "--retry-failed", action="store_true", help="requeue failed outbox messages, then exit"
+    )
+    return parser.parse_args(argv)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    mode = "once" if args.once else "retry-failed" if args.retry_failed else "forever"
+    configure_logging()
+    return asyncio.run(main(mode, get_settings()))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
