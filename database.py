@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 from bson import Decimal128, ObjectId
 from bson.codec_options import CodecOptions, TypeDecoder, TypeEncoder, TypeRegistry
 from fastapi import Depends, Request
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -71,7 +71,9 @@ def _per_user(*extra: IndexModel) -> list[IndexModel]:
     return [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]), *extra]
 
 
-# One place for every index a query relies on (see README, "Indexes").
+# One place for every index a query relies on (see README, "Indexes"). Keys are ascending
+# throughout: SecantusDB 0.7 drops an inclusive bound on a descending key that another key
+# follows, and MongoDB walks an ascending index backwards for newest-first sorts anyway.
 INDEXES: dict[str, list[IndexModel]] = {
     "users": [IndexModel("email", unique=True)],
     "sessions": _per_user(IndexModel("expires_at", expireAfterSeconds=0)),
@@ -85,26 +87,26 @@ INDEXES: dict[str, list[IndexModel]] = {
     # The inbox (newest first, optionally unread only) and its unread count. Read notifications
     # get `expires_at` (read_at + NOTIFICATION_TTL_DAYS); unread ones never expire.
     "notifications": _per_user(
-        IndexModel([("user_id", ASCENDING), ("is_read", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("is_read", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel("expires_at", expireAfterSeconds=0),
     ),
     # Debt lists (newest first, optionally one status or type), summary and payoff plan.
     "debts": [
-        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
                 ("status", ASCENDING),
-                ("created_at", DESCENDING),
-                ("_id", DESCENDING),
+                ("created_at", ASCENDING),
+                ("_id", ASCENDING),
             ]
         ),
         IndexModel(
             [
                 ("user_id", ASCENDING),
                 ("debt_type", ASCENDING),
-                ("created_at", DESCENDING),
-                ("_id", DESCENDING),
+                ("created_at", ASCENDING),
+                ("_id", ASCENDING),
             ]
         ),
         # The reminder scheduler: active debts due within the next few days, across users.
@@ -174,7 +176,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ),
     # Goal lists (newest first, optionally one status) and the summary.
     "goals": _per_user(
-        IndexModel([("user_id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)])
+        IndexModel([("user_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)])
     ),
     # One goal's contributions, newest first (also its cascade delete).
     "goal_contributions": _per_user(
@@ -182,8 +184,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [
                 ("user_id", ASCENDING),
                 ("goal_id", ASCENDING),
-                ("date", DESCENDING),
-                ("_id", DESCENDING),
+                ("date", ASCENDING),
+                ("_id", ASCENDING),
             ]
         )
     ),

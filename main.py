@@ -217,7 +217,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         max_body=settings.max_body_bytes,
-        max_upload=settings.max_upload_bytes,
+        # The file itself may be MAX_UPLOAD_BYTES; allow for the multipart framing around it.
+        max_upload=settings.max_upload_bytes + 64 * 1024,
     )
     return app
 
