@@ -258,6 +258,32 @@ async def get_owned(
     return doc
 
 
+async def delete_owned(
+    db: AsyncDatabase,
+    collection: str,
+    id_: str,
+    user_id: ObjectId,
+    entity: str,
+    children: tuple[str, str] | None = None,
+) -> None:
+    """Delete the user's document, and with `children=(collection, foreign key)` everything
+    that hangs off it in the same transaction; a malformed, missing or foreign id is a 404."""
+    oid = object_id(id_)
+
+    async def work(session: AsyncClientSession | None) -> int:
+        result = await db[collection].delete_one({"_id": oid, "user_id": user_id}, session=session)
+        if result.deleted_count and children:
+            child, key = children
+            await db[child].delete_many({"user_id": user_id, key: oid}, session=session)
+        return result.deleted_count
+
+    deleted = 0
+    if oid is not None:
+        deleted = await (in_transaction(db, work) if children else work(None))
+    if not deleted:
+        raise NotFound(entity)
+
+
 async def paginate(
     coll: AsyncCollection,
     query: dict[str, Any],

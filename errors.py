@@ -51,6 +51,31 @@ class Unprocessable(AppError):
     code = "unprocessable"
 
 
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service_unavailable"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "rate_limited"

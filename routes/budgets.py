@@ -9,9 +9,9 @@ from fastapi import APIRouter, status
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from database import Db, Doc, get_owned, in_transaction, object_id, paginate
+from database import Db, Doc, delete_owned, get_owned, in_transaction, paginate
 from dates import current_month, month_bounds, now
-from errors import Conflict, NotFound
+from errors import Conflict
 from routes.income import stored_now, update_owned, user_currency, user_tz
 from schemas import (
     BudgetCreate,
@@ -274,13 +274,6 @@ async def update_budget(budget_id: str, body: BudgetUpdate, user: CurrentUser, d
 @router.delete("/{budget_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
 async def delete_budget(budget_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a budget and its alert history."""
-    oid = object_id(budget_id)
-
-    async def work(session: Any) -> int:
-        result = await db.budgets.delete_one({"_id": oid, "user_id": user["_id"]}, session=session)
-        if result.deleted_count:
-            await db.budget_alerts.delete_many({"budget_id": oid}, session=session)
-        return result.deleted_count
-
-    if oid is None or not await in_transaction(db, work):
-        raise NotFound("budget")
+    await delete_owned(
+        db, "budgets", budget_id, user["_id"], "budget", children=("budget_alerts", "budget_id")
+    )

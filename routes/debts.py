@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 import finance
-from database import Db, Doc, get_owned, in_transaction, paginate
+from database import Db, Doc, delete_owned, get_owned, in_transaction, paginate
 from dates import DEFAULT_TZ, local_date, now, start_of_day, to_utc
 from errors import Conflict, Unprocessable
 from schemas import (
@@ -368,14 +368,7 @@ async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db)
 async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a debt together with all of its payments."""
 
-    async def work(session: AsyncClientSession) -> None:
-        debt = await get_owned(db.debts, debt_id, user["_id"], "debt", session=session)
-        await db.payments.delete_many(
-            {"user_id": user["_id"], "debt_id": debt["_id"]}, session=session
-        )
-        await db.debts.delete_one({"_id": debt["_id"]}, session=session)
-
-    await in_transaction(db, work)
+    await delete_owned(db, "debts", debt_id, user["_id"], "debt", children=("payments", "debt_id"))
 
 
 def _rows(schedule: finance.Schedule) -> list[ScheduleRow]:

@@ -15,7 +15,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from config import Settings
 from database import Db, Doc, get_owned, in_transaction, object_id, paginate
 from dates import current_month, now
-from errors import AppError, NotFound
+from errors import (
+    Forbidden,
+    Gone,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from routes.budgets import check_budget
 from routes.income import (
     E422,
@@ -52,31 +59,6 @@ router = APIRouter(prefix="/expenses", tags=["expenses"])
 E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
 E404 = {404: {"model": ErrorOut, "description": "Expense not found"}}
 RECEIPT_LINK_SECONDS = 3600
-
-
-class FileTooLarge(AppError):
-    status_code = 413
-    code = "file_too_large"
-
-
-class UnsupportedFileType(AppError):
-    status_code = 415
-    code = "unsupported_file_type"
-
-
-class StorageUnavailable(AppError):
-    status_code = 503
-    code = "storage_unavailable"
-
-
-class BadSignature(AppError):
-    status_code = 403
-    code = "invalid_signature"
-
-
-class LinkExpired(AppError):
-    status_code = 410
-    code = "link_expired"
 
 
 # ---------------------------------------------------------------- receipts: file types
@@ -251,13 +233,13 @@ async def download_receipt(
     if not isinstance(storage, LocalStorage):
         raise NotFound("receipt")
     if not storage.verify(key, expires, sig):
-        raise BadSignature("Invalid download link")
+        raise Forbidden("Invalid download link", code="invalid_signature")
     if expires < now().timestamp():
-        raise LinkExpired("This download link has expired")
+        raise Gone("This download link has expired", code="link_expired")
     try:
         path = storage.path(key)
     except ValueError as exc:
-        raise BadSignature("Invalid download link") from exc
+        raise Forbidden("Invalid download link", code="invalid_signature") from exc
     if not await anyio.to_thread.run_sync(path.is_file):
         raise NotFound("receipt")
     return FileResponse(
@@ -327,18 +309,24 @@ async def upload_receipt(
     expense = await get_owned(db.expenses, expense_id, user["_id"], "expense")
     size = file.size if file.size is not None else _file_size(file.file)
     if size > settings.max_upload_bytes:
-        raise FileTooLarge(f"Receipt exceeds {settings.max_upload_bytes} bytes")
+        raise PayloadTooLarge(
+            f"Receipt exceeds {settings.max_upload_bytes} bytes", code="file_too_large"
+        )
     head = await file.read(16)
     await file.seek(0)
     ext = detect_file_type(head)
     if ext is None:
-        raise UnsupportedFileType("Receipts must be JPEG, PNG, WebP, HEIC or PDF files")
+        raise UnsupportedMediaType(
+            "Receipts must be JPEG, PNG, WebP, HEIC or PDF files", code="unsupported_file_type"
+        )
     key = f"attachments/{user['_id']}/{uuid.uuid4().hex}.{ext}"
     content_type = EXTENSION_TYPES[ext]
     try:
         await _storage(request).put(key, file.file, content_type)
     except (BotoCoreError, ClientError, OSError) as exc:
-        raise StorageUnavailable("Could not store the receipt, try again shortly") from exc
+        raise ServiceUnavailable(
+            "Could not store the receipt, try again shortly", code="storage_unavailable"
+        ) from exc
     changes = {"receipt_key": key, "receipt_content_type": content_type, "updated_at": stored_now()}
 
     async def swap(session: Any) -> Doc | None:

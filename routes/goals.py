@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pymongo import ReturnDocument
 
 from config import Settings
-from database import Db, Doc, get_owned, in_transaction, object_id, paginate
+from database import Db, Doc, delete_owned, get_owned, in_transaction, object_id, paginate
 from dates import DEFAULT_TZ, local_date, now, start_of_day
 from errors import Conflict, NotFound, Unprocessable
 from schemas import (
@@ -364,14 +364,9 @@ async def update_goal(
 async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a goal and its contributions."""
 
-    async def work(session: Any) -> None:
-        goal = await get_owned(db.goals, goal_id, user["_id"], "goal", session=session)
-        await db.goal_contributions.delete_many(
-            {"user_id": user["_id"], "goal_id": goal["_id"]}, session=session
-        )
-        await db.goals.delete_one({"_id": goal["_id"]}, session=session)
-
-    await in_transaction(db, work)
+    await delete_owned(
+        db, "goals", goal_id, user["_id"], "goal", children=("goal_contributions", "goal_id")
+    )
 
 
 @router.post(

@@ -13,7 +13,7 @@ from bson import ObjectId
 from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.collection import AsyncCollection
 
-from database import Db, Doc, get_owned, in_transaction, object_id, paginate
+from database import Db, Doc, delete_owned, get_owned, in_transaction, object_id, paginate
 from dates import DEFAULT_TZ, day_end, local_date, now, start_of_day, to_utc
 from errors import NotFound, Unprocessable
 from schemas import (
@@ -184,13 +184,6 @@ async def update_owned(
     return doc
 
 
-async def delete_owned(coll: AsyncCollection, id_: str, user_id: ObjectId, entity: str) -> None:
-    oid = object_id(id_)
-    result = await coll.delete_one({"_id": oid, "user_id": user_id}) if oid else None
-    if result is None or result.deleted_count == 0:
-        raise NotFound(entity)
-
-
 # ---------------------------------------------------------------- routes
 
 
@@ -276,4 +269,4 @@ async def update_income(income_id: str, body: IncomeUpdate, user: CurrentUser, d
 @router.delete("/{income_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
 async def delete_income(income_id: str, user: CurrentUser, db: Db) -> None:
     """Delete an income record."""
-    await delete_owned(db.income, income_id, user["_id"], "income")
+    await delete_owned(db, "income", income_id, user["_id"], "income")

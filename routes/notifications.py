@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from pymongo import ReturnDocument
 
 from config import Settings
-from database import Db, Doc, get_owned, object_id, paginate
+from database import Db, Doc, delete_owned, get_owned, object_id, paginate
 from dates import now
 from errors import NotFound
 from schemas import ErrorOut, NotificationOut, Page, Pagination, ReadAllResult, UnreadCount
@@ -80,9 +80,4 @@ async def mark_read(
 )
 async def delete_notification(notification_id: str, user: CurrentUser, db: Db) -> None:
     """Delete one notification."""
-    oid = object_id(notification_id)
-    result = (
-        await db.notifications.delete_one({"_id": oid, "user_id": user["_id"]}) if oid else None
-    )
-    if result is None or result.deleted_count == 0:
-        raise NotFound("notification")
+    await delete_owned(db, "notifications", notification_id, user["_id"], "notification")
