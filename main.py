@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
@@ -38,6 +40,7 @@ from routes import (
     reports,
     users,
 )
+from schemas import ERROR_DESCRIPTIONS, ErrorOut, ValidationErrorOut
 from services import Backends, Dispatcher
 
 log = logging.getLogger("cleero")
@@ -107,15 +110,21 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
-            exc.status_code, f"http_{exc.status_code}"
-        )
-        return _error(exc.status_code, exc.detail, code, getattr(exc, "headers", None))
+        code = {
+            400: "malformed_body",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }.get(exc.status_code, f"http_{exc.status_code}")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (allowed := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        return _error(exc.status_code, exc.detail, code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k != "ctx"} | _ctx(e) for e in exc.errors()]
-        return _error(422, errors, "validation_error")
+        return _error(422, _utf8(errors), "validation_error")
 
     @app.exception_handler(ConnectionFailure)
     async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
@@ -133,10 +142,78 @@ def add_error_handlers(app: FastAPI) -> None:
         return _error(500, "Internal server error", "internal_error")
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource at this path, from the OpenAPI paths (the router's 405
+    names only the first matching route's). A literal path wins over a template:
+    /debts/payoff-plan is not a /debts/{debt_id}."""
+    matches: dict[int, set[str]] = {}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods = matches.setdefault(template.count("{"), set())
+            methods |= {method.upper() for method in operations}
+    return sorted(matches[min(matches)]) if matches else []
+
+
+def _utf8(value: Any) -> Any:
+    """The echoed input as valid UTF-8: a lone surrogate ("\\ud800" in the JSON) would make
+    the 422 itself fail to render, a 500."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_utf8(k): _utf8(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_utf8(item) for item in value]
+    return value
+
+
 def _ctx(error: Any) -> dict[str, Any]:
     # Pydantic puts the raised exception object in ctx; keep only printable values.
     ctx = error.get("ctx")
     return {"ctx": {k: str(v) for k, v in ctx.items()}} if ctx else {}
+
+
+def declare_transport_errors(app: FastAPI) -> None:
+    """Declare in the OpenAPI schema the errors raised before a route runs, on every operation
+    they can reach: a body that can't be parsed (400) or is too large (413, the middleware's
+    cap), and the real shape of a 422 (FastAPI's default schema knows only the field list)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (ErrorOut, ValidationErrorOut):
+                _add_component(components, model)
+            components["HTTPValidationError"] = {"$ref": f"{REF}ValidationErrorOut"}
+            for operation in _operations(schema):
+                if "requestBody" in operation:
+                    for code in (400, 413):
+                        operation["responses"].setdefault(str(code), _error_response(code))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+REF = "#/components/schemas/"
+
+
+def _add_component(components: dict[str, Any], model: type[BaseModel]) -> None:
+    generated = model.model_json_schema(ref_template=REF + "{model}")
+    for name, definition in generated.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault(model.__name__, generated)
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in schema.get("paths", {}).values() for op in path.values()]
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[code],
+        "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorOut"}}},
+    }
 
 
 def add_docs(app: FastAPI) -> None:
@@ -204,6 +281,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix="/api")
     add_health(app)
+    declare_transport_errors(app)
     if settings.docs_enabled:
         add_docs(app)
     app.add_middleware(

@@ -113,9 +113,11 @@ class RequestContextMiddleware:
                 status_code = message["status"]
                 response_started = True
                 extra = [(b"x-request-id", request_id.encode())]
-                if scope["path"].startswith("/api"):
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                if scope["path"].startswith("/api") and b"cache-control" not in names:
                     extra += [(b"cache-control", b"no-store")]
-                extra += [(b"x-content-type-options", b"nosniff")]
+                if b"x-content-type-options" not in names:
+                    extra += [(b"x-content-type-options", b"nosniff")]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -1,5 +1,6 @@
 """Request and response models. Requests forbid unknown fields; money is exact Decimal."""
 
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -12,9 +13,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
     computed_field,
     model_validator,
 )
@@ -55,14 +57,136 @@ def _as_number(value: Decimal) -> float | int:
 
 _json_number = PlainSerializer(_as_number, return_type=float, when_used="json")
 
+# ---- input grammars: each request type publishes in the OpenAPI schema exactly the inputs it
+# accepts, so generated clients, the schema and the server agree (tests/test_fuzz.py checks both
+# directions: schema-valid input is accepted, schema-invalid input is a 4xx).
+
+
+def _grammar(pattern: str, expected: str, *, text_only: bool = False) -> BeforeValidator:
+    """Strings must match `pattern` (the one the schema publishes) before any parsing;
+    `text_only` also refuses JSON numbers (a date is never a Unix timestamp)."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if text_only and isinstance(value, int | float):
+            raise ValueError(f"must be {expected}")
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise ValueError(f"must be {expected}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool | str):  # JSON integers only: 12 and 12.0, never "12" or true
+        raise ValueError("must be an integer")
+    return value
+
+
+def Integer(minimum: int, maximum: int, **field: Any) -> Any:
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    return Annotated[
+        int,
+        BeforeValidator(_json_integer),
+        Field(ge=minimum, le=maximum, **field),
+        WithJsonSchema(schema | field, mode="validation"),
+    ]
+
+
+# Decimal strings: digits, optional 1-2 decimals, no sign, exponent or spaces.
+POSITIVE_DECIMAL = r"^(?:[1-9][0-9]{0,11}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$"
+DECIMAL = r"^(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?$"
+PERCENT = r"^(?:100(?:\.00?)?|[1-9]?[0-9](?:\.[0-9]{1,2})?)$"
+_DECIMAL_TEXT = "a decimal number with at most 2 decimal places, like 1234.50"
+
+
+def _decimal_input(pattern: str, number: dict[str, Any]) -> tuple[Any, ...]:
+    """A JSON number (a multiple of 0.01 within `number`'s bounds) or a decimal string."""
+    schema = {
+        "anyOf": [
+            {"type": "number", "multipleOf": 0.01, **number},
+            {"type": "string", "pattern": pattern},
+        ]
+    }
+    return (
+        BeforeValidator(_no_bool),
+        _grammar(pattern, _DECIMAL_TEXT),
+        WithJsonSchema(schema, mode="validation"),
+    )
+
+
 # A positive amount in a request: > 0, at most 2 decimals (never silently rounded), at most 1e12.
 Money = Annotated[
     Decimal,
-    BeforeValidator(_no_bool),
+    *_decimal_input(POSITIVE_DECIMAL, {"exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT)}),
     Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False),
     AfterValidator(_two_places),
     _json_number,
 ]
+
+# Request dates: ISO 8601 in the years 1900-2100 (a wider year would overflow when moved between
+# timezones), a real calendar day. A datetime has an optional offset: naive is the user's time.
+_YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"
+_LEAP_YEAR = r"(?:(?:19|20)(?:0[48]|[2468][048]|[13579][26])|2000)"
+_DAY = (
+    rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    rf"|{_LEAP_YEAR}-02-29)"
+)
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+ISO_DATE = rf"^{_DAY}$"
+ISO_DATETIME = rf"^{_DAY}(?:{_TIME}{_OFFSET}?)?$"
+
+
+def _date_input(pattern: str, expected: str, example: str) -> tuple[Any, ...]:
+    schema = {"type": "string", "pattern": pattern, "examples": [example]}
+    return (
+        _grammar(pattern, f"an ISO 8601 {expected} between 1900 and 2100", text_only=True),
+        WithJsonSchema(schema, mode="validation"),
+    )
+
+
+# "2024-01-31"
+IsoDate = Annotated[date, *_date_input(ISO_DATE, "date", "2024-01-31")]
+# "2024-01-31", "2024-01-31T18:30", "2024-01-31T18:30:00+05:30" (a date is its midnight)
+IsoDateTime = Annotated[
+    datetime, *_date_input(ISO_DATETIME, "date or datetime", "2024-01-31T18:30:00+05:30")
+]
+# A calendar day; a datetime is accepted and read in the user's timezone (naive = local).
+IsoDay = Annotated[date | datetime, *_date_input(ISO_DATETIME, "date or datetime", "2024-01-31")]
+
+# Free text is trimmed; `Text(n)` checks its length as sent, `NotBlank(n)` also needs a visible
+# character. The class below is exactly the whitespace the trimming removes (Unicode White_Space).
+_VISIBLE = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _max_chars(limit: int) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
+        return value
+
+    return BeforeValidator(check)
+
+
+def Text(max_length: int) -> Any:
+    schema = {"type": "string", "maxLength": max_length}
+    return Annotated[str, _max_chars(max_length), WithJsonSchema(schema, mode="validation")]
+
+
+def NotBlank(max_length: int) -> Any:
+    schema = {"type": "string", "maxLength": max_length, "pattern": _VISIBLE}
+    return Annotated[
+        str,
+        _max_chars(max_length),
+        Field(min_length=1),
+        WithJsonSchema(schema, mode="validation"),
+    ]
+
+
+# Secrets are taken as sent: never trimmed.
+Secret = Annotated[str, StringConstraints(strip_whitespace=False)]
 # Any stored or computed amount in a response.
 Amount = Annotated[Decimal, _json_number]
 Percent = Annotated[Decimal, _json_number]
@@ -81,7 +205,12 @@ def _timezone(value: str) -> str:
     return value
 
 
-Timezone = Annotated[str, AfterValidator(_timezone)]
+Timezone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),
+    AfterValidator(_timezone),
+    WithJsonSchema({"type": "string", "enum": sorted(KNOWN_TIMEZONES)}, mode="validation"),
+]
 
 
 class RequestModel(BaseModel):
@@ -120,7 +249,16 @@ class PageParams:
         self.limit = limit
 
 
-Pagination = Annotated[PageParams, Depends()]
+async def _page_params(
+    skip: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="At most 100")] = 20,
+) -> PageParams:
+    # async: FastAPI runs a plain `def` dependency (or a class) in its thread pool, a thread
+    # hand-off per request (measured in bench/RESULTS-load.md).
+    return PageParams(skip, limit)
+
+
+Pagination = Annotated[PageParams, Depends(_page_params)]
 
 
 class ErrorOut(BaseModel):
@@ -130,6 +268,54 @@ class ErrorOut(BaseModel):
 
 class Message(BaseModel):
     detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One invalid field: where (`loc`), what (`msg`, `type`), the input and the limits."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    input: Any = None
+    ctx: dict[str, str] | None = None
+
+
+class ValidationErrorOut(BaseModel):
+    """A 422: field errors (`code: validation_error`) or a broken rule (`detail` explains it)."""
+
+    detail: list[ValidationIssue] | str
+    code: str
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not authenticated (missing, invalid, expired or revoked token)",
+    403: "Forbidden",
+    404: "Not found (or not yours)",
+    409: "Conflicts with the current state",
+    410: "Gone",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many attempts, see Retry-After",
+    503: "Temporarily unavailable, see Retry-After",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def responses(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each error status with its body model and a description;
+    `(404, "Debt not found")` words one for the route."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for item in codes:
+        code, description = item if isinstance(item, tuple) else (item, ERROR_DESCRIPTIONS[item])
+        declared[code] = {
+            "model": ValidationErrorOut if code == 422 else ErrorOut,
+            "description": description,
+        }
+        if code in (429, 503):
+            declared[code]["headers"] = _RETRY_AFTER
+    return declared
 
 
 # ------------------------------------------------ notifications (shared)
@@ -146,9 +332,12 @@ class NotificationType(StrEnum):
     system = "system"
 
 
+StrictBool = Annotated[bool, Field(strict=True)]  # true/false only, as the schema says
+
+
 class ChannelPrefs(RequestModel):
-    email: bool = True
-    push: bool = True
+    email: StrictBool = True
+    push: StrictBool = True
 
 
 NotificationPreferences = dict[NotificationType, ChannelPrefs]
@@ -170,8 +359,15 @@ ZWG
 CURRENCIES = frozenset(_ISO_4217.split())
 
 
+# The codes in any letter case, as one pattern: "usd" is USD.
+CURRENCY = "^(?:{})$".format(
+    "|".join("".join(f"[{c}{c.lower()}]" for c in code) for code in sorted(CURRENCIES))
+)
+
+
 def _currency(value: str) -> str:
-    value = value.upper()
+    # ASCII only: the dotless i (U+0131) would upper-case to I.
+    value = value.upper() if value.isascii() else value
     if value not in CURRENCIES:
         raise ValueError("not an ISO 4217 currency code")
     return value
@@ -184,15 +380,44 @@ def _password(value: str) -> str:
     return value
 
 
-Currency = Annotated[str, AfterValidator(_currency)]
-Password = Annotated[str, Field(min_length=8, max_length=72), AfterValidator(_password)]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{6,19}$")]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Currency = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),
+    AfterValidator(_currency),
+    WithJsonSchema({"type": "string", "pattern": CURRENCY}, mode="validation"),
+]
+# "password" format: 8-72 characters and at most 72 bytes in UTF-8 (a JSON Schema can't count
+# bytes; tests/test_fuzz.py teaches the fuzzer the format).
+Password = Annotated[
+    Secret,
+    Field(min_length=8, max_length=72, json_schema_extra={"format": "password"}),
+    AfterValidator(_password),
+]
+TypedSecret = Annotated[Secret, Field(max_length=1024, json_schema_extra={"format": "password"})]
+# The HTML5 (WHATWG) grammar for an email address, with a dot in the domain.
+EMAIL = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),
+    _grammar(EMAIL, "an email address"),
+    Field(max_length=254),
+    WithJsonSchema(
+        {"type": "string", "pattern": EMAIL, "maxLength": 254, "examples": ["asha@example.com"]},
+        mode="validation",
+    ),
+]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=False), Field(pattern=r"^\+?[0-9][0-9 ()-]{6,19}$")
+]
+Name = NotBlank(100)
 
 
 class Profile(RequestModel):
-    date_of_birth: date | None = None
-    address: Annotated[str, Field(max_length=500)] | None = None
+    date_of_birth: IsoDate | None = None
+    address: Text(500) | None = None
     preferred_currency: Currency = "INR"
     timezone: Timezone = "Asia/Kolkata"
 
@@ -200,44 +425,44 @@ class Profile(RequestModel):
 class ProfileUpdate(RequestModel):
     """Partial: fields left out keep their value; `null` clears only the optional ones."""
 
-    date_of_birth: date | None = None
-    address: Annotated[str, Field(max_length=500)] | None = None
+    date_of_birth: IsoDate | None = None
+    address: Text(500) | None = None
     preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
 
 
 class SignupRequest(RequestModel):
-    email: EmailStr
+    email: Email
     password: Password
     full_name: Name
     phone: Phone | None = None
 
 
 class LoginRequest(RequestModel):
-    email: Annotated[str, Field(max_length=320)]
-    password: Annotated[str, Field(max_length=1024)]
+    email: Text(320)
+    password: TypedSecret
 
 
 class RefreshRequest(RequestModel):
-    refresh_token: Annotated[str, Field(max_length=4096)]
+    refresh_token: Annotated[Secret, Field(max_length=4096)]
 
 
 class PasswordResetRequest(RequestModel):
-    email: Annotated[str, Field(max_length=320)]
+    email: Text(320)
 
 
 class PasswordResetConfirm(RequestModel):
-    token: Annotated[str, Field(min_length=1, max_length=512)]
+    token: Annotated[Secret, Field(min_length=1, max_length=512)]
     new_password: Password
 
 
 class ChangePasswordRequest(RequestModel):
-    current_password: Annotated[str, Field(max_length=1024)]
+    current_password: TypedSecret
     new_password: Password
 
 
 class DeleteAccountRequest(RequestModel):
-    password: Annotated[str, Field(max_length=1024)]
+    password: TypedSecret
 
 
 class UserOut(OutModel):
@@ -318,18 +543,22 @@ class PaymentMethod(StrEnum):
 # Annual interest rate in percent: 0..100, at most 2 decimals.
 Rate = Annotated[
     Decimal,
-    BeforeValidator(_no_bool),
+    *_decimal_input(PERCENT, {"minimum": 0, "maximum": 100}),
     Field(ge=0, le=100, allow_inf_nan=False),
     AfterValidator(_two_places),
     _json_number,
 ]
 # A what-if amount in a query string (0 allowed); routes add Query(ge=0, le=MAX_AMOUNT).
-MoneyOrZero = Annotated[Decimal, AfterValidator(_two_places)]
-Tenure = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=600)]
-ShortText = Annotated[str, Field(max_length=100)]
-Notes = Annotated[str, Field(max_length=1000)]
-# A calendar day; a datetime is accepted and read in the user's timezone (naive = local).
-DateOrDateTime = date | datetime
+MoneyOrZero = Annotated[
+    Decimal,
+    _grammar(DECIMAL, _DECIMAL_TEXT),
+    AfterValidator(_two_places),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL}, mode="validation"),
+]
+Tenure = Integer(1, 600)
+ShortText = Text(100)
+Notes = Text(1000)
+DateOrDateTime = IsoDay
 
 
 class DebtCreate(RequestModel):
@@ -488,7 +717,7 @@ class PayoffPlanOut(BaseModel):
 
 
 class PaymentCreate(RequestModel):
-    debt_id: Annotated[str, Field(max_length=64)]
+    debt_id: Text(64)
     amount: Money
     payment_date: DateOrDateTime | None = None  # default: now
     payment_type: PaymentType = PaymentType.emi
@@ -568,13 +797,26 @@ def _unique_tags(values: list[str]) -> list[str]:
 
 
 # An ISO date ("2024-01-31", midnight) or datetime; naive means the user's timezone.
-EntryDate = Annotated[datetime, AfterValidator(_sane_year)]
+EntryDate = Annotated[IsoDateTime, AfterValidator(_sane_year)]
 # A lowercase slug: " Food " becomes "food"; "food & drinks" is a 422.
-Category = Annotated[str, BeforeValidator(_slug), Field(pattern=r"^[a-z0-9_]{1,40}$")]
-Tag = Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=40)]
+# Letters, digits and _ (tags also -), surrounding spaces allowed; stored trimmed, lowercase.
+CATEGORY = r"^ *[A-Za-z0-9_]{1,40} *$"
+TAG = r"^ *[A-Za-z0-9_-]{1,40} *$"
+Category = Annotated[
+    str,
+    BeforeValidator(_slug),
+    _grammar(CATEGORY, "1-40 letters, digits or _"),
+    WithJsonSchema({"type": "string", "pattern": CATEGORY}, mode="validation"),
+]
+Tag = Annotated[
+    str,
+    BeforeValidator(_slug),
+    _grammar(TAG, "1-40 letters, digits, _ or -"),
+    WithJsonSchema({"type": "string", "pattern": TAG}, mode="validation"),
+]
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique_tags)]
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=1000)]
+Title = NotBlank(200)
+Description = Text(1000)
 
 
 class IncomeType(StrEnum):
@@ -714,15 +956,15 @@ class IncomeStats(BaseModel):
     by_type: dict[str, Amount]
 
 
-Threshold = Annotated[int, Field(ge=1, le=100, description="Alert at this percent of the limit")]
+Threshold = Integer(1, 100, description="Alert at this percent of the limit")
 
 
 class BudgetCreate(RequestModel):
     category: Category
     amount: Money  # the monthly limit
     alert_threshold: Threshold = 80
-    is_active: bool = True
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    is_active: StrictBool = True
+    name: NotBlank(100) | None = None
     notes: Description | None = None
 
 
@@ -730,8 +972,8 @@ class BudgetUpdate(RequestModel):
     category: Category = Field(default=None)  # type: ignore[assignment]
     amount: Money = Field(default=None)  # type: ignore[assignment]
     alert_threshold: Threshold = Field(default=None)  # type: ignore[assignment]
-    is_active: bool = Field(default=None)  # type: ignore[assignment]
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    is_active: StrictBool = Field(default=None)  # type: ignore[assignment]
+    name: NotBlank(100) | None = None
     notes: Description | None = None
 
 
@@ -812,13 +1054,13 @@ class GoalUserStatus(StrEnum):
 # Money already saved: 0 allowed, at most 2 decimals (never rounded), at most 1e12.
 Savings = Annotated[
     Decimal,
-    BeforeValidator(_no_bool),
+    *_decimal_input(DECIMAL, {"minimum": 0, "maximum": int(MAX_AMOUNT)}),
     Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
     AfterValidator(_two_places),
     _json_number,
 ]
-GoalTitle = Annotated[str, Field(min_length=1, max_length=200)]
-GoalText = Annotated[str, Field(max_length=1000)]
+GoalTitle = NotBlank(200)
+GoalText = Text(1000)
 
 
 def _sane_day(value: date) -> date:
@@ -829,7 +1071,7 @@ def _sane_day(value: date) -> date:
 
 
 # A calendar day (also the type of a field called `date`, which would shadow `date` itself).
-CalendarDay = Annotated[date, AfterValidator(_sane_day)]
+CalendarDay = Annotated[IsoDate, AfterValidator(_sane_day)]
 
 
 class GoalCreate(RequestModel):
@@ -924,3 +1166,173 @@ class ReadAllResult(BaseModel):
 
 
 # ------------------------------------------------ dashboard and reports (issue 6)
+
+
+class TransactionKind(StrEnum):
+    income = "income"
+    expense = "expense"
+    payment = "payment"
+
+
+class Transaction(BaseModel):
+    """One entry of the merged feed of income, expenses and debt payments."""
+
+    id: ObjectIdStr
+    kind: TransactionKind
+    title: str  # the expense's title, the income's source, or the debt's name
+    category: str  # the expense's category, the income type, or the payment type
+    amount: Amount
+    date: datetime
+
+
+class DashboardDebt(BaseModel):
+    active_debts: int
+    total_remaining: Amount  # outstanding principal of active debts
+    monthly_emi: Amount  # sum of the active debts' EMIs
+    debt_to_income: Percent | None  # monthly_emi / this month's income x 100; null without income
+
+
+class DashboardOut(BaseModel):
+    month: str  # "YYYY-MM", this month in the user's timezone
+    currency: str
+    income: Amount
+    expenses: Amount
+    savings: Amount  # income - expenses; negative when overspent
+    savings_rate: Percent | None  # savings / income x 100; null without income
+    debt: DashboardDebt
+    upcoming_payments: list[DueDebt]  # the next five due payments of active debts
+    budgets: BudgetStatus
+    goals: list[GoalOut]  # active goals, soonest target date first (at most 20)
+    unread_notifications: int
+    recent_transactions: list[Transaction]  # the last ten, newest first
+
+
+class CategoryChange(BaseModel):
+    category: str
+    amount: Amount
+    previous: Amount  # the same category in the previous month
+    change: Amount  # amount - previous
+    change_percent: Percent | None  # null when the previous month was 0
+
+
+class ReportIncome(BaseModel):
+    total: Amount
+    count: int
+    by_type: dict[str, Amount]
+    previous_total: Amount
+    change: Amount
+    change_percent: Percent | None
+
+
+class ReportExpenses(BaseModel):
+    total: Amount
+    count: int
+    by_category: list[CategoryChange]  # largest first; categories of either month
+    previous_total: Amount
+    change: Amount
+    change_percent: Percent | None
+
+
+class PaymentSplit(BaseModel):
+    total: Amount
+    interest: Amount
+    principal: Amount
+    count: int
+
+
+class LoanPayments(PaymentSplit):
+    debt_id: ObjectIdStr
+    name: str
+
+
+class ReportPayments(PaymentSplit):
+    by_debt: list[LoanPayments]
+
+
+class GoalContributionTotal(BaseModel):
+    goal_id: ObjectIdStr
+    title: str
+    amount: Amount
+    count: int
+
+
+class ReportContributions(BaseModel):
+    total: Amount
+    count: int
+    by_goal: list[GoalContributionTotal]
+
+
+class BudgetAdherence(BudgetStatus):
+    within: int  # budgets whose spend is at most the limit
+    over: int  # budgets whose spend is above the limit
+
+
+class MonthlyReport(BaseModel):
+    month: str  # "YYYY-MM" in the user's timezone
+    previous_month: str
+    currency: str
+    timezone: str
+    income: ReportIncome
+    expenses: ReportExpenses
+    payments: ReportPayments  # EMIs and prepayments, split into interest and principal
+    goal_contributions: ReportContributions
+    budgets: BudgetAdherence  # the active budgets' limits against that month's spend
+    net_savings: Amount  # income - expenses
+    savings_rate: Percent | None
+
+
+class AnnualFigures(BaseModel):
+    income: Amount
+    income_by_type: dict[str, Amount]
+    expenses: Amount
+    expenses_by_category: dict[str, Amount]
+    payments: PaymentSplit
+    goal_contributions: Amount
+    net_savings: Amount
+    savings_rate: Percent | None
+
+
+class AnnualMonth(AnnualFigures):
+    month: str  # "YYYY-MM"
+    budgets_over: list[str]  # categories whose spend that month exceeded their active budget
+
+
+class AnnualReport(BaseModel):
+    period: str  # "2024" or "FY 2024-25"
+    start: date  # inclusive, the user's calendar
+    end: date  # inclusive
+    currency: str
+    timezone: str
+    months: list[AnnualMonth]  # 12, in calendar order
+    totals: AnnualFigures
+
+
+class TaxLoan(BaseModel):
+    debt_id: ObjectIdStr
+    name: str
+    debt_type: DebtType
+    bank_name: str | None = None
+    interest_paid: Amount
+    principal_paid: Amount
+    total_paid: Amount
+    payments_count: int
+    sections: list[str]  # ["24(b)", "80C"] for home loans, ["80E"] for education loans
+
+
+class TaxDeduction(BaseModel):
+    section: str  # "24(b)", "80C" or "80E"
+    description: str
+    paid: Amount  # across all loans of the kind
+    cap: Amount | None  # per taxpayer; null for no cap
+    deductible: Amount  # min(paid, cap)
+
+
+class TaxSummary(BaseModel):
+    fy: str  # "2024-25"
+    start: date  # 1 April
+    end: date  # 31 March
+    currency: str
+    loans: list[TaxLoan]  # loans with payments in the fiscal year
+    deductions: list[TaxDeduction]
+    total_deductible: Amount
+    disclaimer: str

@@ -239,7 +239,9 @@ class LocalStorage:
         return f"{self.DOWNLOAD_PATH}?{query}"
 
     def verify(self, key: str, expires: int, signature: str) -> bool:
-        return hmac.compare_digest(sign_download(self.secret, key, expires), signature)
+        # As bytes: compare_digest refuses a str with non-ASCII characters (a 500 before).
+        expected = sign_download(self.secret, key, expires).encode()
+        return hmac.compare_digest(expected, signature.encode())
 
 
 class S3Storage:

@@ -3,8 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, status
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
@@ -14,7 +13,6 @@ from errors import BadRequest, Conflict, Unauthorized
 from schemas import (
     AccessToken,
     ChangePasswordRequest,
-    ErrorOut,
     LoginRequest,
     Message,
     PasswordResetConfirm,
@@ -24,6 +22,7 @@ from schemas import (
     SignupRequest,
     TokenPair,
     UserOut,
+    responses,
 )
 from security import (
     CurrentUser,
@@ -40,8 +39,8 @@ from security import (
 from services import enqueue_email
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-E401 = {401: {"model": ErrorOut, "description": "Invalid credentials or token"}}
-E429 = {429: {"model": ErrorOut, "description": "Too many attempts (see Retry-After)"}}
+E401 = responses((401, "Invalid credentials or token"))
+E429 = responses(429)
 
 
 def client_ip(request: Request) -> str:
@@ -95,7 +94,7 @@ async def authenticate(
 @router.post(
     "/signup",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"model": ErrorOut, "description": "Email already registered"}, **E429},
+    responses={**responses((409, "Email already registered")), **E429},
 )
 async def signup(body: SignupRequest, request: Request, db: Db, settings: SettingsDep) -> TokenPair:
     """Create an account and log in."""
@@ -140,13 +139,18 @@ async def login(body: LoginRequest, request: Request, db: Db, settings: Settings
 
 @router.post("/token", responses={**E401, **E429})
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form(min_length=1, max_length=320)],
+    password: Annotated[
+        str, Form(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
+    ],
     request: Request,
     db: Db,
     settings: SettingsDep,
 ) -> AccessToken:
     """OAuth2 password flow (used by Swagger UI's Authorize button); username is the email."""
-    user = await authenticate(db, settings, request, form.username, form.password)
+    # The fields of OAuth2PasswordRequestForm that are used, with the bounds the schema states
+    # (an empty form field counts as missing).
+    user = await authenticate(db, settings, request, username, password)
     pair = await open_session(db, settings, user)
     return AccessToken(access_token=pair.access_token)
 
@@ -222,7 +226,7 @@ async def password_reset_request(
 
 @router.post(
     "/password-reset-confirm",
-    responses={400: {"model": ErrorOut, "description": "Invalid, used or expired token"}},
+    responses=responses((400, "Invalid, used or expired token")),
 )
 async def password_reset_confirm(
     body: PasswordResetConfirm, db: Db, settings: SettingsDep
@@ -248,7 +252,7 @@ async def set_password(db: Db, settings: Settings, user_id: object, password: st
 
 @router.post(
     "/change-password",
-    responses={**E401, 400: {"model": ErrorOut, "description": "Current password is wrong"}},
+    responses={**E401, **responses((400, "Current password is wrong"))},
 )
 async def change_password(
     body: ChangePasswordRequest, user: CurrentUser, db: Db, settings: SettingsDep

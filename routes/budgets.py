@@ -20,19 +20,19 @@ from schemas import (
     BudgetStatus,
     BudgetStatusItem,
     BudgetUpdate,
-    ErrorOut,
     NotificationType,
     Page,
     Pagination,
     quantize,
+    responses,
 )
 from security import CurrentUser
 from services import format_money, notify
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Budget not found"}}
-E409 = {409: {"model": ErrorOut, "description": "An active budget for this category exists"}}
+E401 = responses(401)
+E404 = responses((404, "Budget not found"))
+E409 = responses((409, "An active budget for this category exists"))
 HUNDRED = Decimal(100)
 
 
@@ -184,17 +184,27 @@ async def _send_alert(
     return True
 
 
+async def active_budgets(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
+    """The user's active budgets, by category."""
+    query = {"user_id": user_id, "is_active": True}
+    return await db.budgets.find(query).sort("category", 1).to_list(None)
+
+
 async def budget_status(db: AsyncDatabase, user: Doc, at: datetime) -> BudgetStatus:
     """Every active budget against its spend in `at`'s month: one aggregation for all."""
     tz = user_tz(user)
     year, month = current_month(tz, at)
     start, end = month_bounds(year, month, tz)
-    budgets = (
-        await db.budgets.find({"user_id": user["_id"], "is_active": True})
-        .sort("category", 1)
-        .to_list(None)
-    )
+    budgets = await active_budgets(db, user["_id"])
     spend = await month_spend(db, user["_id"], [b["category"] for b in budgets], start, end)
+    return status_of(budgets, spend, (year, month), user_currency(user))
+
+
+def status_of(
+    budgets: list[Doc], spend: dict[str, Decimal], year_month: tuple[int, int], currency: str
+) -> BudgetStatus:
+    """Each budget against its category's spend in that month (spend per category, quantized,
+    as `month_spend` returns it; the dashboard and reports group the month themselves)."""
     items = []
     for budget in budgets:
         spent, limit = spend.get(budget["category"], Decimal("0.00")), budget["amount"]
@@ -212,8 +222,8 @@ async def budget_status(db: AsyncDatabase, user: Doc, at: datetime) -> BudgetSta
             )
         )
     return BudgetStatus(
-        month=month_key(year, month),
-        currency=user_currency(user),
+        month=month_key(*year_month),
+        currency=currency,
         items=items,
         total_limit=quantize(sum((i.limit for i in items), Decimal(0))),
         total_spent=quantize(sum((i.spent for i in items), Decimal(0))),

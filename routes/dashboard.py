@@ -1,5 +1,219 @@
-"""Dashboard endpoints (being built: see the issue for this domain)."""
+"""The home screen in one call: a fixed set of bounded queries, run concurrently.
 
+Seven database round trips (besides the two of authentication), whatever the data size:
+income and expenses each one `$facet` over this month giving its totals and the latest
+entries; the latest payments; the debts summary; the active budgets; the active goals; the
+unread count. The latest entries are looked for in this month so far, or the last 7 days
+when the month is younger than that: a range the month's totals read anyway, so the feed
+costs next to nothing. Only a user with fewer than ten transactions in that window costs
+more: three round trips per widening step (the last year, then all time).
+"""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
 from fastapi import APIRouter
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from database import Db, Doc
+from dates import current_month, day_end, local_date, month_bounds, now
+from routes.budgets import active_budgets, month_key, status_of
+from routes.debts import summarise_debts
+from routes.goals import goal_out
+from routes.income import user_currency, user_tz
+from routes.notifications import unread_count
+from routes.reports import net_savings, percent, savings_rate
+from schemas import (
+    DashboardDebt,
+    DashboardOut,
+    DebtStatus,
+    GoalStatus,
+    Transaction,
+    TransactionKind,
+    quantize,
+    responses,
+)
+from security import CurrentUser
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
+E401 = responses(401)
+RECENT = 10  # transactions in the feed
+UPCOMING = 5  # due payments listed
+GOALS_SHOWN = 20
+# The feed looks in this month so far, or at least this far back; then it widens to a year
+# and then all time (see `_older_transactions`), only while it has fewer than RECENT.
+RECENT_AT_LEAST = timedelta(days=7)
+WIDER_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Where one kind of transaction lives and which fields make its feed entry."""
+
+    kind: TransactionKind
+    collection: str
+    date: str
+    title: str
+    category: str
+
+    def projection(self) -> dict[str, int]:
+        return {self.date: 1, self.title: 1, self.category: 1, "amount": 1}
+
+    def entry(self, doc: Doc) -> Transaction:
+        return Transaction(
+            id=doc["_id"],
+            kind=self.kind,
+            title=doc[self.title],
+            category=doc[self.category],
+            amount=doc["amount"],
+            date=doc[self.date],
+        )
+
+
+INCOME = Feed(TransactionKind.income, "income", "date", "source", "income_type")
+EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category")
+PAYMENTS = Feed(TransactionKind.payment, "payments", "payment_date", "debt_name", "payment_type")
+FEEDS = (INCOME, EXPENSES, PAYMENTS)
+Window = tuple[datetime | None, datetime]  # [from, to); no lower bound for "all time"
+
+
+def _money(value: Any) -> Decimal:
+    return quantize(Decimal(str(value or 0)))
+
+
+async def month_and_recent(
+    coll: AsyncCollection,
+    feed: Feed,
+    user_id: ObjectId,
+    month: tuple[datetime, datetime],
+    recent: tuple[datetime, datetime],
+    group: str | None,
+) -> tuple[dict[Any, Decimal], list[Transaction]]:
+    """One aggregation over the month and the recent window (which starts no later than the
+    month and ends no later): this month's totals per `group` field, and the latest RECENT
+    entries of the window."""
+    (start, end), (since, until) = month, recent
+    # Past the month's first week the window starts with the month: nothing to filter.
+    in_month = [{"$match": {"date": {"$gte": start}}}] if since < start else []
+    pipeline = [
+        {"$match": {"user_id": user_id, "date": {"$gte": since, "$lt": end}}},
+        {
+            "$facet": {
+                "month": [
+                    *in_month,
+                    {
+                        "$group": {
+                            "_id": f"${group}" if group else None,
+                            "total": {"$sum": "$amount"},
+                        }
+                    },
+                ],
+                "recent": [
+                    {"$match": {"date": {"$gte": since, "$lt": until}}},
+                    {"$sort": {"date": -1, "_id": -1}},
+                    {"$limit": RECENT},
+                    {"$project": feed.projection()},
+                ],
+            }
+        },
+    ]
+    (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
+    totals = {row["_id"]: _money(row["total"]) for row in facets["month"]}
+    return totals, [feed.entry(doc) for doc in facets["recent"]]
+
+
+async def latest(
+    db: AsyncDatabase, feed: Feed, user_id: ObjectId, window: Window
+) -> list[Transaction]:
+    """The feed's latest RECENT entries within the window, on (user_id, date, _id)."""
+    since, until = window
+    bounds: dict[str, datetime] = {"$lt": until}
+    if since is not None:
+        bounds["$gte"] = since
+    cursor = (
+        db[feed.collection]
+        .find({"user_id": user_id, feed.date: bounds}, projection=feed.projection())
+        .sort([(feed.date, -1), ("_id", -1)])
+        .limit(RECENT)
+    )
+    return [feed.entry(doc) for doc in await cursor.to_list(None)]
+
+
+def newest(entries: list[Transaction]) -> list[Transaction]:
+    return sorted(entries, key=lambda t: (t.date, t.id), reverse=True)[:RECENT]
+
+
+async def _older_transactions(
+    db: AsyncDatabase, user_id: ObjectId, found: list[Transaction], since: datetime, at: datetime
+) -> list[Transaction]:
+    """Fewer than RECENT in the recent window: everything older is older than all of those,
+    so look further back, a window at a time, only until the feed is full."""
+    for window in ((at - WIDER_WINDOW, since), (None, at - WIDER_WINDOW)):
+        if len(found) >= RECENT:
+            break
+        batches = await asyncio.gather(*(latest(db, f, user_id, window) for f in FEEDS))
+        found = newest(found + [t for batch in batches for t in batch])
+    return found
+
+
+async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
+    query = {"user_id": user_id, "status": str(GoalStatus.active)}
+    cursor = db.goals.find(query).sort([("target_date", 1), ("_id", 1)]).limit(GOALS_SHOWN)
+    return await cursor.to_list(None)
+
+
+@router.get("", responses=E401)
+async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
+    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
+    tz, uid, at = user_tz(user), user["_id"], now()
+    year, month = current_month(tz, at)
+    this_month = month_bounds(year, month, tz)
+    today = local_date(at, tz)
+    # Entries dated later today count as recent; later this month only in the month's totals.
+    recent = (min(this_month[0], at - RECENT_AT_LEAST), day_end(today, tz))
+    (
+        (earned, income_feed),
+        (spent, expense_feed),
+        payments,
+        debts,
+        budgets,
+        goals,
+        unread,
+    ) = await asyncio.gather(
+        month_and_recent(db.income, INCOME, uid, this_month, recent, None),
+        month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
+        latest(db, PAYMENTS, uid, recent),
+        summarise_debts(db, uid, next_due=UPCOMING),
+        active_budgets(db, uid),
+        _active_goals(db, uid),
+        unread_count(user, db),
+    )
+    feed = newest(income_feed + expense_feed + payments)
+    if len(feed) < RECENT:
+        feed = await _older_transactions(db, uid, feed, recent[0], at)
+    income = sum(earned.values(), Decimal("0.00"))
+    expenses = sum(spent.values(), Decimal("0.00"))
+    return DashboardOut(
+        month=month_key(year, month),
+        currency=user_currency(user),
+        income=income,
+        expenses=expenses,
+        savings=net_savings(income, expenses),
+        savings_rate=savings_rate(income, expenses),
+        debt=DashboardDebt(
+            active_debts=debts.by_status[DebtStatus.active],
+            total_remaining=debts.total_remaining,
+            monthly_emi=debts.total_monthly_emi,
+            debt_to_income=percent(debts.total_monthly_emi, income),
+        ),
+        upcoming_payments=debts.next_due,
+        budgets=status_of(budgets, spent, (year, month), user_currency(user)),
+        goals=[goal_out(g, today) for g in goals],
+        unread_notifications=unread.count,
+        recent_transactions=feed,
+    )

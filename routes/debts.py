@@ -20,7 +20,6 @@ from schemas import (
     DebtType,
     DebtUpdate,
     DueDebt,
-    ErrorOut,
     MoneyOrZero,
     Page,
     Pagination,
@@ -32,13 +31,14 @@ from schemas import (
     ScheduleTotals,
     WhatIfOut,
     quantize,
+    responses,
 )
 from security import CurrentUser
 
 router = APIRouter(prefix="/debts", tags=["debts"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Debt not found (or not yours)"}}
-E422_NEVER = {422: {"model": ErrorOut, "description": "The EMI never pays the debt off"}}
+E401 = responses(401)
+E404 = responses((404, "Debt not found (or not yours)"))
+E422_NEVER = responses((422, "The EMI never pays the debt off"))
 ZERO = Decimal("0.00")
 WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
 # Loan terms: fixed once a payment exists, since payments were split against them.
@@ -202,7 +202,7 @@ async def list_debts(
     return await paginate(db.debts, query, page, DebtOut, sort=[("created_at", -1), ("_id", -1)])
 
 
-def _summary_pipeline(user_id: Any) -> list[dict[str, Any]]:
+def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
     active = {"$eq": ["$status", str(DebtStatus.active)]}
     return [
         {"$match": {"user_id": user_id}},
@@ -226,7 +226,7 @@ def _summary_pipeline(user_id: Any) -> list[dict[str, Any]]:
                 "next_due": [
                     {"$match": {"status": str(DebtStatus.active)}},
                     {"$sort": {"next_payment_date": 1, "_id": 1}},
-                    {"$limit": 3},
+                    {"$limit": next_due},
                     {
                         "$project": {
                             "debt_id": "$_id",
@@ -250,7 +250,12 @@ def _amount(value: Any) -> Decimal:
 @router.get("/stats/summary", responses=E401)
 async def debt_summary(user: CurrentUser, db: Db) -> DebtSummary:
     """Counts by status and type, totals, monthly EMI outgo and the next three due payments."""
-    cursor = await db.debts.aggregate(_summary_pipeline(user["_id"]))
+    return await summarise_debts(db, user["_id"])
+
+
+async def summarise_debts(db: Any, user_id: Any, next_due: int = 3) -> DebtSummary:
+    """The summary in one aggregation; the dashboard asks for more upcoming payments."""
+    cursor = await db.debts.aggregate(_summary_pipeline(user_id, next_due))
     (facets,) = await cursor.to_list(None)
     totals = facets["totals"][0] if facets["totals"] else {}
     return DebtSummary(
@@ -343,8 +348,8 @@ async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     responses={
         **E401,
         **E404,
-        409: {"model": ErrorOut, "description": "Terms locked by payments, or debt paid off"},
-        422: {"model": ErrorOut, "description": "Invalid field or amounts"},
+        **responses((409, "Terms locked by payments, or debt paid off")),
+        **responses((422, "Invalid field or amounts")),
     },
 )
 async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:

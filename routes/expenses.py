@@ -41,7 +41,6 @@ from routes.income import (
 )
 from schemas import (
     SUGGESTED_CATEGORIES,
-    ErrorOut,
     ExpenseCategories,
     ExpenseCreate,
     ExpenseMonth,
@@ -51,13 +50,14 @@ from schemas import (
     Page,
     Pagination,
     ReceiptLink,
+    responses,
 )
 from security import CurrentUser, SettingsDep
 from services import LocalStorage, enqueue
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Expense not found"}}
+E401 = responses(401)
+E404 = responses((404, "Expense not found"))
 RECEIPT_LINK_SECONDS = 3600
 
 
@@ -217,9 +217,9 @@ async def expense_stats(
     "/receipts/download",
     response_class=FileResponse,
     responses={
-        403: {"model": ErrorOut, "description": "Bad signature"},
-        404: {"model": ErrorOut, "description": "Receipt not found"},
-        410: {"model": ErrorOut, "description": "Link expired"},
+        **responses((403, "Bad signature")),
+        **responses((404, "Receipt not found")),
+        **responses((410, "Link expired")),
     },
 )
 async def download_receipt(
@@ -292,9 +292,9 @@ async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
     responses={
         **E401,
         **E404,
-        413: {"model": ErrorOut, "description": "File larger than 10 MB"},
-        415: {"model": ErrorOut, "description": "Not a JPEG, PNG, WebP, HEIC or PDF file"},
-        503: {"model": ErrorOut, "description": "File storage unavailable"},
+        **responses((413, "File larger than 10 MB")),
+        **responses((415, "Not a JPEG, PNG, WebP, HEIC or PDF file")),
+        **responses((503, "File storage unavailable")),
     },
 )
 async def upload_receipt(

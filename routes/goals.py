@@ -15,7 +15,6 @@ from schemas import (
     ContributionCreate,
     ContributionOut,
     ContributionResult,
-    ErrorOut,
     GoalCreate,
     GoalOut,
     GoalPriority,
@@ -27,6 +26,7 @@ from schemas import (
     Page,
     Pagination,
     quantize,
+    responses,
 )
 from security import CurrentUser, SettingsDep
 from services import format_money, notify
@@ -40,9 +40,9 @@ OPEN_STATUSES = ("active", "paused")
 AT_RISK_GRACE_DAYS = 30
 ZERO = Decimal("0.00")
 
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Goal not found"}}
-E422 = {422: {"description": "Invalid input, or a target date in the past"}}
+E401 = responses(401)
+E404 = responses((404, "Goal not found"))
+E422 = responses((422, "Invalid input, or a target date in the past"))
 
 
 # ---------------------------------------------------------------- derived figures
@@ -376,7 +376,7 @@ async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
         **E401,
         **E404,
         **E422,
-        409: {"model": ErrorOut, "description": "The goal is completed or cancelled"},
+        **responses((409, "The goal is completed or cancelled")),
     },
 )
 async def contribute(

@@ -19,34 +19,33 @@ from errors import NotFound, Unprocessable
 from schemas import (
     EARLIEST_YEAR,
     LATEST_YEAR,
-    ErrorOut,
     IncomeCreate,
     IncomeMonth,
     IncomeOut,
     IncomeStats,
     IncomeType,
     IncomeUpdate,
+    IsoDate,
     NotificationType,
     Page,
     Pagination,
     StatsRange,
     quantize,
+    responses,
 )
 from security import CurrentUser
 from services import format_money, notify
 
 router = APIRouter(prefix="/income", tags=["income"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Income not found"}}
-E422 = {422: {"description": "Invalid input or date range"}}
+E401 = responses(401)
+E404 = responses((404, "Income not found"))
+E422 = responses((422, "Invalid input or date range"))
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
 
-# Query parameters shared by the income and expense lists and stats.
-DayParam = Query(ge=date(EARLIEST_YEAR, 1, 1), le=date(LATEST_YEAR, 12, 31))
-FromDate = Annotated[
-    date | None, Query(alias="from", description="First day, in your timezone"), DayParam
-]
-ToDate = Annotated[date | None, Query(alias="to", description="Last day (inclusive)"), DayParam]
+# Query parameters shared by the income and expense lists and stats (IsoDate keeps days within
+# EARLIEST_YEAR..LATEST_YEAR).
+FromDate = Annotated[IsoDate | None, Query(alias="from", description="First day, in your timezone")]
+ToDate = Annotated[IsoDate | None, Query(alias="to", description="Last day (inclusive)")]
 Year = Annotated[int | None, Query(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
 
 

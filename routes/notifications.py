@@ -10,12 +10,12 @@ from config import Settings
 from database import Db, Doc, delete_owned, get_owned, object_id, paginate
 from dates import now
 from errors import NotFound
-from schemas import ErrorOut, NotificationOut, Page, Pagination, ReadAllResult, UnreadCount
+from schemas import NotificationOut, Page, Pagination, ReadAllResult, UnreadCount, responses
 from security import CurrentUser, SettingsDep
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Notification not found"}}
+E401 = responses(401)
+E404 = responses((404, "Notification not found"))
 
 
 def _read_fields(settings: Settings) -> Doc:

@@ -20,7 +20,7 @@ from errors import Conflict, Unprocessable
 from routes.debts import due_date, stamp, user_tz
 from schemas import (
     DebtStatus,
-    ErrorOut,
+    IsoDate,
     MonthlyPaymentStat,
     MonthlyPaymentStats,
     NotificationType,
@@ -30,14 +30,15 @@ from schemas import (
     PaymentOut,
     PaymentType,
     quantize,
+    responses,
 )
 from security import CurrentUser, SettingsDep
 from services import format_money, notify
 
 router = APIRouter(prefix="/payments", tags=["payments"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
-E404 = {404: {"model": ErrorOut, "description": "Payment not found (or not yours)"}}
-E404_DEBT = {404: {"model": ErrorOut, "description": "Debt not found (or not yours)"}}
+E401 = responses(401)
+E404 = responses((404, "Payment not found (or not yours)"))
+E404_DEBT = responses((404, "Debt not found (or not yours)"))
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A repeat that lost the unique-key race re-reads the winner's result; give up after this.
 IDEMPOTENCY_WAIT_ATTEMPTS = 20
@@ -277,8 +278,8 @@ async def apply_payment(
     responses={
         **E401,
         **E404_DEBT,
-        409: {"model": ErrorOut, "description": "Overpayment, or the debt is not active"},
-        422: {"model": ErrorOut, "description": "Invalid, too small, or key reused"},
+        **responses((409, "Overpayment, or the debt is not active")),
+        **responses((422, "Invalid, too small, or key reused")),
     },
 )
 async def create_payment(
@@ -301,10 +302,10 @@ async def list_payments(
     user: CurrentUser,
     db: Db,
     page: Pagination,
-    debt_id: str | None = None,
+    debt_id: Annotated[str | None, Query(max_length=64)] = None,
     payment_type: PaymentType | None = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None,
 ) -> Page[PaymentOut]:
     """Your payments, latest first; filter by debt, type, and a date range (inclusive)."""
     query: dict[str, Any] = {"user_id": user["_id"]}
@@ -354,9 +355,9 @@ async def monthly_stats(
     user: CurrentUser,
     db: Db,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    debt_id: str | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None,
+    debt_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> MonthlyPaymentStats:
     """Per month (your timezone): total paid, interest, principal, count. `year` or `from`/`to`;
     the current year by default."""

@@ -8,11 +8,11 @@ from database import USER_COLLECTIONS, Db
 from dates import now
 from errors import BadRequest
 from routes.expenses import enqueue_receipt_deletions
-from schemas import DeleteAccountRequest, ErrorOut, UserOut, UserUpdate
+from schemas import DeleteAccountRequest, UserOut, UserUpdate, responses
 from security import CurrentUser, verify_password
 
 router = APIRouter(prefix="/users", tags=["users"])
-E401 = {401: {"model": ErrorOut, "description": "Not authenticated"}}
+E401 = responses(401)
 
 
 @router.get("/me", responses=E401)
@@ -47,7 +47,7 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
 @router.delete(
     "/me",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**E401, 400: {"model": ErrorOut, "description": "Password is incorrect"}},
+    responses={**E401, **responses((400, "Password is incorrect"))},
 )
 async def delete_me(body: DeleteAccountRequest, user: CurrentUser, db: Db) -> None:
     """Delete your account and every record that belongs to it. Needs your password."""

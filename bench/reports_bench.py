@@ -1,0 +1,403 @@
+"""Dashboard and report latency and database round trips: a user with 100 records against one
+with 100,000 expenses, 5,000 income records and 20 debts with 2,000 payments.
+
+    python -m bench.reports_bench            # or `make bench-reports`
+
+The API runs in this process (the ASGI app called directly, lifespan included) against
+SecantusDB in its own process (in memory; `BENCH_MONGODB_URL` to use another server). Every
+command the app sends is counted by a PyMongo CommandListener on the app's client, so each
+request's round trips are measured, not estimated. Each request is timed RUNS times after one
+warm-up; the table shows the median, and the fastest and slowest run. The CSV export is also
+run under tracemalloc, to show its memory does not grow with the number of rows.
+
+Results: bench/results/reports.json and bench/results/reports.md (git-ignored); the
+committed copy of a run is bench/RESULTS-reports.md.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from bson import ObjectId
+from fastapi import FastAPI
+from pymongo import monitoring
+
+import embedded_db
+from bench.seed import (
+    LARGE,
+    SMALL,
+    Size,
+    budget_bodies,
+    contribution_docs,
+    debt_bodies,
+    expense_docs,
+    goal_bodies,
+    income_docs,
+    insert,
+    payment_docs,
+)
+from config import Settings
+from database import connect, get_database
+from dates import fiscal_year_bounds, local_date, month_bounds, now
+from main import create_app
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+# BENCH_QUICK=1: a tenth of the large user, to try the benchmark out quickly.
+SIZES = (SMALL, LARGE)
+if os.environ.get("BENCH_QUICK"):
+    SIZES = (SMALL, replace(LARGE, expenses=10_000, income=500, payments=200))
+TZ = "Asia/Kolkata"  # the seeded users' default timezone
+RESULTS = Path(__file__).resolve().parent / "results"
+PASSWORD = "BenchPass123!"
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands (round trips) the app's client sends."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    size: int
+    lines: int
+
+
+async def asgi_get(app: FastAPI, path: str, token: str, *, keep_body: bool = True) -> Reply:
+    """One GET straight through the ASGI app. Unlike httpx's ASGITransport it does not keep a
+    streamed body (with keep_body=False), so the export's memory is the app's own."""
+    target, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": target,
+        "raw_path": target.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("bench", 80),
+    }
+    reply = Reply(0, {}, b"", 0, 0)
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client never disconnects
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            reply.status = message["status"]
+            reply.headers = {k.decode(): v.decode() for k, v in message.get("headers", [])}
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            reply.size += len(chunk)
+            reply.lines += chunk.count(b"\r\n")
+            if keep_body:
+                reply.body += chunk
+
+    await app(scope, receive, send)
+    return reply
+
+
+@dataclass
+class BenchUser:
+    label: str
+    size: Size
+    token: str
+    id: ObjectId
+
+
+async def _post(http: httpx.AsyncClient, path: str, token: str, body: dict) -> dict:
+    response = await http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    response.raise_for_status()
+    return response.json()
+
+
+async def seed_user(http: httpx.AsyncClient, app: FastAPI, size: Size, seed: int) -> BenchUser:
+    """Sign up, add debts, budgets and goals through the API, and the bulk straight in."""
+    email = f"bench-{size.label}-{secrets.token_hex(4)}@example.com"
+    signed = await http.post(
+        "/api/auth/signup", json={"email": email, "password": PASSWORD, "full_name": "Bench"}
+    )
+    signed.raise_for_status()
+    token, user_id = signed.json()["access_token"], ObjectId(signed.json()["user"]["id"])
+    debts = [await _post(http, "/api/debts", token, body) for body in debt_bodies(size)]
+    for body in budget_bodies():
+        await _post(http, "/api/budgets", token, body)
+    goals = [await _post(http, "/api/goals", token, body) for body in goal_bodies()]
+    db, rng, end = app.state.db, random.Random(seed), now()
+    started = time.perf_counter()
+    await insert(db, "expenses", expense_docs(user_id, size, end, rng))
+    await insert(db, "income", income_docs(user_id, size, end, rng))
+    await insert(db, "payments", payment_docs(user_id, debts, size, end, rng))
+    await insert(db, "goal_contributions", contribution_docs(user_id, goals, size, end, rng))
+    print(
+        f"  {size.label}: {size.records:,} records seeded in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    return BenchUser(size.label, size, token, user_id)
+
+
+def previous_month() -> tuple[int, int]:
+    """The last complete month: its report reads two full months (it and the one before)."""
+    today = local_date(now(), TZ)
+    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+
+
+def current_fy() -> str:
+    today = local_date(now(), TZ)
+    first = today.year if today.month >= 4 else today.year - 1
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+Range = tuple[datetime, datetime] | None
+
+
+def endpoints() -> list[tuple[str, str, Range]]:
+    """(name, path, the range of expenses the request reads: its dominant cost)."""
+    at = now()
+    this = local_date(at, TZ)
+    year, month = previous_month()
+    before = (year, month - 1) if month > 1 else (year - 1, 12)
+    fy = current_fy()
+    return [
+        (
+            "Dashboard",
+            "/api/dashboard",
+            (min(month_bounds(this.year, this.month, TZ)[0], at - timedelta(days=7)), at),
+        ),
+        (
+            f"Monthly report ({year}-{month:02d})",
+            f"/api/reports/monthly?year={year}&month={month}",
+            (month_bounds(*before, TZ)[0], month_bounds(year, month, TZ)[1]),
+        ),
+        (
+            "Monthly report (this month)",
+            "/api/reports/monthly",
+            (month_bounds(year, month, TZ)[0], at),
+        ),
+        (f"Annual report (FY {fy})", f"/api/reports/annual?fy={fy}", fiscal_year_bounds(fy, TZ)),
+        (f"Tax summary (FY {fy})", f"/api/reports/tax-summary?fy={fy}", None),
+    ]
+
+
+async def expenses_in(app: FastAPI, user: BenchUser, span: Range) -> int:
+    if span is None:
+        return 0
+    query = {"user_id": user.id, "date": {"$gte": span[0], "$lt": span[1]}}
+    return await app.state.db.expenses.count_documents(query)
+
+
+async def measure(app: FastAPI, counter: CommandCounter, user: BenchUser, path: str) -> dict:
+    first = await asgi_get(app, path, user.token)  # warm-up (and a correctness check)
+    assert first.status == 200, (path, first.status, first.body[:300])
+    timings, trips = [], []
+    for _ in range(RUNS):
+        counter.names.clear()
+        started = time.perf_counter()
+        reply = await asgi_get(app, path, user.token)
+        timings.append(time.perf_counter() - started)
+        trips.append(len(counter.names))
+        assert reply.status == 200, reply.status
+    commands = sorted(counter.names)
+    return {
+        "median_ms": statistics.median(timings) * 1000,
+        "min_ms": min(timings) * 1000,
+        "max_ms": max(timings) * 1000,
+        "round_trips": trips,
+        "commands": {name: commands.count(name) for name in dict.fromkeys(commands)},
+    }
+
+
+async def measure_export(app: FastAPI, counter: CommandCounter, user: BenchUser) -> dict:
+    """The default export (the last 12 months): time on its own, then memory under
+    tracemalloc (which slows Python down, so it is a separate run)."""
+    path = "/api/reports/export?kind=expenses"
+    counter.names.clear()
+    started = time.perf_counter()
+    reply = await asgi_get(app, path, user.token, keep_body=False)
+    seconds = time.perf_counter() - started
+    assert reply.status == 200, reply.status
+    trips = len(counter.names)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        await asgi_get(app, path, user.token, keep_body=False)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return {
+        "rows": reply.lines - 1,  # the header
+        "seconds": seconds,
+        "bytes": reply.size,
+        "round_trips": trips,
+        "peak_kib": peak / 1024,
+    }
+
+
+@contextlib.asynccontextmanager
+async def running_app() -> AsyncIterator[tuple[FastAPI, CommandCounter]]:
+    """The app against a fresh database, its client replaced by one that counts commands."""
+    proc = None
+    url = os.environ.get("BENCH_MONGODB_URL")
+    if not url:
+        port = embedded_db.free_port()
+        log = Path(tempfile.gettempdir()) / f"secantus-reports-bench-{port}.log"
+        proc = embedded_db.start(":memory:", port, log_path=log)
+        url = embedded_db.url(port)
+    workdir = Path(tempfile.mkdtemp(prefix="reports-bench-"))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        app_env="test",
+        secret_key=secrets.token_urlsafe(40),
+        mongodb_url=url,
+        mongodb_db=f"bench_reports_{secrets.token_hex(4)}",
+        mail_dir=workdir / "mail",
+        upload_dir=workdir / "uploads",
+        run_worker=False,
+        bcrypt_rounds=4,
+        db_timeout_ms=30000,
+    )
+    app = create_app(settings)
+    counter = CommandCounter()
+    try:
+        async with app.router.lifespan_context(app):
+            original = app.state.db
+            counting = connect(url, settings, event_listeners=[counter])
+            app.state.db = get_database(counting, settings.mongodb_db)
+            try:
+                yield app, counter
+            finally:
+                app.state.db = original
+                await counting.drop_database(settings.mongodb_db)
+                await counting.close()
+    finally:
+        if proc is not None:
+            embedded_db.stop(proc)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()}"
+
+
+def table(results: dict[str, Any]) -> str:
+    small, large = SIZES
+    lines = [
+        f"Measured {results['date']} on {results['machine']}; SecantusDB in memory; "
+        f"median of {RUNS} runs after a warm-up (fastest–slowest in brackets). Load average "
+        f"(1 min) {results['load'][0]:.1f} at the start, {results['load'][1]:.1f} at the end.",
+        "",
+        f"- small user: {small.records} records ({small.expenses} expenses, {small.income} income,"
+        f" {small.debts} debts, {small.payments} payments, {small.contributions} contributions)"
+        f" over the last {small.days} days",
+        f"- large user: {large.expenses:,} expenses, {large.income:,} income, {large.debts} debts"
+        f" with {large.payments:,} payments, {large.contributions} goal contributions, over the"
+        f" last {large.days} days (about {large.expenses * 31 // large.days:,} expenses a month)",
+        "",
+        "| Request | Small: ms | Large: ms | Large / small | Round trips (small / large) "
+        "| Expenses in the range read (small / large) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, _, _ in endpoints():
+        s, big = results["small"][name], results["large"][name]
+        ratio = big["median_ms"] / s["median_ms"]
+        trips = f"{max(s['round_trips'])} / {max(big['round_trips'])}"
+        read = f"{s['expenses_read']:,} / {big['expenses_read']:,}" if big["expenses_read"] else "–"
+        lines.append(
+            f"| {name} | {s['median_ms']:.0f} ({s['min_ms']:.0f}–{s['max_ms']:.0f}) "
+            f"| {big['median_ms']:.0f} ({big['min_ms']:.0f}–{big['max_ms']:.0f}) "
+            f"| {ratio:.1f}x | {trips} | {read} |"
+        )
+    es, el = results["small"]["export"], results["large"]["export"]
+    lines += [
+        "",
+        "Round trips include the two of authentication (session, user). Data grows "
+        f"{large.records / small.records:,.0f}x between the two users.",
+        "",
+        "| CSV export, last 12 months of expenses | Small | Large |",
+        "|---|---:|---:|",
+        f"| Rows | {es['rows']:,} | {el['rows']:,} |",
+        f"| Time | {es['seconds'] * 1000:.0f} ms | {el['seconds']:.1f} s |",
+        f"| Size | {es['bytes'] / 1024:.1f} KiB | {el['bytes'] / 1024 / 1024:.1f} MiB |",
+        f"| Round trips | {es['round_trips']} | {el['round_trips']} |",
+        f"| Peak Python memory during the request (tracemalloc) | {es['peak_kib']:.0f} KiB "
+        f"| {el['peak_kib']:.0f} KiB |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def main() -> None:
+    results: dict[str, Any] = {"date": date.today().isoformat(), "machine": machine()}
+    load_before = os.getloadavg()[0]
+    print("Seeding (SecantusDB inserts about 8,000 documents a second)...", flush=True)
+    async with running_app() as (app, counter):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            users = [await seed_user(http, app, size, seed) for seed, size in enumerate(SIZES)]
+        for user in users:
+            found: dict[str, Any] = {}
+            for name, path, span in endpoints():
+                found[name] = await measure(app, counter, user, path)
+                found[name]["expenses_read"] = await expenses_in(app, user, span)
+                print(
+                    f"  {user.label:5} {name:34} {found[name]['median_ms']:8.0f} ms "
+                    f"{max(found[name]['round_trips'])} round trips",
+                    flush=True,
+                )
+            found["export"] = await measure_export(app, counter, user)
+            print(f"  {user.label:5} export: {found['export']}", flush=True)
+            results[user.label] = found
+    results["load"] = (load_before, os.getloadavg()[0])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "reports.json").write_text(json.dumps(results, indent=2))
+    text = table(results)
+    (RESULTS / "reports.md").write_text(text)
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
