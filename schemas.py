@@ -84,6 +84,7 @@ def _json_integer(value: Any) -> Any:
 
 
 def Integer(minimum: int, maximum: int, **field: Any) -> Any:
+    """A JSON integer within bounds (the schema's `minimum`/`maximum`)."""
     schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
     return Annotated[
         int,
@@ -171,11 +172,13 @@ def _max_chars(limit: int) -> BeforeValidator:
 
 
 def Text(max_length: int) -> Any:
+    """Free text of at most `max_length` characters as sent; stored trimmed."""
     schema = {"type": "string", "maxLength": max_length}
     return Annotated[str, _max_chars(max_length), WithJsonSchema(schema, mode="validation")]
 
 
 def NotBlank(max_length: int) -> Any:
+    """Like Text, with at least one visible character."""
     schema = {"type": "string", "maxLength": max_length, "pattern": _VISIBLE}
     return Annotated[
         str,
