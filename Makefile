@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format fuzz bench worker clean
+.PHONY: run test lint format fuzz bench bench-reports bench-load worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -27,6 +27,11 @@ worker: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Schema fuzzing with many more cases per operation than `make test` runs (tests/test_fuzz.py).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py -o timeout=3600 $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,6 +39,17 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (not tests): each prints its table and writes bench/results/ (git-ignored).
+bench: bench-reports bench-load
+
+bench-reports: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.reports_bench
+
+# Load: ours vs a bare FastAPI + PyMongo app, /me under a login storm, stats vs raw
+# aggregation (~9 min; rewrites bench/RESULTS-load.md). BENCH_QUICK=1: a ~1.5-minute smoke run.
+bench-load: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
