@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-in-production"
+DEFAULT_SECRET = "dev-only-secret-change-me-in-production"  # 32+ bytes: PyJWT warns below that
 
 
 class Settings(BaseSettings):
