@@ -77,14 +77,12 @@ def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
 
 
 async def _user(request: Request) -> ObjectId:
-    """The user id; with `sid`, after `_current_user`'s session and user lookups."""
+    """The user id; with `sid`, after `_current_user`'s one user lookup and session check."""
     user_id = ObjectId(request.query_params["user"])
     if sid := request.query_params.get("sid"):
-        db = request.app.state.db
-        session = await db.sessions.find_one({"_id": sid}, projection={"revoked": 1})
-        if session is None or session["revoked"] is not False:
+        user = await request.app.state.db.users.find_one({"_id": user_id})
+        if user is None or sid not in user.get("active_sessions", ()):
             raise RuntimeError("revoked session")
-        user = await db.users.find_one({"_id": user_id})
         user_id = user["_id"]
     return user_id
 

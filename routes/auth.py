@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
+from bson import ObjectId
 from fastapi import APIRouter, Form, Request, status
 from pymongo.errors import DuplicateKeyError
 
@@ -41,6 +42,7 @@ from services import enqueue_email
 router = APIRouter(prefix="/auth", tags=["auth"])
 E401 = responses((401, "Invalid credentials or token"))
 E429 = responses(429)
+MAX_SESSIONS = 20  # devices logged in at once; a 21st login ends the oldest session
 
 
 def client_ip(request: Request) -> str:
@@ -61,6 +63,12 @@ async def open_session(db: Db, settings: Settings, user: Doc) -> TokenPair:
             "expires_at": at + timedelta(days=settings.refresh_token_days),
         }
     )
+    # The live sessions also sit on the user, so authenticating a request is one lookup;
+    # the oldest beyond MAX_SESSIONS are logged out.
+    await db.users.update_one(
+        {"_id": user["_id"]},
+        {"$push": {"active_sessions": {"$each": [session_id], "$slice": -MAX_SESSIONS}}},
+    )
     return token_pair(settings, user, session_id, jti)
 
 
@@ -74,8 +82,14 @@ def token_pair(settings: Settings, user: Doc, session_id: str, refresh_jti: str)
     )
 
 
+async def revoke_session(db: Db, user_id: object, session_id: str) -> None:
+    await db.sessions.update_one({"_id": session_id}, {"$set": {"revoked": True}})
+    await db.users.update_one({"_id": user_id}, {"$pull": {"active_sessions": session_id}})
+
+
 async def revoke_all_sessions(db: Db, user_id: object) -> None:
     await db.sessions.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
+    await db.users.update_one({"_id": user_id}, {"$set": {"active_sessions": []}})
 
 
 async def authenticate(
@@ -172,18 +186,21 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
     if session is None:
         # Either the session is gone or this token was already rotated: a stolen copy is in
         # play, so the whole family is revoked and both holders must log in again.
-        await db.sessions.update_one({"_id": claims["sid"]}, {"$set": {"revoked": True}})
+        await revoke_session(db, ObjectId(claims["sub"]), claims["sid"])
         raise Unauthorized("Refresh token is no longer valid", code="refresh_token_reused")
     user = await db.users.find_one({"_id": session["user_id"]})
     if user is None or not user.get("is_active", True):
         raise Unauthorized()
+    if session["_id"] not in user.get("active_sessions", ()):  # pushed out by newer logins
+        await revoke_session(db, user["_id"], session["_id"])
+        raise Unauthorized("Session has ended", code="session_ended")
     return token_pair(settings, user, session["_id"], new)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=E401)
 async def logout(request: Request, user: CurrentUser, db: Db) -> None:
     """End this session: its refresh token and access tokens stop working."""
-    await db.sessions.update_one({"_id": request.state.session_id}, {"$set": {"revoked": True}})
+    await revoke_session(db, user["_id"], request.state.session_id)
 
 
 @router.post("/password-reset-request", status_code=status.HTTP_202_ACCEPTED, responses=E429)

@@ -300,3 +300,16 @@ async def test_login_rate_limit_answers_429_with_retry_after(mongo_url, tmp_path
             assert 1 <= int(r.headers["retry-after"]) <= settings.rate_limit_window_seconds
             assert r.json()["code"] == "rate_limited"
         await app.state.db.client.drop_database(settings.mongodb_db)
+
+
+async def test_at_most_twenty_sessions_the_oldest_ends_first(client, user):
+    from routes.auth import MAX_SESSIONS
+
+    for _ in range(MAX_SESSIONS):  # the signup session plus these: one too many
+        r = await client.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
+        assert r.status_code == 200
+    newest = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 401
+    r = await client.post("/api/auth/refresh", json={"refresh_token": user.tokens["refresh_token"]})
+    assert r.status_code == 401
+    assert (await client.get("/api/auth/me", headers=newest)).status_code == 200
