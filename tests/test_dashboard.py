@@ -22,8 +22,8 @@ from tests.test_reports import (
 )
 
 TZ = "Asia/Kolkata"
-# 7 queries of the dashboard itself + 2 of authentication (session, user).
-ROUND_TRIPS = 9
+# 7 queries of the dashboard itself + 1 of authentication (the user, with its sessions).
+ROUND_TRIPS = 8
 
 
 def iso(moment):
