@@ -1,6 +1,8 @@
 """Time rules: everything stored in UTC, calendars read in the user's own timezone."""
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_TZ = "Asia/Kolkata"
@@ -9,6 +11,21 @@ KNOWN_TIMEZONES = frozenset(available_timezones())
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def to_millis(value: datetime) -> datetime:
+    """BSON keeps milliseconds: trim, so a create's answer equals every later read."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def now_ms() -> datetime:
+    """Now, at the precision MongoDB stores."""
+    return to_millis(now())
+
+
+def user_tz(user: Mapping[str, Any]) -> str:
+    """The user's IANA timezone (profile.timezone), Asia/Kolkata by default."""
+    return user.get("profile", {}).get("timezone") or DEFAULT_TZ
 
 
 def to_utc(value: datetime, tz: str) -> datetime:

@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from config import Settings
 from database import Doc, in_transaction
-from dates import DEFAULT_TZ, now
-from schemas import NotificationType
+from dates import now, user_tz
+from schemas import NotificationType, user_currency
 from services import format_money, notify
 
 log = logging.getLogger("cleero.scheduler")
@@ -70,7 +70,7 @@ async def send_once(
     db: AsyncDatabase, settings: Settings, user: Doc, debt: Doc, reminder: Reminder
 ) -> bool:
     """Record the reminder and notify in one transaction; False when it was already sent."""
-    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    currency = user_currency(user)
     title, message = _message(debt, reminder, currency)
     action_url = f"/debts/{debt['_id']}"
     context: dict[str, Any] = {
@@ -127,7 +127,7 @@ async def _remind_batch(
         user = users.get(debt["user_id"])
         if user is None:
             continue
-        tz = user.get("profile", {}).get("timezone", DEFAULT_TZ)
+        tz = user_tz(user)
         reminder = due_reminder(
             debt["next_payment_date"], tz, at, settings.reminder_days, settings.reminder_local_hour
         )

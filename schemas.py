@@ -362,6 +362,11 @@ ZWG
 CURRENCIES = frozenset(_ISO_4217.split())
 
 
+def user_currency(user: dict[str, Any]) -> str:
+    """The user's preferred currency (profile.preferred_currency), INR by default."""
+    return user.get("profile", {}).get("preferred_currency") or "INR"
+
+
 # The codes in any letter case, as one pattern: "usd" is USD.
 CURRENCY = "^(?:{})$".format(
     "|".join("".join(f"[{c}{c.lower()}]" for c in code) for code in sorted(CURRENCIES))

@@ -31,6 +31,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pymongo import AsyncMongoClient
 
+from dates import now_ms
 from routes.debts import _summary_pipeline
 
 TZ = "Asia/Kolkata"  # every seeded user's timezone (our routes read it from the user)
@@ -61,11 +62,6 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _page(items: list[dict[str, Any]], total: int, limit: int) -> Response:
     return _json({"items": items, "total": total, "skip": 0, "limit": limit})
-
-
-def _now() -> datetime:
-    at = datetime.now(UTC)
-    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -155,7 +151,7 @@ async def dashboard(request: Request) -> Response:
     feed is full without it; with much less data our side would make three more queries."""
     db = request.app.state.db
     uid = await _user(request)
-    at = _now()
+    at = now_ms()
     month = _month_bounds(at)
     zone = ZoneInfo(TZ)
     tomorrow = at.astimezone(zone).date() + timedelta(days=1)
@@ -192,7 +188,7 @@ async def create_expense(request: Request) -> Response:
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
-    at = _now()
+    at = now_ms()
     doc = {
         "title": body["title"],
         "category": body["category"],
@@ -246,7 +242,7 @@ async def create_payment(request: Request) -> Response:
             {"_id": ObjectId(body["debt_id"]), "user_id": user_id}, session=session
         )
         remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
-        at = _now()
+        at = now_ms()
         await db.debts.update_one(
             {
                 "_id": debt["_id"],

@@ -10,9 +10,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from database import Db, Doc, delete_owned, get_owned, in_transaction, paginate
-from dates import current_month, month_bounds, now
+from dates import current_month, month_bounds, now, now_ms, user_tz
 from errors import Conflict
-from routes.income import stored_now, update_owned, user_currency, user_tz
+from routes.income import (
+    update_owned,
+)
 from schemas import (
     BudgetCreate,
     BudgetLevel,
@@ -25,6 +27,7 @@ from schemas import (
     Pagination,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser
 from services import format_money, notify
@@ -236,7 +239,7 @@ def status_of(
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E409})
 async def create_budget(body: BudgetCreate, user: CurrentUser, db: Db) -> BudgetOut:
     """Set a monthly limit for an expense category (one active budget per category)."""
-    at = stored_now()
+    at = now_ms()
     doc = body.model_dump() | {"user_id": user["_id"], "created_at": at, "updated_at": at}
     try:
         await db.budgets.insert_one(doc)

@@ -21,11 +21,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from database import Db, Doc
-from dates import current_month, day_end, local_date, month_bounds, now
+from dates import current_month, day_end, local_date, month_bounds, now, user_tz
 from routes.budgets import active_budgets, month_key, status_of
 from routes.debts import summarise_debts
 from routes.goals import goal_out
-from routes.income import user_currency, user_tz
 from routes.notifications import unread_count
 from routes.reports import net_savings, percent, savings_rate
 from schemas import (
@@ -37,6 +36,7 @@ from schemas import (
     TransactionKind,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser
 

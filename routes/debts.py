@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 import finance
 from database import Db, Doc, delete_owned, get_owned, in_transaction, paginate
-from dates import DEFAULT_TZ, local_date, now, start_of_day, to_utc
+from dates import local_date, now, now_ms, start_of_day, to_utc, user_tz
 from errors import Conflict, Unprocessable
 from schemas import (
     MAX_AMOUNT,
@@ -48,16 +48,6 @@ TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
 # ---------------------------------------------------------------- shared helpers
 
 
-def user_tz(user: Doc) -> str:
-    return user.get("profile", {}).get("timezone") or DEFAULT_TZ
-
-
-def stamp() -> datetime:
-    """Now, at the millisecond precision BSON stores, so a response equals a later read."""
-    at = now()
-    return at.replace(microsecond=at.microsecond // 1000 * 1000)
-
-
 def local_day(value: date | datetime, tz: str) -> date:
     """A request's calendar day: a datetime (naive = user's wall clock) is read in `tz`."""
     if isinstance(value, datetime):
@@ -89,7 +79,7 @@ def _new_debt(body: DebtCreate, user: Doc) -> Doc:
         else finance.add_months(start, 1)
     )
     emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
-    at = stamp()
+    at = now_ms()
     return {
         "user_id": user["_id"],
         "name": body.name,
@@ -170,7 +160,7 @@ def debt_update(debt: Doc, changes: dict[str, Any], tz: str) -> dict[str, Any]:
         update |= _anchor(finance.add_months(start, 1), tz)
     if "next_payment_date" in changes:
         update |= _anchor(local_day(changes["next_payment_date"], tz), tz)
-    update["updated_at"] = stamp()
+    update["updated_at"] = now_ms()
     return update
 
 

@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from database import Db, Doc, get_owned, in_transaction, object_id, paginate
-from dates import current_month, now
+from dates import current_month, now, now_ms, user_tz
 from errors import (
     Forbidden,
     Gone,
@@ -34,10 +34,7 @@ from routes.income import (
     entry_date,
     monthly_totals,
     stats_range,
-    stored_now,
     update_owned,
-    user_currency,
-    user_tz,
 )
 from schemas import (
     SUGGESTED_CATEGORIES,
@@ -51,6 +48,7 @@ from schemas import (
     Pagination,
     ReceiptLink,
     responses,
+    user_currency,
 )
 from security import CurrentUser, SettingsDep
 from services import LocalStorage, enqueue
@@ -153,7 +151,7 @@ async def create_expense(
     body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
     """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
-    at = stored_now()
+    at = now_ms()
     doc = body.model_dump(exclude={"date"}) | {
         "user_id": user["_id"],
         "date": entry_date(body.date, user_tz(user)),
@@ -327,7 +325,7 @@ async def upload_receipt(
         raise ServiceUnavailable(
             "Could not store the receipt, try again shortly", code="storage_unavailable"
         ) from exc
-    changes = {"receipt_key": key, "receipt_content_type": content_type, "updated_at": stored_now()}
+    changes = {"receipt_key": key, "receipt_content_type": content_type, "updated_at": now_ms()}
 
     async def swap(session: Any) -> Doc | None:
         # The old object (or, if the expense vanished meanwhile, the new one) is removed

@@ -9,7 +9,7 @@ from pymongo import ReturnDocument
 
 from config import Settings
 from database import Db, Doc, delete_owned, get_owned, in_transaction, object_id, paginate
-from dates import DEFAULT_TZ, local_date, now, start_of_day
+from dates import local_date, now, start_of_day, user_tz
 from errors import Conflict, NotFound, Unprocessable
 from schemas import (
     ContributionCreate,
@@ -27,6 +27,7 @@ from schemas import (
     Pagination,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser, SettingsDep
 from services import format_money, notify
@@ -78,12 +79,8 @@ def _as_date(value: date | datetime) -> date:
     return value.astimezone(UTC).date() if isinstance(value, datetime) else value
 
 
-def _tz(user: Doc) -> str:
-    return user.get("profile", {}).get("timezone", DEFAULT_TZ)
-
-
 def _today(user: Doc) -> date:
-    return local_date(now(), _tz(user))
+    return local_date(now(), user_tz(user))
 
 
 def goal_out(doc: Doc, today: date) -> GoalOut:
@@ -146,7 +143,7 @@ async def reach_milestones(
 async def _notify_milestone(
     db: Db, settings: Settings, user: Doc, goal: Doc, milestone: int, session: Any
 ) -> None:
-    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    currency = user_currency(user)
     current, target = goal["current_amount"], goal["target_amount"]
     target_date = _as_date(goal["target_date"])
     action_url = f"/goals/{goal['_id']}"
@@ -383,7 +380,7 @@ async def contribute(
     goal_id: str, body: ContributionCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ContributionResult:
     """Add money to a goal; each milestone (25/50/75/100 %) is notified once, 100 % completes it."""
-    tz = _tz(user)
+    tz = user_tz(user)
     if body.date is not None and body.date > _today(user):
         raise Unprocessable("A contribution cannot be dated in the future", code="future_date")
     oid = object_id(goal_id)

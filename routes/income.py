@@ -14,7 +14,16 @@ from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.collection import AsyncCollection
 
 from database import Db, Doc, delete_owned, get_owned, in_transaction, object_id, paginate
-from dates import DEFAULT_TZ, day_end, local_date, now, start_of_day, to_utc
+from dates import (
+    day_end,
+    local_date,
+    now,
+    now_ms,
+    start_of_day,
+    to_millis,
+    to_utc,
+    user_tz,
+)
 from errors import NotFound, Unprocessable
 from schemas import (
     EARLIEST_YEAR,
@@ -32,6 +41,7 @@ from schemas import (
     StatsRange,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser
 from services import format_money, notify
@@ -50,23 +60,6 @@ Year = Annotated[int | None, Query(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
 
 
 # ---------------------------------------------------------------- shared helpers
-
-
-def user_tz(user: Doc) -> str:
-    return user.get("profile", {}).get("timezone") or DEFAULT_TZ
-
-
-def user_currency(user: Doc) -> str:
-    return user.get("profile", {}).get("preferred_currency") or "INR"
-
-
-def stored_now() -> datetime:
-    return to_millis(now())
-
-
-def to_millis(value: datetime) -> datetime:
-    """BSON keeps milliseconds: trim, so a create's answer equals every later read."""
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def entry_date(value: datetime | None, tz: str) -> datetime:
@@ -175,7 +168,7 @@ async def update_owned(
     if oid is not None:
         doc = await coll.find_one_and_update(
             {"_id": oid, "user_id": user_id},
-            {"$set": {**changes, "updated_at": stored_now()}},
+            {"$set": {**changes, "updated_at": now_ms()}},
             return_document=True,
         )
     if doc is None:
@@ -189,7 +182,7 @@ async def update_owned(
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_income(body: IncomeCreate, user: CurrentUser, db: Db) -> IncomeOut:
     """Record income; you get an in-app and push notification for it."""
-    at = stored_now()
+    at = now_ms()
     doc = body.model_dump(exclude={"date"}) | {
         "user_id": user["_id"],
         "date": entry_date(body.date, user_tz(user)),

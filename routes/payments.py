@@ -15,9 +15,19 @@ from pymongo.errors import DuplicateKeyError
 
 import finance
 from database import Db, Doc, get_owned, in_transaction, paginate
-from dates import day_end, local_date, month_bounds, now, start_of_day, to_utc
+from dates import (
+    day_end,
+    local_date,
+    month_bounds,
+    now,
+    now_ms,
+    start_of_day,
+    to_millis,
+    to_utc,
+    user_tz,
+)
 from errors import Conflict, Unprocessable
-from routes.debts import due_date, stamp, user_tz
+from routes.debts import due_date
 from schemas import (
     DebtStatus,
     IsoDate,
@@ -31,6 +41,7 @@ from schemas import (
     PaymentType,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser, SettingsDep
 from services import format_money, notify
@@ -58,13 +69,13 @@ IdempotencyKey = Annotated[
 
 
 def _payment_instant(value: date | datetime | None, tz: str) -> datetime:
-    at = stamp()
+    at = now_ms()
     if value is None:
         return at
     instant = to_utc(value, tz) if isinstance(value, datetime) else start_of_day(value, tz)
     if instant > at + FUTURE_SLACK:
         raise Unprocessable("payment_date cannot be in the future", code="payment_date_in_future")
-    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+    return to_millis(instant)
 
 
 def split(debt: Doc, amount: Decimal, payment_type: PaymentType) -> tuple[Decimal, Decimal]:
@@ -96,7 +107,7 @@ def split(debt: Doc, amount: Decimal, payment_type: PaymentType) -> tuple[Decima
 async def _notify_payment(
     db: Db, settings: SettingsDep, user: Doc, debt: Doc, payment: Doc, session: AsyncClientSession
 ) -> None:
-    currency = user.get("profile", {}).get("preferred_currency", "INR")
+    currency = user_currency(user)
     amount, remaining = format_money(payment["amount"], currency), payment["remaining_after"]
     url = f"/debts/{debt['_id']}"
     await notify(
@@ -151,7 +162,7 @@ async def record_payment(
     debt = await get_owned(db.debts, body.debt_id, user["_id"], "debt", session=session)
     interest, principal = split(debt, body.amount, body.payment_type)
     remaining_after = quantize(debt["remaining_amount"]) - principal
-    at = stamp()
+    at = now_ms()
     changes: dict[str, Any] = {
         "$inc": {
             "remaining_amount": -principal,
@@ -241,7 +252,7 @@ async def apply_payment(
             await record_payment(db, settings, user, body, paid_at, session)
         )
         if key is not None:
-            at = stamp()
+            at = now_ms()
             await db.idempotency_keys.insert_one(
                 {
                     "user_id": user["_id"],
@@ -421,7 +432,7 @@ def reversal(payment: Doc, debt: Doc, tz: str) -> dict[str, Any]:
             "total_interest_paid": -payment["interest_component"],
             "payments_count": -1,
         },
-        "$set": {"updated_at": stamp()},
+        "$set": {"updated_at": now_ms()},
     }
     if payment["payment_type"] == PaymentType.emi:
         changes["$inc"]["due_offset"] = -1

@@ -21,7 +21,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 from database import Db, Doc
-from dates import day_end, fiscal_year_bounds, local_date, month_bounds, now, start_of_day
+from dates import day_end, fiscal_year_bounds, local_date, month_bounds, now, start_of_day, user_tz
 from errors import Unprocessable
 from routes.budgets import active_budgets, status_of
 from routes.income import (
@@ -31,8 +31,6 @@ from routes.income import (
     date_filter,
     month_keys,
     monthly_totals,
-    user_currency,
-    user_tz,
 )
 from schemas import (
     EARLIEST_YEAR,
@@ -57,6 +55,7 @@ from schemas import (
     TaxSummary,
     quantize,
     responses,
+    user_currency,
 )
 from security import CurrentUser, SettingsDep
 
