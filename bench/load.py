@@ -171,14 +171,8 @@ def start_server(
     raise RuntimeError(f"{target} did not start: {log.read_text()[-2000:]}")
 
 
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+# Servers stop like the embedded database: SIGTERM, then SIGKILL if it lingers.
+stop_server = embedded_db.stop
 
 
 LOAD_AVERAGES: list[float] = []  # after every measurement: was the machine shared?

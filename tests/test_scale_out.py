@@ -1,40 +1,15 @@
 """Two API processes on one database act as one system: nothing lives in process memory."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 from pymongo import MongoClient
 
-import embedded_db
+from bench.load import start_server, stop_server
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "SecurePass123!"
-
-
-def start_api(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=os.environ | env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"API on {port} did not start: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
@@ -53,12 +28,12 @@ def two_apis(mongo_url, tmp_path):
         "LOGIN_LIMIT": "3",
         "SIGNUP_LIMIT": "50",
     }
-    ports = [embedded_db.free_port(), embedded_db.free_port()]
-    procs = [start_api(p, env, tmp_path / f"api-{p}.log") for p in ports]
-    yield [f"http://127.0.0.1:{p}" for p in ports], db_name, tmp_path
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=20)
+    started = [
+        start_server("main:app", env, tmp_path / f"api-{i}.log", "/health/ready") for i in (1, 2)
+    ]
+    yield [url for _, url in started], db_name, tmp_path
+    for proc, _ in started:
+        stop_server(proc)
     MongoClient(mongo_url).drop_database(db_name)
 
 
