@@ -33,6 +33,7 @@ from pymongo import AsyncMongoClient
 
 from dates import now_ms
 from routes.debts import _summary_pipeline
+from services import enqueue
 
 TZ = "Asia/Kolkata"  # every seeded user's timezone (our routes read it from the user)
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -296,17 +297,7 @@ async def create_payment(request: Request) -> Response:
                 {"to": "user@example.com", "subject": "Payment received", "html": EMAIL_HTML},
             ),
         ):
-            await db.outbox.insert_one(
-                {
-                    "kind": kind,
-                    "payload": payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": at,
-                    "created_at": at,
-                },
-                session=session,
-            )
+            await enqueue(db, kind, payload, session=session)  # the same insert as ours
         response = {k: v for k, v in payment.items() if k != "user_id"}
         if key is not None:
             await db.idempotency_keys.insert_one(
