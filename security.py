@@ -6,10 +6,13 @@ import hashlib
 import os
 import secrets
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 import bcrypt
@@ -20,7 +23,7 @@ from fastapi.security import OAuth2PasswordBearer
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
-from database import Db, Doc, object_id
+from database import Doc, object_id
 from dates import now
 from errors import TooManyRequests, Unauthorized
 from observability import user_id_var
@@ -99,17 +102,34 @@ def create_token(
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
-def decode_token(settings: Settings, token: str, kind: TokenType) -> dict[str, Any]:
+def decode_token(secret_key: str, token: str, kind: TokenType) -> dict[str, Any]:
     try:
         claims = jwt.decode(
             token,
-            settings.secret_key,
+            secret_key,
             algorithms=[ALGORITHM],
             options={"require": ["exp", "iat", "sub", "jti", "type", "sid"]},
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized("Invalid or expired token") from exc
     if claims["type"] != kind or object_id(claims["sub"]) is None:
+        raise Unauthorized("Invalid or expired token")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_access_claims(secret_key: str, token: str) -> Mapping[str, Any]:
+    """An access token's claims, verified once per process: a client sends the same token
+    for up to `access_token_minutes`, and PyJWT's parsing and HMAC are the largest fixed cost
+    of an authenticated request after the user lookup (bench/RESULTS-load.md). Only valid
+    tokens are cached (an exception is never cached); expiry is checked on every use."""
+    claims = decode_token(secret_key, token, "access")
+    return MappingProxyType(claims)  # shared between requests: read-only
+
+
+def verify_access_token(settings: Settings, token: str) -> Mapping[str, Any]:
+    claims = _verified_access_claims(settings.secret_key, token)
+    if claims["exp"] <= time.time():  # PyJWT's rule: expired from the second `exp` names
         raise Unauthorized("Invalid or expired token")
     return claims
 
@@ -123,17 +143,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def _current_user(
-    request: Request,
-    db: Db,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Doc:
     if not token:
         raise Unauthorized("Not authenticated")
-    claims = decode_token(settings, token, "access")
+    # The app's state directly, not the Db and SettingsDep dependencies: this runs on every
+    # authenticated request, and each dependency FastAPI resolves costs ~7 µs.
+    state = request.app.state
+    claims = verify_access_token(state.settings, token)
     # One lookup per request: the user document lists its live sessions, so a revoked session
     # (logout, password change, refresh reuse) ends its access tokens too, on every replica.
-    user = await db.users.find_one({"_id": ObjectId(claims["sub"])})
+    user = await state.db.users.find_one({"_id": ObjectId(claims["sub"])})
     if (
         user is None
         or not user.get("is_active", True)

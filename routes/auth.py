@@ -172,7 +172,7 @@ async def token(
 @router.post("/refresh", responses=E401)
 async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenPair:
     """Swap a refresh token for a new pair; reusing an old refresh token ends the session."""
-    claims = decode_token(settings, body.refresh_token, "refresh")
+    claims = decode_token(settings.secret_key, body.refresh_token, "refresh")
     new = new_jti()
     session = await db.sessions.find_one_and_update(
         {"_id": claims["sid"], "refresh_jti": claims["jti"], "revoked": False},

@@ -2,11 +2,14 @@
 
 import asyncio
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
+import security
+from errors import Unauthorized
 from tests.conftest import PASSWORD, signup
 
 
@@ -163,6 +166,30 @@ async def test_bad_bearer_tokens_are_401(client, user, settings):
         assert r.headers["www-authenticate"] == "Bearer", name
     assert (await client.get("/api/auth/me")).status_code == 401
     assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 200
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(client, user, settings):
+    """Verified tokens are cached per process (security.verify_access_token): the cache must
+    not outlive `exp`."""
+    claims = jwt.decode(user.tokens["access_token"], options={"verify_signature": False})
+    exp = datetime.now(UTC) + timedelta(seconds=2)
+    token = forge(settings, sub=user.id, sid=claims["sid"], exp=exp)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200  # cached
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    r = await client.get("/api/auth/me", headers=headers)
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_cached_token_is_not_valid_under_another_secret(settings):
+    token = forge(settings, sub="0" * 24)
+    assert security.verify_access_token(settings, token)["sub"] == "0" * 24
+    rotated = settings.model_copy(update={"secret_key": "a-rotated-secret-key-long-enough-01234"})
+    with pytest.raises(Unauthorized):
+        security.verify_access_token(rotated, token)
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(client, user):
