@@ -3,10 +3,10 @@ queries as our routes, with no auth, no validation, no Pydantic models, no templ
 
     MONGODB_URL=... MONGODB_DB=... uvicorn bench.bare_app:app --port 8001
 
-The user is a query parameter (`?user=<hex id>`) instead of a bearer token, so the session
-and user lookups our `CurrentUser` dependency makes are exactly what this side leaves out.
-With `&sid=<session id>` the GET endpoints make those two lookups too (the same queries as
-`security._current_user`, minus the JWT): the benchmark's "bare + auth" column, which
+The user is a query parameter (`?user=<hex id>`) instead of a bearer token, so the user
+lookup (with its session check) our `CurrentUser` dependency makes is exactly what this side
+leaves out. With `&sid=<session id>` the GET endpoints make that lookup too (the same query
+and check as `security._current_user`, minus the JWT): the benchmark's "bare + auth" column, which
 separates the cost of authentication from the rest of our stack.
 
 Query shapes are copied from the routes (filters, sort, skip/limit, count, transaction

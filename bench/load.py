@@ -336,7 +336,7 @@ class Endpoint:
     name: str
     ours: list[dict[str, Any]]
     bare: list[dict[str, Any]] | None  # None: no bare counterpart (yet)
-    bare_auth: list[dict[str, Any]] | None = None  # bare + the two auth lookups (GETs)
+    bare_auth: list[dict[str, Any]] | None = None  # bare + CurrentUser's user lookup (GETs)
 
 
 @dataclass
@@ -637,8 +637,8 @@ def report(
             f"{cfg.duration:g} s measured per side and endpoint, in {2 * cfg.rounds} segments "
             "run in the order ours, bare, bare+auth, bare+auth, bare, ours"
             f"{', and again' if cfg.rounds > 1 else ''} (each after {cfg.warmup:g} s of "
-            "warm-up). *bare+auth* is the bare endpoint plus the session and user lookups "
-            "our `CurrentUser` makes.",
+            "warm-up). *bare+auth* is the bare endpoint plus the user lookup (with its "
+            "session check) our `CurrentUser` makes.",
             "### Throughput and latency at 32 connections\n\n" + throughput_table(rows),
             "### CPU per request and status codes\n\n" + cpu_table(rows),
             "### `/me` during a login storm (bcrypt cost 12)\n\n" + storm_table(storm, cfg),
