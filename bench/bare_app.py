@@ -10,9 +10,9 @@ and check as `security._current_user`, minus the JWT): the benchmark's "bare + a
 separates the cost of authentication from the rest of our stack.
 
 Query shapes are copied from the routes (filters, sort, skip/limit, count, transaction
-contents; the debt summary's pipeline is imported from the route); keep them in step when a
-route's queries change. Responses are the raw documents as JSON (`default=str`), not the
-API's models.
+contents; the debt summary's and the dashboard's pipelines are imported from the routes);
+keep them in step when a route's queries change. Responses are the raw documents as JSON
+(`default=str`), not the API's models.
 """
 
 import asyncio
@@ -32,6 +32,7 @@ from fastapi.responses import Response
 from pymongo import AsyncMongoClient
 
 from dates import now_ms
+from routes.dashboard import EXPENSES, INCOME, PAYMENTS, month_and_recent_pipeline
 from routes.debts import _summary_pipeline
 from services import enqueue
 
@@ -104,47 +105,6 @@ async def list_expenses(request: Request) -> Response:
     return await _list(request, "expenses", [("date", -1), ("_id", -1)])
 
 
-async def _month_and_recent(
-    coll: Any,
-    user_id: ObjectId,
-    month: tuple[datetime, datetime],
-    recent: tuple[datetime, datetime],
-    fields: tuple[str, str],
-    group: str | None,
-) -> list[dict[str, Any]]:
-    """`routes.dashboard.month_and_recent`: this month's totals and the latest 10, one $facet."""
-    (start, end), (since, until) = month, recent
-    projection = {"date": 1, fields[0]: 1, fields[1]: 1, "amount": 1}
-    pipeline = [
-        {
-            "$match": {
-                "user_id": user_id,
-                "date": {"$gte": min(start, since), "$lt": max(end, until)},
-            }
-        },
-        {
-            "$facet": {
-                "month": [
-                    {"$match": {"date": {"$gte": start, "$lt": end}}},
-                    {
-                        "$group": {
-                            "_id": f"${group}" if group else None,
-                            "total": {"$sum": "$amount"},
-                        }
-                    },
-                ],
-                "recent": [
-                    {"$match": {"date": {"$gte": since, "$lt": until}}},
-                    {"$sort": {"date": -1, "_id": -1}},
-                    {"$limit": 10},
-                    {"$project": projection},
-                ],
-            }
-        },
-    ]
-    return await (await coll.aggregate(pipeline)).to_list(None)
-
-
 @app.get("/bare/dashboard")
 async def dashboard(request: Request) -> Response:
     """`routes.dashboard.dashboard`'s seven concurrent queries. Not its widening step: with the
@@ -158,12 +118,17 @@ async def dashboard(request: Request) -> Response:
     tomorrow = at.astimezone(zone).date() + timedelta(days=1)
     recent = (at - timedelta(days=31), datetime.combine(tomorrow, time(), tzinfo=zone))
     since, until = recent
-    payments = {"payment_date": 1, "debt_name": 1, "payment_type": 1, "amount": 1}
     results = await asyncio.gather(
-        _month_and_recent(db.income, uid, month, recent, ("source", "income_type"), None),
-        _month_and_recent(db.expenses, uid, month, recent, ("title", "category"), "category"),
+        _aggregate(
+            db.income, month_and_recent_pipeline(uid, month, recent, None, INCOME.projection())
+        ),
+        _aggregate(
+            db.expenses,
+            month_and_recent_pipeline(uid, month, recent, "category", EXPENSES.projection()),
+        ),
         db.payments.find(
-            {"user_id": uid, "payment_date": {"$lt": until, "$gte": since}}, projection=payments
+            {"user_id": uid, "payment_date": {"$lt": until, "$gte": since}},
+            projection=PAYMENTS.projection(),
         )
         .sort([("payment_date", -1), ("_id", -1)])
         .limit(10)

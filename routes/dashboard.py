@@ -97,10 +97,24 @@ async def month_and_recent(
     """One aggregation over the month and the recent window (which starts no later than the
     month and ends no later): this month's totals per `group` field, and the latest RECENT
     entries of the window."""
+    pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed.projection())
+    (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
+    totals = {row["_id"]: _money(row["total"]) for row in facets["month"]}
+    return totals, [feed.entry(doc) for doc in facets["recent"]]
+
+
+def month_and_recent_pipeline(
+    user_id: ObjectId,
+    month: tuple[datetime, datetime],
+    recent: tuple[datetime, datetime],
+    group: str | None,
+    projection: dict[str, int],
+) -> list[dict[str, Any]]:
+    """`month_and_recent`'s aggregation (the bench's bare app issues the same one)."""
     (start, end), (since, until) = month, recent
     # Past the month's first week the window starts with the month: nothing to filter.
     in_month = [{"$match": {"date": {"$gte": start}}}] if since < start else []
-    pipeline = [
+    return [
         {"$match": {"user_id": user_id, "date": {"$gte": since, "$lt": end}}},
         {
             "$facet": {
@@ -117,14 +131,11 @@ async def month_and_recent(
                     {"$match": {"date": {"$gte": since, "$lt": until}}},
                     {"$sort": {"date": -1, "_id": -1}},
                     {"$limit": RECENT},
-                    {"$project": feed.projection()},
+                    {"$project": projection},
                 ],
             }
         },
     ]
-    (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
-    totals = {row["_id"]: _money(row["total"]) for row in facets["month"]}
-    return totals, [feed.entry(doc) for doc in facets["recent"]]
 
 
 async def latest(
