@@ -44,6 +44,7 @@ from pymongo.database import Database
 import embedded_db
 from bench.loadgen import percentile
 from database import CODEC_OPTIONS
+from routes.expenses import expense_document
 from schemas import ExpenseCreate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,8 +212,8 @@ def signup(http: httpx.Client, api: str, label: str) -> BenchUser:
 
 
 def expense_docs(user_id: ObjectId, count: int, start: datetime, end: datetime) -> list[dict]:
-    """`count` expenses spread evenly over [start, end), shaped exactly as the route stores
-    them (the route's own model dump plus its server-side fields)."""
+    """`count` expenses spread evenly over [start, end), stored as the route stores them
+    (`routes.expenses.expense_document`)."""
     step = (end - start) / max(count, 1)
     docs = []
     for i in range(count):
@@ -223,17 +224,7 @@ def expense_docs(user_id: ObjectId, count: int, start: datetime, end: datetime) 
             tags=["bench"] if i % 5 == 0 else [],
         )
         at = (start + step * i).replace(microsecond=0)
-        docs.append(
-            body.model_dump(exclude={"date"})
-            | {
-                "user_id": user_id,
-                "date": at,
-                "receipt_key": None,
-                "receipt_content_type": None,
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
+        docs.append(expense_document(body, user_id, at, at))
     return docs
 
 

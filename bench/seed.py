@@ -17,6 +17,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from routes.expenses import expense_document
+from routes.income import entry_document
 from schemas import ExpenseCreate, IncomeCreate, IncomeType, quantize
 
 BATCH = 5000  # SecantusDB inserts about 8,000 documents a second in batches this size
@@ -71,14 +73,7 @@ def expense_docs(
             amount=_amount(rng, 10, 4000),
             tags=["bench"] if i % 5 == 0 else [],
         )
-        yield body.model_dump(exclude={"date"}) | {
-            "user_id": user_id,
-            "date": at,
-            "receipt_key": None,
-            "receipt_content_type": None,
-            "created_at": at,
-            "updated_at": at,
-        }
+        yield expense_document(body, user_id, at, at)
 
 
 def income_docs(user_id: ObjectId, size: Size, end: datetime, rng: random.Random) -> Iterator[dict]:
@@ -87,12 +82,7 @@ def income_docs(user_id: ObjectId, size: Size, end: datetime, rng: random.Random
         body = IncomeCreate(
             source=f"Source {i % 7}", amount=_amount(rng, 1000, 90000), income_type=types[i % 8]
         )
-        yield body.model_dump(exclude={"date"}) | {
-            "user_id": user_id,
-            "date": at,
-            "created_at": at,
-            "updated_at": at,
-        }
+        yield entry_document(body, user_id, at, at)
 
 
 def payment_docs(

@@ -3,6 +3,7 @@
 import os
 import re
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, BinaryIO
 
 import anyio
@@ -32,6 +33,7 @@ from routes.income import (
     Year,
     date_filter,
     entry_date,
+    entry_document,
     monthly_totals,
     stats_range,
     update_owned,
@@ -146,20 +148,20 @@ async def after_expense_write(db: AsyncDatabase, user: Doc, doc: Doc, settings: 
 # ---------------------------------------------------------------- routes
 
 
+def expense_document(
+    body: ExpenseCreate, user_id: ObjectId, date: datetime, created_at: datetime
+) -> Doc:
+    """An expense as stored: an entry with no receipt yet."""
+    no_receipt = {"receipt_key": None, "receipt_content_type": None}
+    return entry_document(body, user_id, date, created_at) | no_receipt
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_expense(
     body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
     """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
-    at = now_ms()
-    doc = body.model_dump(exclude={"date"}) | {
-        "user_id": user["_id"],
-        "date": entry_date(body.date, user_tz(user)),
-        "receipt_key": None,
-        "receipt_content_type": None,
-        "created_at": at,
-        "updated_at": at,
-    }
+    doc = expense_document(body, user["_id"], entry_date(body.date, user_tz(user)), now_ms())
     await db.expenses.insert_one(doc)
     await after_expense_write(db, user, doc, settings)
     return ExpenseOut.model_validate(doc)

@@ -28,6 +28,7 @@ from errors import NotFound, Unprocessable
 from schemas import (
     EARLIEST_YEAR,
     LATEST_YEAR,
+    ExpenseCreate,
     IncomeCreate,
     IncomeMonth,
     IncomeOut,
@@ -179,16 +180,23 @@ async def update_owned(
 # ---------------------------------------------------------------- routes
 
 
+def entry_document(
+    body: IncomeCreate | ExpenseCreate, user_id: ObjectId, date: datetime, created_at: datetime
+) -> Doc:
+    """An income or expense entry as stored, its `date` resolved by `entry_date` (the
+    benchmarks seed theirs through this and `routes.expenses.expense_document` too)."""
+    return body.model_dump(exclude={"date"}) | {
+        "user_id": user_id,
+        "date": date,
+        "created_at": created_at,
+        "updated_at": created_at,
+    }
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_income(body: IncomeCreate, user: CurrentUser, db: Db) -> IncomeOut:
     """Record income; you get an in-app and push notification for it."""
-    at = now_ms()
-    doc = body.model_dump(exclude={"date"}) | {
-        "user_id": user["_id"],
-        "date": entry_date(body.date, user_tz(user)),
-        "created_at": at,
-        "updated_at": at,
-    }
+    doc = entry_document(body, user["_id"], entry_date(body.date, user_tz(user)), now_ms())
     doc["_id"] = ObjectId()  # fixed up front, so a retried transaction writes the same record
     amount = format_money(body.amount, user_currency(user))
 
