@@ -3,19 +3,19 @@
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from bson import Decimal128, ObjectId
 from bson.codec_options import CodecOptions, TypeDecoder, TypeEncoder, TypeRegistry
-from fastapi import Depends, Request
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
+from dates import now_ms
 from errors import NotFound
-from schemas import Page, PageParams
+from schemas.base import Page, PageParams
 
 T = TypeVar("T")
 Doc = dict[str, Any]
@@ -237,14 +237,6 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[name].create_indexes(indexes)
 
 
-async def _db(request: Request) -> AsyncDatabase:
-    # async, so FastAPI calls it inline instead of in its thread pool (one hand-off per request)
-    return request.app.state.db
-
-
-Db = Annotated[AsyncDatabase, Depends(_db)]
-
-
 async def in_transaction(
     db: AsyncDatabase, work: Callable[[AsyncClientSession], Awaitable[T]]
 ) -> T:
@@ -303,19 +295,32 @@ async def delete_owned(
         raise NotFound(entity)
 
 
+async def update_owned(
+    coll: AsyncCollection, id_: str, user_id: ObjectId, changes: dict[str, Any], entity: str
+) -> Doc:
+    """Apply `$set` changes to the user's document and return it; 404 if it is not theirs."""
+    oid = object_id(id_)
+    doc = None
+    if oid is not None:
+        doc = await coll.find_one_and_update(
+            {"_id": oid, "user_id": user_id},
+            {"$set": {**changes, "updated_at": now_ms()}},
+            return_document=True,
+        )
+    if doc is None:
+        raise NotFound(entity)
+    return doc
+
+
 async def paginate(
     coll: AsyncCollection,
     query: dict[str, Any],
     page: PageParams,
-    model: type[Any],
+    item: Callable[[Doc], T],
     sort: list[tuple[str, int]],
-) -> Page[Any]:
-    """One page of the user's documents, newest first by `sort`, with the total count."""
+) -> Page[T]:
+    """One page of the user's documents, newest first by `sort`, with the total count; `item`
+    turns a document into its response (a model's `model_validate`, or a function)."""
     total = await coll.count_documents(query)
     docs = await coll.find(query).sort(sort).skip(page.skip).limit(page.limit).to_list(None)
-    return Page[model](  # type: ignore[valid-type]
-        items=[model.model_validate(d) for d in docs],
-        total=total,
-        skip=page.skip,
-        limit=page.limit,
-    )
+    return Page[Any](items=[item(d) for d in docs], total=total, skip=page.skip, limit=page.limit)

@@ -1,31 +1,32 @@
-"""Time rules: everything stored in UTC, calendars read in the user's own timezone."""
+"""Periods and the clock: everything stored in UTC, calendars read in the user's own timezone.
 
-from collections.abc import Mapping
+Pure: no I/O. The one clock is `now_ms` (BSON keeps milliseconds, so a create's answer equals
+every later read); the one period rule is `stats_period`; the fiscal year starts in one place.
+"""
+
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
+
+from errors import ErrorCode, Unprocessable
 
 DEFAULT_TZ = "Asia/Kolkata"
 KNOWN_TIMEZONES = frozenset(available_timezones())
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+# Years a request may name: wider ones would overflow when moved between timezones.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+FISCAL_YEAR_START_MONTH = 4  # the Indian fiscal year runs 1 April to 31 March
 
 
 def to_millis(value: datetime) -> datetime:
-    """BSON keeps milliseconds: trim, so a create's answer equals every later read."""
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def now_ms() -> datetime:
-    """Now, at the precision MongoDB stores."""
-    return to_millis(now())
+    """Now in UTC, at the precision MongoDB stores."""
+    return to_millis(datetime.now(UTC))
 
 
-def user_tz(user: Mapping[str, Any]) -> str:
-    """The user's IANA timezone (profile.timezone), Asia/Kolkata by default."""
-    return user.get("profile", {}).get("timezone") or DEFAULT_TZ
+# ---------------------------------------------------------------- days and instants
 
 
 def to_utc(value: datetime, tz: str) -> datetime:
@@ -39,27 +40,152 @@ def start_of_day(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
+def day_end(day: date, tz: str) -> datetime:
+    """Exclusive end of a calendar day: an inclusive `to=` date filter covers that whole day."""
+    return start_of_day(day + timedelta(days=1), tz)
+
+
 def local_date(value: datetime, tz: str) -> date:
     return value.astimezone(ZoneInfo(tz)).date()
 
 
+def local_day(value: date | datetime, tz: str) -> date:
+    """A request's calendar day: a datetime (naive = the user's wall clock) is read in `tz`."""
+    if isinstance(value, datetime):
+        return local_date(to_utc(value, tz), tz)
+    return value
+
+
+def today(tz: str) -> date:
+    return local_date(now_ms(), tz)
+
+
+def entry_instant(value: datetime | None, tz: str) -> datetime:
+    """A request's entry date as an instant: naive means the user's wall clock, none means now."""
+    return to_millis(to_utc(value, tz) if value is not None else now_ms())
+
+
+# ---------------------------------------------------------------- months
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + delta
+    return index // 12, index % 12 + 1
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of the month."""
+    return date(*shift_month(year, month, 1), 1) - timedelta(days=1)
+
+
 def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of a calendar month in the user's timezone, as UTC instants."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return start_of_day(date(year, month, 1), tz), start_of_day(date(next_year, next_month, 1), tz)
+    return start_of_day(date(year, month, 1), tz), start_of_day(
+        date(*shift_month(year, month, 1), 1), tz
+    )
 
 
 def current_month(tz: str, at: datetime | None = None) -> tuple[int, int]:
-    local = (at or now()).astimezone(ZoneInfo(tz))
+    local = (at or now_ms()).astimezone(ZoneInfo(tz))
     return local.year, local.month
 
 
-def fiscal_year_bounds(fy: str, tz: str) -> tuple[datetime, datetime]:
-    """Indian fiscal year "2024-25": 1 April 2024 to 31 March 2025, in the user's timezone."""
-    start_year = int(fy[:4])
-    return start_of_day(date(start_year, 4, 1), tz), start_of_day(date(start_year + 1, 4, 1), tz)
+# ---------------------------------------------------------------- periods
 
 
-def day_end(day: date, tz: str) -> datetime:
-    """Exclusive end of a calendar day: an inclusive `to=` date filter covers that whole day."""
-    return start_of_day(day + timedelta(days=1), tz)
+@dataclass(frozen=True)
+class Period:
+    start: date  # inclusive, the user's calendar
+    end: date  # inclusive
+
+    def bounds(self, tz: str) -> tuple[datetime, datetime]:
+        """[start, end) as UTC instants in the user's timezone."""
+        return start_of_day(self.start, tz), day_end(self.end, tz)
+
+    def month_keys(self) -> list[str]:
+        """Every "YYYY-MM" the period touches, so months without entries can show as zero."""
+        keys = []
+        year, month = self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            keys.append(month_key(year, month))
+            year, month = shift_month(year, month, 1)
+        return keys
+
+
+def calendar_year(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31))
+
+
+def check_order(start: date | None, end: date | None) -> None:
+    if start and end and start > end:
+        raise Unprocessable(
+            "`from` must not be after `to`", code=ErrorCode.invalid_range, loc=("query", "from")
+        )
+
+
+def stats_period(year: int | None, start: date | None, end: date | None, tz: str) -> Period:
+    """The one period rule of every monthly statistic: `?year=` or `?from=&to=` (both), neither
+    meaning this calendar year in the user's timezone. The year's bounds are the query type's
+    (EARLIEST_YEAR..LATEST_YEAR)."""
+    if year is not None and (start or end):
+        raise Unprocessable(
+            "Use either `year` or `from`/`to`", code=ErrorCode.invalid_range, loc=("query", "year")
+        )
+    if (start is None) != (end is None):
+        raise Unprocessable(
+            "`from` and `to` go together",
+            code=ErrorCode.invalid_range,
+            loc=("query", "to" if end is None else "from"),
+        )
+    if start and end:
+        check_order(start, end)
+        return Period(start, end)
+    return calendar_year(year or today(tz).year)
+
+
+def report_month(year: int | None, month: int | None, tz: str) -> tuple[int, int]:
+    """`?year=&month=` together, or neither for this month in the user's timezone."""
+    if (year is None) != (month is None):
+        raise Unprocessable(
+            "`year` and `month` go together",
+            code=ErrorCode.invalid_period,
+            loc=("query", "month" if month is None else "year"),
+        )
+    if year is None or month is None:
+        day = today(tz)
+        return day.year, day.month
+    return year, month
+
+
+# ---------------------------------------------------------------- the Indian fiscal year
+
+
+def fiscal_year(day: date) -> int:
+    """The first calendar year of the fiscal year that holds `day`."""
+    return day.year if day.month >= FISCAL_YEAR_START_MONTH else day.year - 1
+
+
+def fiscal_period(first_year: int) -> Period:
+    """1 April `first_year` to 31 March of the next year."""
+    start = date(first_year, FISCAL_YEAR_START_MONTH, 1)
+    return Period(start, date(first_year + 1, FISCAL_YEAR_START_MONTH, 1) - timedelta(days=1))
+
+
+def fy_label(first_year: int) -> str:
+    return f"{first_year}-{(first_year + 1) % 100:02d}"
+
+
+def parse_fiscal_year(fy: str) -> int:
+    """The first calendar year of "2024-25"; the second part must be the next year."""
+    first, second = int(fy[:4]), int(fy[5:])
+    if second != (first + 1) % 100 or not EARLIEST_YEAR <= first < LATEST_YEAR:
+        raise Unprocessable(
+            "A fiscal year is written like 2024-25 (April 2024 to March 2025)",
+            code=ErrorCode.invalid_fiscal_year,
+            loc=("query", "fy"),
+        )
+    return first

@@ -1,29 +1,97 @@
-"""Domain errors: raised anywhere, turned into HTTP responses by one handler in main.py."""
+"""Domain errors: raised anywhere, turned into HTTP responses by one handler in main.py.
 
+Every error carries a code from `ErrorCode`, the one list of codes a client can receive (the
+OpenAPI schema publishes it as an enum)."""
+
+from enum import StrEnum
 from typing import Any
+
+Loc = tuple[str | int, ...]
+
+
+class ErrorCode(StrEnum):
+    # transport and schema
+    malformed_body = "malformed_body"
+    validation_error = "validation_error"
+    not_found = "not_found"
+    method_not_allowed = "method_not_allowed"
+    payload_too_large = "payload_too_large"
+    unsupported_media_type = "unsupported_media_type"
+    rate_limited = "rate_limited"
+    database_unavailable = "database_unavailable"
+    internal_error = "internal_error"
+    # auth and users
+    not_authenticated = "not_authenticated"
+    invalid_credentials = "invalid_credentials"
+    refresh_token_reused = "refresh_token_reused"
+    session_ended = "session_ended"
+    invalid_reset_token = "invalid_reset_token"
+    wrong_password = "wrong_password"
+    email_taken = "email_taken"
+    # records that are missing or someone else's
+    user_not_found = "user_not_found"
+    debt_not_found = "debt_not_found"
+    payment_not_found = "payment_not_found"
+    income_not_found = "income_not_found"
+    expense_not_found = "expense_not_found"
+    receipt_not_found = "receipt_not_found"
+    budget_not_found = "budget_not_found"
+    goal_not_found = "goal_not_found"
+    notification_not_found = "notification_not_found"
+    # loans
+    debt_not_active = "debt_not_active"
+    debt_has_payments = "debt_has_payments"
+    debt_completed = "debt_completed"
+    invalid_amounts = "invalid_amounts"
+    overpayment = "overpayment"
+    payment_too_small = "payment_too_small"
+    payment_date_in_future = "payment_date_in_future"
+    never_pays_off = "never_pays_off"
+    idempotency_key_reused = "idempotency_key_reused"
+    idempotency_in_progress = "idempotency_in_progress"
+    # entries, budgets, goals
+    budget_exists = "budget_exists"
+    goal_closed = "goal_closed"
+    target_date_in_past = "target_date_in_past"
+    future_date = "future_date"
+    # periods
+    invalid_range = "invalid_range"
+    invalid_period = "invalid_period"
+    invalid_fiscal_year = "invalid_fiscal_year"
+    # receipts
+    file_too_large = "file_too_large"
+    unsupported_file_type = "unsupported_file_type"
+    storage_unavailable = "storage_unavailable"
+    invalid_signature = "invalid_signature"
+    link_expired = "link_expired"
 
 
 class AppError(Exception):
     status_code = 400
-    code = "bad_request"
+    code = ErrorCode.malformed_body
 
     def __init__(
-        self, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
+        self,
+        detail: str,
+        *,
+        code: ErrorCode | None = None,
+        headers: dict[str, str] | None = None,
+        loc: Loc | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
         self.headers = headers
+        self.loc = loc  # the input the error is about (a 422 names its field)
 
 
 class BadRequest(AppError):
     status_code = 400
-    code = "bad_request"
 
 
 class Unauthorized(AppError):
     status_code = 401
-    code = "not_authenticated"
+    code = ErrorCode.not_authenticated
 
     def __init__(self, detail: str = "Could not validate credentials", **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
@@ -32,53 +100,49 @@ class Unauthorized(AppError):
 
 class NotFound(AppError):
     status_code = 404
-    code = "not_found"
+    code = ErrorCode.not_found
 
     def __init__(self, entity: str) -> None:
         # "debt" -> "Debt not found" / debt_not_found
         super().__init__(
-            f"{entity.replace('_', ' ').capitalize()} not found", code=f"{entity}_not_found"
+            f"{entity.replace('_', ' ').capitalize()} not found",
+            code=ErrorCode(f"{entity}_not_found"),
         )
 
 
 class Conflict(AppError):
     status_code = 409
-    code = "conflict"
 
 
 class Unprocessable(AppError):
     status_code = 422
-    code = "unprocessable"
 
 
 class Forbidden(AppError):
     status_code = 403
-    code = "forbidden"
 
 
 class Gone(AppError):
     status_code = 410
-    code = "gone"
 
 
 class PayloadTooLarge(AppError):
     status_code = 413
-    code = "payload_too_large"
+    code = ErrorCode.payload_too_large
 
 
 class UnsupportedMediaType(AppError):
     status_code = 415
-    code = "unsupported_media_type"
+    code = ErrorCode.unsupported_media_type
 
 
 class ServiceUnavailable(AppError):
     status_code = 503
-    code = "service_unavailable"
 
 
 class TooManyRequests(AppError):
     status_code = 429
-    code = "rate_limited"
+    code = ErrorCode.rate_limited
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(

@@ -9,11 +9,14 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Literal
+from decimal import Decimal, localcontext
+from typing import Any, Literal
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+from dates import local_date, local_day, now_ms, start_of_day, to_millis, to_utc
+from errors import Conflict, ErrorCode, Unprocessable
+from money import ZERO
+from money import quantize as money
+
 MAX_MONTHS = 1200  # 100 years: anything longer is treated as "never pays off"
 _PREC = 60  # generous: (1+r)^n and 100 years of negative amortization stay exact enough
 
@@ -31,13 +34,6 @@ class PaymentTooSmall(ValueError):
 
 class NeverPaysOff(ValueError):
     """The payments don't outpace the interest, so the loan never amortizes."""
-
-
-def money(x: Decimal | int) -> Decimal:
-    """Round to 0.01, half-up. Floats are rejected: they can't represent paise exactly."""
-    if isinstance(x, float):
-        raise TypeError("money() takes Decimal or int, never float")
-    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _check_money(name: str, x: Decimal | int, *, positive: bool = False) -> None:
@@ -308,3 +304,179 @@ def compare_strategies(
         payoff_plan(debts, extra_monthly, strategy, start),
         payoff_plan(debts, extra_monthly, other, start),
     )
+
+
+# ---------------------------------------------------------------- the rules of a stored debt
+# A debt document as the API stores it: principal, interest_rate, monthly_emi, remaining_amount,
+# status, and a due-date anchor (the first due date, "YYYY-MM-DD") with `due_offset`, the number
+# of EMIs paid since. These functions decide what a write changes; the routes read and write.
+
+Doc = dict[str, Any]
+# Loan terms: fixed once a payment exists, since payments were split against them.
+TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
+FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated at most a day ahead
+
+
+def payment_instant(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.datetime:
+    """When a payment was made: now by default; a day is its start in the user's timezone; a
+    payment is never dated in the future (beyond a day of clock skew)."""
+    at = now_ms()
+    if value is None:
+        return at
+    is_instant = isinstance(value, datetime.datetime)
+    instant = to_utc(value, tz) if is_instant else start_of_day(value, tz)  # type: ignore[arg-type]
+    if instant > at + FUTURE_SLACK:
+        raise Unprocessable(
+            "payment_date cannot be in the future",
+            code=ErrorCode.payment_date_in_future,
+            loc=("body", "payment_date"),
+        )
+    return to_millis(instant)
+
+
+def due_date(debt: Doc, offset_delta: int, tz: str) -> datetime.datetime:
+    """The due date after `offset_delta` more EMIs: anchor + offset months, never drifting
+    (31 Jan -> 29 Feb -> 31 Mar), so a deleted payment moves it back exactly."""
+    anchor = datetime.date.fromisoformat(debt["due_anchor"])
+    return start_of_day(add_months(anchor, debt["due_offset"] + offset_delta), tz)
+
+
+def anchor_fields(day: datetime.date, tz: str) -> Doc:
+    """A new due-date anchor: the next EMI falls on `day`, and every later one a month on."""
+    return {
+        "due_anchor": day.isoformat(),
+        "due_offset": 0,
+        "next_payment_date": start_of_day(day, tz),
+    }
+
+
+def split_for_debt(debt: Doc, amount: Decimal, payment_type: str) -> tuple[Decimal, Decimal]:
+    """(interest, principal) of a payment against the debt as it is now, or the error why not:
+    only an active debt takes payments, an EMI covers the month's interest (422), and the
+    principal part never exceeds what is owed (409: it depends on the debt's state)."""
+    if debt["status"] != "active":
+        raise Conflict(
+            f"This debt is {debt['status']}: it takes no payments", code=ErrorCode.debt_not_active
+        )
+    remaining = money(debt["remaining_amount"])
+    try:
+        interest, principal = split_payment(amount, remaining, debt["interest_rate"], payment_type)
+    except PaymentTooSmall as exc:
+        raise Unprocessable(
+            f"An EMI payment must at least cover this month's interest of {exc.interest}",
+            code=ErrorCode.payment_too_small,
+            loc=("body", "amount"),
+        ) from exc
+    if principal > remaining:
+        raise Conflict(
+            f"Payment exceeds what is owed: the remaining amount is {remaining}"
+            f" ({remaining + interest} with this month's interest clears the debt)",
+            code=ErrorCode.overpayment,
+        )
+    return interest, principal
+
+
+def payment_changes(
+    debt: Doc, amount: Decimal, interest: Decimal, principal: Decimal, payment_type: str, tz: str
+) -> Doc:
+    """The debt update a payment makes: its sums move, an EMI advances the due date, and
+    reaching 0 completes the debt."""
+    at = now_ms()
+    changes: Doc = {
+        "$inc": {
+            "remaining_amount": -principal,
+            "total_paid": amount,
+            "total_interest_paid": interest,
+            "payments_count": 1,
+        },
+        "$set": {"updated_at": at},
+    }
+    if payment_type == "emi":
+        changes["$inc"]["due_offset"] = 1
+        changes["$set"]["next_payment_date"] = due_date(debt, 1, tz)
+    if money(debt["remaining_amount"]) - principal == 0:
+        changes["$set"] |= {"status": "completed", "completed_at": at}
+    return changes
+
+
+def reversal(payment: Doc, debt: Doc, tz: str) -> Doc:
+    """The debt update that undoes a payment exactly: sums, due date (for an EMI), status."""
+    changes: Doc = {
+        "$inc": {
+            "remaining_amount": payment["principal_component"],
+            "total_paid": -payment["amount"],
+            "total_interest_paid": -payment["interest_component"],
+            "payments_count": -1,
+        },
+        "$set": {"updated_at": now_ms()},
+    }
+    if payment["payment_type"] == "emi":
+        changes["$inc"]["due_offset"] = -1
+        changes["$set"]["next_payment_date"] = due_date(debt, -1, tz)
+    if debt["status"] == "completed":
+        changes["$set"] |= {"status": "active", "completed_at": None}
+    return changes
+
+
+def _changed_terms(debt: Doc, changes: Doc, tz: str) -> list[str]:
+    current = {**debt, "start_date": local_date(debt["start_date"], tz)}
+    proposed = {**changes}
+    if "start_date" in changes:
+        proposed["start_date"] = local_day(changes["start_date"], tz)
+    return [k for k in TERMS if k in proposed and proposed[k] != current.get(k)]
+
+
+def _status_change(debt: Doc, changes: Doc) -> Doc:
+    wanted = changes.get("status")
+    if wanted is None or wanted == debt["status"]:
+        return {}
+    if debt["status"] == "completed":
+        raise Conflict(
+            "This debt is paid off; delete a payment to reopen it", code=ErrorCode.debt_completed
+        )
+    return {"status": str(wanted)}
+
+
+def debt_update(debt: Doc, changes: Doc, tz: str) -> Doc:
+    """The `$set` for a PUT, enforcing: terms fixed once paid against, outstanding <= principal,
+    a computed EMI follows its inputs until the first payment, `completed` is never reopened."""
+    terms = _changed_terms(debt, changes, tz)
+    has_payments = debt.get("payments_count", 0) > 0
+    if terms and has_payments:
+        raise Conflict(
+            f"{', '.join(terms)} can't change once payments are recorded",
+            code=ErrorCode.debt_has_payments,
+        )
+    update: Doc = {
+        k: (str(v) if k == "debt_type" else v)
+        for k, v in changes.items()
+        if k in ("name", "debt_type", "interest_rate", "bank_name", "notes", "monthly_emi")
+    }
+    update |= _status_change(debt, changes)
+    principal = changes.get("principal", debt["principal"])
+    outstanding = changes.get("outstanding_amount", debt.get("outstanding_amount"))
+    if outstanding is not None and outstanding > principal:
+        raise Unprocessable(
+            "outstanding_amount cannot exceed principal",
+            code=ErrorCode.invalid_amounts,
+            loc=("body", "outstanding_amount"),
+        )
+    if "principal" in terms or "outstanding_amount" in terms:
+        update |= {"principal": principal, "outstanding_amount": outstanding}
+        update["remaining_amount"] = outstanding or principal
+    if "tenure_months" in terms:
+        update["tenure_months"] = changes["tenure_months"]
+    if "monthly_emi" in changes:
+        update["emi_computed"] = False
+    elif debt.get("emi_computed") and not has_payments:
+        rate = changes.get("interest_rate", debt["interest_rate"])
+        tenure = changes.get("tenure_months", debt["tenure_months"])
+        update["monthly_emi"] = emi(principal, rate, tenure)
+    if "start_date" in terms:
+        start = local_day(changes["start_date"], tz)
+        update["start_date"] = start_of_day(start, tz)
+        update |= anchor_fields(add_months(start, 1), tz)
+    if "next_payment_date" in changes:
+        update |= anchor_fields(local_day(changes["next_payment_date"], tz), tz)
+    update["updated_at"] = now_ms()
+    return update

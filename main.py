@@ -25,7 +25,7 @@ import embedded_db
 import scheduler
 from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
-from errors import AppError
+from errors import AppError, ErrorCode
 from observability import RequestContextMiddleware, configure_logging, metrics_text
 from routes import (
     auth,
@@ -40,7 +40,8 @@ from routes import (
     reports,
     users,
 )
-from schemas import ERROR_DESCRIPTIONS, ErrorOut, ValidationErrorOut
+from routes.deps import ERROR_DESCRIPTIONS
+from schemas import ErrorOut, ValidationErrorOut
 from services import Backends, Dispatcher
 
 log = logging.getLogger("cleero")
@@ -111,11 +112,11 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = {
-            400: "malformed_body",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "payload_too_large",
-        }.get(exc.status_code, f"http_{exc.status_code}")
+            400: ErrorCode.malformed_body,
+            404: ErrorCode.not_found,
+            405: ErrorCode.method_not_allowed,
+            413: ErrorCode.payload_too_large,
+        }.get(exc.status_code, ErrorCode.malformed_body)
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405 and (allowed := allowed_methods(request)):
             headers = {**(headers or {}), "Allow": ", ".join(allowed)}
@@ -124,7 +125,7 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k != "ctx"} | _ctx(e) for e in exc.errors()]
-        return _error(422, _utf8(errors), "validation_error")
+        return _error(422, _utf8(errors), ErrorCode.validation_error)
 
     @app.exception_handler(ConnectionFailure)
     async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
@@ -132,14 +133,14 @@ def add_error_handlers(app: FastAPI) -> None:
         return _error(
             503,
             "Database unavailable, try again shortly",
-            "database_unavailable",
+            ErrorCode.database_unavailable,
             {"Retry-After": RETRY_AFTER},
         )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return _error(500, "Internal server error", "internal_error")
+        return _error(500, "Internal server error", ErrorCode.internal_error)
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -12,13 +12,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from config import Settings
-from database import Doc, in_transaction
-from dates import now, user_tz
-from schemas import NotificationType, user_currency
-from services import format_money, notify
+from database import Doc
+from dates import now_ms
+from money import format_money
+from schemas import NotificationType
+from security import User
+from services import notify_once
 
 log = logging.getLogger("cleero.scheduler")
 BATCH = 200
@@ -67,48 +69,36 @@ def _message(debt: Doc, reminder: Reminder, currency: str) -> tuple[str, str]:
 
 
 async def send_once(
-    db: AsyncDatabase, settings: Settings, user: Doc, debt: Doc, reminder: Reminder
+    db: AsyncDatabase, settings: Settings, user: User, debt: Doc, reminder: Reminder
 ) -> bool:
     """Record the reminder and notify in one transaction; False when it was already sent."""
-    currency = user_currency(user)
-    title, message = _message(debt, reminder, currency)
+    title, message = _message(debt, reminder, user.currency)
     action_url = f"/debts/{debt['_id']}"
     context: dict[str, Any] = {
         "debt_name": debt["name"],
         "amount": debt["monthly_emi"],
-        "currency": currency,
+        "currency": user.currency,
         "due_date": f"{reminder.due:%d %B %Y}",
         "days_left": reminder.days_left,
         "debt_url": settings.app_url + action_url,
     }
-
-    async def work(session: Any) -> None:
-        await db.reminders.insert_one(
-            {
-                "user_id": user["_id"],
-                "debt_id": debt["_id"],
-                "due_date": reminder.due.isoformat(),
-                "kind": str(reminder.kind),
-                "created_at": now(),
-            },
-            session=session,
-        )
-        await notify(
-            db,
-            user,
-            reminder.kind,
-            title,
-            message,
-            action_url=action_url,
-            email=("payment_reminder", context),
-            session=session,
-        )
-
-    try:
-        await in_transaction(db, work)
-    except DuplicateKeyError:
-        return False  # another scheduler, or an earlier pass, sent this one
-    return True
+    record = {
+        "user_id": user.id,
+        "debt_id": debt["_id"],
+        "due_date": reminder.due.isoformat(),
+        "kind": str(reminder.kind),
+        "created_at": now_ms(),
+    }
+    return await notify_once(
+        db,
+        ("reminders", record),
+        user,
+        reminder.kind,
+        title,
+        message,
+        action_url=action_url,
+        email=("payment_reminder", context),
+    )
 
 
 async def _remind_batch(
@@ -117,7 +107,7 @@ async def _remind_batch(
     # One query for the batch's users (timezone, currency, preferences), not one per debt.
     user_ids = list({debt["user_id"] for debt in debts})
     users = {
-        user["_id"]: user
+        user["_id"]: User.from_doc(user)
         for user in await db.users.find(
             {"_id": {"$in": user_ids}, "is_active": {"$ne": False}}, projection=USER_FIELDS
         ).to_list(None)
@@ -127,9 +117,12 @@ async def _remind_batch(
         user = users.get(debt["user_id"])
         if user is None:
             continue
-        tz = user_tz(user)
         reminder = due_reminder(
-            debt["next_payment_date"], tz, at, settings.reminder_days, settings.reminder_local_hour
+            debt["next_payment_date"],
+            user.timezone,
+            at,
+            settings.reminder_days,
+            settings.reminder_local_hour,
         )
         if reminder is None:
             continue
@@ -144,7 +137,7 @@ async def _remind_batch(
 
 async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | None = None) -> int:
     """One scheduler pass at `at` (default now); returns how many reminders this pass sent."""
-    at = at or now()
+    at = at or now_ms()
     # A coarse UTC window that holds every debt whose local due date is today .. today + N in
     # any timezone; `due_reminder` then decides exactly, in the user's own calendar.
     window = {

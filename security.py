@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -24,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from config import Settings
 from database import Doc, object_id
-from dates import now
+from dates import DEFAULT_TZ, now_ms
 from errors import TooManyRequests, Unauthorized
 from observability import user_id_var
 
@@ -85,7 +86,7 @@ def new_jti() -> str:
 def create_token(
     settings: Settings, *, user_id: ObjectId, session_id: str, kind: TokenType, jti: str
 ) -> str:
-    issued = now()
+    issued = now_ms()
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)
         if kind == "access"
@@ -134,17 +135,35 @@ def verify_access_token(settings: Settings, token: str) -> Mapping[str, Any]:
     return claims
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    # async: a plain `def` dependency would cost a thread-pool hand-off on every request
-    return request.app.state.settings
+@dataclass(frozen=True, slots=True)
+class User:
+    """The user a request acts for: what routes read on every request, typed, and the stored
+    document for the rest (preferences, password hash)."""
+
+    id: ObjectId
+    email: str
+    full_name: str
+    timezone: str  # IANA name; "today" and "this month" are in it
+    currency: str  # ISO 4217; amounts in responses and emails are in it
+    doc: Doc
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> "User":
+        profile = doc.get("profile") or {}
+        return cls(
+            id=doc["_id"],
+            email=doc["email"],
+            full_name=doc["full_name"],
+            timezone=profile.get("timezone") or DEFAULT_TZ,
+            currency=profile.get("preferred_currency") or "INR",
+            doc=doc,
+        )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
-
-async def _current_user(
+async def current_user(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Doc:
+) -> User:
+    """The user of a valid, live access token, or a 401."""
     if not token:
         raise Unauthorized("Not authenticated")
     # The app's state directly, not the Db and SettingsDep dependencies: this runs on every
@@ -153,26 +172,23 @@ async def _current_user(
     claims = verify_access_token(state.settings, token)
     # One lookup per request: the user document lists its live sessions, so a revoked session
     # (logout, password change, refresh reuse) ends its access tokens too, on every replica.
-    user = await state.db.users.find_one({"_id": ObjectId(claims["sub"])})
+    doc = await state.db.users.find_one({"_id": ObjectId(claims["sub"])})
     if (
-        user is None
-        or not user.get("is_active", True)
-        or claims["sid"] not in user.get("active_sessions", ())
+        doc is None
+        or not doc.get("is_active", True)
+        or claims["sid"] not in doc.get("active_sessions", ())
     ):
         raise Unauthorized("Invalid or expired token")
-    request.state.user_id = str(user["_id"])
+    request.state.user_id = str(doc["_id"])
     user_id_var.set(request.state.user_id)
     request.state.session_id = claims["sid"]
-    return user
-
-
-CurrentUser = Annotated[Doc, Depends(_current_user)]
+    return User.from_doc(doc)
 
 
 async def rate_limit(db: Any, settings: Settings, scope: str, key: str, limit: int) -> None:
     """Fixed-window counter in MongoDB, so the limit holds across every API replica."""
     window = settings.rate_limit_window_seconds
-    at = now()
+    at = now_ms()
     start = int(at.timestamp()) // window * window
     doc_id = f"{scope}:{hash_token(key.lower())}:{start}"
     for _ in range(2):  # two first hits can race on the upsert; the loser retries as an update

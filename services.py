@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -32,31 +31,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from config import Settings
-from database import Doc
-from dates import now
-from schemas import NotificationType, quantize
+from database import Doc, in_transaction
+from dates import now_ms
+from money import format_money
+from schemas import NotificationType
+from security import User
 
 log = logging.getLogger("cleero.outbox")
 TEMPLATES = Path(__file__).parent / "templates" / "emails"
-CURRENCY_SYMBOLS = {"INR": "₹", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 # ---------------------------------------------------------------- email rendering
-
-
-def format_money(amount: Decimal | int | str, currency: str = "INR") -> str:
-    """₹12,34,567.00 for rupees (lakh/crore grouping), 1,234,567.00 elsewhere."""
-    value = quantize(Decimal(str(amount)))
-    sign = "-" if value < 0 else ""
-    whole, frac = f"{abs(value):.2f}".split(".")
-    if currency == "INR" and len(whole) > 3:
-        head, tail = whole[:-3], whole[-3:]
-        pairs = [head[max(0, i - 2) : i] for i in range(len(head), 0, -2)][::-1]
-        whole = ",".join([*pairs, tail])
-    else:
-        whole = f"{int(whole):,}"
-    symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
-    return f"{sign}{symbol}{whole}.{frac}"
-
 
 _jinja = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -233,7 +217,7 @@ class LocalStorage:
         await anyio.to_thread.run_sync(lambda: self.path(key).unlink(missing_ok=True))
 
     async def url(self, key: str, expires: int = 3600) -> str:
-        until = int(now().timestamp()) + expires
+        until = int(now_ms().timestamp()) + expires
         signature = sign_download(self.secret, key, until)
         query = urlencode({"key": key, "expires": until, "sig": signature})
         return f"{self.DOWNLOAD_PATH}?{query}"
@@ -339,7 +323,7 @@ async def enqueue(
     session: AsyncClientSession | None = None,
 ) -> ObjectId:
     """Record a side effect durably, inside the caller's transaction when it has one."""
-    at = now()
+    at = now_ms()
     result = await db.outbox.insert_one(
         {
             "kind": kind,
@@ -368,7 +352,7 @@ async def enqueue_email(
 
 async def notify(
     db: AsyncDatabase,
-    user: Doc,
+    user: User,
     type_: NotificationType,
     title: str,
     message: str,
@@ -379,25 +363,50 @@ async def notify(
 ) -> Doc:
     """Store an in-app notification (always) and queue its push and email (unless muted)."""
     doc = {
-        "user_id": user["_id"],
+        "user_id": user.id,
         "type": str(type_),
         "title": title,
         "message": message,
         "action_url": action_url,
         "is_read": False,
-        "created_at": now(),
+        "created_at": now_ms(),
     }
     doc["_id"] = (await db.notifications.insert_one(doc, session=session)).inserted_id
-    prefs = user.get("notification_preferences", {}).get(str(type_), {})
+    prefs = user.doc.get("notification_preferences", {}).get(str(type_), {})
     if prefs.get("push", True):
-        push = Push(str(user["_id"]), title, message, action_url)
+        push = Push(str(user.id), title, message, action_url)
         await enqueue(db, "push", push.__dict__, session=session)
     if email and prefs.get("email", True):
         template, context = email
         await enqueue_email(
-            db, template, user["email"], session=session, name=user["full_name"], **context
+            db, template, user.email, session=session, name=user.full_name, **context
         )
     return doc
+
+
+async def notify_once(
+    db: AsyncDatabase,
+    record: tuple[str, Doc],
+    user: User,
+    type_: NotificationType,
+    title: str,
+    message: str,
+    **notification: Any,
+) -> bool:
+    """Record once, then notify: insert `record` (collection, document) and the notification
+    in one transaction. A unique index on the record decides: of any number of concurrent or
+    repeated callers exactly one notifies; the others get False."""
+    collection, doc = record
+
+    async def work(session: AsyncClientSession) -> None:
+        await db[collection].insert_one(doc, session=session)
+        await notify(db, user, type_, title, message, session=session, **notification)
+
+    try:
+        await in_transaction(db, work)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 def backoff(attempts: int) -> timedelta:
@@ -419,7 +428,7 @@ class Dispatcher:
         self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def acquire_lease(self, name: str = "outbox-dispatcher") -> bool:
-        at = now()
+        at = now_ms()
         try:
             await self.db.locks.find_one_and_update(
                 {"_id": name, "$or": [{"owner": self.owner}, {"expires_at": {"$lte": at}}]},
@@ -471,13 +480,13 @@ class Dispatcher:
             )
             return False
         await self.db.outbox.update_one(
-            {"_id": message["_id"]}, {"$set": {"status": "sent", "sent_at": now()}}
+            {"_id": message["_id"]}, {"$set": {"status": "sent", "sent_at": now_ms()}}
         )
         return True
 
     async def run_once(self, at: datetime | None = None, limit: int = 500) -> int:
         """Deliver every message due at `at`; returns how many were sent."""
-        at = at or now()
+        at = at or now_ms()
         sent = 0
         for _ in range(limit):
             message = await self._claim(at)
@@ -501,6 +510,6 @@ class Dispatcher:
 async def retry_failed(db: AsyncDatabase) -> int:
     result = await db.outbox.update_many(
         {"status": "failed"},
-        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": now()}},
+        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": now_ms()}},
     )
     return result.modified_count

@@ -44,7 +44,7 @@ from pymongo.database import Database
 import embedded_db
 from bench.loadgen import percentile
 from database import CODEC_OPTIONS
-from routes.expenses import expense_document
+from ledger import entry_document
 from schemas import ExpenseCreate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def signup(http: httpx.Client, api: str, label: str) -> BenchUser:
 
 def expense_docs(user_id: ObjectId, count: int, start: datetime, end: datetime) -> list[dict]:
     """`count` expenses spread evenly over [start, end), stored as the route stores them
-    (`routes.expenses.expense_document`)."""
+    (`ledger.entry_document`)."""
     step = (end - start) / max(count, 1)
     docs = []
     for i in range(count):
@@ -224,7 +224,7 @@ def expense_docs(user_id: ObjectId, count: int, start: datetime, end: datetime) 
             tags=["bench"] if i % 5 == 0 else [],
         )
         at = (start + step * i).replace(microsecond=0)
-        docs.append(expense_document(body, user_id, at, at))
+        docs.append(entry_document(body, user_id, at, at))
     return docs
 
 

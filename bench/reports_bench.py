@@ -53,7 +53,16 @@ from bench.seed import (
 )
 from config import Settings
 from database import connect, get_database
-from dates import fiscal_year_bounds, local_date, month_bounds, now
+from dates import (
+    fiscal_period,
+    fiscal_year,
+    fy_label,
+    local_date,
+    month_bounds,
+    now_ms,
+    shift_month,
+    today,
+)
 from main import create_app
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -161,7 +170,7 @@ async def seed_user(http: httpx.AsyncClient, app: FastAPI, size: Size, seed: int
     for body in budget_bodies():
         await _post(http, "/api/budgets", token, body)
     goals = [await _post(http, "/api/goals", token, body) for body in goal_bodies()]
-    db, rng, end = app.state.db, random.Random(seed), now()
+    db, rng, end = app.state.db, random.Random(seed), now_ms()
     started = time.perf_counter()
     await insert(db, "expenses", expense_docs(user_id, size, end, rng))
     await insert(db, "income", income_docs(user_id, size, end, rng))
@@ -176,14 +185,12 @@ async def seed_user(http: httpx.AsyncClient, app: FastAPI, size: Size, seed: int
 
 def previous_month() -> tuple[int, int]:
     """The last complete month: its report reads two full months (it and the one before)."""
-    today = local_date(now(), TZ)
-    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    day = today(TZ)
+    return shift_month(day.year, day.month, -1)
 
 
-def current_fy() -> str:
-    today = local_date(now(), TZ)
-    first = today.year if today.month >= 4 else today.year - 1
-    return f"{first}-{(first + 1) % 100:02d}"
+def current_fy() -> int:
+    return fiscal_year(today(TZ))
 
 
 Range = tuple[datetime, datetime] | None
@@ -191,11 +198,11 @@ Range = tuple[datetime, datetime] | None
 
 def endpoints() -> list[tuple[str, str, Range]]:
     """(name, path, the range of expenses the request reads: its dominant cost)."""
-    at = now()
+    at = now_ms()
     this = local_date(at, TZ)
     year, month = previous_month()
-    before = (year, month - 1) if month > 1 else (year - 1, 12)
-    fy = current_fy()
+    before = shift_month(year, month, -1)
+    fy = fy_label(current_fy())
     return [
         (
             "Dashboard",
@@ -212,7 +219,11 @@ def endpoints() -> list[tuple[str, str, Range]]:
             "/api/reports/monthly",
             (month_bounds(year, month, TZ)[0], at),
         ),
-        (f"Annual report (FY {fy})", f"/api/reports/annual?fy={fy}", fiscal_year_bounds(fy, TZ)),
+        (
+            f"Annual report (FY {fy})",
+            f"/api/reports/annual?fy={fy}",
+            fiscal_period(current_fy()).bounds(TZ),
+        ),
         (f"Tax summary (FY {fy})", f"/api/reports/tax-summary?fy={fy}", None),
     ]
 

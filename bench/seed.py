@@ -17,9 +17,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from routes.expenses import expense_document
-from routes.income import entry_document
-from schemas import ExpenseCreate, IncomeCreate, IncomeType, quantize
+from ledger import entry_document
+from money import quantize
+from schemas import ExpenseCreate, IncomeCreate, IncomeType
 
 BATCH = 5000  # SecantusDB inserts about 8,000 documents a second in batches this size
 CATEGORIES = ("food", "groceries", "transport", "fuel", "utilities", "rent", "shopping", "health")
@@ -73,7 +73,7 @@ def expense_docs(
             amount=_amount(rng, 10, 4000),
             tags=["bench"] if i % 5 == 0 else [],
         )
-        yield expense_document(body, user_id, at, at)
+        yield entry_document(body, user_id, at, at)
 
 
 def income_docs(user_id: ObjectId, size: Size, end: datetime, rng: random.Random) -> Iterator[dict]:

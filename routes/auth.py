@@ -5,12 +5,15 @@ from typing import Annotated
 
 from bson import ObjectId
 from fastapi import APIRouter, Form, Request, status
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
-from database import Db, Doc, in_transaction
-from dates import now
-from errors import BadRequest, Conflict, Unauthorized
+from database import Doc, in_transaction
+from dates import now_ms
+from errors import BadRequest, Conflict, ErrorCode, Unauthorized
+from routes.deps import CurrentUser, Db, SettingsDep, responses
 from schemas import (
     AccessToken,
     ChangePasswordRequest,
@@ -23,11 +26,8 @@ from schemas import (
     SignupRequest,
     TokenPair,
     UserOut,
-    responses,
 )
 from security import (
-    CurrentUser,
-    SettingsDep,
     create_token,
     decode_token,
     hash_password,
@@ -49,10 +49,10 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def open_session(db: Db, settings: Settings, user: Doc) -> TokenPair:
+async def open_session(db: AsyncDatabase, settings: Settings, user: Doc) -> TokenPair:
     """A login starts a session (a refresh-token family) and returns its first token pair."""
     session_id, jti = new_jti(), new_jti()
-    at = now()
+    at = now_ms()
     await db.sessions.insert_one(
         {
             "_id": session_id,
@@ -82,18 +82,18 @@ def token_pair(settings: Settings, user: Doc, session_id: str, refresh_jti: str)
     )
 
 
-async def revoke_session(db: Db, user_id: object, session_id: str) -> None:
+async def revoke_session(db: AsyncDatabase, user_id: object, session_id: str) -> None:
     await db.sessions.update_one({"_id": session_id}, {"$set": {"revoked": True}})
     await db.users.update_one({"_id": user_id}, {"$pull": {"active_sessions": session_id}})
 
 
-async def revoke_all_sessions(db: Db, user_id: object) -> None:
+async def revoke_all_sessions(db: AsyncDatabase, user_id: object) -> None:
     await db.sessions.update_many({"user_id": user_id}, {"$set": {"revoked": True}})
     await db.users.update_one({"_id": user_id}, {"$set": {"active_sessions": []}})
 
 
 async def authenticate(
-    db: Db, settings: Settings, request: Request, email: str, password: str
+    db: AsyncDatabase, settings: Settings, request: Request, email: str, password: str
 ) -> Doc:
     email = email.strip().lower()
     await rate_limit(db, settings, "login-ip", client_ip(request), settings.login_limit * 5)
@@ -101,7 +101,7 @@ async def authenticate(
     user = await db.users.find_one({"email": email})
     ok = await verify_password(password, user["hashed_password"] if user else None)
     if not ok or user is None or not user.get("is_active", True):
-        raise Unauthorized("Incorrect email or password", code="invalid_credentials")
+        raise Unauthorized("Incorrect email or password", code=ErrorCode.invalid_credentials)
     return user
 
 
@@ -113,7 +113,7 @@ async def authenticate(
 async def signup(body: SignupRequest, request: Request, db: Db, settings: SettingsDep) -> TokenPair:
     """Create an account and log in."""
     await rate_limit(db, settings, "signup", client_ip(request), settings.signup_limit)
-    at = now()
+    at = now_ms()
     user = {
         "email": body.email.lower(),
         "full_name": body.full_name,
@@ -126,7 +126,7 @@ async def signup(body: SignupRequest, request: Request, db: Db, settings: Settin
         "updated_at": at,
     }
 
-    async def create(session: object) -> None:
+    async def create(session: AsyncClientSession) -> None:
         user["_id"] = (await db.users.insert_one(user, session=session)).inserted_id
         await enqueue_email(
             db,
@@ -140,7 +140,7 @@ async def signup(body: SignupRequest, request: Request, db: Db, settings: Settin
     try:
         await in_transaction(db, create)
     except DuplicateKeyError as exc:
-        raise Conflict("Email already registered", code="email_taken") from exc
+        raise Conflict("Email already registered", code=ErrorCode.email_taken) from exc
     return await open_session(db, settings, user)
 
 
@@ -179,7 +179,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
         {
             "$set": {
                 "refresh_jti": new,
-                "expires_at": now() + timedelta(days=settings.refresh_token_days),
+                "expires_at": now_ms() + timedelta(days=settings.refresh_token_days),
             }
         },
     )
@@ -187,20 +187,20 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
         # Either the session is gone or this token was already rotated: a stolen copy is in
         # play, so the whole family is revoked and both holders must log in again.
         await revoke_session(db, ObjectId(claims["sub"]), claims["sid"])
-        raise Unauthorized("Refresh token is no longer valid", code="refresh_token_reused")
+        raise Unauthorized("Refresh token is no longer valid", code=ErrorCode.refresh_token_reused)
     user = await db.users.find_one({"_id": session["user_id"]})
     if user is None or not user.get("is_active", True):
         raise Unauthorized()
     if session["_id"] not in user.get("active_sessions", ()):  # pushed out by newer logins
         await revoke_session(db, user["_id"], session["_id"])
-        raise Unauthorized("Session has ended", code="session_ended")
+        raise Unauthorized("Session has ended", code=ErrorCode.session_ended)
     return token_pair(settings, user, session["_id"], new)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=E401)
 async def logout(request: Request, user: CurrentUser, db: Db) -> None:
     """End this session: its refresh token and access tokens stop working."""
-    await revoke_session(db, user["_id"], request.state.session_id)
+    await revoke_session(db, user.id, request.state.session_id)
 
 
 @router.post("/password-reset-request", status_code=status.HTTP_202_ACCEPTED, responses=E429)
@@ -214,9 +214,9 @@ async def password_reset_request(
     user = await db.users.find_one({"email": email})
     if user is not None:
         token = random_token()
-        at = now()
+        at = now_ms()
 
-        async def store(session: object) -> None:
+        async def store(session: AsyncClientSession) -> None:
             await db.password_resets.insert_one(
                 {
                     "_id": hash_token(token),
@@ -250,19 +250,23 @@ async def password_reset_confirm(
 ) -> Message:
     """Set a new password with a reset token; every existing session is logged out."""
     reset = await db.password_resets.find_one_and_update(
-        {"_id": hash_token(body.token), "used": False, "expires_at": {"$gt": now()}},
-        {"$set": {"used": True, "used_at": now()}},
+        {"_id": hash_token(body.token), "used": False, "expires_at": {"$gt": now_ms()}},
+        {"$set": {"used": True, "used_at": now_ms()}},
     )
     if reset is None:
-        raise BadRequest("Reset token is invalid, used or expired", code="invalid_reset_token")
+        raise BadRequest(
+            "Reset token is invalid, used or expired", code=ErrorCode.invalid_reset_token
+        )
     await set_password(db, settings, reset["user_id"], body.new_password)
     return Message(detail="Password has been reset")
 
 
-async def set_password(db: Db, settings: Settings, user_id: object, password: str) -> None:
+async def set_password(
+    db: AsyncDatabase, settings: Settings, user_id: object, password: str
+) -> None:
     hashed = await hash_password(password, settings.bcrypt_rounds)
     await db.users.update_one(
-        {"_id": user_id}, {"$set": {"hashed_password": hashed, "updated_at": now()}}
+        {"_id": user_id}, {"$set": {"hashed_password": hashed, "updated_at": now_ms()}}
     )
     await revoke_all_sessions(db, user_id)
 
@@ -275,13 +279,13 @@ async def change_password(
     body: ChangePasswordRequest, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> TokenPair:
     """Change the password; all sessions end and this device gets a fresh token pair."""
-    if not await verify_password(body.current_password, user["hashed_password"]):
-        raise BadRequest("Current password is incorrect", code="wrong_password")
-    await set_password(db, settings, user["_id"], body.new_password)
-    return await open_session(db, settings, user)
+    if not await verify_password(body.current_password, user.doc["hashed_password"]):
+        raise BadRequest("Current password is incorrect", code=ErrorCode.wrong_password)
+    await set_password(db, settings, user.id, body.new_password)
+    return await open_session(db, settings, user.doc)
 
 
 @router.get("/me", responses=E401)
 async def me(user: CurrentUser) -> UserOut:
     """The logged-in user."""
-    return UserOut.model_validate(user)
+    return UserOut.model_validate(user.doc)

@@ -20,13 +20,15 @@ from fastapi import APIRouter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from database import Db, Doc
-from dates import current_month, day_end, local_date, month_bounds, now, user_tz
-from routes.budgets import active_budgets, month_key, status_of
+from database import Doc
+from dates import current_month, day_end, local_date, month_bounds, month_key, now_ms
+from ledger import active_budgets, status_of
+from money import from_sum, percent, total
+from reporting import net_savings, savings_rate
 from routes.debts import summarise_debts
+from routes.deps import CurrentUser, Db, responses
 from routes.goals import goal_out
 from routes.notifications import unread_count
-from routes.reports import net_savings, percent, savings_rate
 from schemas import (
     DashboardDebt,
     DashboardOut,
@@ -34,11 +36,7 @@ from schemas import (
     GoalStatus,
     Transaction,
     TransactionKind,
-    quantize,
-    responses,
-    user_currency,
 )
-from security import CurrentUser
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 E401 = responses(401)
@@ -82,10 +80,6 @@ FEEDS = (INCOME, EXPENSES, PAYMENTS)
 Window = tuple[datetime | None, datetime]  # [from, to); no lower bound for "all time"
 
 
-def _money(value: Any) -> Decimal:
-    return quantize(Decimal(str(value or 0)))
-
-
 async def month_and_recent(
     coll: AsyncCollection,
     feed: Feed,
@@ -99,7 +93,7 @@ async def month_and_recent(
     entries of the window."""
     pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed.projection())
     (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
-    totals = {row["_id"]: _money(row["total"]) for row in facets["month"]}
+    totals = {row["_id"]: from_sum(row["total"]) for row in facets["month"]}
     return totals, [feed.entry(doc) for doc in facets["recent"]]
 
 
@@ -181,7 +175,7 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 @router.get("", responses=E401)
 async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
     """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
-    tz, uid, at = user_tz(user), user["_id"], now()
+    tz, uid, at = user.timezone, user.id, now_ms()
     year, month = current_month(tz, at)
     this_month = month_bounds(year, month, tz)
     today = local_date(at, tz)
@@ -202,16 +196,15 @@ async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         summarise_debts(db, uid, next_due=UPCOMING),
         active_budgets(db, uid),
         _active_goals(db, uid),
-        unread_count(user, db),
+        unread_count(db, uid),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
         feed = await _older_transactions(db, uid, feed, recent[0], at)
-    income = sum(earned.values(), Decimal("0.00"))
-    expenses = sum(spent.values(), Decimal("0.00"))
+    income, expenses = total(earned.values()), total(spent.values())
     return DashboardOut(
         month=month_key(year, month),
-        currency=user_currency(user),
+        currency=user.currency,
         income=income,
         expenses=expenses,
         savings=net_savings(income, expenses),
@@ -223,8 +216,8 @@ async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
             debt_to_income=percent(debts.total_monthly_emi, income),
         ),
         upcoming_payments=debts.next_due,
-        budgets=status_of(budgets, spent, (year, month), user_currency(user)),
+        budgets=status_of(budgets, spent, (year, month), user.currency),
         goals=[goal_out(g, today) for g in goals],
-        unread_notifications=unread.count,
+        unread_notifications=unread,
         recent_transactions=feed,
     )

@@ -1,16 +1,18 @@
 """Debts (loans, cards, EMIs): CRUD, a summary, the amortization schedule and payoff plans."""
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from bson import ObjectId
 from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
 
 import finance
-from database import Db, Doc, delete_owned, get_owned, in_transaction, paginate
-from dates import local_date, now, now_ms, start_of_day, to_utc, user_tz
-from errors import Conflict, Unprocessable
+from database import Doc, delete_owned, get_owned, in_transaction, paginate
+from dates import local_date, local_day, now_ms, start_of_day, today
+from errors import ErrorCode, Unprocessable
+from money import ZERO, from_sum, quantize
+from routes.deps import CurrentUser, Db, Pagination, responses
 from schemas import (
     MAX_AMOUNT,
     DebtCreate,
@@ -22,7 +24,6 @@ from schemas import (
     DueDebt,
     MoneyOrZero,
     Page,
-    Pagination,
     PayoffDebtOut,
     PayoffPlanOut,
     PlanOut,
@@ -30,48 +31,18 @@ from schemas import (
     ScheduleRow,
     ScheduleTotals,
     WhatIfOut,
-    quantize,
-    responses,
 )
-from security import CurrentUser
+from security import User
 
 router = APIRouter(prefix="/debts", tags=["debts"])
 E401 = responses(401)
 E404 = responses((404, "Debt not found (or not yours)"))
 E422_NEVER = responses((422, "The EMI never pays the debt off"))
-ZERO = Decimal("0.00")
 WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
-# Loan terms: fixed once a payment exists, since payments were split against them.
-TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
 
 
-# ---------------------------------------------------------------- shared helpers
-
-
-def local_day(value: date | datetime, tz: str) -> date:
-    """A request's calendar day: a datetime (naive = user's wall clock) is read in `tz`."""
-    if isinstance(value, datetime):
-        return local_date(to_utc(value, tz), tz)
-    return value
-
-
-def due_date(debt: Doc, offset_delta: int, tz: str) -> datetime:
-    """The due date after `offset_delta` more EMIs: anchor + offset months, never drifting
-    (31 Jan → 29 Feb → 31 Mar), so a deleted payment moves it back exactly."""
-    anchor = date.fromisoformat(debt["due_anchor"])
-    return start_of_day(finance.add_months(anchor, debt["due_offset"] + offset_delta), tz)
-
-
-def _anchor(day: date, tz: str) -> dict[str, Any]:
-    return {
-        "due_anchor": day.isoformat(),
-        "due_offset": 0,
-        "next_payment_date": start_of_day(day, tz),
-    }
-
-
-def _new_debt(body: DebtCreate, user: Doc) -> Doc:
-    tz = user_tz(user)
+def _new_debt(body: DebtCreate, user: User) -> Doc:
+    tz = user.timezone
     start = local_day(body.start_date, tz)
     first_due = (
         local_day(body.next_payment_date, tz)
@@ -81,7 +52,7 @@ def _new_debt(body: DebtCreate, user: Doc) -> Doc:
     emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
     at = now_ms()
     return {
-        "user_id": user["_id"],
+        "user_id": user.id,
         "name": body.name,
         "debt_type": str(body.debt_type),
         "principal": body.principal,
@@ -92,7 +63,7 @@ def _new_debt(body: DebtCreate, user: Doc) -> Doc:
         "outstanding_amount": body.outstanding_amount,
         "bank_name": body.bank_name,
         "start_date": start_of_day(start, tz),
-        **_anchor(first_due, tz),
+        **finance.anchor_fields(first_due, tz),
         "status": str(DebtStatus.active),
         "notes": body.notes,
         "remaining_amount": body.outstanding_amount or body.principal,
@@ -103,65 +74,6 @@ def _new_debt(body: DebtCreate, user: Doc) -> Doc:
         "created_at": at,
         "updated_at": at,
     }
-
-
-def _changed_terms(debt: Doc, changes: dict[str, Any], tz: str) -> list[str]:
-    current = {**debt, "start_date": local_date(debt["start_date"], tz)}
-    proposed = {**changes}
-    if "start_date" in changes:
-        proposed["start_date"] = local_day(changes["start_date"], tz)
-    return [k for k in TERMS if k in proposed and proposed[k] != current.get(k)]
-
-
-def _status_change(debt: Doc, changes: dict[str, Any]) -> dict[str, Any]:
-    wanted = changes.get("status")
-    if wanted is None or wanted == debt["status"]:
-        return {}
-    if debt["status"] == DebtStatus.completed:
-        raise Conflict(
-            "This debt is paid off; delete a payment to reopen it", code="debt_completed"
-        )
-    return {"status": str(wanted)}
-
-
-def debt_update(debt: Doc, changes: dict[str, Any], tz: str) -> dict[str, Any]:
-    """The `$set` for a PUT, enforcing: terms fixed once paid against, outstanding ≤ principal,
-    a computed EMI follows its inputs until the first payment, `completed` is never reopened."""
-    terms = _changed_terms(debt, changes, tz)
-    has_payments = debt.get("payments_count", 0) > 0
-    if terms and has_payments:
-        raise Conflict(
-            f"{', '.join(terms)} can't change once payments are recorded", code="debt_has_payments"
-        )
-    update: dict[str, Any] = {
-        k: (str(v) if k == "debt_type" else v)
-        for k, v in changes.items()
-        if k in ("name", "debt_type", "interest_rate", "bank_name", "notes", "monthly_emi")
-    }
-    update |= _status_change(debt, changes)
-    principal = changes.get("principal", debt["principal"])
-    outstanding = changes.get("outstanding_amount", debt.get("outstanding_amount"))
-    if outstanding is not None and outstanding > principal:
-        raise Unprocessable("outstanding_amount cannot exceed principal", code="invalid_amounts")
-    if "principal" in terms or "outstanding_amount" in terms:
-        update |= {"principal": principal, "outstanding_amount": outstanding}
-        update["remaining_amount"] = outstanding or principal
-    if "tenure_months" in terms:
-        update["tenure_months"] = changes["tenure_months"]
-    if "monthly_emi" in changes:
-        update["emi_computed"] = False
-    elif debt.get("emi_computed") and not has_payments:
-        rate = changes.get("interest_rate", debt["interest_rate"])
-        tenure = changes.get("tenure_months", debt["tenure_months"])
-        update["monthly_emi"] = finance.emi(principal, rate, tenure)
-    if "start_date" in terms:
-        start = local_day(changes["start_date"], tz)
-        update["start_date"] = start_of_day(start, tz)
-        update |= _anchor(finance.add_months(start, 1), tz)
-    if "next_payment_date" in changes:
-        update |= _anchor(local_day(changes["next_payment_date"], tz), tz)
-    update["updated_at"] = now_ms()
-    return update
 
 
 # ---------------------------------------------------------------- collection routes
@@ -184,12 +96,14 @@ async def list_debts(
     debt_type: DebtType | None = None,
 ) -> Page[DebtOut]:
     """Your debts, newest first, optionally of one status and/or type."""
-    query: dict[str, Any] = {"user_id": user["_id"]}
+    query: dict[str, Any] = {"user_id": user.id}
     if status is not None:
         query["status"] = str(status)
     if debt_type is not None:
         query["debt_type"] = str(debt_type)
-    return await paginate(db.debts, query, page, DebtOut, sort=[("created_at", -1), ("_id", -1)])
+    return await paginate(
+        db.debts, query, page, DebtOut.model_validate, sort=[("created_at", -1), ("_id", -1)]
+    )
 
 
 def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
@@ -232,18 +146,13 @@ def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
     ]
 
 
-def _amount(value: Any) -> Decimal:
-    # `$sum` over nothing is the int 0; over Decimal128 it is a Decimal.
-    return quantize(Decimal(str(value or 0)))
-
-
 @router.get("/stats/summary", responses=E401)
 async def debt_summary(user: CurrentUser, db: Db) -> DebtSummary:
     """Counts by status and type, totals, monthly EMI outgo and the next three due payments."""
-    return await summarise_debts(db, user["_id"])
+    return await summarise_debts(db, user.id)
 
 
-async def summarise_debts(db: Any, user_id: Any, next_due: int = 3) -> DebtSummary:
+async def summarise_debts(db: AsyncDatabase, user_id: ObjectId, next_due: int = 3) -> DebtSummary:
     """The summary in one aggregation; the dashboard asks for more upcoming payments."""
     cursor = await db.debts.aggregate(_summary_pipeline(user_id, next_due))
     (facets,) = await cursor.to_list(None)
@@ -252,11 +161,11 @@ async def summarise_debts(db: Any, user_id: Any, next_due: int = 3) -> DebtSumma
         total_debts=totals.get("count", 0),
         by_status={s: 0 for s in DebtStatus} | {r["_id"]: r["n"] for r in facets["by_status"]},
         by_type={t: 0 for t in DebtType} | {r["_id"]: r["n"] for r in facets["by_type"]},
-        total_principal=_amount(totals.get("principal")),
-        total_remaining=_amount(totals.get("remaining")),
-        total_paid=_amount(totals.get("paid")),
-        total_interest_paid=_amount(totals.get("interest")),
-        total_monthly_emi=_amount(totals.get("emi")),
+        total_principal=from_sum(totals.get("principal")),
+        total_remaining=from_sum(totals.get("remaining")),
+        total_paid=from_sum(totals.get("paid")),
+        total_interest_paid=from_sum(totals.get("interest")),
+        total_monthly_emi=from_sum(totals.get("emi")),
         next_due=[DueDebt.model_validate(d) for d in facets["next_due"]],
     )
 
@@ -290,7 +199,7 @@ async def payoff_plan(
 ) -> PayoffPlanOut:
     """Pay all active debts with their EMIs + `extra_monthly`: avalanche vs snowball."""
     docs = (
-        await db.debts.find({"user_id": user["_id"], "status": str(DebtStatus.active)})
+        await db.debts.find({"user_id": user.id, "status": str(DebtStatus.active)})
         .sort([("created_at", -1), ("_id", -1)])
         .to_list(None)
     )
@@ -305,13 +214,14 @@ async def payoff_plan(
         for d in docs
         if d["remaining_amount"] > 0
     ]
-    today = local_date(now(), user_tz(user))
     try:
-        chosen, other = finance.compare_strategies(debts, quantize(extra_monthly), strategy, today)
+        chosen, other = finance.compare_strategies(
+            debts, quantize(extra_monthly), strategy, today(user.timezone)
+        )
     except finance.NeverPaysOff as exc:
         raise Unprocessable(
             "These EMIs never pay the debts off: they don't cover the interest",
-            code="never_pays_off",
+            code=ErrorCode.never_pays_off,
         ) from exc
     return PayoffPlanOut(
         strategy=strategy,
@@ -330,7 +240,7 @@ async def payoff_plan(
 @router.get("/{debt_id}", responses={**E401, **E404})
 async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     """One of your debts."""
-    return DebtOut.model_validate(await get_owned(db.debts, debt_id, user["_id"], "debt"))
+    return DebtOut.model_validate(await get_owned(db.debts, debt_id, user.id, "debt"))
 
 
 @router.put(
@@ -345,13 +255,12 @@ async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
 async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:
     """Update a debt: descriptive fields, rate, EMI, due date, active ↔ closed."""
     changes = body.model_dump(exclude_unset=True)
-    tz = user_tz(user)
 
     async def work(session: AsyncClientSession) -> Doc:
-        debt = await get_owned(db.debts, debt_id, user["_id"], "debt", session=session)
+        debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
         return await db.debts.find_one_and_update(
-            {"_id": debt["_id"], "user_id": user["_id"]},
-            {"$set": debt_update(debt, changes, tz)},
+            {"_id": debt["_id"], "user_id": user.id},
+            {"$set": finance.debt_update(debt, changes, user.timezone)},
             return_document=True,
             session=session,
         )
@@ -363,7 +272,7 @@ async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db)
 async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a debt together with all of its payments."""
 
-    await delete_owned(db, "debts", debt_id, user["_id"], "debt", children=("payments", "debt_id"))
+    await delete_owned(db, "debts", debt_id, user.id, "debt", children=("payments", "debt_id"))
 
 
 def _rows(schedule: finance.Schedule) -> list[ScheduleRow]:
@@ -389,14 +298,12 @@ async def debt_schedule(
     lump_sum: WhatIfAmount = ZERO,
 ) -> ScheduleOut:
     """Month-by-month amortization from today's balance; `extra_monthly` / `lump_sum` what-ifs."""
-    debt = await get_owned(db.debts, debt_id, user["_id"], "debt")
-    tz = user_tz(user)
+    debt = await get_owned(db.debts, debt_id, user.id, "debt")
+    tz = user.timezone
     balance = quantize(debt["remaining_amount"])
     emi = quantize(debt["monthly_emi"])
     first_due = (
-        local_date(debt["next_payment_date"], tz)
-        if debt.get("next_payment_date")
-        else local_date(now(), tz)
+        local_date(debt["next_payment_date"], tz) if debt.get("next_payment_date") else today(tz)
     )
     extra, lump = quantize(extra_monthly), quantize(lump_sum)
     try:
@@ -404,7 +311,7 @@ async def debt_schedule(
     except finance.NeverPaysOff as exc:
         raise Unprocessable(
             f"The EMI of {emi} never pays this debt off: it doesn't cover the monthly interest",
-            code="never_pays_off",
+            code=ErrorCode.never_pays_off,
         ) from exc
     scenario = None
     if (extra > 0 or lump > 0) and balance > 0:

@@ -3,20 +3,20 @@
 import os
 import re
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, BinaryIO
 
 import anyio
 from botocore.exceptions import BotoCoreError, ClientError
-from bson import ObjectId
 from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
-from database import Db, Doc, get_owned, in_transaction, object_id, paginate
-from dates import current_month, now, now_ms, user_tz
+from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
+from dates import current_month, entry_instant, now_ms, stats_period
 from errors import (
+    ErrorCode,
     Forbidden,
     Gone,
     NotFound,
@@ -24,19 +24,16 @@ from errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from routes.budgets import check_budget
-from routes.income import (
-    E422,
-    NEWEST_FIRST,
+from ledger import check_budget, date_query, entry_document, monthly_totals
+from routes.deps import (
+    CurrentUser,
+    Db,
     FromDate,
+    Pagination,
+    SettingsDep,
     ToDate,
     Year,
-    date_filter,
-    entry_date,
-    entry_document,
-    monthly_totals,
-    stats_range,
-    update_owned,
+    responses,
 )
 from schemas import (
     SUGGESTED_CATEGORIES,
@@ -47,17 +44,17 @@ from schemas import (
     ExpenseStats,
     ExpenseUpdate,
     Page,
-    Pagination,
     ReceiptLink,
-    responses,
-    user_currency,
+    StatsRange,
 )
-from security import CurrentUser, SettingsDep
+from security import User
 from services import LocalStorage, enqueue
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 E401 = responses(401)
 E404 = responses((404, "Expense not found"))
+E422 = responses((422, "Invalid input or date range"))
+NEWEST_FIRST = [("date", -1), ("_id", -1)]
 RECEIPT_LINK_SECONDS = 3600
 
 
@@ -95,16 +92,6 @@ def _file_size(file: BinaryIO) -> int:
     return size
 
 
-async def enqueue_receipt_deletions(db: AsyncDatabase, user_id: ObjectId) -> int:
-    """Queue the removal of every receipt object the user has (used by account deletion)."""
-    docs = await db.expenses.find(
-        {"user_id": user_id, "receipt_key": {"$ne": None}}, projection={"receipt_key": 1}
-    ).to_list(None)
-    for doc in docs:
-        await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})
-    return len(docs)
-
-
 def _storage(request: Request) -> Any:
     return request.app.state.backends.storage
 
@@ -113,7 +100,7 @@ def _storage(request: Request) -> Any:
 
 
 def expense_query(
-    user: Doc,
+    user: User,
     category: str | None,
     tag: str | None,
     q: str | None,
@@ -122,7 +109,7 @@ def expense_query(
 ) -> dict[str, Any]:
     """The list filters. `q` is a case-insensitive substring of the title, escaped (never a
     user regex); it is checked per document within the user's index range."""
-    query: dict[str, Any] = {"user_id": user["_id"], **date_filter(start, end, user_tz(user))}
+    query: dict[str, Any] = {"user_id": user.id, **date_query(start, end, user.timezone)}
     if category:
         query["category"] = category.strip().lower()
     if tag:
@@ -132,15 +119,14 @@ def expense_query(
     return query
 
 
-async def after_expense_write(db: AsyncDatabase, user: Doc, doc: Doc, settings: Settings) -> None:
+async def after_expense_write(db: AsyncDatabase, user: User, doc: Doc, settings: Settings) -> None:
     """A new or changed expense dated this month may push its category past a budget level.
 
     Only the category the expense is in now is checked: moving spend out of a category or
     lowering an amount can never cross a threshold upwards. Backdated expenses in an earlier
     month change no current budget, so they alert nothing.
     """
-    tz = user_tz(user)
-    at = now()
+    tz, at = user.timezone, now_ms()
     if current_month(tz, doc["date"]) == current_month(tz, at):
         await check_budget(db, user, doc["category"], at, app_url=settings.app_url)
 
@@ -148,20 +134,12 @@ async def after_expense_write(db: AsyncDatabase, user: Doc, doc: Doc, settings: 
 # ---------------------------------------------------------------- routes
 
 
-def expense_document(
-    body: ExpenseCreate, user_id: ObjectId, date: datetime, created_at: datetime
-) -> Doc:
-    """An expense as stored: an entry with no receipt yet."""
-    no_receipt = {"receipt_key": None, "receipt_content_type": None}
-    return entry_document(body, user_id, date, created_at) | no_receipt
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_expense(
     body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
     """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
-    doc = expense_document(body, user["_id"], entry_date(body.date, user_tz(user)), now_ms())
+    doc = entry_document(body, user.id, entry_instant(body.date, user.timezone), now_ms())
     await db.expenses.insert_one(doc)
     await after_expense_write(db, user, doc, settings)
     return ExpenseOut.model_validate(doc)
@@ -180,13 +158,13 @@ async def list_expenses(
 ) -> Page[ExpenseOut]:
     """Your expenses, newest first; filter by category, tag, title text and date range."""
     query = expense_query(user, category, tag, q, start, end)
-    return await paginate(db.expenses, query, page, ExpenseOut, sort=NEWEST_FIRST)
+    return await paginate(db.expenses, query, page, ExpenseOut.model_validate, sort=NEWEST_FIRST)
 
 
 @router.get("/categories", responses=E401)
 async def list_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
     """Suggested categories plus the ones you have used."""
-    used = await db.expenses.distinct("category", {"user_id": user["_id"]})
+    used = await db.expenses.distinct("category", {"user_id": user.id})
     custom = sorted(set(used) - set(SUGGESTED_CATEGORIES))
     return ExpenseCategories(
         suggested=list(SUGGESTED_CATEGORIES),
@@ -200,12 +178,11 @@ async def expense_stats(
     user: CurrentUser, db: Db, year: Year = None, start: FromDate = None, end: ToDate = None
 ) -> ExpenseStats:
     """Spending per month and per category, in your timezone, for `year` or `from`..`to`."""
-    tz = user_tz(user)
-    span = stats_range(year, start, end, tz)
-    totals = await monthly_totals(db.expenses, user["_id"], span, tz, "category")
+    period = stats_period(year, start, end, user.timezone)
+    totals = await monthly_totals(db.expenses, user.id, period, user.timezone, "category")
     return ExpenseStats(
-        range=span,
-        currency=user_currency(user),
+        range=StatsRange(start=period.start, end=period.end),
+        currency=user.currency,
         months=[ExpenseMonth(**m, by_category=m["by"]) for m in totals["months"]],
         total=totals["total"],
         count=totals["count"],
@@ -233,13 +210,13 @@ async def download_receipt(
     if not isinstance(storage, LocalStorage):
         raise NotFound("receipt")
     if not storage.verify(key, expires, sig):
-        raise Forbidden("Invalid download link", code="invalid_signature")
-    if expires < now().timestamp():
-        raise Gone("This download link has expired", code="link_expired")
+        raise Forbidden("Invalid download link", code=ErrorCode.invalid_signature)
+    if expires < now_ms().timestamp():
+        raise Gone("This download link has expired", code=ErrorCode.link_expired)
     try:
         path = storage.path(key)
     except ValueError as exc:
-        raise Forbidden("Invalid download link", code="invalid_signature") from exc
+        raise Forbidden("Invalid download link", code=ErrorCode.invalid_signature) from exc
     if not await anyio.to_thread.run_sync(path.is_file):
         raise NotFound("receipt")
     return FileResponse(
@@ -253,7 +230,7 @@ async def download_receipt(
 @router.get("/{expense_id}", responses={**E401, **E404})
 async def get_expense(expense_id: str, user: CurrentUser, db: Db) -> ExpenseOut:
     """One expense."""
-    doc = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    doc = await get_owned(db.expenses, expense_id, user.id, "expense")
     return ExpenseOut.model_validate(doc)
 
 
@@ -264,8 +241,8 @@ async def update_expense(
     """Change an expense; fields left out keep their value. Budget alerts are re-checked."""
     changes = body.model_dump(exclude_unset=True)
     if "date" in changes:
-        changes["date"] = entry_date(changes["date"], user_tz(user))
-    doc = await update_owned(db.expenses, expense_id, user["_id"], changes, "expense")
+        changes["date"] = entry_instant(changes["date"], user.timezone)
+    doc = await update_owned(db.expenses, expense_id, user.id, changes, "expense")
     await after_expense_write(db, user, doc, settings)
     return ExpenseOut.model_validate(doc)
 
@@ -275,9 +252,9 @@ async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
     """Delete an expense and its receipt."""
     oid = object_id(expense_id)
 
-    async def work(session: Any) -> Doc | None:
+    async def work(session: AsyncClientSession) -> Doc | None:
         doc = await db.expenses.find_one_and_delete(
-            {"_id": oid, "user_id": user["_id"]}, session=session
+            {"_id": oid, "user_id": user.id}, session=session
         )
         if doc and doc.get("receipt_key"):
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
@@ -306,34 +283,35 @@ async def upload_receipt(
     settings: SettingsDep,
 ) -> ExpenseOut:
     """Attach a receipt (JPEG, PNG, WebP, HEIC or PDF, at most 10 MB), replacing any old one."""
-    expense = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    expense = await get_owned(db.expenses, expense_id, user.id, "expense")
     size = file.size if file.size is not None else _file_size(file.file)
     if size > settings.max_upload_bytes:
         raise PayloadTooLarge(
-            f"Receipt exceeds {settings.max_upload_bytes} bytes", code="file_too_large"
+            f"Receipt exceeds {settings.max_upload_bytes} bytes", code=ErrorCode.file_too_large
         )
     head = await file.read(16)
     await file.seek(0)
     ext = detect_file_type(head)
     if ext is None:
         raise UnsupportedMediaType(
-            "Receipts must be JPEG, PNG, WebP, HEIC or PDF files", code="unsupported_file_type"
+            "Receipts must be JPEG, PNG, WebP, HEIC or PDF files",
+            code=ErrorCode.unsupported_file_type,
         )
-    key = f"attachments/{user['_id']}/{uuid.uuid4().hex}.{ext}"
+    key = f"attachments/{user.id}/{uuid.uuid4().hex}.{ext}"
     content_type = EXTENSION_TYPES[ext]
     try:
         await _storage(request).put(key, file.file, content_type)
     except (BotoCoreError, ClientError, OSError) as exc:
         raise ServiceUnavailable(
-            "Could not store the receipt, try again shortly", code="storage_unavailable"
+            "Could not store the receipt, try again shortly", code=ErrorCode.storage_unavailable
         ) from exc
     changes = {"receipt_key": key, "receipt_content_type": content_type, "updated_at": now_ms()}
 
-    async def swap(session: Any) -> Doc | None:
+    async def swap(session: AsyncClientSession) -> Doc | None:
         # The old object (or, if the expense vanished meanwhile, the new one) is removed
         # later by the outbox, so a storage outage never leaves the database inconsistent.
         old = await db.expenses.find_one_and_update(
-            {"_id": expense["_id"], "user_id": user["_id"]}, {"$set": changes}, session=session
+            {"_id": expense["_id"], "user_id": user.id}, {"$set": changes}, session=session
         )
         orphan = old.get("receipt_key") if old else key
         if orphan:
@@ -351,7 +329,7 @@ async def get_receipt_link(
     expense_id: str, request: Request, user: CurrentUser, db: Db
 ) -> ReceiptLink:
     """A fresh link to the expense's receipt, valid for one hour."""
-    expense = await get_owned(db.expenses, expense_id, user["_id"], "expense")
+    expense = await get_owned(db.expenses, expense_id, user.id, "expense")
     if not expense.get("receipt_key"):
         raise NotFound("receipt")
     url = await _storage(request).url(expense["receipt_key"], RECEIPT_LINK_SECONDS)

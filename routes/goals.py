@@ -1,16 +1,28 @@
 """Savings goals: progress, the monthly saving they need, contributions and milestones."""
 
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
-from typing import Any
 
+from bson import ObjectId
 from fastapi import APIRouter, status
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from config import Settings
-from database import Db, Doc, delete_owned, get_owned, in_transaction, object_id, paginate
-from dates import local_date, now, start_of_day, user_tz
-from errors import Conflict, NotFound, Unprocessable
+from database import Doc, delete_owned, get_owned, in_transaction, object_id, paginate
+from dates import now_ms, start_of_day, today
+from errors import Conflict, ErrorCode, NotFound, Unprocessable
+from goal_progress import (
+    AT_RISK_GRACE_DAYS,
+    OPEN_STATUSES,
+    milestones_for,
+    monthly_required,
+    months_left,
+    progress_percentage,
+    remaining,
+    settled_status,
+)
+from money import ZERO, format_money, from_sum
+from routes.deps import CurrentUser, Db, Pagination, SettingsDep, responses
 from schemas import (
     ContributionCreate,
     ContributionOut,
@@ -24,22 +36,11 @@ from schemas import (
     GoalUpdate,
     NotificationType,
     Page,
-    Pagination,
-    quantize,
-    responses,
-    user_currency,
 )
-from security import CurrentUser, SettingsDep
-from services import format_money, notify
+from security import User
+from services import notify
 
 router = APIRouter(prefix="/goals", tags=["goals"])
-
-MILESTONES = (25, 50, 75, 100)
-# Contributions are taken while a goal is being saved for; completed/cancelled goals are closed.
-OPEN_STATUSES = ("active", "paused")
-# "At risk": more than this many days of saving behind the straight-line pace.
-AT_RISK_GRACE_DAYS = 30
-ZERO = Decimal("0.00")
 
 E401 = responses(401)
 E404 = responses((404, "Goal not found"))
@@ -49,75 +50,41 @@ E422 = responses((422, "Invalid input, or a target date in the past"))
 # ---------------------------------------------------------------- derived figures
 
 
-def months_left(today: date, target: date) -> int:
-    """Saving months from today to the target date, a started month counting whole (min 1)."""
-    months = (target.year - today.year) * 12 + target.month - today.month
-    if target.day > today.day:
-        months += 1
-    return max(1, months)
-
-
-def progress_percentage(current: Decimal, target: Decimal) -> Decimal:
-    return quantize(current * 100 / target)
-
-
-def monthly_required(current: Decimal, target: Decimal, target_date: date, today: date) -> Decimal:
-    """What to save each month from now to reach the target on time; 0 once it is reached."""
-    remaining = target - current
-    if remaining <= 0:
-        return ZERO
-    return quantize(remaining / months_left(today, target_date))
-
-
-def milestones_for(current: Decimal, target: Decimal) -> list[int]:
-    """Milestones reached, compared exactly (24.996 % is not 25 %)."""
-    return [m for m in MILESTONES if current * 100 >= target * m]
-
-
 def _as_date(value: date | datetime) -> date:
     # Calendar dates are stored as midnight UTC (see database._DateCodec).
     return value.astimezone(UTC).date() if isinstance(value, datetime) else value
 
 
-def _today(user: Doc) -> date:
-    return local_date(now(), user_tz(user))
-
-
-def goal_out(doc: Doc, today: date) -> GoalOut:
+def goal_out(doc: Doc, day: date) -> GoalOut:
+    """A stored goal with its derived figures as of `day` (the user's today)."""
     current, target = doc["current_amount"], doc["target_amount"]
     target_date = _as_date(doc["target_date"])
     return GoalOut.model_validate(
         {
             **doc,
             "target_date": target_date,
-            "remaining_amount": quantize(max(target - current, ZERO)),
+            "remaining_amount": remaining(current, target),
             "progress_percentage": progress_percentage(current, target),
-            "monthly_required": monthly_required(current, target, target_date, today),
-            "months_left": months_left(today, target_date),
+            "monthly_required": monthly_required(current, target, target_date, day),
+            "months_left": months_left(day, target_date),
         }
     )
 
 
-def _check_target_date(target_date: date, user: Doc) -> None:
-    if target_date < _today(user):
-        raise Unprocessable("target_date is in the past", code="target_date_in_past")
-
-
-def settled_status(status_: str, current: Decimal, target: Decimal) -> str:
-    """An open goal whose target is reached is completed; a completed one whose target was
-    raised above what is saved is active again; a cancelled goal stays cancelled."""
-    if status_ in OPEN_STATUSES and current >= target:
-        return GoalStatus.completed
-    if status_ == GoalStatus.completed and current < target:
-        return GoalStatus.active
-    return status_
+def _check_target_date(target_date: date, user: User) -> None:
+    if target_date < today(user.timezone):
+        raise Unprocessable(
+            "target_date is in the past",
+            code=ErrorCode.target_date_in_past,
+            loc=("body", "target_date"),
+        )
 
 
 # ---------------------------------------------------------------- milestones
 
 
 async def reach_milestones(
-    db: Db, settings: Settings, user: Doc, goal: Doc, session: Any
+    db: Db, settings: Settings, user: User, goal: Doc, session: AsyncClientSession
 ) -> list[int]:
     """Record and notify the milestones the goal has newly reached, each at most once ever.
 
@@ -141,9 +108,14 @@ async def reach_milestones(
 
 
 async def _notify_milestone(
-    db: Db, settings: Settings, user: Doc, goal: Doc, milestone: int, session: Any
+    db: Db,
+    settings: Settings,
+    user: User,
+    goal: Doc,
+    milestone: int,
+    session: AsyncClientSession,
 ) -> None:
-    currency = user_currency(user)
+    currency = user.currency
     current, target = goal["current_amount"], goal["target_amount"]
     target_date = _as_date(goal["target_date"])
     action_url = f"/goals/{goal['_id']}"
@@ -161,9 +133,9 @@ async def _notify_milestone(
         "milestone": milestone,
         "saved": current,
         "target": target,
-        "remaining": quantize(max(target - current, ZERO)),
+        "remaining": remaining(current, target),
         "target_date": f"{target_date:%d %B %Y}",
-        "monthly_required": monthly_required(current, target, target_date, _today(user)),
+        "monthly_required": monthly_required(current, target, target_date, today(user.timezone)),
         "currency": currency,
         "goal_url": settings.app_url + action_url,
     }
@@ -186,11 +158,11 @@ async def _notify_milestone(
 async def create_goal(body: GoalCreate, user: CurrentUser, db: Db) -> GoalOut:
     """Create a savings goal (money already saved may be given as `current_amount`)."""
     _check_target_date(body.target_date, user)
-    at = now()
+    at = now_ms()
     current, target = body.current_amount, body.target_amount
     goal_status = settled_status(body.status, current, target)
     doc: Doc = {
-        "user_id": user["_id"],
+        "user_id": user.id,
         **body.model_dump(),
         "status": str(goal_status),
         "start_amount": current,  # the straight-line pace for "at risk" starts here
@@ -201,7 +173,7 @@ async def create_goal(body: GoalCreate, user: CurrentUser, db: Db) -> GoalOut:
         "updated_at": at,
     }
     doc["_id"] = (await db.goals.insert_one(doc)).inserted_id
-    return goal_out(doc, _today(user))
+    return goal_out(doc, today(user.timezone))
 
 
 @router.get("", responses=E401)
@@ -214,35 +186,24 @@ async def list_goals(
     priority: GoalPriority | None = None,
 ) -> Page[GoalOut]:
     """Your goals, newest first; filter by `status`, `goal_type` or `priority`."""
-    query: Doc = {"user_id": user["_id"]}
+    query: Doc = {"user_id": user.id}
     for field, value in (("status", status), ("goal_type", goal_type), ("priority", priority)):
         if value is not None:
             query[field] = str(value)
-    total = await db.goals.count_documents(query)
-    docs = (
-        await db.goals.find(query)
-        .sort([("created_at", -1), ("_id", -1)])
-        .skip(page.skip)
-        .limit(page.limit)
-        .to_list(None)
-    )
-    today = _today(user)
-    return Page[GoalOut](
-        items=[goal_out(d, today) for d in docs], total=total, skip=page.skip, limit=page.limit
-    )
+    day = today(user.timezone)
+    newest_first = [("created_at", -1), ("_id", -1)]
+    return await paginate(db.goals, query, page, lambda d: goal_out(d, day), sort=newest_first)
 
 
 @router.get("/summary/all", responses=E401)
 async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
     """Totals, overall progress, counts by status and the active goals at risk."""
-    today = _today(user)
-    at = now()
-    today_utc = datetime.combine(today, time(), tzinfo=UTC)  # calendar dates: midnight UTC
-    cursor = await db.goals.aggregate(_summary_pipeline(user["_id"], at, today_utc))
+    day, at = today(user.timezone), now_ms()
+    today_utc = datetime.combine(day, time(), tzinfo=UTC)  # calendar dates: midnight UTC
+    cursor = await db.goals.aggregate(_summary_pipeline(user.id, at, today_utc))
     (facets,) = await cursor.to_list(None)
     totals = facets["totals"][0] if facets["totals"] else {"target": 0, "saved": 0}
-    total_target = quantize(Decimal(str(totals["target"])))
-    total_saved = quantize(Decimal(str(totals["saved"])))
+    total_target, total_saved = from_sum(totals["target"]), from_sum(totals["saved"])
     by_status = {s: 0 for s in GoalStatus} | {
         GoalStatus(row["_id"]): row["count"] for row in facets["by_status"]
     }
@@ -251,13 +212,13 @@ async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
         by_status=by_status,
         total_target=total_target,
         total_saved=total_saved,
-        total_remaining=quantize(max(total_target - total_saved, ZERO)),
+        total_remaining=remaining(total_saved, total_target),
         overall_progress=progress_percentage(total_saved, total_target) if total_target else ZERO,
-        at_risk=[goal_out(d, today) for d in facets["at_risk"]],
+        at_risk=[goal_out(d, day) for d in facets["at_risk"]],
     )
 
 
-def _summary_pipeline(user_id: Any, at: datetime, today_utc: datetime) -> list[Doc]:
+def _summary_pipeline(user_id: ObjectId, at: datetime, today_utc: datetime) -> list[Doc]:
     """One aggregation. At risk: an active goal whose target date has passed, or that is more
     than AT_RISK_GRACE_DAYS of saving behind the straight line from (created_at, start_amount)
     to (target_date, target_amount)."""
@@ -323,7 +284,7 @@ def _summary_pipeline(user_id: Any, at: datetime, today_utc: datetime) -> list[D
 @router.get("/{goal_id}", responses={**E401, **E404})
 async def get_goal(goal_id: str, user: CurrentUser, db: Db) -> GoalOut:
     """One goal with its progress and the monthly saving it needs."""
-    return goal_out(await get_owned(db.goals, goal_id, user["_id"], "goal"), _today(user))
+    return goal_out(await get_owned(db.goals, goal_id, user.id, "goal"), today(user.timezone))
 
 
 @router.put("/{goal_id}", responses={**E401, **E404, **E422})
@@ -335,15 +296,15 @@ async def update_goal(
     if "target_date" in changes:
         _check_target_date(changes["target_date"], user)
 
-    async def work(session: Any) -> Doc:
-        goal = await get_owned(db.goals, goal_id, user["_id"], "goal", session=session)
+    async def work(session: AsyncClientSession) -> Doc:
+        goal = await get_owned(db.goals, goal_id, user.id, "goal", session=session)
         merged = goal | changes
         new_status = settled_status(
             str(merged["status"]), goal["current_amount"], merged["target_amount"]
         )
-        update = {**changes, "status": str(new_status), "updated_at": now()}
+        update = {**changes, "status": str(new_status), "updated_at": now_ms()}
         if new_status != goal["status"]:
-            update["completed_at"] = now() if new_status == GoalStatus.completed else None
+            update["completed_at"] = now_ms() if new_status == GoalStatus.completed else None
         updated = await db.goals.find_one_and_update(
             {"_id": goal["_id"]},
             {"$set": update},
@@ -354,7 +315,7 @@ async def update_goal(
         await reach_milestones(db, settings, user, updated, session)
         return await db.goals.find_one({"_id": goal["_id"]}, session=session)
 
-    return goal_out(await in_transaction(db, work), _today(user))
+    return goal_out(await in_transaction(db, work), today(user.timezone))
 
 
 @router.delete("/{goal_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
@@ -362,7 +323,7 @@ async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a goal and its contributions."""
 
     await delete_owned(
-        db, "goals", goal_id, user["_id"], "goal", children=("goal_contributions", "goal_id")
+        db, "goals", goal_id, user.id, "goal", children=("goal_contributions", "goal_id")
     )
 
 
@@ -380,29 +341,33 @@ async def contribute(
     goal_id: str, body: ContributionCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ContributionResult:
     """Add money to a goal; each milestone (25/50/75/100 %) is notified once, 100 % completes it."""
-    tz = user_tz(user)
-    if body.date is not None and body.date > _today(user):
-        raise Unprocessable("A contribution cannot be dated in the future", code="future_date")
+    tz = user.timezone
+    if body.date is not None and body.date > today(user.timezone):
+        raise Unprocessable(
+            "A contribution cannot be dated in the future",
+            code=ErrorCode.future_date,
+            loc=("body", "date"),
+        )
     oid = object_id(goal_id)
     if oid is None:
         raise NotFound("goal")
 
-    async def work(session: Any) -> tuple[Doc, Doc, list[int]]:
-        at = now()
+    async def work(session: AsyncClientSession) -> tuple[Doc, Doc, list[int]]:
+        at = now_ms()
         goal = await db.goals.find_one_and_update(
-            {"_id": oid, "user_id": user["_id"], "status": {"$in": list(OPEN_STATUSES)}},
+            {"_id": oid, "user_id": user.id, "status": {"$in": list(OPEN_STATUSES)}},
             {"$inc": {"current_amount": body.amount}, "$set": {"updated_at": at}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
         if goal is None:
-            closed = await get_owned(db.goals, oid, user["_id"], "goal", session=session)
+            closed = await get_owned(db.goals, oid, user.id, "goal", session=session)
             raise Conflict(
                 f"This goal is {closed['status']} and takes no more contributions",
-                code="goal_closed",
+                code=ErrorCode.goal_closed,
             )
         contribution: Doc = {
-            "user_id": user["_id"],
+            "user_id": user.id,
             "goal_id": goal["_id"],
             "amount": body.amount,
             "date": start_of_day(body.date, tz) if body.date else at,
@@ -427,7 +392,7 @@ async def contribute(
 
     goal, contribution, newly = await in_transaction(db, work)
     return ContributionResult(
-        goal=goal_out(goal, _today(user)),
+        goal=goal_out(goal, today(user.timezone)),
         contribution=ContributionOut.model_validate(contribution),
         new_milestones=newly,
     )
@@ -438,8 +403,9 @@ async def list_contributions(
     goal_id: str, user: CurrentUser, db: Db, page: Pagination
 ) -> Page[ContributionOut]:
     """A goal's contributions, newest first."""
-    goal = await get_owned(db.goals, goal_id, user["_id"], "goal")
-    query = {"user_id": user["_id"], "goal_id": goal["_id"]}
+    goal = await get_owned(db.goals, goal_id, user.id, "goal")
+    query = {"user_id": user.id, "goal_id": goal["_id"]}
+    newest_first = [("date", -1), ("_id", -1)]
     return await paginate(
-        db.goal_contributions, query, page, ContributionOut, sort=[("date", -1), ("_id", -1)]
+        db.goal_contributions, query, page, ContributionOut.model_validate, sort=newest_first
     )

@@ -3,15 +3,17 @@ read ones expire after NOTIFICATION_TTL_DAYS, unread ones stay until read or del
 
 from datetime import timedelta
 
+from bson import ObjectId
 from fastapi import APIRouter, status
 from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
-from database import Db, Doc, delete_owned, get_owned, object_id, paginate
-from dates import now
+from database import Doc, delete_owned, get_owned, object_id, paginate
+from dates import now_ms
 from errors import NotFound
-from schemas import NotificationOut, Page, Pagination, ReadAllResult, UnreadCount, responses
-from security import CurrentUser, SettingsDep
+from routes.deps import CurrentUser, Db, Pagination, SettingsDep, responses
+from schemas import NotificationOut, Page, ReadAllResult, UnreadCount
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 E401 = responses(401)
@@ -20,7 +22,7 @@ E404 = responses((404, "Notification not found"))
 
 def _read_fields(settings: Settings) -> Doc:
     """Marking read also starts the TTL clock (a TTL index on `expires_at` deletes it later)."""
-    at = now()
+    at = now_ms()
     return {
         "is_read": True,
         "read_at": at,
@@ -33,26 +35,31 @@ async def list_notifications(
     user: CurrentUser, db: Db, page: Pagination, unread: bool = False
 ) -> Page[NotificationOut]:
     """Your notifications, newest first; `?unread=true` for the unread ones only."""
-    query: Doc = {"user_id": user["_id"]}
+    query: Doc = {"user_id": user.id}
     if unread:
         query["is_read"] = False
+    newest_first = [("created_at", -1), ("_id", -1)]
     return await paginate(
-        db.notifications, query, page, NotificationOut, sort=[("created_at", -1), ("_id", -1)]
+        db.notifications, query, page, NotificationOut.model_validate, sort=newest_first
     )
 
 
+async def unread_count(db: AsyncDatabase, user_id: ObjectId) -> int:
+    """The badge's number (the dashboard shows it too)."""
+    return await db.notifications.count_documents({"user_id": user_id, "is_read": False})
+
+
 @router.get("/unread-count", responses=E401)
-async def unread_count(user: CurrentUser, db: Db) -> UnreadCount:
+async def get_unread_count(user: CurrentUser, db: Db) -> UnreadCount:
     """How many notifications you have not read (for the badge)."""
-    count = await db.notifications.count_documents({"user_id": user["_id"], "is_read": False})
-    return UnreadCount(count=count)
+    return UnreadCount(count=await unread_count(db, user.id))
 
 
 @router.post("/read-all", responses=E401)
 async def read_all(user: CurrentUser, db: Db, settings: SettingsDep) -> ReadAllResult:
     """Mark every unread notification read."""
     result = await db.notifications.update_many(
-        {"user_id": user["_id"], "is_read": False}, {"$set": _read_fields(settings)}
+        {"user_id": user.id, "is_read": False}, {"$set": _read_fields(settings)}
     )
     return ReadAllResult(updated=result.modified_count)
 
@@ -66,12 +73,12 @@ async def mark_read(
     if oid is None:
         raise NotFound("notification")
     doc = await db.notifications.find_one_and_update(
-        {"_id": oid, "user_id": user["_id"], "is_read": False},
+        {"_id": oid, "user_id": user.id, "is_read": False},
         {"$set": _read_fields(settings)},
         return_document=ReturnDocument.AFTER,
     )
     if doc is None:  # already read, someone else's, or missing
-        doc = await get_owned(db.notifications, oid, user["_id"], "notification")
+        doc = await get_owned(db.notifications, oid, user.id, "notification")
     return NotificationOut.model_validate(doc)
 
 
@@ -80,4 +87,4 @@ async def mark_read(
 )
 async def delete_notification(notification_id: str, user: CurrentUser, db: Db) -> None:
     """Delete one notification."""
-    await delete_owned(db, "notifications", notification_id, user["_id"], "notification")
+    await delete_owned(db, "notifications", notification_id, user.id, "notification")

@@ -5,8 +5,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -14,37 +13,24 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 import finance
-from database import Db, Doc, get_owned, in_transaction, paginate
-from dates import (
-    day_end,
-    local_date,
-    month_bounds,
-    now,
-    now_ms,
-    start_of_day,
-    to_millis,
-    to_utc,
-    user_tz,
-)
-from errors import Conflict, Unprocessable
-from routes.debts import due_date
+from config import Settings
+from database import Doc, get_owned, in_transaction, paginate
+from dates import local_date, now_ms, stats_period
+from errors import Conflict, ErrorCode, Unprocessable
+from ledger import date_query
+from money import format_money, from_sum, quantize, total
+from routes.deps import CurrentUser, Db, FromDate, Pagination, SettingsDep, ToDate, Year, responses
 from schemas import (
-    DebtStatus,
-    IsoDate,
     MonthlyPaymentStat,
     MonthlyPaymentStats,
     NotificationType,
     Page,
-    Pagination,
     PaymentCreate,
     PaymentOut,
     PaymentType,
-    quantize,
-    responses,
-    user_currency,
 )
-from security import CurrentUser, SettingsDep
-from services import format_money, notify
+from security import User
+from services import notify
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 E401 = responses(401)
@@ -54,7 +40,6 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 # A repeat that lost the unique-key race re-reads the winner's result; give up after this.
 IDEMPOTENCY_WAIT_ATTEMPTS = 20
 _LATEST = [("payment_date", -1), ("_id", -1)]  # served by (user_id[, debt_id], payment_date, _id)
-FUTURE_SLACK = timedelta(days=1)  # a payment may be dated at most a day ahead (clock skew)
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -65,49 +50,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-# ---------------------------------------------------------------- the one payment rule
-
-
-def _payment_instant(value: date | datetime | None, tz: str) -> datetime:
-    at = now_ms()
-    if value is None:
-        return at
-    instant = to_utc(value, tz) if isinstance(value, datetime) else start_of_day(value, tz)
-    if instant > at + FUTURE_SLACK:
-        raise Unprocessable("payment_date cannot be in the future", code="payment_date_in_future")
-    return to_millis(instant)
-
-
-def split(debt: Doc, amount: Decimal, payment_type: PaymentType) -> tuple[Decimal, Decimal]:
-    """(interest, principal) of a payment against the debt as it is now, or the 4xx why not."""
-    if debt["status"] != DebtStatus.active:
-        raise Conflict(
-            f"This debt is {debt['status']}: it takes no payments", code="debt_not_active"
-        )
-    remaining = quantize(debt["remaining_amount"])
-    try:
-        interest, principal = finance.split_payment(
-            amount, remaining, debt["interest_rate"], str(payment_type)
-        )
-    except finance.PaymentTooSmall as exc:
-        raise Unprocessable(
-            f"An EMI payment must at least cover this month's interest of {exc.interest}",
-            code="payment_too_small",
-        ) from exc
-    if principal > remaining:
-        clears = remaining + interest
-        raise Conflict(
-            f"Payment exceeds what is owed: the remaining amount is {remaining}"
-            f" ({clears} with this month's interest clears the debt)",
-            code="overpayment",
-        )
-    return interest, principal
-
-
 async def _notify_payment(
-    db: Db, settings: SettingsDep, user: Doc, debt: Doc, payment: Doc, session: AsyncClientSession
+    db: Db, settings: Settings, user: User, debt: Doc, payment: Doc, session: AsyncClientSession
 ) -> None:
-    currency = user_currency(user)
+    currency = user.currency
     amount, remaining = format_money(payment["amount"], currency), payment["remaining_after"]
     url = f"/debts/{debt['_id']}"
     await notify(
@@ -127,7 +73,7 @@ async def _notify_payment(
                 "currency": currency,
                 "debt_name": debt["name"],
                 "transaction_id": payment["transaction_id"],
-                "payment_date": local_date(payment["payment_date"], user_tz(user)).strftime(
+                "payment_date": local_date(payment["payment_date"], user.timezone).strftime(
                     "%d %b %Y"
                 ),
                 "completed": remaining == 0,
@@ -150,8 +96,8 @@ async def _notify_payment(
 
 async def record_payment(
     db: Db,
-    settings: SettingsDep,
-    user: Doc,
+    settings: Settings,
+    user: User,
     body: PaymentCreate,
     paid_at: datetime,
     session: AsyncClientSession,
@@ -159,24 +105,10 @@ async def record_payment(
     """Apply a payment inside the caller's transaction: split it against the debt as read in
     this transaction, move the debt's sums with `$inc`, store the payment, queue the
     notifications. A concurrent payment makes one of the two transactions retry."""
-    debt = await get_owned(db.debts, body.debt_id, user["_id"], "debt", session=session)
-    interest, principal = split(debt, body.amount, body.payment_type)
-    remaining_after = quantize(debt["remaining_amount"]) - principal
-    at = now_ms()
-    changes: dict[str, Any] = {
-        "$inc": {
-            "remaining_amount": -principal,
-            "total_paid": body.amount,
-            "total_interest_paid": interest,
-            "payments_count": 1,
-        },
-        "$set": {"updated_at": at},
-    }
-    if body.payment_type == PaymentType.emi:
-        changes["$inc"]["due_offset"] = 1
-        changes["$set"]["next_payment_date"] = due_date(debt, 1, user_tz(user))
-    if remaining_after == 0:
-        changes["$set"] |= {"status": str(DebtStatus.completed), "completed_at": at}
+    debt = await get_owned(db.debts, body.debt_id, user.id, "debt", session=session)
+    kind = str(body.payment_type)
+    interest, principal = finance.split_for_debt(debt, body.amount, kind)
+    changes = finance.payment_changes(debt, body.amount, interest, principal, kind, user.timezone)
     # The filter re-states the rule, so even a non-transactional caller can't overpay.
     result = await db.debts.update_one(
         {"_id": debt["_id"], "status": "active", "remaining_amount": {"$gte": principal}},
@@ -184,21 +116,21 @@ async def record_payment(
         session=session,
     )
     if result.matched_count != 1:
-        raise Conflict("The debt changed meanwhile; retry", code="overpayment")
+        raise Conflict("The debt changed meanwhile; retry", code=ErrorCode.overpayment)
     payment = {
-        "user_id": user["_id"],
+        "user_id": user.id,
         "debt_id": debt["_id"],
         "debt_name": debt["name"],
         "amount": body.amount,
         "payment_date": paid_at,
-        "payment_type": str(body.payment_type),
+        "payment_type": kind,
         "payment_method": str(body.payment_method),
         "notes": body.notes,
         "interest_component": interest,
         "principal_component": principal,
-        "remaining_after": remaining_after,
+        "remaining_after": quantize(debt["remaining_amount"]) - principal,
         "transaction_id": str(uuid.uuid4()),
-        "created_at": at,
+        "created_at": changes["$set"]["updated_at"],
     }
     payment["_id"] = (await db.payments.insert_one(payment, session=session)).inserted_id
     await _notify_payment(db, settings, user, debt, payment, session)
@@ -220,19 +152,19 @@ async def _stored_result(
     record = await db.idempotency_keys.find_one({"user_id": user_id, "key": key}, session=session)
     if record is None:
         return None
-    if record["expires_at"] <= now():  # the TTL monitor hasn't removed it yet
+    if record["expires_at"] <= now_ms():  # the TTL monitor hasn't removed it yet
         await db.idempotency_keys.delete_one({"_id": record["_id"]}, session=session)
         return None
     if record["request_hash"] != digest:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different request body",
-            code="idempotency_key_reused",
+            code=ErrorCode.idempotency_key_reused,
         )
     return PaymentOut.model_validate(record["response"])
 
 
 async def apply_payment(
-    db: Db, settings: SettingsDep, user: Doc, body: PaymentCreate, key: str | None
+    db: Db, settings: Settings, user: User, body: PaymentCreate, key: str | None
 ) -> tuple[PaymentOut, bool]:
     """(the payment, whether it is a replay of an earlier request with the same key).
 
@@ -240,12 +172,12 @@ async def apply_payment(
     commit together. Two concurrent requests with one key conflict on the unique
     (user_id, key) index; the loser's transaction is retried and then finds the winner's
     stored response."""
-    paid_at = _payment_instant(body.payment_date, user_tz(user))
+    paid_at = finance.payment_instant(body.payment_date, user.timezone)
     digest = request_hash(body)
 
     async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
         if key is not None:
-            stored = await _stored_result(db, user["_id"], key, digest, session)
+            stored = await _stored_result(db, user.id, key, digest, session)
             if stored is not None:
                 return stored, True
         payment = PaymentOut.model_validate(
@@ -255,7 +187,7 @@ async def apply_payment(
             at = now_ms()
             await db.idempotency_keys.insert_one(
                 {
-                    "user_id": user["_id"],
+                    "user_id": user.id,
                     "key": key,
                     "request_hash": digest,
                     "status": "completed",
@@ -315,29 +247,19 @@ async def list_payments(
     page: Pagination,
     debt_id: Annotated[str | None, Query(max_length=64)] = None,
     payment_type: PaymentType | None = None,
-    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
-    to: IsoDate | None = None,
+    start: FromDate = None,
+    end: ToDate = None,
 ) -> Page[PaymentOut]:
     """Your payments, latest first; filter by debt, type, and a date range (inclusive)."""
-    query: dict[str, Any] = {"user_id": user["_id"]}
+    query: dict[str, Any] = {
+        "user_id": user.id,
+        **date_query(start, end, user.timezone, "payment_date"),
+    }
     if debt_id is not None:
-        query["debt_id"] = (await get_owned(db.debts, debt_id, user["_id"], "debt"))["_id"]
+        query["debt_id"] = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
     if payment_type is not None:
         query["payment_type"] = str(payment_type)
-    if dates := _date_range(from_, to, user_tz(user)):
-        query["payment_date"] = dates
-    return await paginate(db.payments, query, page, PaymentOut, sort=_LATEST)
-
-
-def _date_range(from_: date | None, to: date | None, tz: str) -> dict[str, datetime]:
-    if from_ and to and from_ > to:
-        raise Unprocessable("`from` must not be after `to`", code="invalid_range")
-    bounds: dict[str, datetime] = {}
-    if from_:
-        bounds["$gte"] = start_of_day(from_, tz)
-    if to:
-        bounds["$lt"] = day_end(to, tz)
-    return bounds
+    return await paginate(db.payments, query, page, PaymentOut.model_validate, sort=_LATEST)
 
 
 def _monthly_pipeline(query: dict[str, Any], tz: str) -> list[dict[str, Any]]:
@@ -357,40 +279,29 @@ def _monthly_pipeline(query: dict[str, Any], tz: str) -> list[dict[str, Any]]:
     ]
 
 
-def _money(value: Any) -> Decimal:
-    return quantize(Decimal(str(value or 0)))
-
-
-@router.get("/stats/monthly", responses={**E401, **E404_DEBT})
+@router.get("/stats/monthly", responses={**E401, **E404_DEBT, **responses(422)})
 async def monthly_stats(
     user: CurrentUser,
     db: Db,
-    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
-    to: IsoDate | None = None,
+    year: Year = None,
+    start: FromDate = None,
+    end: ToDate = None,
     debt_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> MonthlyPaymentStats:
     """Per month (your timezone): total paid, interest, principal, count. `year` or `from`/`to`;
     the current year by default."""
-    tz = user_tz(user)
-    query: dict[str, Any] = {"user_id": user["_id"]}
+    tz = user.timezone
+    first, last = stats_period(year, start, end, tz).bounds(tz)
+    query: dict[str, Any] = {"user_id": user.id, "payment_date": {"$gte": first, "$lt": last}}
     if debt_id is not None:
-        query["debt_id"] = (await get_owned(db.debts, debt_id, user["_id"], "debt"))["_id"]
-    if from_ is None and to is None:
-        year = year or local_date(now(), tz).year
-        query["payment_date"] = {"$gte": month_bounds(year, 1, tz)[0]}
-        query["payment_date"]["$lt"] = month_bounds(year, 12, tz)[1]
-    elif year is not None:
-        raise Unprocessable("Give either `year` or `from`/`to`, not both", code="invalid_range")
-    else:
-        query["payment_date"] = _date_range(from_, to, tz)
+        query["debt_id"] = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
     cursor = await db.payments.aggregate(_monthly_pipeline(query, tz))
     rows = [
         MonthlyPaymentStat(
             month=r["_id"],
-            total=_money(r["total"]),
-            interest=_money(r["interest"]),
-            principal=_money(r["principal"]),
+            total=from_sum(r["total"]),
+            interest=from_sum(r["interest"]),
+            principal=from_sum(r["principal"]),
             count=r["count"],
         )
         for r in await cursor.to_list(None)
@@ -398,9 +309,9 @@ async def monthly_stats(
     # At most one row per month: adding them up here is not a scan of documents.
     return MonthlyPaymentStats(
         items=rows,
-        total=sum((r.total for r in rows), Decimal("0.00")),
-        interest=sum((r.interest for r in rows), Decimal("0.00")),
-        principal=sum((r.principal for r in rows), Decimal("0.00")),
+        total=total(r.total for r in rows),
+        interest=total(r.interest for r in rows),
+        principal=total(r.principal for r in rows),
         count=sum(r.count for r in rows),
     )
 
@@ -410,48 +321,26 @@ async def list_debt_payments(
     debt_id: str, user: CurrentUser, db: Db, page: Pagination
 ) -> Page[PaymentOut]:
     """The payments of one of your debts, latest first."""
-    debt = await get_owned(db.debts, debt_id, user["_id"], "debt")
-    query = {"user_id": user["_id"], "debt_id": debt["_id"]}
-    return await paginate(db.payments, query, page, PaymentOut, sort=_LATEST)
+    debt = await get_owned(db.debts, debt_id, user.id, "debt")
+    query = {"user_id": user.id, "debt_id": debt["_id"]}
+    return await paginate(db.payments, query, page, PaymentOut.model_validate, sort=_LATEST)
 
 
 @router.get("/{payment_id}", responses={**E401, **E404})
 async def get_payment(payment_id: str, user: CurrentUser, db: Db) -> PaymentOut:
     """One of your payments."""
-    return PaymentOut.model_validate(
-        await get_owned(db.payments, payment_id, user["_id"], "payment")
-    )
-
-
-def reversal(payment: Doc, debt: Doc, tz: str) -> dict[str, Any]:
-    """The debt update that undoes a payment exactly: sums, due date (for an EMI), status."""
-    changes: dict[str, Any] = {
-        "$inc": {
-            "remaining_amount": payment["principal_component"],
-            "total_paid": -payment["amount"],
-            "total_interest_paid": -payment["interest_component"],
-            "payments_count": -1,
-        },
-        "$set": {"updated_at": now_ms()},
-    }
-    if payment["payment_type"] == PaymentType.emi:
-        changes["$inc"]["due_offset"] = -1
-        changes["$set"]["next_payment_date"] = due_date(debt, -1, tz)
-    if debt["status"] == DebtStatus.completed:
-        changes["$set"] |= {"status": str(DebtStatus.active), "completed_at": None}
-    return changes
+    return PaymentOut.model_validate(await get_owned(db.payments, payment_id, user.id, "payment"))
 
 
 @router.delete("/{payment_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
 async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a payment and restore its debt exactly as if it had never been made."""
-    tz = user_tz(user)
 
     async def work(session: AsyncClientSession) -> None:
-        payment = await get_owned(db.payments, payment_id, user["_id"], "payment", session=session)
-        debt = await get_owned(db.debts, payment["debt_id"], user["_id"], "debt", session=session)
+        payment = await get_owned(db.payments, payment_id, user.id, "payment", session=session)
+        debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
         await db.debts.update_one(
-            {"_id": debt["_id"]}, reversal(payment, debt, tz), session=session
+            {"_id": debt["_id"]}, finance.reversal(payment, debt, user.timezone), session=session
         )
         await db.payments.delete_one({"_id": payment["_id"]}, session=session)
 

@@ -6,10 +6,6 @@ concurrently, and Python folds only the grouped rows (months x categories), neve
 """
 
 import asyncio
-import csv
-import io
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -17,24 +13,37 @@ from typing import Annotated, Any, Literal
 from bson import ObjectId
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from database import Db, Doc
-from dates import day_end, fiscal_year_bounds, local_date, month_bounds, now, start_of_day, user_tz
-from errors import Unprocessable
-from routes.budgets import active_budgets, status_of
-from routes.income import (
-    FromDate,
-    ToDate,
-    Year,
-    date_filter,
-    month_keys,
-    monthly_totals,
+from csv_export import EXPORT_BATCH, EXPORTS, csv_rows
+from database import Doc
+from dates import (
+    Period,
+    calendar_year,
+    fiscal_period,
+    fiscal_year,
+    fy_label,
+    month_bounds,
+    month_end,
+    parse_fiscal_year,
+    report_month,
+    shift_month,
+    today,
 )
+from errors import ErrorCode, Unprocessable
+from ledger import active_budgets, date_query, monthly_totals, status_of
+from money import ZERO, from_sum, total
+from reporting import (
+    TAX_DISCLAIMER,
+    TAX_SECTIONS,
+    LoanRepaid,
+    change,
+    deductions,
+    net_savings,
+    savings_rate,
+)
+from routes.deps import CurrentUser, Db, FromDate, SettingsDep, ToDate, Year, responses
 from schemas import (
-    EARLIEST_YEAR,
-    LATEST_YEAR,
     AnnualFigures,
     AnnualMonth,
     AnnualReport,
@@ -49,29 +58,14 @@ from schemas import (
     ReportExpenses,
     ReportIncome,
     ReportPayments,
-    StatsRange,
     TaxDeduction,
     TaxLoan,
     TaxSummary,
-    quantize,
-    responses,
-    user_currency,
 )
-from security import CurrentUser, SettingsDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 E401 = responses(401)
 E422 = responses((422, "Invalid period, fiscal year or date range"))
-ZERO = Decimal("0.00")
-HUNDRED = Decimal(100)
-FISCAL_YEAR_START_MONTH = 4  # the Indian fiscal year runs 1 April to 31 March
-TAX_DISCLAIMER = (
-    "Estimates for guidance; consult a tax adviser. They assume the old tax regime and a "
-    "self-occupied home: the 24(b) and 80C caps apply per taxpayer across all home loans, the "
-    "80C cap is shared with your other 80C investments, and co-borrowers each claim their own "
-    "share. The new tax regime allows none of these deductions for a self-occupied home."
-)
-
 Month = Annotated[int | None, Query(ge=1, le=12)]
 FiscalYear = Annotated[
     str | None,
@@ -79,86 +73,22 @@ FiscalYear = Annotated[
 ]
 
 
-# ---------------------------------------------------------------- shared figures
-
-
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """part / whole x 100, or None when there is nothing to compare against."""
-    return None if whole == 0 else quantize(part * HUNDRED / whole)
-
-
-def net_savings(income: Decimal, expenses: Decimal) -> Decimal:
-    """What is left of the income after the expenses (negative when overspent)."""
-    return quantize(income - expenses)
-
-
-def savings_rate(income: Decimal, expenses: Decimal) -> Decimal | None:
-    return percent(net_savings(income, expenses), income)
-
-
-def change(current: Decimal, previous: Decimal) -> tuple[Decimal, Decimal | None]:
-    """(absolute change, percent change); the percent is None after a month of 0."""
-    return quantize(current - previous), percent(current - previous, previous)
-
-
-def _money(value: Any) -> Decimal:
-    # `$sum` answers Decimal over amounts, but the int 0 over nothing.
-    return quantize(Decimal(str(value or 0)))
-
-
 # ---------------------------------------------------------------- periods
 
 
-def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + delta
-    return index // 12, index % 12 + 1
-
-
-def _last_day(year: int, month: int) -> date:
-    next_year, next_month = _shift_month(year, month, 1)
-    return date.fromordinal(date(next_year, next_month, 1).toordinal() - 1)
-
-
-def report_month(year: int | None, month: int | None, tz: str) -> tuple[int, int]:
-    """`?year=&month=` together, or neither for this month in the user's timezone."""
-    if (year is None) != (month is None):
-        raise Unprocessable("`year` and `month` go together", code="invalid_period")
-    if year is None or month is None:
-        today = local_date(now(), tz)
-        return today.year, today.month
-    return year, month
-
-
-def fiscal_year(fy: str) -> int:
-    """The first calendar year of "2024-25"; the second part must be the next year."""
-    first, second = int(fy[:4]), int(fy[5:])
-    if second != (first + 1) % 100 or not EARLIEST_YEAR <= first < LATEST_YEAR:
-        raise Unprocessable(
-            "A fiscal year is written like 2024-25 (April 2024 to March 2025)",
-            code="invalid_fiscal_year",
-        )
-    return first
-
-
-def current_fiscal_year(tz: str) -> int:
-    today = local_date(now(), tz)
-    return today.year if today.month >= FISCAL_YEAR_START_MONTH else today.year - 1
-
-
-def fy_label(first_year: int) -> str:
-    return f"{first_year}-{(first_year + 1) % 100:02d}"
-
-
-def annual_span(year: int | None, fy: str | None, tz: str) -> tuple[StatsRange, str]:
+def annual_span(year: int | None, fy: str | None, tz: str) -> tuple[Period, str]:
     """`?year=` (January to December) or `?fy=` (April to March); neither: this year."""
     if year is not None and fy is not None:
-        raise Unprocessable("Give either `year` or `fy`, not both", code="invalid_period")
+        raise Unprocessable(
+            "Give either `year` or `fy`, not both",
+            code=ErrorCode.invalid_period,
+            loc=("query", "fy"),
+        )
     if fy is not None:
-        first = fiscal_year(fy)
-        span = StatsRange(start=date(first, 4, 1), end=date(first + 1, 3, 31))
-        return span, f"FY {fy_label(first)}"
-    year = year or local_date(now(), tz).year
-    return StatsRange(start=date(year, 1, 1), end=date(year, 12, 31)), str(year)
+        first = parse_fiscal_year(fy)
+        return fiscal_period(first), f"FY {fy_label(first)}"
+    year = year or today(tz).year
+    return calendar_year(year), str(year)
 
 
 def _month_of(field: str, tz: str) -> dict[str, Any]:
@@ -208,9 +138,9 @@ async def _goal_titles(db: AsyncDatabase, user_id: ObjectId) -> dict[ObjectId, s
 
 def _split(rows: list[Doc]) -> PaymentSplit:
     return PaymentSplit(
-        total=sum((_money(r["total"]) for r in rows), ZERO),
-        interest=sum((_money(r["interest"]) for r in rows), ZERO),
-        principal=sum((_money(r["principal"]) for r in rows), ZERO),
+        total=total(from_sum(r["total"]) for r in rows),
+        interest=total(from_sum(r["interest"]) for r in rows),
+        principal=total(from_sum(r["principal"]) for r in rows),
         count=sum(r["count"] for r in rows),
     )
 
@@ -261,9 +191,9 @@ def _payment_section(rows: list[Doc]) -> ReportPayments:
         LoanPayments(
             debt_id=r["_id"],
             name=r["name"],
-            total=_money(r["total"]),
-            interest=_money(r["interest"]),
-            principal=_money(r["principal"]),
+            total=from_sum(r["total"]),
+            interest=from_sum(r["interest"]),
+            principal=from_sum(r["principal"]),
             count=r["count"],
         )
         for r in rows
@@ -277,14 +207,14 @@ def _contribution_section(rows: list[Doc], titles: dict[ObjectId, str]) -> Repor
         GoalContributionTotal(
             goal_id=r["_id"],
             title=titles.get(r["_id"], "Deleted goal"),
-            amount=_money(r["amount"]),
+            amount=from_sum(r["amount"]),
             count=r["count"],
         )
         for r in rows
     ]
     by_goal.sort(key=lambda goal: (-goal.amount, goal.title))
     return ReportContributions(
-        total=sum((g.amount for g in by_goal), ZERO),
+        total=total(g.amount for g in by_goal),
         count=sum(g.count for g in by_goal),
         by_goal=by_goal,
     )
@@ -304,11 +234,11 @@ async def monthly_report(
     user: CurrentUser, db: Db, year: Year = None, month: Month = None
 ) -> MonthlyReport:
     """One month in your timezone (this month by default), compared with the month before."""
-    tz, currency, uid = user_tz(user), user_currency(user), user["_id"]
+    tz, currency, uid = user.timezone, user.currency, user.id
     year, month = report_month(year, month, tz)
-    previous = _shift_month(year, month, -1)
+    previous = shift_month(year, month, -1)
     # Both months in one bounded aggregation per collection: [previous start, month end).
-    both = StatsRange(start=date(*previous, 1), end=_last_day(year, month))
+    both = Period(date(*previous, 1), month_end(year, month))
     start, end = month_bounds(year, month, tz)
     income, expenses, payments, contributions, titles, budgets = await asyncio.gather(
         monthly_totals(db.income, uid, both, tz, "income_type"),
@@ -361,9 +291,9 @@ async def annual_report(
     user: CurrentUser, db: Db, year: Year = None, fy: FiscalYear = None
 ) -> AnnualReport:
     """Each month of a calendar year (`year`) or Indian fiscal year (`fy=2024-25`), and totals."""
-    tz, uid = user_tz(user), user["_id"]
+    tz, uid = user.timezone, user.id
     span, label = annual_span(year, fy, tz)
-    start, end = start_of_day(span.start, tz), day_end(span.end, tz)
+    start, end = span.bounds(tz)
     income, expenses, payments, contributions, budgets = await asyncio.gather(
         monthly_totals(db.income, uid, span, tz, "income_type"),
         monthly_totals(db.expenses, uid, span, tz, "category"),
@@ -372,7 +302,7 @@ async def annual_report(
         active_budgets(db, uid),
     )
     paid = {r["_id"]: r for r in payments}
-    contributed = {r["_id"]: _money(r["amount"]) for r in contributions}
+    contributed = {r["_id"]: from_sum(r["amount"]) for r in contributions}
     months = [
         AnnualMonth(
             month=key,
@@ -382,15 +312,15 @@ async def annual_report(
             ),
         )
         for key, earned, spent in zip(
-            month_keys(span), income["months"], expenses["months"], strict=True
+            span.month_keys(), income["months"], expenses["months"], strict=True
         )
     ]
-    totals = _figures(income, expenses, payments, sum(contributed.values(), ZERO))
+    totals = _figures(income, expenses, payments, total(contributed.values()))
     return AnnualReport(
         period=label,
         start=span.start,
         end=span.end,
-        currency=user_currency(user),
+        currency=user.currency,
         timezone=tz,
         months=months,
         totals=AnnualFigures(**totals),
@@ -398,8 +328,6 @@ async def annual_report(
 
 
 # ---------------------------------------------------------------- tax summary
-
-TAX_SECTIONS = {DebtType.home_loan: ["24(b)", "80C"], DebtType.education_loan: ["80E"]}
 
 
 def _tax_loan(row: Doc, debt: Doc | None) -> TaxLoan:
@@ -410,50 +338,12 @@ def _tax_loan(row: Doc, debt: Doc | None) -> TaxLoan:
         name=debt.get("name", row["name"]),
         debt_type=debt_type,
         bank_name=debt.get("bank_name"),
-        interest_paid=_money(row["interest"]),
-        principal_paid=_money(row["principal"]),
-        total_paid=_money(row["total"]),
+        interest_paid=from_sum(row["interest"]),
+        principal_paid=from_sum(row["principal"]),
+        total_paid=from_sum(row["total"]),
         payments_count=row["count"],
         sections=TAX_SECTIONS.get(debt_type, []),
     )
-
-
-def _deduction(section: str, description: str, paid: Decimal, cap: Decimal | None) -> TaxDeduction:
-    deductible = paid if cap is None else min(paid, quantize(cap))
-    return TaxDeduction(
-        section=section,
-        description=description,
-        paid=paid,
-        cap=None if cap is None else quantize(cap),
-        deductible=deductible,
-    )
-
-
-def deductions(loans: list[TaxLoan], cap_24b: Decimal, cap_80c: Decimal) -> list[TaxDeduction]:
-    """Home-loan interest (24(b)) and principal (80C) against their caps, education-loan
-    interest (80E, no cap). The caps are per taxpayer: all home loans share them."""
-    home = [loan for loan in loans if loan.debt_type == DebtType.home_loan]
-    education = [loan for loan in loans if loan.debt_type == DebtType.education_loan]
-    return [
-        _deduction(
-            "24(b)",
-            "Home-loan interest",
-            sum((loan.interest_paid for loan in home), ZERO),
-            cap_24b,
-        ),
-        _deduction(
-            "80C",
-            "Home-loan principal repaid",
-            sum((loan.principal_paid for loan in home), ZERO),
-            cap_80c,
-        ),
-        _deduction(
-            "80E",
-            "Education-loan interest (no cap)",
-            sum((loan.interest_paid for loan in education), ZERO),
-            None,
-        ),
-    ]
 
 
 @router.get("/tax-summary", responses={**E401, **E422})
@@ -461,10 +351,10 @@ async def tax_summary(
     user: CurrentUser, db: Db, settings: SettingsDep, fy: FiscalYear = None
 ) -> TaxSummary:
     """Interest and principal repaid per loan in a fiscal year, and the deductions they allow."""
-    tz, uid = user_tz(user), user["_id"]
-    first = fiscal_year(fy) if fy is not None else current_fiscal_year(tz)
-    label = fy_label(first)
-    start, end = fiscal_year_bounds(label, tz)
+    tz, uid = user.timezone, user.id
+    first = parse_fiscal_year(fy) if fy is not None else fiscal_year(today(tz))
+    period = fiscal_period(first)
+    start, end = period.bounds(tz)
     rows, debts = await asyncio.gather(
         payment_totals(db, uid, start, end, "$debt_id"),
         db.debts.find(
@@ -476,169 +366,31 @@ async def tax_summary(
         (_tax_loan(row, by_id.get(row["_id"])) for row in rows),
         key=lambda loan: (loan.debt_type, loan.name),
     )
-    found = deductions(loans, settings.tax_cap_24b, settings.tax_cap_80c)
+    repaid = [LoanRepaid(str(x.debt_type), x.interest_paid, x.principal_paid) for x in loans]
+    found = [
+        TaxDeduction(**d.__dict__)
+        for d in deductions(repaid, settings.tax_cap_24b, settings.tax_cap_80c)
+    ]
     return TaxSummary(
-        fy=label,
-        start=date(first, 4, 1),
-        end=date(first + 1, 3, 31),
-        currency=user_currency(user),
+        fy=fy_label(first),
+        start=period.start,
+        end=period.end,
+        currency=user.currency,
         loans=loans,
         deductions=found,
-        total_deductible=sum((d.deductible for d in found), ZERO),
+        total_deductible=total(d.deductible for d in found),
         disclaimer=TAX_DISCLAIMER,
     )
 
 
 # ---------------------------------------------------------------- CSV export
 
-# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_BATCH = 500  # documents per database round trip
-CHUNK_BYTES = 64 * 1024  # flush the text buffer to the client at about this size
-
-
-def safe_cell(value: Any) -> str:
-    """Text for a CSV cell that no spreadsheet will execute as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _amount_cell(value: Decimal) -> str:
-    return f"{quantize(value):.2f}"  # a plain number, never neutralised
-
-
-def _tags_cell(doc: Doc) -> str:
-    return safe_cell("; ".join(doc.get("tags") or []))
-
-
-@dataclass(frozen=True)
-class ExportKind:
-    collection: str
-    date_field: str
-    header: tuple[str, ...]
-    cells: Callable[[Doc, str], list[str]]  # (document, currency) -> the cells after the date
-
-
-def _expense_cells(d: Doc, currency: str) -> list[str]:
-    return [
-        safe_cell(d["title"]),
-        safe_cell(d["category"]),
-        _amount_cell(d["amount"]),
-        currency,
-        _tags_cell(d),
-        safe_cell(d.get("description")),
-        str(d["_id"]),
-    ]
-
-
-def _income_cells(d: Doc, currency: str) -> list[str]:
-    return [
-        safe_cell(d["source"]),
-        safe_cell(d["income_type"]),
-        safe_cell(d["frequency"]),
-        _amount_cell(d["amount"]),
-        currency,
-        _tags_cell(d),
-        safe_cell(d.get("description")),
-        str(d["_id"]),
-    ]
-
-
-def _payment_cells(d: Doc, currency: str) -> list[str]:
-    return [
-        safe_cell(d["debt_name"]),
-        safe_cell(d["payment_type"]),
-        safe_cell(d["payment_method"]),
-        _amount_cell(d["amount"]),
-        currency,
-        _amount_cell(d["interest_component"]),
-        _amount_cell(d["principal_component"]),
-        _amount_cell(d["remaining_after"]),
-        safe_cell(d.get("notes")),
-        safe_cell(d["transaction_id"]),
-        str(d["_id"]),
-    ]
-
-
-EXPORTS: dict[str, ExportKind] = {
-    "expenses": ExportKind(
-        "expenses",
-        "date",
-        (
-            "date",
-            "title",
-            "category",
-            "amount",
-            "currency",
-            "tags",
-            "description",
-            "id",
-        ),
-        _expense_cells,
-    ),
-    "income": ExportKind(
-        "income",
-        "date",
-        (
-            "date",
-            "source",
-            "income_type",
-            "frequency",
-            "amount",
-            "currency",
-            "tags",
-            "description",
-            "id",
-        ),
-        _income_cells,
-    ),
-    "payments": ExportKind(
-        "payments",
-        "payment_date",
-        (
-            "date",
-            "debt_name",
-            "payment_type",
-            "payment_method",
-            "amount",
-            "currency",
-            "interest",
-            "principal",
-            "remaining_after",
-            "notes",
-            "transaction_id",
-            "id",
-        ),
-        _payment_cells,
-    ),
-}
-
 
 def export_range(start: date | None, end: date | None, tz: str) -> tuple[date, date]:
     """`to` defaults to today; `from` to the first day of the 12th month back from `to`."""
-    end = end or local_date(now(), tz)
-    start = start or date(*_shift_month(end.year, end.month, -11), 1)
+    end = end or today(tz)
+    start = start or date(*shift_month(end.year, end.month, -11), 1)
     return start, end
-
-
-async def csv_rows(cursor: AsyncCursor, kind: str, tz: str, currency: str) -> AsyncIterator[bytes]:
-    """The CSV as UTF-8 chunks: one batch of documents and one small text buffer in memory,
-    whatever the number of rows."""
-    spec = EXPORTS[kind]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(spec.header)
-    try:
-        async for doc in cursor:
-            day = local_date(doc[spec.date_field], tz).isoformat()
-            writer.writerow([day, *spec.cells(doc, currency)])
-            if buffer.tell() >= CHUNK_BYTES:
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode()
-    finally:
-        await cursor.close()
 
 
 @router.get(
@@ -659,19 +411,19 @@ async def export_csv(
     end: ToDate = None,
 ) -> StreamingResponse:
     """Download your expenses, income or payments between two days (default: 12 months)."""
-    tz = user_tz(user)
+    tz = user.timezone
     first, last = export_range(start, end, tz)
-    bounds = date_filter(first, last, tz)["date"]  # also: `from` after `to` is a 422
+    bounds = date_query(first, last, tz)["date"]  # also: `from` after `to` is a 422
     spec = EXPORTS[kind]
     cursor = (
         db[spec.collection]
-        .find({"user_id": user["_id"], spec.date_field: bounds})
+        .find({"user_id": user.id, spec.date_field: bounds})
         .sort([(spec.date_field, 1), ("_id", 1)])
         .batch_size(EXPORT_BATCH)
     )
     filename = f"cleero-{kind}-{first.isoformat()}-to-{last.isoformat()}.{file_format}"
     return StreamingResponse(
-        csv_rows(cursor, kind, tz, user_currency(user)),
+        csv_rows(cursor, kind, tz, user.currency),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -2,14 +2,17 @@
 
 from typing import Any
 
+from bson import ObjectId
 from fastapi import APIRouter, status
+from pymongo.asynchronous.database import AsyncDatabase
 
-from database import USER_COLLECTIONS, Db
-from dates import now
-from errors import BadRequest
-from routes.expenses import enqueue_receipt_deletions
-from schemas import DeleteAccountRequest, UserOut, UserUpdate, responses
-from security import CurrentUser, verify_password
+from database import USER_COLLECTIONS
+from dates import now_ms
+from errors import BadRequest, ErrorCode
+from routes.deps import CurrentUser, Db, responses
+from schemas import DeleteAccountRequest, UserOut, UserUpdate
+from security import verify_password
+from services import enqueue
 
 router = APIRouter(prefix="/users", tags=["users"])
 E401 = responses(401)
@@ -18,7 +21,7 @@ E401 = responses(401)
 @router.get("/me", responses=E401)
 async def get_me(user: CurrentUser) -> UserOut:
     """Your profile and notification preferences."""
-    return UserOut.model_validate(user)
+    return UserOut.model_validate(user.doc)
 
 
 def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +33,7 @@ def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
 async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
     """Update your name, phone, profile (currency, timezone, ...) or notification preferences."""
     changes = body.model_dump(exclude_unset=True, mode="python")
-    update: dict[str, Any] = {"updated_at": now()}
+    update: dict[str, Any] = {"updated_at": now_ms()}
     for key in ("full_name", "phone"):
         if key in changes:
             update[key] = changes[key]
@@ -39,7 +42,7 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
     if changes.get("notification_preferences") is not None:
         update |= _flatten("notification_preferences", changes["notification_preferences"])
     doc = await db.users.find_one_and_update(
-        {"_id": user["_id"]}, {"$set": update}, return_document=True
+        {"_id": user.id}, {"$set": update}, return_document=True
     )
     return UserOut.model_validate(doc)
 
@@ -51,10 +54,19 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
 )
 async def delete_me(body: DeleteAccountRequest, user: CurrentUser, db: Db) -> None:
     """Delete your account and every record that belongs to it. Needs your password."""
-    if not await verify_password(body.password, user["hashed_password"]):
-        raise BadRequest("Password is incorrect", code="wrong_password")
+    if not await verify_password(body.password, user.doc["hashed_password"]):
+        raise BadRequest("Password is incorrect", code=ErrorCode.wrong_password)
     # Receipt files live outside the database: queue their removal before the records go.
-    await enqueue_receipt_deletions(db, user["_id"])
+    await _delete_receipts(db, user.id)
     for name in USER_COLLECTIONS:
-        await db[name].delete_many({"user_id": user["_id"]})
-    await db.users.delete_one({"_id": user["_id"]})
+        await db[name].delete_many({"user_id": user.id})
+    await db.users.delete_one({"_id": user.id})
+
+
+async def _delete_receipts(db: AsyncDatabase, user_id: ObjectId) -> None:
+    """Queue the removal of every receipt file the user has (they live outside the database)."""
+    cursor = db.expenses.find(
+        {"user_id": user_id, "receipt_key": {"$ne": None}}, projection={"receipt_key": 1}
+    )
+    async for doc in cursor:
+        await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})

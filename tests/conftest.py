@@ -4,9 +4,7 @@ import email
 import email.policy
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,7 @@ from fastapi import FastAPI
 import embedded_db
 from config import Settings
 from main import create_app
-
-PASSWORD = "SecurePass123!"
+from tests.factories import TestUser, make_settings, signup
 
 
 @pytest.fixture(scope="session")
@@ -33,24 +30,6 @@ def mongo_url() -> Iterator[str]:
     proc = embedded_db.start(":memory:", port, log_path=log)
     yield embedded_db.url(port)
     embedded_db.stop(proc)
-
-
-def make_settings(mongo_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "app_env": "test",
-        "secret_key": "test-secret-key-that-is-long-enough-0123456789",
-        "mongodb_url": mongo_url,
-        "mongodb_db": f"test_{uuid.uuid4().hex[:16]}",
-        "mail_dir": tmp_path / "mail",
-        "upload_dir": tmp_path / "uploads",
-        "run_worker": False,
-        "bcrypt_rounds": 4,
-        "signup_limit": 1000,
-        "login_limit": 1000,
-        "reset_limit": 1000,
-        "db_timeout_ms": 1500,
-    }
-    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -76,32 +55,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def db(app: FastAPI) -> Any:
     return app.state.db
-
-
-@dataclass
-class TestUser:
-    id: str
-    email: str
-    password: str
-    headers: dict[str, str]
-    tokens: dict[str, Any]
-
-
-async def signup(
-    client: httpx.AsyncClient, email_address: str | None = None, **extra: Any
-) -> TestUser:
-    address = email_address or f"user-{uuid.uuid4().hex[:8]}@example.com"
-    body = {"email": address, "password": PASSWORD, "full_name": "Test User"} | extra
-    response = await client.post("/api/auth/signup", json=body)
-    assert response.status_code == 201, response.text
-    tokens = response.json()
-    return TestUser(
-        id=tokens["user"]["id"],
-        email=address,
-        password=body["password"],
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-        tokens=tokens,
-    )
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 import embedded_db
 from config import Settings
-from dates import now
+from dates import now_ms
 from main import create_app
 from services import Dispatcher, enqueue
-from tests.conftest import make_settings, signup
+from tests.factories import make_settings, signup
 
 
 async def test_health_and_readiness(client):
@@ -158,7 +158,7 @@ async def test_outbox_retries_with_backoff_then_sends_once(app, client, db, deli
     )
     assert r.status_code == 201  # the user's write never waits for the provider
 
-    t0 = now()
+    t0 = now_ms()
     assert await deliver(t0) == 0  # attempt 1 fails
     message = await db.outbox.find_one({"kind": "email"})
     assert message["status"] == "pending" and message["attempts"] == 1
@@ -177,7 +177,7 @@ async def test_outbox_gives_up_after_max_attempts(app, db, settings):
     app.state.backends.email = FlakyEmail(failures=100)
     await enqueue(db, "email", {"to": "x@example.com", "subject": "s", "html": "h", "text": "t"})
     dispatcher = app.state.dispatcher
-    at = now()
+    at = now_ms()
     for _ in range(settings.outbox_max_attempts):
         at += timedelta(hours=2)
         await dispatcher.run_once(at)

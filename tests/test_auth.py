@@ -10,7 +10,7 @@ import pytest
 
 import security
 from errors import Unauthorized
-from tests.conftest import PASSWORD, signup
+from tests.factories import PASSWORD, signup
 
 
 async def test_seed_example_signup_login_me(client):
@@ -304,7 +304,7 @@ async def test_login_rate_limit_answers_429_with_retry_after(mongo_url, tmp_path
     import httpx
 
     from main import create_app
-    from tests.conftest import make_settings
+    from tests.factories import make_settings
 
     settings = make_settings(mongo_url, tmp_path, login_limit=3)
     app = create_app(settings)

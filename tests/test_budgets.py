@@ -7,7 +7,8 @@ import pytest
 from bson import ObjectId
 
 from dates import current_month, month_bounds
-from routes.budgets import check_budget
+from ledger import check_budget
+from security import User
 
 
 async def make_budget(client, user, **fields):
@@ -345,7 +346,7 @@ async def test_muted_alert_emails_still_notify_in_app(client, user, db):
 
 async def test_each_month_alerts_afresh(client, user, db):
     budget = await make_budget(client, user, amount=100, alert_threshold=100)
-    user_doc = await db.users.find_one({"_id": ObjectId(user.id)})
+    user_doc = User.from_doc(await db.users.find_one({"_id": ObjectId(user.id)}))
     start, end = month_bounds(*current_month("Asia/Kolkata"), "Asia/Kolkata")
     next_month = end + timedelta(days=1)
     await spend(client, user, 100, date=iso(start + timedelta(hours=1)))

@@ -10,7 +10,7 @@ from pymongo import monitoring
 
 from database import connect, get_database
 from dates import current_month, local_date, month_bounds, start_of_day
-from tests.test_reports import (
+from tests.factories import (
     budget,
     debt,
     expense,
@@ -313,7 +313,7 @@ async def test_early_in_the_month_the_feed_still_spans_a_week(client, user, monk
     await income(client, user, 1000, "2025-02-26T09:00:00")
     await income(client, user, 3000, "2025-03-01T09:00:00", "freelance", "Client")
     at = datetime(2025, 3, 3, 4, 30, tzinfo=UTC)  # 10:00 in Asia/Kolkata
-    monkeypatch.setattr("routes.dashboard.now", lambda: at)
+    monkeypatch.setattr("routes.dashboard.now_ms", lambda: at)
     board = await get(client, user, "/api/dashboard")
     assert board["month"] == "2025-03"
     assert (board["income"], board["expenses"], board["savings"]) == (3000, 600, 2400)

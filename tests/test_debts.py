@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from bson import ObjectId
 
-from tests.conftest import signup
+from tests.factories import create_debt, loan, pay, signup
 
 OWNER_EXAMPLE = {
     "name": "Home Loan",
@@ -18,32 +18,6 @@ OWNER_EXAMPLE = {
     "bank_name": "HDFC Bank",
     "start_date": "2024-01-01T00:00:00",
 }
-
-
-def loan(**changes):
-    body = {
-        "name": "Car loan",
-        "debt_type": "car_loan",
-        "principal": 1000000,
-        "interest_rate": 12,
-        "tenure_months": 12,
-        "bank_name": "SBI",
-        "start_date": "2024-01-15",
-    }
-    return body | changes
-
-
-async def create(client, user, **changes):
-    r = await client.post("/api/debts", headers=user.headers, json=loan(**changes))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def pay(client, user, debt_id, amount, **extra):
-    body = {"debt_id": debt_id, "amount": amount} | extra
-    r = await client.post("/api/payments", headers=user.headers, json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 # ---------------------------------------------------------------- create
@@ -67,21 +41,21 @@ async def test_owner_example_is_accepted_as_written(client, user):
 
 
 async def test_emi_is_computed_when_omitted(client, user):
-    debt = await create(client, user)  # 10,00,000 at 12 % over 12 months
+    debt = await create_debt(client, user)  # 10,00,000 at 12 % over 12 months
     assert debt["monthly_emi"] == 88848.79
-    zero_rate = await create(client, user, principal=1200, interest_rate=0, tenure_months=7)
+    zero_rate = await create_debt(client, user, principal=1200, interest_rate=0, tenure_months=7)
     assert zero_rate["monthly_emi"] == 171.43  # P / n, rounded half-up
 
 
 async def test_outstanding_amount_starts_a_running_loan(client, user):
-    debt = await create(client, user, principal=500000, outstanding_amount=320000.5)
+    debt = await create_debt(client, user, principal=500000, outstanding_amount=320000.5)
     assert debt["remaining_amount"] == 320000.5
     assert debt["principal_repaid"] == 179999.5
     assert debt["progress_percentage"] == 36.0
 
 
 async def test_next_payment_date_can_be_given(client, user):
-    debt = await create(client, user, next_payment_date="2024-03-05")
+    debt = await create_debt(client, user, next_payment_date="2024-03-05")
     assert debt["next_payment_date"] == "2024-03-04T18:30:00Z"
 
 
@@ -125,11 +99,11 @@ async def test_debts_need_authentication(client):
 
 
 async def test_list_filters_paginates_newest_first(client, user, other_user):
-    home = await create(client, user, name="A", debt_type="home_loan")
-    car = await create(client, user, name="B", debt_type="car_loan")
-    card = await create(client, user, name="C", debt_type="credit_card")
+    home = await create_debt(client, user, name="A", debt_type="home_loan")
+    car = await create_debt(client, user, name="B", debt_type="car_loan")
+    card = await create_debt(client, user, name="C", debt_type="credit_card")
     await client.put(f"/api/debts/{car['id']}", headers=user.headers, json={"status": "closed"})
-    await create(client, other_user, name="Theirs")
+    await create_debt(client, other_user, name="Theirs")
 
     r = await client.get("/api/debts", headers=user.headers)
     assert [d["name"] for d in r.json()["items"]] == ["C", "B", "A"]
@@ -148,20 +122,20 @@ async def test_list_filters_paginates_newest_first(client, user, other_user):
 
 
 async def test_summary_counts_totals_and_next_due(client, user, other_user):
-    a = await create(client, user, principal=1000, interest_rate=0, tenure_months=10,
+    a = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10,
                      next_payment_date="2024-05-10")  # fmt: skip
-    b = await create(client, user, debt_type="home_loan", principal=2000, interest_rate=0,
+    b = await create_debt(client, user, debt_type="home_loan", principal=2000, interest_rate=0,
                      tenure_months=4, next_payment_date="2024-04-01")  # fmt: skip
-    c = await create(client, user, principal=300, interest_rate=0, tenure_months=3,
+    c = await create_debt(client, user, principal=300, interest_rate=0, tenure_months=3,
                      next_payment_date="2024-06-01")  # fmt: skip
-    d = await create(client, user, principal=400, interest_rate=0, tenure_months=4,
+    d = await create_debt(client, user, principal=400, interest_rate=0, tenure_months=4,
                      next_payment_date="2024-07-01")  # fmt: skip
-    closed = await create(client, user, debt_type="credit_card", principal=50, interest_rate=0,
+    closed = await create_debt(client, user, debt_type="credit_card", principal=50, interest_rate=0,
                           tenure_months=1)  # fmt: skip
     await client.put(f"/api/debts/{closed['id']}", headers=user.headers, json={"status": "closed"})
     await pay(client, user, a["id"], 100)
     await pay(client, user, c["id"], 300)  # completes c
-    await create(client, other_user, principal=999999)
+    await create_debt(client, other_user, principal=999999)
 
     r = await client.get("/api/debts/stats/summary", headers=user.headers)
     assert r.status_code == 200, r.text
@@ -190,7 +164,7 @@ async def test_summary_of_a_new_user_is_zero(client, user):
 
 
 async def test_update_descriptive_fields_and_rate_recomputes_a_computed_emi(client, user):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     r = await client.put(
         f"/api/debts/{debt['id']}",
         headers=user.headers,
@@ -205,7 +179,7 @@ async def test_update_descriptive_fields_and_rate_recomputes_a_computed_emi(clie
 
 
 async def test_given_emi_is_kept_and_terms_lock_after_a_payment(client, user):
-    debt = await create(client, user, principal=100000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=100000, interest_rate=0, tenure_months=10)
     r = await client.put(
         f"/api/debts/{debt['id']}", headers=user.headers, json={"principal": 120000}
     )
@@ -226,7 +200,7 @@ async def test_given_emi_is_kept_and_terms_lock_after_a_payment(client, user):
 
 
 async def test_next_payment_date_update_moves_the_due_anchor(client, user):
-    debt = await create(client, user, principal=300, interest_rate=0, tenure_months=3)
+    debt = await create_debt(client, user, principal=300, interest_rate=0, tenure_months=3)
     r = await client.put(
         f"/api/debts/{debt['id']}", headers=user.headers, json={"next_payment_date": "2024-01-31"}
     )
@@ -254,7 +228,7 @@ async def test_next_payment_date_update_moves_the_due_anchor(client, user):
     ],
 )
 async def test_update_rejects_bad_or_computed_fields(client, user, body):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     r = await client.put(f"/api/debts/{debt['id']}", headers=user.headers, json=body)
     assert r.status_code == 422, r.text
     after = (await client.get(f"/api/debts/{debt['id']}", headers=user.headers)).json()
@@ -262,7 +236,7 @@ async def test_update_rejects_bad_or_computed_fields(client, user, body):
 
 
 async def test_status_active_closed_and_completed_is_final(client, user):
-    debt = await create(client, user, principal=100, interest_rate=0, tenure_months=1)
+    debt = await create_debt(client, user, principal=100, interest_rate=0, tenure_months=1)
     url = f"/api/debts/{debt['id']}"
     assert (await client.put(url, headers=user.headers, json={"status": "closed"})).json()[
         "status"
@@ -279,8 +253,8 @@ async def test_status_active_closed_and_completed_is_final(client, user):
 
 
 async def test_delete_removes_the_debt_and_its_payments(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
-    keep = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    keep = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     await pay(client, user, debt["id"], 100)
     await pay(client, user, debt["id"], 100)
     await pay(client, user, keep["id"], 100)
@@ -295,7 +269,7 @@ async def test_delete_removes_the_debt_and_its_payments(client, user, db):
 
 
 async def test_another_users_debt_is_404_everywhere_and_untouched(client, user, other_user):
-    theirs = await create(client, other_user)
+    theirs = await create_debt(client, other_user)
     await pay(client, other_user, theirs["id"], 88848.79)
     before = (await client.get(f"/api/debts/{theirs['id']}", headers=other_user.headers)).json()
     url = f"/api/debts/{theirs['id']}"
@@ -327,7 +301,7 @@ async def test_malformed_or_unknown_ids_are_404(client, user, bad_id):
 
 
 async def test_schedule_of_the_reference_loan_is_exact(client, user):
-    debt = await create(client, user)  # 10,00,000 at 12 % over 12 months, first due 15 Feb
+    debt = await create_debt(client, user)  # 10,00,000 at 12 % over 12 months, first due 15 Feb
     r = await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)
     assert r.status_code == 200, r.text
     s = r.json()
@@ -350,7 +324,7 @@ async def test_schedule_of_the_reference_loan_is_exact(client, user):
 
 
 async def test_schedule_starts_from_the_current_balance(client, user):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     await pay(client, user, debt["id"], 88848.79)
     s = (await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)).json()
     assert len(s["items"]) == 11
@@ -360,7 +334,7 @@ async def test_schedule_starts_from_the_current_balance(client, user):
 
 
 async def test_schedule_what_if_saves_months_and_interest(client, user):
-    debt = await create(client, user, principal=500000, interest_rate=10, tenure_months=60)
+    debt = await create_debt(client, user, principal=500000, interest_rate=10, tenure_months=60)
     url = f"/api/debts/{debt['id']}/schedule"
     s = (await client.get(f"{url}?extra_monthly=5000", headers=user.headers)).json()
     w = s["what_if"]
@@ -377,13 +351,13 @@ async def test_schedule_what_if_saves_months_and_interest(client, user):
 
 
 async def test_schedule_of_an_emi_below_the_interest_is_422(client, user):
-    debt = await create(client, user, principal=100000, interest_rate=24, monthly_emi=1000)
+    debt = await create_debt(client, user, principal=100000, interest_rate=24, monthly_emi=1000)
     r = await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)
     assert r.status_code == 422 and r.json()["code"] == "never_pays_off"
 
 
 async def test_schedule_of_a_completed_debt_is_empty(client, user):
-    debt = await create(client, user, principal=100, interest_rate=0, tenure_months=1)
+    debt = await create_debt(client, user, principal=100, interest_rate=0, tenure_months=1)
     await pay(client, user, debt["id"], 100)
     s = (await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)).json()
     assert s["items"] == [] and s["totals"]["months"] == 0 and s["totals"]["payoff_date"] is None
@@ -393,13 +367,13 @@ async def test_schedule_of_a_completed_debt_is_empty(client, user):
 
 
 async def test_payoff_plan_avalanche_vs_snowball(client, user, other_user):
-    card = await create(client, user, name="Card", debt_type="credit_card", principal=50000,
+    card = await create_debt(client, user, name="Card", debt_type="credit_card", principal=50000,
                         interest_rate=36, tenure_months=24)  # fmt: skip
-    personal = await create(client, user, name="Personal", principal=20000, interest_rate=14,
+    personal = await create_debt(client, user, name="Personal", principal=20000, interest_rate=14,
                             tenure_months=24)  # fmt: skip
-    closed = await create(client, user, name="Closed", principal=100, interest_rate=40)
+    closed = await create_debt(client, user, name="Closed", principal=100, interest_rate=40)
     await client.put(f"/api/debts/{closed['id']}", headers=user.headers, json={"status": "closed"})
-    await create(client, other_user, principal=7, interest_rate=50)
+    await create_debt(client, other_user, principal=7, interest_rate=50)
 
     r = await client.get(
         "/api/debts/payoff-plan?strategy=avalanche&extra_monthly=3000", headers=user.headers
@@ -431,7 +405,7 @@ async def test_payoff_plan_edge_cases(client, user):
     for bad in ("strategy=random", "extra_monthly=-5", "extra_monthly=0.001"):
         r = await client.get(f"/api/debts/payoff-plan?{bad}", headers=user.headers)
         assert r.status_code == 422
-    await create(client, user, principal=100000, interest_rate=24, monthly_emi=1000)
+    await create_debt(client, user, principal=100000, interest_rate=24, monthly_emi=1000)
     r = await client.get("/api/debts/payoff-plan", headers=user.headers)
     assert r.status_code == 422 and r.json()["code"] == "never_pays_off"
     r = await client.get("/api/debts/payoff-plan?extra_monthly=5000", headers=user.headers)

@@ -30,7 +30,7 @@ from schemathesis.python import asgi
 from config import Settings
 from database import USER_COLLECTIONS
 from main import create_app
-from tests.conftest import make_settings
+from tests.factories import make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 UNLIMITED = 10**9

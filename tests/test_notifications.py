@@ -8,12 +8,13 @@ import pytest
 from bson import ObjectId
 
 from schemas import NotificationType
+from security import User
 from services import notify
 
 
 async def add(db, user, n: int = 1, type_=NotificationType.system, **kw):
     """Store notifications the way every domain does (services.notify)."""
-    doc = await db.users.find_one({"_id": ObjectId(user.id)})
+    doc = User.from_doc(await db.users.find_one({"_id": ObjectId(user.id)}))
     created = []
     for i in range(n):
         created.append(

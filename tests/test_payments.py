@@ -11,8 +11,8 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 import routes.payments
-from dates import now
-from tests.test_debts import create, pay
+from dates import now_ms
+from tests.factories import create_debt, pay
 
 
 def D(value):
@@ -29,7 +29,7 @@ async def get_debt(client, user, debt_id):
 
 
 async def test_emi_pays_the_months_interest_first_and_advances_the_due_date(client, user):
-    debt = await create(client, user, principal=100000, interest_rate=12, tenure_months=12)
+    debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
     p = await pay(client, user, debt["id"], 10000, payment_method="upi")
     assert p["interest_component"] == 1000  # 1 % of 1,00,000
     assert p["principal_component"] == 9000
@@ -58,7 +58,7 @@ async def test_emi_pays_the_months_interest_first_and_advances_the_due_date(clie
 
 
 async def test_zero_rate_remaining_is_principal_minus_total_paid(client, user):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=4)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=4)
     for amount in (250, 100.25, 49.75):
         await pay(client, user, debt["id"], amount)
     after = await get_debt(client, user, debt["id"])
@@ -67,7 +67,7 @@ async def test_zero_rate_remaining_is_principal_minus_total_paid(client, user):
 
 
 async def test_emi_smaller_than_the_interest_is_422(client, user, db):
-    debt = await create(client, user, principal=100000, interest_rate=12, tenure_months=12)
+    debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
     r = await client.post(
         "/api/payments", headers=user.headers, json={"debt_id": debt["id"], "amount": 999.99}
     )
@@ -78,7 +78,7 @@ async def test_emi_smaller_than_the_interest_is_422(client, user, db):
 
 
 async def test_overpaying_is_409_and_states_the_remaining_amount(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=12, tenure_months=1)
+    debt = await create_debt(client, user, principal=1000, interest_rate=12, tenure_months=1)
     r = await client.post(
         "/api/payments", headers=user.headers, json={"debt_id": debt["id"], "amount": 1010.01}
     )
@@ -95,7 +95,7 @@ async def test_overpaying_is_409_and_states_the_remaining_amount(client, user, d
 
 
 async def test_paying_to_zero_completes_the_debt_and_notifies(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=12, tenure_months=1)
+    debt = await create_debt(client, user, principal=1000, interest_rate=12, tenure_months=1)
     p = await pay(client, user, debt["id"], 1010)  # 10.00 interest + 1,000 principal
     assert p["remaining_after"] == 0
     after = await get_debt(client, user, debt["id"])
@@ -113,7 +113,7 @@ async def test_paying_to_zero_completes_the_debt_and_notifies(client, user, db):
 
 
 async def test_closed_debt_takes_no_payments(client, user):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     await client.put(f"/api/debts/{debt['id']}", headers=user.headers, json={"status": "closed"})
     r = await client.post(
         "/api/payments", headers=user.headers, json={"debt_id": debt["id"], "amount": 100}
@@ -125,7 +125,7 @@ async def test_closed_debt_takes_no_payments(client, user):
 
 
 async def test_twenty_concurrent_payments_never_overpay(client, user, db):
-    debt = await create(client, user, principal=100, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=100, interest_rate=0, tenure_months=10)
     body = {"debt_id": debt["id"], "amount": 10}
     responses = await asyncio.gather(
         *[client.post("/api/payments", headers=user.headers, json=body) for _ in range(20)]
@@ -152,7 +152,7 @@ async def test_twenty_concurrent_payments_never_overpay(client, user, db):
 
 
 async def test_concurrent_payment_and_deletion_keep_the_sums_exact(client, user):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     first = [await pay(client, user, debt["id"], 100) for _ in range(3)]
     await asyncio.gather(
         *[client.delete(f"/api/payments/{p['id']}", headers=user.headers) for p in first],
@@ -172,7 +172,7 @@ async def test_concurrent_payment_and_deletion_keep_the_sums_exact(client, user)
 
 
 async def test_idempotency_key_replays_the_first_result(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     headers = user.headers | {"Idempotency-Key": "pay-2024-02"}
     body = {"debt_id": debt["id"], "amount": 100, "notes": "Feb EMI"}
     first = await client.post("/api/payments", headers=headers, json=body)
@@ -198,7 +198,7 @@ async def test_idempotency_key_replays_the_first_result(client, user, db):
 
 
 async def test_idempotency_key_sent_concurrently_makes_one_payment(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=12, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=12, tenure_months=10)
     headers = user.headers | {"Idempotency-Key": str(uuid.uuid4())}
     body = {"debt_id": debt["id"], "amount": 150}
     responses = await asyncio.gather(
@@ -213,8 +213,10 @@ async def test_idempotency_key_sent_concurrently_makes_one_payment(client, user,
 
 
 async def test_idempotency_keys_are_per_user_and_expire(client, user, other_user, db):
-    mine = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
-    theirs = await create(client, other_user, principal=1000, interest_rate=0, tenure_months=10)
+    mine = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    theirs = await create_debt(
+        client, other_user, principal=1000, interest_rate=0, tenure_months=10
+    )
     key = {"Idempotency-Key": "same-key"}
     a = await client.post(
         "/api/payments", headers=user.headers | key, json={"debt_id": mine["id"], "amount": 10}
@@ -226,7 +228,7 @@ async def test_idempotency_keys_are_per_user_and_expire(client, user, other_user
     )
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
     # Past its 24 h the key is free again (even before the TTL monitor removes it).
-    await db.idempotency_keys.update_many({}, {"$set": {"expires_at": now() - timedelta(1)}})
+    await db.idempotency_keys.update_many({}, {"$set": {"expires_at": now_ms() - timedelta(1)}})
     again = await client.post(
         "/api/payments", headers=user.headers | key, json={"debt_id": mine["id"], "amount": 10}
     )
@@ -237,7 +239,7 @@ async def test_idempotency_keys_are_per_user_and_expire(client, user, other_user
 async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, monkeypatch):
     """When the loser of the (user_id, key) race sees a duplicate-key error rather than a
     transient conflict, it re-reads the committed result, or answers 409 if there is none."""
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     headers = user.headers | {"Idempotency-Key": "raced"}
     body = {"debt_id": debt["id"], "amount": 10}
     first = await client.post("/api/payments", headers=headers, json=body)
@@ -264,7 +266,7 @@ async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, mon
 
 
 async def test_a_failed_request_does_not_burn_its_key(client, user):
-    debt = await create(client, user, principal=100, interest_rate=0, tenure_months=1)
+    debt = await create_debt(client, user, principal=100, interest_rate=0, tenure_months=1)
     headers = user.headers | {"Idempotency-Key": "k1"}
     r = await client.post(
         "/api/payments", headers=headers, json={"debt_id": debt["id"], "amount": 150}
@@ -281,7 +283,7 @@ async def test_a_failed_request_does_not_burn_its_key(client, user):
 
 async def test_confirmation_email_and_push_go_through_the_outbox(client, user, deliver, mailbox):
     await deliver()  # the welcome email
-    debt = await create(client, user, name="Home <loan>", principal=100000, interest_rate=12)
+    debt = await create_debt(client, user, name="Home <loan>", principal=100000, interest_rate=12)
     p = await pay(client, user, debt["id"], 10000)
     sent = await deliver()
     assert sent == 2  # the email and the push
@@ -303,7 +305,7 @@ async def test_muted_email_still_stores_the_notification(client, user, db, deliv
         headers=user.headers,
         json={"notification_preferences": {"payment_received": {"email": False}}},
     )
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     await pay(client, user, debt["id"], 100)
     assert await deliver() == 1  # the push only
     assert len(mailbox()) == 1  # still just the welcome email
@@ -319,7 +321,7 @@ async def test_payment_succeeds_while_email_is_down_and_is_sent_later(
     client, user, app, deliver, mailbox
 ):
     await deliver()  # the welcome email
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     real = app.state.backends.email
     app.state.backends.email = DownEmail()
     try:
@@ -331,7 +333,7 @@ async def test_payment_succeeds_while_email_is_down_and_is_sent_later(
     finally:
         app.state.backends.email = real
     assert await deliver() == 0  # backing off: not due yet
-    assert await deliver(at=now() + timedelta(hours=1)) == 1
+    assert await deliver(at=now_ms() + timedelta(hours=1)) == 1
     message = mailbox()[-1]
     assert message["Subject"].startswith("Payment received")
     assert p["transaction_id"] in message.get_body(("plain",)).get_content()
@@ -341,7 +343,7 @@ async def test_payment_succeeds_while_email_is_down_and_is_sent_later(
 
 
 async def test_deleting_a_payment_restores_the_debt_exactly(client, user, db):
-    debt = await create(client, user, principal=1000, interest_rate=12, tenure_months=1)
+    debt = await create_debt(client, user, principal=1000, interest_rate=12, tenure_months=1)
     before = await get_debt(client, user, debt["id"])
     pre = await pay(client, user, debt["id"], 400, payment_type="prepayment")
     emi = await pay(client, user, debt["id"], 606)  # 6.00 interest + 600 principal: completes
@@ -363,7 +365,7 @@ async def test_deleting_a_payment_restores_the_debt_exactly(client, user, db):
 
 
 async def test_deleting_an_older_payment_is_exact_for_the_sums(client, user):
-    debt = await create(client, user, principal=100000, interest_rate=12, tenure_months=12)
+    debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
     first = await pay(client, user, debt["id"], 10000)
     await pay(client, user, debt["id"], 10000)
     await client.delete(f"/api/payments/{first['id']}", headers=user.headers)
@@ -377,7 +379,9 @@ async def test_deleting_an_older_payment_is_exact_for_the_sums(client, user):
 
 
 async def test_another_users_ids_are_404_everywhere_and_untouched(client, user, other_user, db):
-    theirs = await create(client, other_user, principal=1000, interest_rate=0, tenure_months=10)
+    theirs = await create_debt(
+        client, other_user, principal=1000, interest_rate=0, tenure_months=10
+    )
     payment = await pay(client, other_user, theirs["id"], 100)
     debt_before = await get_debt(client, other_user, theirs["id"])
     cases = [
@@ -417,7 +421,7 @@ async def test_another_users_ids_are_404_everywhere_and_untouched(client, user, 
     ],
 )
 async def test_bad_payment_input_is_422(client, user, db, changes):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     body = {"debt_id": debt["id"], "amount": 100000} | changes
     r = await client.post("/api/payments", headers=user.headers, json=body)
     assert r.status_code == 422, r.text
@@ -425,7 +429,7 @@ async def test_bad_payment_input_is_422(client, user, db, changes):
 
 
 async def test_bad_ids_key_and_dates_are_4xx(client, user, db):
-    debt = await create(client, user)
+    debt = await create_debt(client, user)
     for bad in ("nope", "0" * 24, str(ObjectId())):
         r = await client.post(
             "/api/payments", headers=user.headers, json={"debt_id": bad, "amount": 1}
@@ -439,7 +443,7 @@ async def test_bad_ids_key_and_dates_are_4xx(client, user, db):
     body = {"debt_id": debt["id"], "amount": 100000}
     long_key = user.headers | {"Idempotency-Key": "k" * 201}
     assert (await client.post("/api/payments", headers=long_key, json=body)).status_code == 422
-    future = body | {"payment_date": (now() + timedelta(days=3)).isoformat()}
+    future = body | {"payment_date": (now_ms() + timedelta(days=3)).isoformat()}
     r = await client.post("/api/payments", headers=user.headers, json=future)
     assert r.status_code == 422 and r.json()["code"] == "payment_date_in_future"
     assert await db.payments.count_documents({}) == 0
@@ -454,8 +458,8 @@ async def test_bad_ids_key_and_dates_are_4xx(client, user, db):
 
 
 async def test_lists_latest_first_with_filters(client, user):
-    a = await create(client, user, principal=10000, interest_rate=0, tenure_months=10)
-    b = await create(client, user, principal=10000, interest_rate=0, tenure_months=10)
+    a = await create_debt(client, user, principal=10000, interest_rate=0, tenure_months=10)
+    b = await create_debt(client, user, principal=10000, interest_rate=0, tenure_months=10)
     p1 = await pay(client, user, a["id"], 100, payment_date="2024-01-10")
     p2 = await pay(client, user, b["id"], 200, payment_date="2024-02-10T09:00:00")
     p3 = await pay(client, user, a["id"], 300, payment_date="2024-03-10", payment_type="prepayment")
@@ -475,7 +479,7 @@ async def test_lists_latest_first_with_filters(client, user):
 
 
 async def test_monthly_stats_group_in_the_users_timezone(client, user):
-    debt = await create(client, user, principal=100000, interest_rate=12, tenure_months=12)
+    debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
     # 31 Jan 20:00 UTC is already 1 Feb in Kolkata.
     await pay(client, user, debt["id"], 10000, payment_date="2024-01-31T20:00:00Z")
     await pay(client, user, debt["id"], 10000, payment_date="2024-02-20")
@@ -504,7 +508,7 @@ async def test_monthly_stats_group_in_the_users_timezone(client, user):
 
 
 async def test_monthly_stats_default_to_this_year(client, user):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     await pay(client, user, debt["id"], 100)
     await pay(client, user, debt["id"], 100, payment_date="2001-05-05")
     s = (await client.get("/api/payments/stats/monthly", headers=user.headers)).json()
@@ -512,7 +516,7 @@ async def test_monthly_stats_default_to_this_year(client, user):
 
 
 async def test_date_filters_include_a_payment_exactly_on_the_boundary(client, user):
-    debt = await create(client, user, principal=1000, interest_rate=0, tenure_months=10)
+    debt = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=10)
     on_edge = await pay(client, user, debt["id"], 100, payment_date="2024-02-01")  # local midnight
     await pay(client, user, debt["id"], 100, payment_date="2024-01-31T23:59:59")
     for path in (

@@ -22,8 +22,9 @@ import services
 from dates import start_of_day
 from scheduler import run_reminders
 from schemas import NotificationType
+from security import User
 from services import Backends, format_money, notify, render_email, retry_failed
-from tests.conftest import signup
+from tests.factories import signup
 
 ONESIGNAL = "https://api.onesignal.com/notifications"
 XSS = "<script>alert(1)</script>"
@@ -39,7 +40,7 @@ TEMPLATES = (
 
 
 async def push_to(db, user_id: str, title="EMI due", message="Pay ₹45,000.00", url="/debts/1"):
-    doc = await db.users.find_one({"_id": ObjectId(user_id)})
+    doc = User.from_doc(await db.users.find_one({"_id": ObjectId(user_id)}))
     await notify(db, doc, NotificationType.payment_reminder, title, message, action_url=url)
     return await db.outbox.find_one({"kind": "push"})
 

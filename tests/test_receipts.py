@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from main import create_app
-from tests.conftest import make_settings, signup
+from tests.factories import make_settings, signup
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
 SAMPLES = {

@@ -15,7 +15,7 @@ from database import connect, get_database
 from dates import start_of_day
 from main import create_app
 from scheduler import run_reminders
-from tests.conftest import make_settings
+from tests.factories import make_settings
 
 IST = "Asia/Kolkata"
 DUE = date(2025, 3, 13)

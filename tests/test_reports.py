@@ -9,81 +9,21 @@ from decimal import Decimal
 import pytest
 from bson import ObjectId
 
+from csv_export import CHUNK_BYTES, csv_rows, safe_cell
 from dates import local_date
-from routes.reports import CHUNK_BYTES, csv_rows, deductions, safe_cell
-from schemas import DebtType, TaxLoan
+from tests.factories import (
+    budget,
+    contribute,
+    debt,
+    expense,
+    get,
+    goal,
+    income,
+    pay,
+    seed_other_user,
+)
 
 # ---------------------------------------------------------------- seeding through the API
-
-
-async def post(client, user, path, body):
-    r = await client.post(path, json=body, headers=user.headers)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def income(client, user, amount, when, income_type="salary", source="Employer"):
-    body = {"source": source, "amount": amount, "income_type": income_type, "date": when}
-    return await post(client, user, "/api/income", body)
-
-
-async def expense(client, user, amount, when, category="food", title="Spend", **extra):
-    body = {"title": title, "category": category, "amount": amount, "date": when} | extra
-    return await post(client, user, "/api/expenses", body)
-
-
-async def debt(client, user, name, debt_type, principal, rate, **extra):
-    body = {
-        "name": name,
-        "debt_type": debt_type,
-        "principal": principal,
-        "interest_rate": rate,
-        "tenure_months": 120,
-        "start_date": "2024-01-01",
-    } | extra
-    return await post(client, user, "/api/debts", body)
-
-
-async def pay(client, user, debt_id, amount, when, **extra):
-    body = {"debt_id": debt_id, "amount": amount, "payment_date": when} | extra
-    return await post(client, user, "/api/payments", body)
-
-
-async def goal(client, user, title, target, **extra):
-    target_date = (date.today() + timedelta(days=800)).isoformat()
-    body = {"title": title, "target_amount": target, "target_date": target_date} | extra
-    return await post(client, user, "/api/goals", body)
-
-
-async def contribute(client, user, goal_id, amount, day):
-    return await post(
-        client, user, f"/api/goals/{goal_id}/contribute", {"amount": amount, "date": day}
-    )
-
-
-async def budget(client, user, category, amount, **extra):
-    return await post(
-        client, user, "/api/budgets", {"category": category, "amount": amount} | extra
-    )
-
-
-async def get(client, user, path, status=200, **params):
-    r = await client.get(path, params=params, headers=user.headers)
-    assert r.status_code == status, r.text
-    return r.json()
-
-
-async def seed_other_user(client, other_user):
-    """Someone else's money in every collection and period the tests look at."""
-    await income(client, other_user, 777777, "2025-03-10")
-    await expense(client, other_user, 99999, "2025-03-10", title="Not yours")
-    await expense(client, other_user, 88888, "2025-03-31T23:30:00+05:30", title="Not yours")
-    await budget(client, other_user, "food", 1)
-    loan = await debt(client, other_user, "Their home", "home_loan", 9000000, 12)
-    await pay(client, other_user, loan["id"], 200000, "2024-06-01")
-    await pay(client, other_user, loan["id"], 200000, "2025-03-12")
-    saving = await goal(client, other_user, "Their goal", 100000)
-    await contribute(client, other_user, saving["id"], 4444, "2025-03-10")
 
 
 # ---------------------------------------------------------------- monthly report
@@ -448,33 +388,6 @@ async def test_tax_summary_defaults_to_this_fiscal_year(client, user):
 @pytest.mark.parametrize("fy", ["2024-26", "2024", "abcd-ef", "2024-25x"])
 async def test_tax_summary_rejects_a_bad_fiscal_year(client, user, fy):
     await get(client, user, "/api/reports/tax-summary", status=422, fy=fy)
-
-
-def test_caps_come_from_the_arguments_and_apply_across_loans():
-    def loan(debt_type, interest, principal):
-        return TaxLoan(
-            debt_id=str(ObjectId()),
-            name="x",
-            debt_type=debt_type,
-            interest_paid=Decimal(interest),
-            principal_paid=Decimal(principal),
-            total_paid=Decimal(interest) + Decimal(principal),
-            payments_count=1,
-            sections=[],
-        )
-
-    loans = [
-        loan(DebtType.home_loan, 60000, 40000),
-        loan(DebtType.home_loan, 50000, 30000),
-        loan(DebtType.education_loan, 500000, 1),
-        loan(DebtType.personal_loan, 999, 999),
-    ]
-    found = deductions(loans, Decimal(100000), Decimal(80000))
-    assert [(d.section, d.paid, d.deductible) for d in found] == [
-        ("24(b)", 110000, 100000),
-        ("80C", 70000, 70000),
-        ("80E", 500000, 500000),
-    ]
 
 
 # ---------------------------------------------------------------- CSV export

@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from database import USER_COLLECTIONS
 from main import ROUTERS, create_app
 from services import Backends
-from tests.conftest import PASSWORD, make_settings, signup
-from tests.conftest import TestUser as Account
+from tests.factories import PASSWORD, make_settings, signup
+from tests.factories import TestUser as Account
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 LOAN = {

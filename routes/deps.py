@@ -1,0 +1,71 @@
+"""What every router shares, defined once: the dependencies (`Db`, `SettingsDep`,
+`CurrentUser`, `Pagination`), the period query parameters, and the declared error responses."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from pymongo.asynchronous.database import AsyncDatabase
+
+from config import Settings
+from dates import EARLIEST_YEAR, LATEST_YEAR
+from schemas import ErrorOut, IsoDate, PageParams, ValidationErrorOut
+from security import User, current_user
+
+# Dependencies are `async def`: FastAPI runs a plain `def` dependency (or a class) in its
+# thread pool, a thread hand-off per request (measured in bench/RESULTS-load.md).
+
+
+async def _db(request: Request) -> AsyncDatabase:
+    return request.app.state.db
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def _page(
+    skip: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="At most 100")] = 20,
+) -> PageParams:
+    return PageParams(skip, limit)
+
+
+Db = Annotated[AsyncDatabase, Depends(_db)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+CurrentUser = Annotated[User, Depends(current_user)]
+Pagination = Annotated[PageParams, Depends(_page)]
+
+# The period of lists and statistics: calendar days in the user's timezone.
+FromDate = Annotated[IsoDate | None, Query(alias="from", description="First day, in your timezone")]
+ToDate = Annotated[IsoDate | None, Query(alias="to", description="Last day (inclusive)")]
+Year = Annotated[int | None, Query(ge=EARLIEST_YEAR, le=LATEST_YEAR)]
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not authenticated (missing, invalid, expired or revoked token)",
+    403: "Forbidden",
+    404: "Not found (or not yours)",
+    409: "Conflicts with the current state",
+    410: "Gone",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many attempts, see Retry-After",
+    503: "Temporarily unavailable, see Retry-After",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def responses(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each error status with its body model and a description;
+    `(404, "Debt not found")` words one for the route."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for item in codes:
+        code, description = item if isinstance(item, tuple) else (item, ERROR_DESCRIPTIONS[item])
+        declared[code] = {
+            "model": ValidationErrorOut if code == 422 else ErrorOut,
+            "description": description,
+        }
+        if code in (429, 503):
+            declared[code]["headers"] = _RETRY_AFTER
+    return declared

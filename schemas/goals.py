@@ -1,0 +1,167 @@
+"""Savings goals and their contributions; the notifications inbox."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from schemas.base import OutModel, RequestModel
+from schemas.types import (
+    Amount,
+    CalendarDay,
+    GoalText,
+    GoalTitle,
+    Money,
+    ObjectIdStr,
+    Percent,
+    Savings,
+    StrictBool,
+)
+
+
+class NotificationType(StrEnum):
+    payment_due = "payment_due"
+    payment_reminder = "payment_reminder"
+    payment_received = "payment_received"
+    debt_completed = "debt_completed"
+    goal_milestone = "goal_milestone"
+    expense_alert = "expense_alert"
+    income_received = "income_received"
+    system = "system"
+
+
+class ChannelPrefs(RequestModel):
+    email: StrictBool = True
+    push: StrictBool = True
+
+
+NotificationPreferences = dict[NotificationType, ChannelPrefs]
+
+
+class GoalType(StrEnum):
+    emergency_fund = "emergency_fund"
+    retirement = "retirement"
+    home = "home"
+    vehicle = "vehicle"
+    education = "education"
+    travel = "travel"
+    wedding = "wedding"
+    debt_payoff = "debt_payoff"
+    investment = "investment"
+    other = "other"
+
+
+class GoalPriority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class GoalStatus(StrEnum):
+    active = "active"
+    completed = "completed"  # set by the system when current_amount reaches target_amount
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+class GoalUserStatus(StrEnum):
+    """The statuses a client may set: `completed` only ever follows from the amounts."""
+
+    active = "active"
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+# Money already saved: 0 allowed, at most 2 decimals (never rounded), at most 1e12.
+
+
+class GoalCreate(RequestModel):
+    title: GoalTitle
+    goal_type: GoalType = GoalType.other
+    target_amount: Money
+    current_amount: Savings = Decimal("0.00")  # saved before tracking started
+    target_date: CalendarDay
+    priority: GoalPriority = GoalPriority.medium
+    status: GoalUserStatus = GoalUserStatus.active
+    description: GoalText | None = None
+
+
+class GoalUpdate(RequestModel):
+    """Partial. `current_amount` changes only through contributions."""
+
+    title: GoalTitle = Field(default=None)  # type: ignore[assignment]
+    goal_type: GoalType = Field(default=None)  # type: ignore[assignment]
+    target_amount: Money = Field(default=None)  # type: ignore[assignment]
+    target_date: CalendarDay = Field(default=None)  # type: ignore[assignment]
+    priority: GoalPriority = Field(default=None)  # type: ignore[assignment]
+    status: GoalUserStatus = Field(default=None)  # type: ignore[assignment]
+    description: GoalText | None = None
+
+
+class GoalOut(OutModel):
+    title: str
+    goal_type: GoalType
+    target_amount: Amount
+    current_amount: Amount
+    remaining_amount: Amount  # never below 0
+    target_date: date
+    priority: GoalPriority
+    status: GoalStatus
+    description: str | None = None
+    progress_percentage: Percent  # exact 100 * current / target; above 100 when over-saved
+    monthly_required: Amount  # to save each month from now to reach the target in time
+    months_left: int
+    milestones_reached: list[int] = []
+    completed_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContributionCreate(RequestModel):
+    amount: Money
+    date: CalendarDay | None = None  # default: now; a calendar day in the user's timezone
+    note: GoalText | None = None
+
+
+class ContributionOut(OutModel):
+    goal_id: ObjectIdStr
+    amount: Amount
+    date: datetime
+    note: str | None = None
+    created_at: datetime
+
+
+class ContributionResult(BaseModel):
+    goal: GoalOut
+    contribution: ContributionOut
+    new_milestones: list[int]  # milestones this contribution reached (each notified once)
+
+
+class GoalSummary(BaseModel):
+    total_goals: int
+    by_status: dict[GoalStatus, int]
+    # Totals cover active, paused and completed goals; cancelled ones are left out.
+    total_target: Amount
+    total_saved: Amount
+    total_remaining: Amount
+    overall_progress: Percent
+    at_risk: list[GoalOut]
+
+
+class NotificationOut(OutModel):
+    type: NotificationType
+    title: str
+    message: str
+    action_url: str | None = None
+    is_read: bool
+    read_at: datetime | None = None
+    created_at: datetime
+
+
+class UnreadCount(BaseModel):
+    count: int
+
+
+class ReadAllResult(BaseModel):
+    updated: int

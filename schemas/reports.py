@@ -1,0 +1,181 @@
+"""The dashboard and the reports: a month, a year, the fiscal-year tax summary."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from schemas.debts import DebtType, DueDebt
+from schemas.entries import BudgetStatus
+from schemas.goals import GoalOut
+from schemas.types import Amount, ObjectIdStr, Percent
+
+
+class TransactionKind(StrEnum):
+    income = "income"
+    expense = "expense"
+    payment = "payment"
+
+
+class Transaction(BaseModel):
+    """One entry of the merged feed of income, expenses and debt payments."""
+
+    id: ObjectIdStr
+    kind: TransactionKind
+    title: str  # the expense's title, the income's source, or the debt's name
+    category: str  # the expense's category, the income type, or the payment type
+    amount: Amount
+    date: datetime
+
+
+class DashboardDebt(BaseModel):
+    active_debts: int
+    total_remaining: Amount  # outstanding principal of active debts
+    monthly_emi: Amount  # sum of the active debts' EMIs
+    debt_to_income: Percent | None  # monthly_emi / this month's income x 100; null without income
+
+
+class DashboardOut(BaseModel):
+    month: str  # "YYYY-MM", this month in the user's timezone
+    currency: str
+    income: Amount
+    expenses: Amount
+    savings: Amount  # income - expenses; negative when overspent
+    savings_rate: Percent | None  # savings / income x 100; null without income
+    debt: DashboardDebt
+    upcoming_payments: list[DueDebt]  # the next five due payments of active debts
+    budgets: BudgetStatus
+    goals: list[GoalOut]  # active goals, soonest target date first (at most 20)
+    unread_notifications: int
+    recent_transactions: list[Transaction]  # the last ten, newest first
+
+
+class CategoryChange(BaseModel):
+    category: str
+    amount: Amount
+    previous: Amount  # the same category in the previous month
+    change: Amount  # amount - previous
+    change_percent: Percent | None  # null when the previous month was 0
+
+
+class ReportIncome(BaseModel):
+    total: Amount
+    count: int
+    by_type: dict[str, Amount]
+    previous_total: Amount
+    change: Amount
+    change_percent: Percent | None
+
+
+class ReportExpenses(BaseModel):
+    total: Amount
+    count: int
+    by_category: list[CategoryChange]  # largest first; categories of either month
+    previous_total: Amount
+    change: Amount
+    change_percent: Percent | None
+
+
+class PaymentSplit(BaseModel):
+    total: Amount
+    interest: Amount
+    principal: Amount
+    count: int
+
+
+class LoanPayments(PaymentSplit):
+    debt_id: ObjectIdStr
+    name: str
+
+
+class ReportPayments(PaymentSplit):
+    by_debt: list[LoanPayments]
+
+
+class GoalContributionTotal(BaseModel):
+    goal_id: ObjectIdStr
+    title: str
+    amount: Amount
+    count: int
+
+
+class ReportContributions(BaseModel):
+    total: Amount
+    count: int
+    by_goal: list[GoalContributionTotal]
+
+
+class BudgetAdherence(BudgetStatus):
+    within: int  # budgets whose spend is at most the limit
+    over: int  # budgets whose spend is above the limit
+
+
+class MonthlyReport(BaseModel):
+    month: str  # "YYYY-MM" in the user's timezone
+    previous_month: str
+    currency: str
+    timezone: str
+    income: ReportIncome
+    expenses: ReportExpenses
+    payments: ReportPayments  # EMIs and prepayments, split into interest and principal
+    goal_contributions: ReportContributions
+    budgets: BudgetAdherence  # the active budgets' limits against that month's spend
+    net_savings: Amount  # income - expenses
+    savings_rate: Percent | None
+
+
+class AnnualFigures(BaseModel):
+    income: Amount
+    income_by_type: dict[str, Amount]
+    expenses: Amount
+    expenses_by_category: dict[str, Amount]
+    payments: PaymentSplit
+    goal_contributions: Amount
+    net_savings: Amount
+    savings_rate: Percent | None
+
+
+class AnnualMonth(AnnualFigures):
+    month: str  # "YYYY-MM"
+    budgets_over: list[str]  # categories whose spend that month exceeded their active budget
+
+
+class AnnualReport(BaseModel):
+    period: str  # "2024" or "FY 2024-25"
+    start: date  # inclusive, the user's calendar
+    end: date  # inclusive
+    currency: str
+    timezone: str
+    months: list[AnnualMonth]  # 12, in calendar order
+    totals: AnnualFigures
+
+
+class TaxLoan(BaseModel):
+    debt_id: ObjectIdStr
+    name: str
+    debt_type: DebtType
+    bank_name: str | None = None
+    interest_paid: Amount
+    principal_paid: Amount
+    total_paid: Amount
+    payments_count: int
+    sections: list[str]  # ["24(b)", "80C"] for home loans, ["80E"] for education loans
+
+
+class TaxDeduction(BaseModel):
+    section: str  # "24(b)", "80C" or "80E"
+    description: str
+    paid: Amount  # across all loans of the kind
+    cap: Amount | None  # per taxpayer; null for no cap
+    deductible: Amount  # min(paid, cap)
+
+
+class TaxSummary(BaseModel):
+    fy: str  # "2024-25"
+    start: date  # 1 April
+    end: date  # 31 March
+    currency: str
+    loans: list[TaxLoan]  # loans with payments in the fiscal year
+    deductions: list[TaxDeduction]
+    total_deductible: Amount
+    disclaimer: str
