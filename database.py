@@ -178,7 +178,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("user_id", ASCENDING), ("category", ASCENDING)],
             unique=True,
-            partialFilterExpression={"is_active": True},
+            partialFilterExpression={"active": True},
             name="one_active_budget_per_category",
         )
     ),
@@ -296,11 +296,20 @@ async def delete_owned(
 
 
 async def update_owned(
-    coll: AsyncCollection, id_: str, user_id: ObjectId, changes: dict[str, Any], entity: str
+    coll: AsyncCollection,
+    id_: str,
+    user_id: ObjectId,
+    changes: dict[str, Any],
+    entity: str,
+    check: Callable[[Doc], None] | None = None,
 ) -> Doc:
-    """Apply `$set` changes to the user's document and return it; 404 if it is not theirs."""
+    """Apply `$set` changes to the user's document and return it; 404 if it is not theirs.
+    `check` sees the stored document first and may refuse the change (a PUT that echoes
+    read-only fields with other values)."""
     oid = object_id(id_)
     doc = None
+    if oid is not None and check is not None:
+        check(await get_owned(coll, oid, user_id, entity))
     if oid is not None:
         doc = await coll.find_one_and_update(
             {"_id": oid, "user_id": user_id},

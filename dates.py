@@ -1,7 +1,10 @@
-"""Periods and the clock: everything stored in UTC, calendars read in the user's own timezone.
+"""Periods and the clock: instants in UTC, calendar days as days, "today" in the user's zone.
 
-Pure: no I/O. The one clock is `now_ms` (BSON keeps milliseconds, so a create's answer equals
-every later read); the one period rule is `stats_period`; the fiscal year starts in one place.
+Pure: no I/O. An instant (`created_at`) is UTC at millisecond precision: the one clock is
+`now_ms`, so a create's answer equals every later read. A calendar day (a payment date, an
+expense date) is a `date`, stored as midnight UTC (BSON has no date type) and never moved by
+a timezone; a datetime sent for a day means its calendar day in the user's timezone. The one
+period rule is `stats_period`; the fiscal year starts in one place.
 """
 
 from dataclasses import dataclass
@@ -36,16 +39,8 @@ def to_utc(value: datetime, tz: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def start_of_day(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(tz)).astimezone(UTC)
-
-
-def day_end(day: date, tz: str) -> datetime:
-    """Exclusive end of a calendar day: an inclusive `to=` date filter covers that whole day."""
-    return start_of_day(day + timedelta(days=1), tz)
-
-
 def local_date(value: datetime, tz: str) -> date:
+    """The calendar day an instant falls on in `tz`."""
     return value.astimezone(ZoneInfo(tz)).date()
 
 
@@ -56,13 +51,18 @@ def local_day(value: date | datetime, tz: str) -> date:
     return value
 
 
+def as_day(value: date | datetime) -> date:
+    """A stored day (midnight UTC) as the day it is."""
+    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
+
+
 def today(tz: str) -> date:
     return local_date(now_ms(), tz)
 
 
-def entry_instant(value: datetime | None, tz: str) -> datetime:
-    """A request's entry date as an instant: naive means the user's wall clock, none means now."""
-    return to_millis(to_utc(value, tz) if value is not None else now_ms())
+def start_of_day(day: date, tz: str) -> datetime:
+    """The instant a calendar day begins in `tz` (the reminders' quiet hours use it)."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 # ---------------------------------------------------------------- months
@@ -82,11 +82,9 @@ def month_end(year: int, month: int) -> date:
     return date(*shift_month(year, month, 1), 1) - timedelta(days=1)
 
 
-def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in the user's timezone, as UTC instants."""
-    return start_of_day(date(year, month, 1), tz), start_of_day(
-        date(*shift_month(year, month, 1), 1), tz
-    )
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """[first day, first day of the next month) of a calendar month."""
+    return date(year, month, 1), date(*shift_month(year, month, 1), 1)
 
 
 def current_month(tz: str, at: datetime | None = None) -> tuple[int, int]:
@@ -102,9 +100,9 @@ class Period:
     start: date  # inclusive, the user's calendar
     end: date  # inclusive
 
-    def bounds(self, tz: str) -> tuple[datetime, datetime]:
-        """[start, end) as UTC instants in the user's timezone."""
-        return start_of_day(self.start, tz), day_end(self.end, tz)
+    def bounds(self) -> tuple[date, date]:
+        """[start, the day after end): the range a day field is filtered on."""
+        return self.start, self.end + timedelta(days=1)
 
     def month_keys(self) -> list[str]:
         """Every "YYYY-MM" the period touches, so months without entries can show as zero."""

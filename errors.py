@@ -6,7 +6,7 @@ OpenAPI schema publishes it as an enum)."""
 from enum import StrEnum
 from typing import Any
 
-Loc = tuple[str | int, ...]
+Loc = tuple[str | int, ...]  # where in the request: ("body", "amount"), ("query", "from")
 
 
 class ErrorCode(StrEnum):
@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     debt_has_payments = "debt_has_payments"
     debt_completed = "debt_completed"
     invalid_amounts = "invalid_amounts"
+    read_only_field = "read_only_field"
     overpayment = "overpayment"
     payment_too_small = "payment_too_small"
     payment_date_in_future = "payment_date_in_future"
@@ -76,13 +77,14 @@ class AppError(Exception):
         *,
         code: ErrorCode | None = None,
         headers: dict[str, str] | None = None,
-        loc: Loc | None = None,
+        loc: Loc | list[Loc] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
         self.headers = headers
-        self.loc = loc  # the input the error is about (a 422 names its field)
+        # The input(s) the error is about: a 422 names its field(s), so a form can show it.
+        self.locs: list[Loc] = [] if loc is None else loc if isinstance(loc, list) else [loc]
 
 
 class BadRequest(AppError):

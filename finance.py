@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
-from dates import local_date, local_day, now_ms, start_of_day, to_millis, to_utc
+from dates import as_day, local_day, now_ms, today
 from errors import Conflict, ErrorCode, Unprocessable
 from money import ZERO
 from money import quantize as money
@@ -206,6 +206,15 @@ class PlanDebt:
     balance: Decimal
     annual_rate: Decimal  # percent per year
     emi: Decimal  # minimum monthly payment
+    # The debt's next due date, as its schedule shows it (overdue when past): month m of the
+    # plan falls on it + m - 1 months. None: a month after the plan's start, like a new loan.
+    first_due: datetime.date | None = None
+
+    def due(self, month: int, start: datetime.date) -> datetime.date:
+        """The day this debt's `month`-th instalment of the plan falls due."""
+        if self.first_due is None:
+            return add_months(start, month)
+        return add_months(self.first_due, month - 1)
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,7 @@ class DebtPayoff:
     id: str
     name: str
     payoff_month: int  # 1-based, counted from start
-    payoff_date: datetime.date  # add_months(start, payoff_month)
+    payoff_date: datetime.date  # the debt's own due day of that month (PlanDebt.due)
     interest_paid: Decimal
 
 
@@ -280,18 +289,17 @@ def payoff_plan(
             for d in open_debts:
                 if bal[d.id] == 0:
                     paid_off[d.id] = month
+    payoffs = [
+        DebtPayoff(d.id, d.name, paid_off[d.id], d.due(paid_off[d.id], start), interest[d.id])
+        for d in ordered
+    ]
     return Plan(
         strategy=strategy,
         order=[d.id for d in ordered],
-        debts=[
-            DebtPayoff(
-                d.id, d.name, paid_off[d.id], add_months(start, paid_off[d.id]), interest[d.id]
-            )
-            for d in ordered
-        ],
+        debts=payoffs,
         total_interest=sum(interest.values(), ZERO),
         months=month,
-        debt_free_date=add_months(start, month),
+        debt_free_date=max((p.payoff_date for p in payoffs), default=start),
     )
 
 
@@ -314,40 +322,43 @@ def compare_strategies(
 Doc = dict[str, Any]
 # Loan terms: fixed once a payment exists, since payments were split against them.
 TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
-FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated at most a day ahead
+FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated a day ahead (zone skew)
 
 
-def payment_instant(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.datetime:
-    """When a payment was made: now by default; a day is its start in the user's timezone; a
-    payment is never dated in the future (beyond a day of clock skew)."""
-    at = now_ms()
+def payment_day(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.date:
+    """The day a payment was made: today by default, a datetime read in the user's timezone,
+    never after tomorrow there (a device in a zone ahead of the profile's may be a day on)."""
+    day = today(tz)
     if value is None:
-        return at
-    is_instant = isinstance(value, datetime.datetime)
-    instant = to_utc(value, tz) if is_instant else start_of_day(value, tz)  # type: ignore[arg-type]
-    if instant > at + FUTURE_SLACK:
+        return day
+    paid = local_day(value, tz)
+    if paid > day + FUTURE_SLACK:
         raise Unprocessable(
             "payment_date cannot be in the future",
             code=ErrorCode.payment_date_in_future,
             loc=("body", "payment_date"),
         )
-    return to_millis(instant)
+    return paid
 
 
-def due_date(debt: Doc, offset_delta: int, tz: str) -> datetime.datetime:
+def due_date(debt: Doc, offset_delta: int) -> datetime.date:
     """The due date after `offset_delta` more EMIs: anchor + offset months, never drifting
     (31 Jan -> 29 Feb -> 31 Mar), so a deleted payment moves it back exactly."""
     anchor = datetime.date.fromisoformat(debt["due_anchor"])
-    return start_of_day(add_months(anchor, debt["due_offset"] + offset_delta), tz)
+    return add_months(anchor, debt["due_offset"] + offset_delta)
 
 
-def anchor_fields(day: datetime.date, tz: str) -> Doc:
+def anchor_fields(day: datetime.date) -> Doc:
     """A new due-date anchor: the next EMI falls on `day`, and every later one a month on."""
-    return {
-        "due_anchor": day.isoformat(),
-        "due_offset": 0,
-        "next_payment_date": start_of_day(day, tz),
-    }
+    return {"due_anchor": day.isoformat(), "due_offset": 0, "next_payment_date": day}
+
+
+def overdue_days(debt: Doc, on: datetime.date) -> int:
+    """Days since the unpaid due date of an active debt, as of `on` (0 when not overdue)."""
+    due = debt.get("next_payment_date")
+    if debt.get("status") != "active" or due is None:
+        return 0
+    return max(0, (on - as_day(due)).days)
 
 
 def split_for_debt(debt: Doc, amount: Decimal, payment_type: str) -> tuple[Decimal, Decimal]:
@@ -377,7 +388,7 @@ def split_for_debt(debt: Doc, amount: Decimal, payment_type: str) -> tuple[Decim
 
 
 def payment_changes(
-    debt: Doc, amount: Decimal, interest: Decimal, principal: Decimal, payment_type: str, tz: str
+    debt: Doc, amount: Decimal, interest: Decimal, principal: Decimal, payment_type: str
 ) -> Doc:
     """The debt update a payment makes: its sums move, an EMI advances the due date, and
     reaching 0 completes the debt."""
@@ -393,13 +404,13 @@ def payment_changes(
     }
     if payment_type == "emi":
         changes["$inc"]["due_offset"] = 1
-        changes["$set"]["next_payment_date"] = due_date(debt, 1, tz)
+        changes["$set"]["next_payment_date"] = due_date(debt, 1)
     if money(debt["remaining_amount"]) - principal == 0:
         changes["$set"] |= {"status": "completed", "completed_at": at}
     return changes
 
 
-def reversal(payment: Doc, debt: Doc, tz: str) -> Doc:
+def reversal(payment: Doc, debt: Doc) -> Doc:
     """The debt update that undoes a payment exactly: sums, due date (for an EMI), status."""
     changes: Doc = {
         "$inc": {
@@ -412,18 +423,15 @@ def reversal(payment: Doc, debt: Doc, tz: str) -> Doc:
     }
     if payment["payment_type"] == "emi":
         changes["$inc"]["due_offset"] = -1
-        changes["$set"]["next_payment_date"] = due_date(debt, -1, tz)
+        changes["$set"]["next_payment_date"] = due_date(debt, -1)
     if debt["status"] == "completed":
         changes["$set"] |= {"status": "active", "completed_at": None}
     return changes
 
 
-def _changed_terms(debt: Doc, changes: Doc, tz: str) -> list[str]:
-    current = {**debt, "start_date": local_date(debt["start_date"], tz)}
-    proposed = {**changes}
-    if "start_date" in changes:
-        proposed["start_date"] = local_day(changes["start_date"], tz)
-    return [k for k in TERMS if k in proposed and proposed[k] != current.get(k)]
+def _changed_terms(debt: Doc, changes: Doc) -> list[str]:
+    current = {**debt, "start_date": as_day(debt["start_date"])}
+    return [k for k in TERMS if k in changes and changes[k] != current.get(k)]
 
 
 def _status_change(debt: Doc, changes: Doc) -> Doc:
@@ -437,10 +445,11 @@ def _status_change(debt: Doc, changes: Doc) -> Doc:
     return {"status": str(wanted)}
 
 
-def debt_update(debt: Doc, changes: Doc, tz: str) -> Doc:
-    """The `$set` for a PUT, enforcing: terms fixed once paid against, outstanding <= principal,
-    a computed EMI follows its inputs until the first payment, `completed` is never reopened."""
-    terms = _changed_terms(debt, changes, tz)
+def debt_update(debt: Doc, changes: Doc) -> Doc:
+    """The `$set` for a PUT (its days resolved), enforcing: terms fixed once paid against,
+    outstanding <= principal, a computed EMI follows its inputs until the first payment,
+    `completed` is never reopened."""
+    terms = _changed_terms(debt, changes)
     has_payments = debt.get("payments_count", 0) > 0
     if terms and has_payments:
         raise Conflict(
@@ -473,10 +482,9 @@ def debt_update(debt: Doc, changes: Doc, tz: str) -> Doc:
         tenure = changes.get("tenure_months", debt["tenure_months"])
         update["monthly_emi"] = emi(principal, rate, tenure)
     if "start_date" in terms:
-        start = local_day(changes["start_date"], tz)
-        update["start_date"] = start_of_day(start, tz)
-        update |= anchor_fields(add_months(start, 1), tz)
+        update["start_date"] = changes["start_date"]
+        update |= anchor_fields(add_months(changes["start_date"], 1))
     if "next_payment_date" in changes:
-        update |= anchor_fields(local_day(changes["next_payment_date"], tz), tz)
+        update |= anchor_fields(changes["next_payment_date"])
     update["updated_at"] = now_ms()
     return update

@@ -4,7 +4,8 @@ totals per month, budgets against a month's spend, and the budget alert an expen
 Aggregation happens in the database; Python folds only grouped rows (months x categories)."""
 
 from collections import defaultdict
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,18 +15,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from budgeting import BudgetLevel, budget_line, levels_reached
 from database import Doc
-from dates import (
-    Period,
-    check_order,
-    current_month,
-    day_end,
-    month_bounds,
-    month_key,
-    now_ms,
-    start_of_day,
-)
+from dates import Period, check_order, current_month, month_bounds, month_key, now_ms
 from money import ZERO, format_money, from_sum, total
-from schemas import BudgetStatus, BudgetStatusItem, ExpenseCreate, IncomeCreate, NotificationType
+from schemas import (
+    BudgetStatus,
+    BudgetStatusItem,
+    ExpenseCreate,
+    IncomeCreate,
+    MonthlyStats,
+    NotificationType,
+    StatsRange,
+)
 from security import User
 from services import notify_once
 
@@ -33,12 +33,13 @@ from services import notify_once
 
 
 def entry_document(
-    body: IncomeCreate | ExpenseCreate, user_id: ObjectId, date: datetime, created_at: datetime
+    body: IncomeCreate | ExpenseCreate, user_id: ObjectId, day: date, created_at: datetime
 ) -> Doc:
-    """An income or expense entry as stored (the benchmarks seed theirs through this too)."""
+    """An income or expense entry as stored, dated `day` (the benchmarks seed theirs through
+    this too)."""
     doc = body.model_dump(exclude={"date"}) | {
         "user_id": user_id,
-        "date": date,
+        "date": day,
         "created_at": created_at,
         "updated_at": created_at,
     }
@@ -47,26 +48,61 @@ def entry_document(
     return doc
 
 
-def date_query(start: date | None, end: date | None, tz: str, field: str = "date") -> Doc:
-    """`from`/`to` calendar days in the user's timezone as a filter; `to` covers its whole day."""
+def date_query(start: date | None, end: date | None, field: str = "date") -> Doc:
+    """`from`/`to` calendar days as a filter on a day field, both inclusive."""
     check_order(start, end)
     bounds: dict[str, Any] = {}
     if start:
-        bounds["$gte"] = start_of_day(start, tz)
+        bounds["$gte"] = start
     if end:
-        bounds["$lt"] = day_end(end, tz)
+        bounds["$lt"] = end + timedelta(days=1)
     return {field: bounds} if bounds else {}
 
 
+def fold_months(period: Period, rows: Iterable[tuple[str, str, Decimal, int]]) -> Doc:
+    """Grouped rows (month, key, amount, count) as every month of the period in calendar order
+    (zeros included), each with its total, count and breakdown per key (alphabetical), and
+    the same overall. Python folds grouped rows only (months x keys), never documents."""
+    months: dict[str, Doc] = {
+        key: {"month": key, "total": ZERO, "count": 0, "breakdown": {}}
+        for key in period.month_keys()
+    }
+    overall: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for month, key, amount, count in rows:
+        entry = months[month]
+        entry["total"] += amount
+        entry["count"] += count
+        entry["breakdown"][key] = amount
+        overall[key] += amount
+    return {
+        "months": [
+            m | {"breakdown": dict(sorted(m["breakdown"].items()))} for m in months.values()
+        ],
+        "total": total(overall.values()),
+        "count": sum(m["count"] for m in months.values()),
+        "breakdown": dict(sorted(overall.items())),
+    }
+
+
+def monthly_stats(period: Period, currency: str, breakdown_by: str, folded: Doc) -> MonthlyStats:
+    """The one shape of every monthly statistic."""
+    return MonthlyStats(
+        range=StatsRange(start=period.start, end=period.end),
+        currency=currency,
+        breakdown_by=breakdown_by,
+        **folded,
+    )
+
+
 async def monthly_totals(
-    coll: AsyncCollection, user_id: ObjectId, period: Period, tz: str, field: str
-) -> dict[str, Any]:
-    """Totals per month (in `tz`) and per `field`, as one `$group` in the database: every
-    month of the period in calendar order (zeros included), keys alphabetically."""
-    start, end = period.bounds(tz)
-    month = {"$dateToString": {"format": "%Y-%m", "date": "$date", "timezone": tz}}
+    coll: AsyncCollection, user_id: ObjectId, period: Period, field: str
+) -> Doc:
+    """Entries per month and per `field` (`fold_months`), grouped by one `$group` in the
+    database."""
+    start, after = period.bounds()
+    month = {"$dateToString": {"format": "%Y-%m", "date": "$date"}}
     pipeline = [
-        {"$match": {"user_id": user_id, "date": {"$gte": start, "$lt": end}}},
+        {"$match": {"user_id": user_id, "date": {"$gte": start, "$lt": after}}},
         {
             "$group": {
                 "_id": {"month": month, "key": f"${field}"},
@@ -76,30 +112,17 @@ async def monthly_totals(
         },
     ]
     rows = await (await coll.aggregate(pipeline)).to_list(None)
-    months: dict[str, dict[str, Any]] = {
-        key: {"month": key, "total": ZERO, "count": 0, "by": {}} for key in period.month_keys()
-    }
-    overall: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        key, amount = row["_id"]["key"], from_sum(row["total"])
-        entry = months[row["_id"]["month"]]
-        entry["total"] += amount
-        entry["count"] += row["count"]
-        entry["by"][key] = amount
-        overall[key] += amount
-    return {
-        "months": [m | {"by": dict(sorted(m["by"].items()))} for m in months.values()],
-        "total": total(overall.values()),
-        "count": sum(m["count"] for m in months.values()),
-        "by": dict(sorted(overall.items())),
-    }
+    return fold_months(
+        period,
+        ((r["_id"]["month"], r["_id"]["key"], from_sum(r["total"]), r["count"]) for r in rows),
+    )
 
 
 # ---------------------------------------------------------------- budgets
 
 
 async def month_spend(
-    db: AsyncDatabase, user_id: ObjectId, categories: list[str], start: datetime, end: datetime
+    db: AsyncDatabase, user_id: ObjectId, categories: list[str], start: date, end: date
 ) -> dict[str, Decimal]:
     """Spend per category in [start, end): one `$group` over the user's expenses, whatever
     the number of categories. One category reads the (user_id, category, date) index; several
@@ -122,7 +145,7 @@ async def month_spend(
 
 async def active_budgets(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
     """The user's active budgets, by category."""
-    query = {"user_id": user_id, "is_active": True}
+    query = {"user_id": user_id, "active": True}
     return await db.budgets.find(query).sort("category", 1).to_list(None)
 
 
@@ -134,14 +157,14 @@ def status_of(
     items = []
     for budget in budgets:
         line = budget_line(
-            spend.get(budget["category"], ZERO), budget["amount"], budget["alert_threshold"]
+            spend.get(budget["category"], ZERO), budget["monthly_limit"], budget["alert_threshold"]
         )
         items.append(
             BudgetStatusItem(
                 budget_id=budget["_id"],
                 category=budget["category"],
                 name=budget.get("name"),
-                limit=line.limit,
+                monthly_limit=line.limit,
                 spent=line.spent,
                 remaining=line.remaining,
                 percent=line.percent,
@@ -153,39 +176,35 @@ def status_of(
         month=month_key(*year_month),
         currency=currency,
         items=items,
-        total_limit=total(i.limit for i in items),
+        total_monthly_limit=total(i.monthly_limit for i in items),
         total_spent=total(i.spent for i in items),
     )
 
 
-async def budget_status(db: AsyncDatabase, user: User, at: datetime) -> BudgetStatus:
-    """Every active budget against its spend in `at`'s month: one aggregation for all."""
-    year, month = current_month(user.timezone, at)
-    start, end = month_bounds(year, month, user.timezone)
+async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
+    """Every active budget against its spend this month: one aggregation for all."""
+    year, month = current_month(user.timezone)
+    start, end = month_bounds(year, month)
     budgets = await active_budgets(db, user.id)
     spend = await month_spend(db, user.id, [b["category"] for b in budgets], start, end)
     return status_of(budgets, spend, (year, month), user.currency)
 
 
 async def check_budget(
-    db: AsyncDatabase, user: User, category: str, at: datetime, *, app_url: str = ""
+    db: AsyncDatabase, user: User, category: str, day: date, *, app_url: str = ""
 ) -> list[BudgetLevel]:
-    """After an expense write: alert once for each level that `at`'s month's spend in
-    `category` has reached. Returns the levels alerted by this call; the unique index on
-    budget_alerts (budget_id, month, level) makes each level announced once a month."""
-    budget = await db.budgets.find_one(
-        {"user_id": user.id, "category": category, "is_active": True}
-    )
+    """After an expense write: the alert for the level that the spend in `category` in `day`'s
+    month has reached, once per budget, month and level (a unique index on budget_alerts
+    decides). Returns the level this call alerted, if any."""
+    budget = await db.budgets.find_one({"user_id": user.id, "category": category, "active": True})
     if budget is None:
         return []
-    year, month = current_month(user.timezone, at)
-    start, end = month_bounds(year, month, user.timezone)
+    start, end = month_bounds(day.year, day.month)
     spent = (await month_spend(db, user.id, [category], start, end)).get(category, ZERO)
-    alerted = []
-    for level in levels_reached(spent, budget["amount"], budget["alert_threshold"]):
-        if await _alert(db, user, budget, (year, month), level, spent, app_url):
-            alerted.append(level)
-    return alerted
+    levels = levels_reached(spent, budget["monthly_limit"], budget["alert_threshold"])
+    if levels and await _alert(db, user, budget, (day.year, day.month), levels, spent, app_url):
+        return [levels[-1]]
+    return []
 
 
 async def _alert(
@@ -193,11 +212,15 @@ async def _alert(
     user: User,
     budget: Doc,
     year_month: tuple[int, int],
-    level: BudgetLevel,
+    levels: list[BudgetLevel],
     spent: Decimal,
     app_url: str,
 ) -> bool:
-    line = budget_line(spent, budget["amount"], budget["alert_threshold"])
+    """One alert for the highest of `levels`; every level is recorded with it, so an expense
+    that crosses the threshold and 100 % at once sends one alert, and no later write sends
+    the lower one."""
+    level = levels[-1]
+    line = budget_line(spent, budget["monthly_limit"], budget["alert_threshold"])
     category, percent = budget["category"], line.percent
     label = datetime(*year_month, 1).strftime("%B %Y")
     spent_text = format_money(spent, user.currency)
@@ -221,22 +244,22 @@ async def _alert(
         "month_label": label,
         "app_url": app_url,
     }
-    record = {
-        "user_id": user.id,
-        "budget_id": budget["_id"],
-        "month": month_key(*year_month),
-        "level": str(level),
-        "spent": spent,
-        "percent": percent,
-        "created_at": now_ms(),
-    }
+    at, month = now_ms(), month_key(*year_month)
+
+    def record(reached: BudgetLevel) -> tuple[Doc, Doc]:
+        key = {"budget_id": budget["_id"], "month": month, "level": str(reached)}
+        doc = key | {"user_id": user.id, "spent": spent, "percent": percent, "created_at": at}
+        return key, doc
+
+    covers = [("budget_alerts", *record(lower)) for lower in levels[:-1]]
     return await notify_once(
         db,
-        ("budget_alerts", record),
+        ("budget_alerts", record(level)[1]),
         user,
         NotificationType.expense_alert,
         title,
         message,
+        covers=covers,
         action_url="/budgets",
         email=("expense_alert", context),
     )

@@ -26,6 +26,7 @@ import scheduler
 from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
 from errors import AppError, ErrorCode
+from migrations import migrate
 from observability import RequestContextMiddleware, configure_logging, metrics_text
 from routes import (
     auth,
@@ -60,6 +61,7 @@ ROUTERS = [
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 RETRY_AFTER = "5"
+DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
 
 
 def database_url(settings: Settings) -> str:
@@ -73,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     db = get_database(client, settings.mongodb_db)
     app.state.db = db
     app.state.backends = Backends(settings)
+    await migrate(db)  # before the indexes: a migration may replace one
     await ensure_indexes(db)
     dispatcher = Dispatcher(db, settings, app.state.backends)
     app.state.dispatcher = dispatcher
@@ -107,7 +110,11 @@ def _error(
 def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
-        return _error(exc.status_code, exc.detail, exc.code, exc.headers)
+        detail: Any = exc.detail
+        if exc.status_code == 422:  # one shape for every 422: the fields, each with its message
+            locs = exc.locs or [("body",)]
+            detail = [{"loc": list(loc), "msg": exc.detail, "type": exc.code} for loc in locs]
+        return _error(exc.status_code, detail, exc.code, exc.headers)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -288,6 +295,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
+        # Development servers (Vite, CRA, ...) on any port of this machine.
+        allow_origin_regex=DEV_ORIGINS if settings.app_env == "development" else None,
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],

@@ -7,7 +7,7 @@ schedulers (API replicas, `python -m worker`) run at the same time: a unique ind
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from pymongo.errors import PyMongoError
 
 from config import Settings
 from database import Doc
-from dates import now_ms
+from dates import as_day, now_ms
 from money import format_money
 from schemas import NotificationType
 from security import User
@@ -36,7 +36,7 @@ class Reminder:
 
 
 def due_reminder(
-    next_payment: datetime, tz: str, at: datetime, reminder_days: int, local_hour: int
+    next_payment: date | datetime, tz: str, at: datetime, reminder_days: int, local_hour: int
 ) -> Reminder | None:
     """Which reminder (if any) a debt due at `next_payment` gets at `at`, in the user's calendar:
     `payment_due` on the due date, `payment_reminder` 1..reminder_days days before it, nothing
@@ -44,7 +44,7 @@ def due_reminder(
     local_now = at.astimezone(ZoneInfo(tz))
     if local_now.hour < local_hour:
         return None
-    due = next_payment.astimezone(ZoneInfo(tz)).date()
+    due = as_day(next_payment)
     days_left = (due - local_now.date()).days
     if days_left == 0:
         return Reminder(NotificationType.payment_due, due, 0)
@@ -138,11 +138,12 @@ async def _remind_batch(
 async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | None = None) -> int:
     """One scheduler pass at `at` (default now); returns how many reminders this pass sent."""
     at = at or now_ms()
-    # A coarse UTC window that holds every debt whose local due date is today .. today + N in
-    # any timezone; `due_reminder` then decides exactly, in the user's own calendar.
+    # Due days from the earliest "today" on Earth to the latest + N: a day either side of the
+    # UTC date holds them all; `due_reminder` then decides exactly, in the user's own calendar.
+    utc_today = at.astimezone(UTC).date()
     window = {
-        "$gte": at - timedelta(days=1),
-        "$lt": at + timedelta(days=settings.reminder_days + 1),
+        "$gte": utc_today - timedelta(days=1),
+        "$lt": utc_today + timedelta(days=settings.reminder_days + 2),
     }
     cursor = db.debts.find(
         {"status": "active", "next_payment_date": window}, projection=DEBT_FIELDS

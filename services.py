@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -364,7 +364,7 @@ async def notify(
     """Store an in-app notification (always) and queue its push and email (unless muted)."""
     doc = {
         "user_id": user.id,
-        "type": str(type_),
+        "notification_type": str(type_),
         "title": title,
         "message": message,
         "action_url": action_url,
@@ -391,15 +391,21 @@ async def notify_once(
     type_: NotificationType,
     title: str,
     message: str,
+    *,
+    covers: Sequence[tuple[str, Doc, Doc]] = (),
     **notification: Any,
 ) -> bool:
     """Record once, then notify: insert `record` (collection, document) and the notification
     in one transaction. A unique index on the record decides: of any number of concurrent or
-    repeated callers exactly one notifies; the others get False."""
+    repeated callers exactly one notifies; the others get False. `covers` (collection, key,
+    document) are recorded in the same transaction if absent: the lesser events this
+    notification stands for, which must not be notified later on their own."""
     collection, doc = record
 
     async def work(session: AsyncClientSession) -> None:
         await db[collection].insert_one(doc, session=session)
+        for name, key, covered in covers:
+            await db[name].update_one(key, {"$setOnInsert": covered}, upsert=True, session=session)
         await notify(db, user, type_, title, message, session=session, **notification)
 
     try:

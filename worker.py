@@ -22,6 +22,7 @@ import scheduler
 from config import Settings, get_settings
 from database import connect, ensure_indexes, get_database
 from main import database_url
+from migrations import migrate
 from observability import configure_logging
 from services import Backends, Dispatcher, retry_failed
 
@@ -65,6 +66,7 @@ async def main(mode: str, settings: Settings) -> int:
             log.info("requeued %d failed outbox messages", requeued)
             print(f"requeued={requeued}")
             return 0
+        await migrate(db)
         await ensure_indexes(db)
         backends = Backends(settings)
         dispatcher = Dispatcher(db, settings, backends)

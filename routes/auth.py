@@ -13,7 +13,7 @@ from config import Settings
 from database import Doc, in_transaction
 from dates import now_ms
 from errors import BadRequest, Conflict, ErrorCode, Unauthorized
-from routes.deps import CurrentUser, Db, SettingsDep, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, SettingsDep, responses
 from schemas import (
     AccessToken,
     ChangePasswordRequest,
@@ -197,7 +197,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
     return token_pair(settings, user, session["_id"], new)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=E401)
+@router.post("/logout", **NO_CONTENT, responses=E401)
 async def logout(request: Request, user: CurrentUser, db: Db) -> None:
     """End this session: its refresh token and access tokens stop working."""
     await revoke_session(db, user.id, request.state.session_id)

@@ -10,7 +10,7 @@ from database import delete_owned, get_owned, paginate, update_owned
 from dates import now_ms
 from errors import Conflict, ErrorCode
 from ledger import budget_status
-from routes.deps import CurrentUser, Db, Pagination, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
 from schemas import BudgetCreate, BudgetOut, BudgetStatus, BudgetUpdate, Page
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
@@ -42,12 +42,12 @@ async def create_budget(body: BudgetCreate, user: CurrentUser, db: Db) -> Budget
 
 @router.get("", responses=E401)
 async def list_budgets(
-    user: CurrentUser, db: Db, page: Pagination, is_active: bool | None = None
+    user: CurrentUser, db: Db, page: Pagination, active: bool | None = None
 ) -> Page[BudgetOut]:
-    """Your budgets, newest first; `is_active` filters."""
+    """Your budgets, newest first; `active` filters."""
     query: dict[str, Any] = {"user_id": user.id}
-    if is_active is not None:
-        query["is_active"] = is_active
+    if active is not None:
+        query["active"] = active
     newest_first = [("created_at", -1), ("_id", -1)]
     return await paginate(db.budgets, query, page, BudgetOut.model_validate, sort=newest_first)
 
@@ -55,7 +55,7 @@ async def list_budgets(
 @router.get("/status", responses=E401)
 async def get_budget_status(user: CurrentUser, db: Db) -> BudgetStatus:
     """This month (in your timezone): limit, spent, remaining, percent and level per budget."""
-    return await budget_status(db, user, now_ms())
+    return await budget_status(db, user)
 
 
 @router.get("/{budget_id}", responses={**E401, **E404})
@@ -68,14 +68,15 @@ async def get_budget(budget_id: str, user: CurrentUser, db: Db) -> BudgetOut:
 async def update_budget(budget_id: str, body: BudgetUpdate, user: CurrentUser, db: Db) -> BudgetOut:
     """Change a budget; fields left out keep their value."""
     changes = body.model_dump(exclude_unset=True)
+    check = body.echo_check(BudgetOut.model_validate)
     try:
-        doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget")
+        doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget", check)
     except DuplicateKeyError as exc:
         raise _budget_exists() from exc
     return BudgetOut.model_validate(doc)
 
 
-@router.delete("/{budget_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{budget_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_budget(budget_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a budget and its alert history."""
     await delete_owned(

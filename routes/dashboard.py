@@ -11,7 +11,7 @@ more: three round trips per widening step (the last year, then all time).
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from database import Doc
-from dates import current_month, day_end, local_date, month_bounds, month_key, now_ms
+from dates import month_bounds, month_key, today
 from ledger import active_budgets, status_of
 from money import from_sum, percent, total
 from reporting import net_savings, savings_rate
@@ -77,15 +77,15 @@ INCOME = Feed(TransactionKind.income, "income", "date", "source", "income_type")
 EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category")
 PAYMENTS = Feed(TransactionKind.payment, "payments", "payment_date", "debt_name", "payment_type")
 FEEDS = (INCOME, EXPENSES, PAYMENTS)
-Window = tuple[datetime | None, datetime]  # [from, to); no lower bound for "all time"
+Window = tuple[date | None, date]  # [from, to) in days; no lower bound for "all time"
 
 
 async def month_and_recent(
     coll: AsyncCollection,
     feed: Feed,
     user_id: ObjectId,
-    month: tuple[datetime, datetime],
-    recent: tuple[datetime, datetime],
+    month: tuple[date, date],
+    recent: tuple[date, date],
     group: str | None,
 ) -> tuple[dict[Any, Decimal], list[Transaction]]:
     """One aggregation over the month and the recent window (which starts no later than the
@@ -99,8 +99,8 @@ async def month_and_recent(
 
 def month_and_recent_pipeline(
     user_id: ObjectId,
-    month: tuple[datetime, datetime],
-    recent: tuple[datetime, datetime],
+    month: tuple[date, date],
+    recent: tuple[date, date],
     group: str | None,
     projection: dict[str, int],
 ) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ async def latest(
 ) -> list[Transaction]:
     """The feed's latest RECENT entries within the window, on (user_id, date, _id)."""
     since, until = window
-    bounds: dict[str, datetime] = {"$lt": until}
+    bounds: dict[str, date] = {"$lt": until}
     if since is not None:
         bounds["$gte"] = since
     cursor = (
@@ -154,11 +154,11 @@ def newest(entries: list[Transaction]) -> list[Transaction]:
 
 
 async def _older_transactions(
-    db: AsyncDatabase, user_id: ObjectId, found: list[Transaction], since: datetime, at: datetime
+    db: AsyncDatabase, user_id: ObjectId, found: list[Transaction], since: date, day: date
 ) -> list[Transaction]:
     """Fewer than RECENT in the recent window: everything older is older than all of those,
     so look further back, a window at a time, only until the feed is full."""
-    for window in ((at - WIDER_WINDOW, since), (None, at - WIDER_WINDOW)):
+    for window in ((day - WIDER_WINDOW, since), (None, day - WIDER_WINDOW)):
         if len(found) >= RECENT:
             break
         batches = await asyncio.gather(*(latest(db, f, user_id, window) for f in FEEDS))
@@ -175,12 +175,11 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 @router.get("", responses=E401)
 async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
     """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
-    tz, uid, at = user.timezone, user.id, now_ms()
-    year, month = current_month(tz, at)
-    this_month = month_bounds(year, month, tz)
-    today = local_date(at, tz)
-    # Entries dated later today count as recent; later this month only in the month's totals.
-    recent = (min(this_month[0], at - RECENT_AT_LEAST), day_end(today, tz))
+    uid, day = user.id, today(user.timezone)
+    year, month = day.year, day.month
+    this_month = month_bounds(year, month)
+    # Entries dated today count as recent; later this month only in the month's totals.
+    recent = (min(this_month[0], day - RECENT_AT_LEAST), day + timedelta(days=1))
     (
         (earned, income_feed),
         (spent, expense_feed),
@@ -193,14 +192,14 @@ async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
         latest(db, PAYMENTS, uid, recent),
-        summarise_debts(db, uid, next_due=UPCOMING),
+        summarise_debts(db, user, next_due=UPCOMING),
         active_budgets(db, uid),
         _active_goals(db, uid),
         unread_count(db, uid),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
-        feed = await _older_transactions(db, uid, feed, recent[0], at)
+        feed = await _older_transactions(db, uid, feed, recent[0], day)
     income, expenses = total(earned.values()), total(spent.values())
     return DashboardOut(
         month=month_key(year, month),
@@ -212,12 +211,12 @@ async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         debt=DashboardDebt(
             active_debts=debts.by_status[DebtStatus.active],
             total_remaining=debts.total_remaining,
-            monthly_emi=debts.total_monthly_emi,
+            total_monthly_emi=debts.total_monthly_emi,
             debt_to_income=percent(debts.total_monthly_emi, income),
         ),
         upcoming_payments=debts.next_due,
         budgets=status_of(budgets, spent, (year, month), user.currency),
-        goals=[goal_out(g, today) for g in goals],
+        goals=[goal_out(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,
     )

@@ -1,18 +1,18 @@
 """Debts (loans, cards, EMIs): CRUD, a summary, the amortization schedule and payoff plans."""
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from bson import ObjectId
 from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 import finance
 from database import Doc, delete_owned, get_owned, in_transaction, paginate
-from dates import local_date, local_day, now_ms, start_of_day, today
+from dates import as_day, now_ms, today
 from errors import ErrorCode, Unprocessable
 from money import ZERO, from_sum, quantize
-from routes.deps import CurrentUser, Db, Pagination, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
 from schemas import (
     MAX_AMOUNT,
     DebtCreate,
@@ -42,13 +42,9 @@ WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
 
 
 def _new_debt(body: DebtCreate, user: User) -> Doc:
-    tz = user.timezone
-    start = local_day(body.start_date, tz)
-    first_due = (
-        local_day(body.next_payment_date, tz)
-        if body.next_payment_date is not None
-        else finance.add_months(start, 1)
-    )
+    days = body.values(user.timezone)
+    start = days["start_date"]
+    first_due = days["next_payment_date"] or finance.add_months(start, 1)
     emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
     at = now_ms()
     return {
@@ -62,8 +58,8 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
         "emi_computed": body.monthly_emi is None,
         "outstanding_amount": body.outstanding_amount,
         "bank_name": body.bank_name,
-        "start_date": start_of_day(start, tz),
-        **finance.anchor_fields(first_due, tz),
+        "start_date": start,
+        **finance.anchor_fields(first_due),
         "status": str(DebtStatus.active),
         "notes": body.notes,
         "remaining_amount": body.outstanding_amount or body.principal,
@@ -76,6 +72,11 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
     }
 
 
+def debt_out(doc: Doc, day: date) -> DebtOut:
+    """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
+    return DebtOut.model_validate(doc | {"overdue_days": finance.overdue_days(doc, day)})
+
+
 # ---------------------------------------------------------------- collection routes
 
 
@@ -84,7 +85,7 @@ async def create_debt(body: DebtCreate, user: CurrentUser, db: Db) -> DebtOut:
     """Add a loan or card; `monthly_emi` is computed (reducing balance) when omitted."""
     doc = _new_debt(body, user)
     doc["_id"] = (await db.debts.insert_one(doc)).inserted_id
-    return DebtOut.model_validate(doc)
+    return debt_out(doc, today(user.timezone))
 
 
 @router.get("", responses=E401)
@@ -101,9 +102,9 @@ async def list_debts(
         query["status"] = str(status)
     if debt_type is not None:
         query["debt_type"] = str(debt_type)
-    return await paginate(
-        db.debts, query, page, DebtOut.model_validate, sort=[("created_at", -1), ("_id", -1)]
-    )
+    day = today(user.timezone)
+    newest_first = [("created_at", -1), ("_id", -1)]
+    return await paginate(db.debts, query, page, lambda d: debt_out(d, day), sort=newest_first)
 
 
 def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
@@ -136,6 +137,7 @@ def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
                             "debt_id": "$_id",
                             "name": 1,
                             "next_payment_date": 1,
+                            "status": 1,
                             "monthly_emi": 1,
                             "remaining_amount": 1,
                         }
@@ -149,12 +151,13 @@ def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
 @router.get("/stats/summary", responses=E401)
 async def debt_summary(user: CurrentUser, db: Db) -> DebtSummary:
     """Counts by status and type, totals, monthly EMI outgo and the next three due payments."""
-    return await summarise_debts(db, user.id)
+    return await summarise_debts(db, user)
 
 
-async def summarise_debts(db: AsyncDatabase, user_id: ObjectId, next_due: int = 3) -> DebtSummary:
+async def summarise_debts(db: AsyncDatabase, user: User, next_due: int = 3) -> DebtSummary:
     """The summary in one aggregation; the dashboard asks for more upcoming payments."""
-    cursor = await db.debts.aggregate(_summary_pipeline(user_id, next_due))
+    cursor = await db.debts.aggregate(_summary_pipeline(user.id, next_due))
+    day = today(user.timezone)
     (facets,) = await cursor.to_list(None)
     totals = facets["totals"][0] if facets["totals"] else {}
     return DebtSummary(
@@ -166,7 +169,10 @@ async def summarise_debts(db: AsyncDatabase, user_id: ObjectId, next_due: int = 
         total_paid=from_sum(totals.get("paid")),
         total_interest_paid=from_sum(totals.get("interest")),
         total_monthly_emi=from_sum(totals.get("emi")),
-        next_due=[DueDebt.model_validate(d) for d in facets["next_due"]],
+        next_due=[
+            DueDebt.model_validate(d | {"overdue_days": finance.overdue_days(d, day)})
+            for d in facets["next_due"]
+        ],
     )
 
 
@@ -210,6 +216,7 @@ async def payoff_plan(
             balance=quantize(d["remaining_amount"]),
             annual_rate=d["interest_rate"],
             emi=quantize(d["monthly_emi"]),
+            first_due=as_day(d["next_payment_date"]),
         )
         for d in docs
         if d["remaining_amount"] > 0
@@ -222,6 +229,7 @@ async def payoff_plan(
         raise Unprocessable(
             "These EMIs never pay the debts off: they don't cover the interest",
             code=ErrorCode.never_pays_off,
+            loc=("query", "extra_monthly"),
         ) from exc
     return PayoffPlanOut(
         strategy=strategy,
@@ -240,7 +248,7 @@ async def payoff_plan(
 @router.get("/{debt_id}", responses={**E401, **E404})
 async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     """One of your debts."""
-    return DebtOut.model_validate(await get_owned(db.debts, debt_id, user.id, "debt"))
+    return debt_out(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
 
 
 @router.put(
@@ -254,21 +262,23 @@ async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
 )
 async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:
     """Update a debt: descriptive fields, rate, EMI, due date, active ↔ closed."""
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.values(user.timezone, partial=True)
+    day = today(user.timezone)
 
     async def work(session: AsyncClientSession) -> Doc:
         debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
+        body.check_echo(debt_out(debt, day))
         return await db.debts.find_one_and_update(
             {"_id": debt["_id"], "user_id": user.id},
-            {"$set": finance.debt_update(debt, changes, user.timezone)},
+            {"$set": finance.debt_update(debt, changes)},
             return_document=True,
             session=session,
         )
 
-    return DebtOut.model_validate(await in_transaction(db, work))
+    return debt_out(await in_transaction(db, work), day)
 
 
-@router.delete("/{debt_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{debt_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a debt together with all of its payments."""
 
@@ -299,12 +309,11 @@ async def debt_schedule(
 ) -> ScheduleOut:
     """Month-by-month amortization from today's balance; `extra_monthly` / `lump_sum` what-ifs."""
     debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    tz = user.timezone
+    day = today(user.timezone)
     balance = quantize(debt["remaining_amount"])
     emi = quantize(debt["monthly_emi"])
-    first_due = (
-        local_date(debt["next_payment_date"], tz) if debt.get("next_payment_date") else today(tz)
-    )
+    # An overdue debt's schedule starts with the instalment already past due.
+    first_due = as_day(debt["next_payment_date"])
     extra, lump = quantize(extra_monthly), quantize(lump_sum)
     try:
         result = finance.what_if(balance, debt["interest_rate"], emi, first_due, extra, lump)
@@ -312,6 +321,7 @@ async def debt_schedule(
         raise Unprocessable(
             f"The EMI of {emi} never pays this debt off: it doesn't cover the monthly interest",
             code=ErrorCode.never_pays_off,
+            loc=("query", "extra_monthly"),
         ) from exc
     scenario = None
     if (extra > 0 or lump > 0) and balance > 0:
@@ -328,6 +338,7 @@ async def debt_schedule(
         remaining_amount=balance,
         interest_rate=debt["interest_rate"],
         monthly_emi=emi,
+        overdue_days=finance.overdue_days(debt, day),
         items=_rows(result.baseline),
         totals=_totals(result.baseline),
         what_if=scenario,

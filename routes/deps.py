@@ -3,7 +3,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
@@ -69,3 +69,7 @@ def responses(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
         if code in (429, 503):
             declared[code]["headers"] = _RETRY_AFTER
     return declared
+
+
+# A 204 carries no body and so no content type.
+NO_CONTENT: dict[str, Any] = {"status_code": 204, "response_class": Response}

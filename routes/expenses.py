@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
-from dates import current_month, entry_instant, now_ms, stats_period
+from dates import as_day, current_month, now_ms, stats_period, today
 from errors import (
     ErrorCode,
     Forbidden,
@@ -24,8 +24,9 @@ from errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from ledger import check_budget, date_query, entry_document, monthly_totals
+from ledger import check_budget, date_query, entry_document, monthly_stats, monthly_totals
 from routes.deps import (
+    NO_CONTENT,
     CurrentUser,
     Db,
     FromDate,
@@ -39,13 +40,11 @@ from schemas import (
     SUGGESTED_CATEGORIES,
     ExpenseCategories,
     ExpenseCreate,
-    ExpenseMonth,
     ExpenseOut,
-    ExpenseStats,
     ExpenseUpdate,
+    MonthlyStats,
     Page,
     ReceiptLink,
-    StatsRange,
 )
 from security import User
 from services import LocalStorage, enqueue
@@ -109,7 +108,7 @@ def expense_query(
 ) -> dict[str, Any]:
     """The list filters. `q` is a case-insensitive substring of the title, escaped (never a
     user regex); it is checked per document within the user's index range."""
-    query: dict[str, Any] = {"user_id": user.id, **date_query(start, end, user.timezone)}
+    query: dict[str, Any] = {"user_id": user.id, **date_query(start, end)}
     if category:
         query["category"] = category.strip().lower()
     if tag:
@@ -126,9 +125,9 @@ async def after_expense_write(db: AsyncDatabase, user: User, doc: Doc, settings:
     lowering an amount can never cross a threshold upwards. Backdated expenses in an earlier
     month change no current budget, so they alert nothing.
     """
-    tz, at = user.timezone, now_ms()
-    if current_month(tz, doc["date"]) == current_month(tz, at):
-        await check_budget(db, user, doc["category"], at, app_url=settings.app_url)
+    day = as_day(doc["date"])
+    if (day.year, day.month) == current_month(user.timezone):
+        await check_budget(db, user, doc["category"], day, app_url=settings.app_url)
 
 
 # ---------------------------------------------------------------- routes
@@ -139,7 +138,8 @@ async def create_expense(
     body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
     """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
-    doc = entry_document(body, user.id, entry_instant(body.date, user.timezone), now_ms())
+    day = body.values(user.timezone)["date"] or today(user.timezone)
+    doc = entry_document(body, user.id, day, now_ms())
     await db.expenses.insert_one(doc)
     await after_expense_write(db, user, doc, settings)
     return ExpenseOut.model_validate(doc)
@@ -176,18 +176,12 @@ async def list_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
 @router.get("/stats/monthly", responses={**E401, **E422})
 async def expense_stats(
     user: CurrentUser, db: Db, year: Year = None, start: FromDate = None, end: ToDate = None
-) -> ExpenseStats:
-    """Spending per month and per category, in your timezone, for `year` or `from`..`to`."""
+) -> MonthlyStats:
+    """Spending per month, split by category, for `year` or `from`..`to` (this year by
+    default)."""
     period = stats_period(year, start, end, user.timezone)
-    totals = await monthly_totals(db.expenses, user.id, period, user.timezone, "category")
-    return ExpenseStats(
-        range=StatsRange(start=period.start, end=period.end),
-        currency=user.currency,
-        months=[ExpenseMonth(**m, by_category=m["by"]) for m in totals["months"]],
-        total=totals["total"],
-        count=totals["count"],
-        by_category=totals["by"],
-    )
+    totals = await monthly_totals(db.expenses, user.id, period, "category")
+    return monthly_stats(period, user.currency, "category", totals)
 
 
 @router.get(
@@ -239,15 +233,14 @@ async def update_expense(
     expense_id: str, body: ExpenseUpdate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
     """Change an expense; fields left out keep their value. Budget alerts are re-checked."""
-    changes = body.model_dump(exclude_unset=True)
-    if "date" in changes:
-        changes["date"] = entry_instant(changes["date"], user.timezone)
-    doc = await update_owned(db.expenses, expense_id, user.id, changes, "expense")
+    changes = body.values(user.timezone, partial=True)
+    check = body.echo_check(ExpenseOut.model_validate)
+    doc = await update_owned(db.expenses, expense_id, user.id, changes, "expense", check)
     await after_expense_write(db, user, doc, settings)
     return ExpenseOut.model_validate(doc)
 
 
-@router.delete("/{expense_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{expense_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
     """Delete an expense and its receipt."""
     oid = object_id(expense_id)

@@ -1,6 +1,6 @@
 """Savings goals: progress, the monthly saving they need, contributions and milestones."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from bson import ObjectId
 from fastapi import APIRouter, status
@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from config import Settings
 from database import Doc, delete_owned, get_owned, in_transaction, object_id, paginate
-from dates import now_ms, start_of_day, today
+from dates import as_day, now_ms, today
 from errors import Conflict, ErrorCode, NotFound, Unprocessable
 from goal_progress import (
     AT_RISK_GRACE_DAYS,
@@ -22,7 +22,7 @@ from goal_progress import (
     settled_status,
 )
 from money import ZERO, format_money, from_sum
-from routes.deps import CurrentUser, Db, Pagination, SettingsDep, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, SettingsDep, responses
 from schemas import (
     ContributionCreate,
     ContributionOut,
@@ -50,15 +50,10 @@ E422 = responses((422, "Invalid input, or a target date in the past"))
 # ---------------------------------------------------------------- derived figures
 
 
-def _as_date(value: date | datetime) -> date:
-    # Calendar dates are stored as midnight UTC (see database._DateCodec).
-    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
-
-
 def goal_out(doc: Doc, day: date) -> GoalOut:
     """A stored goal with its derived figures as of `day` (the user's today)."""
     current, target = doc["current_amount"], doc["target_amount"]
-    target_date = _as_date(doc["target_date"])
+    target_date = as_day(doc["target_date"])
     return GoalOut.model_validate(
         {
             **doc,
@@ -117,7 +112,7 @@ async def _notify_milestone(
 ) -> None:
     currency = user.currency
     current, target = goal["current_amount"], goal["target_amount"]
-    target_date = _as_date(goal["target_date"])
+    target_date = as_day(goal["target_date"])
     action_url = f"/goals/{goal['_id']}"
     if milestone >= 100:
         title = f"Goal reached: {goal['title']}"
@@ -157,13 +152,14 @@ async def _notify_milestone(
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_goal(body: GoalCreate, user: CurrentUser, db: Db) -> GoalOut:
     """Create a savings goal (money already saved may be given as `current_amount`)."""
-    _check_target_date(body.target_date, user)
+    values = body.values(user.timezone)
+    _check_target_date(values["target_date"], user)
     at = now_ms()
     current, target = body.current_amount, body.target_amount
     goal_status = settled_status(body.status, current, target)
     doc: Doc = {
         "user_id": user.id,
-        **body.model_dump(),
+        **values,
         "status": str(goal_status),
         "start_amount": current,  # the straight-line pace for "at risk" starts here
         # Savings brought in at creation are not news to the user: recorded, not notified.
@@ -199,8 +195,7 @@ async def list_goals(
 async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
     """Totals, overall progress, counts by status and the active goals at risk."""
     day, at = today(user.timezone), now_ms()
-    today_utc = datetime.combine(day, time(), tzinfo=UTC)  # calendar dates: midnight UTC
-    cursor = await db.goals.aggregate(_summary_pipeline(user.id, at, today_utc))
+    cursor = await db.goals.aggregate(_summary_pipeline(user.id, at, day))
     (facets,) = await cursor.to_list(None)
     totals = facets["totals"][0] if facets["totals"] else {"target": 0, "saved": 0}
     total_target, total_saved = from_sum(totals["target"]), from_sum(totals["saved"])
@@ -218,7 +213,7 @@ async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
     )
 
 
-def _summary_pipeline(user_id: ObjectId, at: datetime, today_utc: datetime) -> list[Doc]:
+def _summary_pipeline(user_id: ObjectId, at: datetime, day: date) -> list[Doc]:
     """One aggregation. At risk: an active goal whose target date has passed, or that is more
     than AT_RISK_GRACE_DAYS of saving behind the straight line from (created_at, start_amount)
     to (target_date, target_amount)."""
@@ -268,7 +263,7 @@ def _summary_pipeline(user_id: ObjectId, at: datetime, today_utc: datetime) -> l
                         "$match": {
                             "$expr": {
                                 "$or": [
-                                    {"$lt": ["$target_date", today_utc]},
+                                    {"$lt": ["$target_date", day]},
                                     {"$lt": ["$current_amount", expected]},
                                 ]
                             }
@@ -292,12 +287,14 @@ async def update_goal(
     goal_id: str, body: GoalUpdate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> GoalOut:
     """Change a goal; its status follows the amounts (a raised target reopens a completed goal)."""
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.values(user.timezone, partial=True)
     if "target_date" in changes:
         _check_target_date(changes["target_date"], user)
+    day = today(user.timezone)
 
     async def work(session: AsyncClientSession) -> Doc:
         goal = await get_owned(db.goals, goal_id, user.id, "goal", session=session)
+        body.check_echo(goal_out(goal, day))
         merged = goal | changes
         new_status = settled_status(
             str(merged["status"]), goal["current_amount"], merged["target_amount"]
@@ -318,7 +315,7 @@ async def update_goal(
     return goal_out(await in_transaction(db, work), today(user.timezone))
 
 
-@router.delete("/{goal_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{goal_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a goal and its contributions."""
 
@@ -341,8 +338,9 @@ async def contribute(
     goal_id: str, body: ContributionCreate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ContributionResult:
     """Add money to a goal; each milestone (25/50/75/100 %) is notified once, 100 % completes it."""
-    tz = user.timezone
-    if body.date is not None and body.date > today(user.timezone):
+    day = today(user.timezone)
+    on = body.values(user.timezone)["date"] or day
+    if on > day:
         raise Unprocessable(
             "A contribution cannot be dated in the future",
             code=ErrorCode.future_date,
@@ -370,7 +368,7 @@ async def contribute(
             "user_id": user.id,
             "goal_id": goal["_id"],
             "amount": body.amount,
-            "date": start_of_day(body.date, tz) if body.date else at,
+            "date": on,
             "note": body.note,
             "created_at": at,
         }

@@ -7,20 +7,18 @@ from fastapi import APIRouter, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from database import delete_owned, get_owned, in_transaction, paginate, update_owned
-from dates import entry_instant, now_ms, stats_period
-from ledger import date_query, entry_document, monthly_totals
+from dates import now_ms, stats_period, today
+from ledger import date_query, entry_document, monthly_stats, monthly_totals
 from money import format_money
-from routes.deps import CurrentUser, Db, FromDate, Pagination, ToDate, Year, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, Pagination, ToDate, Year, responses
 from schemas import (
     IncomeCreate,
-    IncomeMonth,
     IncomeOut,
-    IncomeStats,
     IncomeType,
     IncomeUpdate,
+    MonthlyStats,
     NotificationType,
     Page,
-    StatsRange,
 )
 from services import notify
 
@@ -34,7 +32,8 @@ NEWEST_FIRST = [("date", -1), ("_id", -1)]
 @router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
 async def create_income(body: IncomeCreate, user: CurrentUser, db: Db) -> IncomeOut:
     """Record income; you get an in-app and push notification for it."""
-    doc = entry_document(body, user.id, entry_instant(body.date, user.timezone), now_ms())
+    day = body.values(user.timezone)["date"] or today(user.timezone)
+    doc = entry_document(body, user.id, day, now_ms())
     doc["_id"] = ObjectId()  # fixed up front, so a retried transaction writes the same record
     amount = format_money(body.amount, user.currency)
 
@@ -64,7 +63,7 @@ async def list_income(
     end: ToDate = None,
 ) -> Page[IncomeOut]:
     """Your income, newest first; filter by type and by date (`from`/`to`, inclusive days)."""
-    query: dict[str, Any] = {"user_id": user.id, **date_query(start, end, user.timezone)}
+    query: dict[str, Any] = {"user_id": user.id, **date_query(start, end)}
     if income_type is not None:
         query["income_type"] = str(income_type)
     return await paginate(db.income, query, page, IncomeOut.model_validate, sort=NEWEST_FIRST)
@@ -73,18 +72,11 @@ async def list_income(
 @router.get("/stats/monthly", responses={**E401, **E422})
 async def income_stats(
     user: CurrentUser, db: Db, year: Year = None, start: FromDate = None, end: ToDate = None
-) -> IncomeStats:
-    """Income per month and per type, in your timezone, for `year` or `from`..`to`."""
+) -> MonthlyStats:
+    """Income per month, split by type, for `year` or `from`..`to` (this year by default)."""
     period = stats_period(year, start, end, user.timezone)
-    totals = await monthly_totals(db.income, user.id, period, user.timezone, "income_type")
-    return IncomeStats(
-        range=StatsRange(start=period.start, end=period.end),
-        currency=user.currency,
-        months=[IncomeMonth(**m, by_type=m["by"]) for m in totals["months"]],
-        total=totals["total"],
-        count=totals["count"],
-        by_type=totals["by"],
-    )
+    totals = await monthly_totals(db.income, user.id, period, "income_type")
+    return monthly_stats(period, user.currency, "income_type", totals)
 
 
 @router.get("/{income_id}", responses={**E401, **E404})
@@ -96,14 +88,15 @@ async def get_income(income_id: str, user: CurrentUser, db: Db) -> IncomeOut:
 @router.put("/{income_id}", responses={**E401, **E404, **E422})
 async def update_income(income_id: str, body: IncomeUpdate, user: CurrentUser, db: Db) -> IncomeOut:
     """Change an income record; fields left out keep their value."""
-    changes = body.model_dump(exclude_unset=True)
-    if "date" in changes:
-        changes["date"] = entry_instant(changes["date"], user.timezone)
+    body.check_echo(
+        IncomeOut.model_validate(await get_owned(db.income, income_id, user.id, "income"))
+    )
+    changes = body.values(user.timezone, partial=True)
     doc = await update_owned(db.income, income_id, user.id, changes, "income")
     return IncomeOut.model_validate(doc)
 
 
-@router.delete("/{income_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{income_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_income(income_id: str, user: CurrentUser, db: Db) -> None:
     """Delete an income record."""
     await delete_owned(db, "income", income_id, user.id, "income")

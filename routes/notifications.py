@@ -4,7 +4,7 @@ read ones expire after NOTIFICATION_TTL_DAYS, unread ones stay until read or del
 from datetime import timedelta
 
 from bson import ObjectId
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -12,7 +12,7 @@ from config import Settings
 from database import Doc, delete_owned, get_owned, object_id, paginate
 from dates import now_ms
 from errors import NotFound
-from routes.deps import CurrentUser, Db, Pagination, SettingsDep, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, SettingsDep, responses
 from schemas import NotificationOut, Page, ReadAllResult, UnreadCount
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -82,9 +82,7 @@ async def mark_read(
     return NotificationOut.model_validate(doc)
 
 
-@router.delete(
-    "/{notification_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404}
-)
+@router.delete("/{notification_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_notification(notification_id: str, user: CurrentUser, db: Db) -> None:
     """Delete one notification."""
     await delete_owned(db, "notifications", notification_id, user.id, "notification")

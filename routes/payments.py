@@ -5,7 +5,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -15,18 +15,28 @@ from pymongo.errors import DuplicateKeyError
 import finance
 from config import Settings
 from database import Doc, get_owned, in_transaction, paginate
-from dates import local_date, now_ms, stats_period
+from dates import now_ms, stats_period
 from errors import Conflict, ErrorCode, Unprocessable
-from ledger import date_query
-from money import format_money, from_sum, quantize, total
-from routes.deps import CurrentUser, Db, FromDate, Pagination, SettingsDep, ToDate, Year, responses
+from ledger import date_query, fold_months, monthly_stats
+from money import format_money, from_sum, quantize
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    FromDate,
+    Pagination,
+    SettingsDep,
+    ToDate,
+    Year,
+    responses,
+)
 from schemas import (
-    MonthlyPaymentStat,
-    MonthlyPaymentStats,
+    MonthlyStats,
     NotificationType,
     Page,
     PaymentCreate,
     PaymentOut,
+    PaymentStatus,
     PaymentType,
 )
 from security import User
@@ -73,9 +83,7 @@ async def _notify_payment(
                 "currency": currency,
                 "debt_name": debt["name"],
                 "transaction_id": payment["transaction_id"],
-                "payment_date": local_date(payment["payment_date"], user.timezone).strftime(
-                    "%d %b %Y"
-                ),
+                "payment_date": payment["payment_date"].strftime("%d %b %Y"),
                 "completed": remaining == 0,
                 "debt_url": settings.app_url + url,
             },
@@ -99,7 +107,7 @@ async def record_payment(
     settings: Settings,
     user: User,
     body: PaymentCreate,
-    paid_at: datetime,
+    paid_on: date,
     session: AsyncClientSession,
 ) -> Doc:
     """Apply a payment inside the caller's transaction: split it against the debt as read in
@@ -108,7 +116,7 @@ async def record_payment(
     debt = await get_owned(db.debts, body.debt_id, user.id, "debt", session=session)
     kind = str(body.payment_type)
     interest, principal = finance.split_for_debt(debt, body.amount, kind)
-    changes = finance.payment_changes(debt, body.amount, interest, principal, kind, user.timezone)
+    changes = finance.payment_changes(debt, body.amount, interest, principal, kind)
     # The filter re-states the rule, so even a non-transactional caller can't overpay.
     result = await db.debts.update_one(
         {"_id": debt["_id"], "status": "active", "remaining_amount": {"$gte": principal}},
@@ -122,9 +130,10 @@ async def record_payment(
         "debt_id": debt["_id"],
         "debt_name": debt["name"],
         "amount": body.amount,
-        "payment_date": paid_at,
+        "payment_date": paid_on,
         "payment_type": kind,
         "payment_method": str(body.payment_method),
+        "status": str(PaymentStatus.completed),
         "notes": body.notes,
         "interest_component": interest,
         "principal_component": principal,
@@ -159,6 +168,7 @@ async def _stored_result(
         raise Unprocessable(
             "This Idempotency-Key was already used with a different request body",
             code=ErrorCode.idempotency_key_reused,
+            loc=("header", "Idempotency-Key"),
         )
     return PaymentOut.model_validate(record["response"])
 
@@ -172,7 +182,7 @@ async def apply_payment(
     commit together. Two concurrent requests with one key conflict on the unique
     (user_id, key) index; the loser's transaction is retried and then finds the winner's
     stored response."""
-    paid_at = finance.payment_instant(body.payment_date, user.timezone)
+    paid_on = finance.payment_day(body.payment_date, user.timezone)
     digest = request_hash(body)
 
     async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
@@ -181,7 +191,7 @@ async def apply_payment(
             if stored is not None:
                 return stored, True
         payment = PaymentOut.model_validate(
-            await record_payment(db, settings, user, body, paid_at, session)
+            await record_payment(db, settings, user, body, paid_on, session)
         )
         if key is not None:
             at = now_ms()
@@ -253,7 +263,7 @@ async def list_payments(
     """Your payments, latest first; filter by debt, type, and a date range (inclusive)."""
     query: dict[str, Any] = {
         "user_id": user.id,
-        **date_query(start, end, user.timezone, "payment_date"),
+        **date_query(start, end, "payment_date"),
     }
     if debt_id is not None:
         query["debt_id"] = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
@@ -262,58 +272,41 @@ async def list_payments(
     return await paginate(db.payments, query, page, PaymentOut.model_validate, sort=_LATEST)
 
 
-def _monthly_pipeline(query: dict[str, Any], tz: str) -> list[dict[str, Any]]:
-    month = {"$dateToString": {"format": "%Y-%m", "date": "$payment_date", "timezone": tz}}
+def _monthly_pipeline(query: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"$match": query},
         {
             "$group": {
-                "_id": month,
+                "_id": {"$dateToString": {"format": "%Y-%m", "date": "$payment_date"}},
                 "total": {"$sum": "$amount"},
                 "interest": {"$sum": "$interest_component"},
                 "principal": {"$sum": "$principal_component"},
                 "count": {"$sum": 1},
             }
         },
-        {"$sort": {"_id": 1}},
     ]
 
 
 @router.get("/stats/monthly", responses={**E401, **E404_DEBT, **responses(422)})
-async def monthly_stats(
+async def payment_stats(
     user: CurrentUser,
     db: Db,
     year: Year = None,
     start: FromDate = None,
     end: ToDate = None,
     debt_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> MonthlyPaymentStats:
-    """Per month (your timezone): total paid, interest, principal, count. `year` or `from`/`to`;
-    the current year by default."""
-    tz = user.timezone
-    first, last = stats_period(year, start, end, tz).bounds(tz)
-    query: dict[str, Any] = {"user_id": user.id, "payment_date": {"$gte": first, "$lt": last}}
+) -> MonthlyStats:
+    """Paid per month, split into interest and principal, for `year` or `from`..`to`
+    (this year by default); optionally one debt's."""
+    period = stats_period(year, start, end, user.timezone)
+    first, after = period.bounds()
+    query: dict[str, Any] = {"user_id": user.id, "payment_date": {"$gte": first, "$lt": after}}
     if debt_id is not None:
         query["debt_id"] = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
-    cursor = await db.payments.aggregate(_monthly_pipeline(query, tz))
-    rows = [
-        MonthlyPaymentStat(
-            month=r["_id"],
-            total=from_sum(r["total"]),
-            interest=from_sum(r["interest"]),
-            principal=from_sum(r["principal"]),
-            count=r["count"],
-        )
-        for r in await cursor.to_list(None)
-    ]
-    # At most one row per month: adding them up here is not a scan of documents.
-    return MonthlyPaymentStats(
-        items=rows,
-        total=total(r.total for r in rows),
-        interest=total(r.interest for r in rows),
-        principal=total(r.principal for r in rows),
-        count=sum(r.count for r in rows),
-    )
+    rows = await (await db.payments.aggregate(_monthly_pipeline(query))).to_list(None)
+    split = [(r["_id"], "interest", from_sum(r["interest"]), r["count"]) for r in rows]
+    split += [(r["_id"], "principal", from_sum(r["principal"]), 0) for r in rows]
+    return monthly_stats(period, user.currency, "component", fold_months(period, split))
 
 
 @router.get("/debt/{debt_id}", responses={**E401, **E404_DEBT})
@@ -332,7 +325,7 @@ async def get_payment(payment_id: str, user: CurrentUser, db: Db) -> PaymentOut:
     return PaymentOut.model_validate(await get_owned(db.payments, payment_id, user.id, "payment"))
 
 
-@router.delete("/{payment_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**E401, **E404})
+@router.delete("/{payment_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a payment and restore its debt exactly as if it had never been made."""
 
@@ -340,7 +333,7 @@ async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
         payment = await get_owned(db.payments, payment_id, user.id, "payment", session=session)
         debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
         await db.debts.update_one(
-            {"_id": debt["_id"]}, finance.reversal(payment, debt, user.timezone), session=session
+            {"_id": debt["_id"]}, finance.reversal(payment, debt), session=session
         )
         await db.payments.delete_one({"_id": payment["_id"]}, session=session)
 

@@ -6,7 +6,7 @@ concurrently, and Python folds only the grouped rows (months x categories), neve
 """
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -91,15 +91,15 @@ def annual_span(year: int | None, fy: str | None, tz: str) -> tuple[Period, str]
     return calendar_year(year), str(year)
 
 
-def _month_of(field: str, tz: str) -> dict[str, Any]:
-    return {"$dateToString": {"format": "%Y-%m", "date": field, "timezone": tz}}
+def _month_of(field: str) -> dict[str, Any]:
+    return {"$dateToString": {"format": "%Y-%m", "date": field}}
 
 
 # ---------------------------------------------------------------- aggregations
 
 
 async def payment_totals(
-    db: AsyncDatabase, user_id: ObjectId, start: datetime, end: datetime, key: Any
+    db: AsyncDatabase, user_id: ObjectId, start: date, end: date, key: Any
 ) -> list[Doc]:
     """Payments in [start, end) summed per `key` (the debt, or the month): one `$group` on
     (user_id, payment_date)."""
@@ -120,7 +120,7 @@ async def payment_totals(
 
 
 async def contribution_totals(
-    db: AsyncDatabase, user_id: ObjectId, start: datetime, end: datetime, key: Any
+    db: AsyncDatabase, user_id: ObjectId, start: date, end: date, key: Any
 ) -> list[Doc]:
     """Goal contributions in [start, end) summed per `key` (the goal, or the month)."""
     pipeline = [
@@ -153,7 +153,7 @@ def _income_section(previous: Doc, current: Doc) -> ReportIncome:
     return ReportIncome(
         total=current["total"],
         count=current["count"],
-        by_type=current["by"],
+        by_type=current["breakdown"],
         previous_total=previous["total"],
         change=delta,
         change_percent=delta_percent,
@@ -162,19 +162,20 @@ def _income_section(previous: Doc, current: Doc) -> ReportIncome:
 
 def _expense_section(previous: Doc, current: Doc) -> ReportExpenses:
     rows = []
-    for category in sorted(current["by"].keys() | previous["by"].keys()):
-        amount, before = current["by"].get(category, ZERO), previous["by"].get(category, ZERO)
-        delta, delta_percent = change(amount, before)
+    now, before = current["breakdown"], previous["breakdown"]
+    for category in sorted(now.keys() | before.keys()):
+        spent, earlier = now.get(category, ZERO), before.get(category, ZERO)
+        delta, delta_percent = change(spent, earlier)
         rows.append(
             CategoryChange(
                 category=category,
-                amount=amount,
-                previous=before,
+                total=spent,
+                previous_total=earlier,
                 change=delta,
                 change_percent=delta_percent,
             )
         )
-    rows.sort(key=lambda row: row.amount, reverse=True)  # stable: ties stay alphabetical
+    rows.sort(key=lambda row: row.total, reverse=True)  # stable: ties stay alphabetical
     delta, delta_percent = change(current["total"], previous["total"])
     return ReportExpenses(
         total=current["total"],
@@ -207,14 +208,14 @@ def _contribution_section(rows: list[Doc], titles: dict[ObjectId, str]) -> Repor
         GoalContributionTotal(
             goal_id=r["_id"],
             title=titles.get(r["_id"], "Deleted goal"),
-            amount=from_sum(r["amount"]),
+            total=from_sum(r["amount"]),
             count=r["count"],
         )
         for r in rows
     ]
-    by_goal.sort(key=lambda goal: (-goal.amount, goal.title))
+    by_goal.sort(key=lambda goal: (-goal.total, goal.title))
     return ReportContributions(
-        total=total(g.amount for g in by_goal),
+        total=total(g.total for g in by_goal),
         count=sum(g.count for g in by_goal),
         by_goal=by_goal,
     )
@@ -225,7 +226,7 @@ def adherence(
 ) -> BudgetAdherence:
     """The budgets' status that month, and how many stayed within (spent <= limit)."""
     status = status_of(budgets, spend, year_month, currency)
-    over = sum(1 for item in status.items if item.spent > item.limit)
+    over = sum(1 for item in status.items if item.spent > item.monthly_limit)
     return BudgetAdherence(**status.model_dump(), within=len(status.items) - over, over=over)
 
 
@@ -239,10 +240,10 @@ async def monthly_report(
     previous = shift_month(year, month, -1)
     # Both months in one bounded aggregation per collection: [previous start, month end).
     both = Period(date(*previous, 1), month_end(year, month))
-    start, end = month_bounds(year, month, tz)
+    start, end = month_bounds(year, month)
     income, expenses, payments, contributions, titles, budgets = await asyncio.gather(
-        monthly_totals(db.income, uid, both, tz, "income_type"),
-        monthly_totals(db.expenses, uid, both, tz, "category"),
+        monthly_totals(db.income, uid, both, "income_type"),
+        monthly_totals(db.expenses, uid, both, "category"),
         payment_totals(db, uid, start, end, "$debt_id"),
         contribution_totals(db, uid, start, end, "$goal_id"),
         _goal_titles(db, uid),
@@ -258,7 +259,7 @@ async def monthly_report(
         expenses=_expense_section(spent_before, spent_now),
         payments=_payment_section(payments),
         goal_contributions=_contribution_section(contributions, titles),
-        budgets=adherence(budgets, spent_now["by"], (year, month), currency),
+        budgets=adherence(budgets, spent_now["breakdown"], (year, month), currency),
         net_savings=net_savings(income_now["total"], spent_now["total"]),
         savings_rate=savings_rate(income_now["total"], spent_now["total"]),
     )
@@ -272,9 +273,9 @@ def _figures(
 ) -> dict[str, Any]:
     return {
         "income": income["total"],
-        "income_by_type": income["by"],
+        "income_by_type": income["breakdown"],
         "expenses": expenses["total"],
-        "expenses_by_category": expenses["by"],
+        "expenses_by_category": expenses["breakdown"],
         "payments": _split(payments),
         "goal_contributions": contributed,
         "net_savings": net_savings(income["total"], expenses["total"]),
@@ -283,7 +284,7 @@ def _figures(
 
 
 def _over_budget(budgets: list[Doc], spend: dict[str, Decimal]) -> list[str]:
-    return [b["category"] for b in budgets if spend.get(b["category"], ZERO) > b["amount"]]
+    return [b["category"] for b in budgets if spend.get(b["category"], ZERO) > b["monthly_limit"]]
 
 
 @router.get("/annual", responses={**E401, **E422})
@@ -293,12 +294,12 @@ async def annual_report(
     """Each month of a calendar year (`year`) or Indian fiscal year (`fy=2024-25`), and totals."""
     tz, uid = user.timezone, user.id
     span, label = annual_span(year, fy, tz)
-    start, end = span.bounds(tz)
+    start, end = span.bounds()
     income, expenses, payments, contributions, budgets = await asyncio.gather(
-        monthly_totals(db.income, uid, span, tz, "income_type"),
-        monthly_totals(db.expenses, uid, span, tz, "category"),
-        payment_totals(db, uid, start, end, _month_of("$payment_date", tz)),
-        contribution_totals(db, uid, start, end, _month_of("$date", tz)),
+        monthly_totals(db.income, uid, span, "income_type"),
+        monthly_totals(db.expenses, uid, span, "category"),
+        payment_totals(db, uid, start, end, _month_of("$payment_date")),
+        contribution_totals(db, uid, start, end, _month_of("$date")),
         active_budgets(db, uid),
     )
     paid = {r["_id"]: r for r in payments}
@@ -306,7 +307,7 @@ async def annual_report(
     months = [
         AnnualMonth(
             month=key,
-            budgets_over=_over_budget(budgets, spent["by"]),
+            budgets_over=_over_budget(budgets, spent["breakdown"]),
             **_figures(
                 earned, spent, [paid[key]] if key in paid else [], contributed.get(key, ZERO)
             ),
@@ -354,7 +355,7 @@ async def tax_summary(
     tz, uid = user.timezone, user.id
     first = parse_fiscal_year(fy) if fy is not None else fiscal_year(today(tz))
     period = fiscal_period(first)
-    start, end = period.bounds(tz)
+    start, end = period.bounds()
     rows, debts = await asyncio.gather(
         payment_totals(db, uid, start, end, "$debt_id"),
         db.debts.find(
@@ -413,17 +414,17 @@ async def export_csv(
     """Download your expenses, income or payments between two days (default: 12 months)."""
     tz = user.timezone
     first, last = export_range(start, end, tz)
-    bounds = date_query(first, last, tz)["date"]  # also: `from` after `to` is a 422
+    bounds = date_query(first, last)["date"]  # also: `from` after `to` is a 422
     spec = EXPORTS[kind]
     cursor = (
         db[spec.collection]
-        .find({"user_id": user.id, spec.date_field: bounds})
-        .sort([(spec.date_field, 1), ("_id", 1)])
+        .find({"user_id": user.id, spec.day_field: bounds})
+        .sort([(spec.day_field, 1), ("_id", 1)])
         .batch_size(EXPORT_BATCH)
     )
     filename = f"cleero-{kind}-{first.isoformat()}-to-{last.isoformat()}.{file_format}"
     return StreamingResponse(
-        csv_rows(cursor, kind, tz, user.currency),
+        csv_rows(cursor, kind, user.currency),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -3,13 +3,13 @@
 from typing import Any
 
 from bson import ObjectId
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 from pymongo.asynchronous.database import AsyncDatabase
 
 from database import USER_COLLECTIONS
 from dates import now_ms
 from errors import BadRequest, ErrorCode
-from routes.deps import CurrentUser, Db, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, responses
 from schemas import DeleteAccountRequest, UserOut, UserUpdate
 from security import verify_password
 from services import enqueue
@@ -32,7 +32,8 @@ def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
 @router.put("/me", responses=E401)
 async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
     """Update your name, phone, profile (currency, timezone, ...) or notification preferences."""
-    changes = body.model_dump(exclude_unset=True, mode="python")
+    body.check_echo(UserOut.model_validate(user.doc))
+    changes = body.values(user.timezone, partial=True)
     update: dict[str, Any] = {"updated_at": now_ms()}
     for key in ("full_name", "phone"):
         if key in changes:
@@ -49,7 +50,7 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
 
 @router.delete(
     "/me",
-    status_code=status.HTTP_204_NO_CONTENT,
+    **NO_CONTENT,
     responses={**E401, **responses((400, "Password is incorrect"))},
 )
 async def delete_me(body: DeleteAccountRequest, user: CurrentUser, db: Db) -> None:

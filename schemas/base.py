@@ -1,18 +1,89 @@
 """The shapes every domain shares: request and response bases, a page of results, errors."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
-from errors import ErrorCode
+from dates import local_day
+from errors import ErrorCode, Unprocessable
 from schemas.types import ObjectIdStr
 
 T = TypeVar("T")
 
 
+def _days(value: Any, tz: str) -> Any:
+    if isinstance(value, datetime):
+        return local_day(value, tz)
+    if isinstance(value, dict):
+        return {k: _days(v, tz) for k, v in value.items()}
+    return value
+
+
 class RequestModel(BaseModel):
+    """A request body: unknown fields are a 422, text is trimmed."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    def values(self, tz: str, *, partial: bool = False) -> dict[str, Any]:
+        """The fields as a dict (only those sent when `partial`), every day resolved to a
+        calendar day in the user's timezone `tz` (the only datetimes a request holds are days)."""
+        return _days(self.model_dump(exclude_unset=partial), tz)
+
+
+class UpdateModel(RequestModel):
+    """A PUT body. It may also carry the object exactly as GET returned it (the usual edit
+    form): a read-only field of `echo_of` (id, timestamps, computed figures) is accepted and
+    then checked against the stored object by `check_echo`; unknown fields stay a 422."""
+
+    echo_of: ClassVar[type[BaseModel]]
+    # Values of a writable field that only the system sets (a goal's `completed`): accepted
+    # when they equal the stored value, like a read-only field.
+    derived_values: ClassVar[dict[str, frozenset[str]]] = {}
+    _echoed: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def read_only(cls) -> frozenset[str]:
+        out = cls.echo_of
+        shown = frozenset(out.model_fields) | frozenset(out.model_computed_fields)
+        return shown - frozenset(cls.model_fields)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_aside_echoes(cls, data: Any, handler: Any) -> Any:
+        echoed: dict[str, Any] = {}
+        if isinstance(data, dict):
+            derived = {
+                k
+                for k, values in cls.derived_values.items()
+                if isinstance(data.get(k), str) and data[k] in values
+            }
+            echoed = {k: data[k] for k in (cls.read_only() | derived) & data.keys()}
+            data = {k: v for k, v in data.items() if k not in echoed}
+        model = handler(data)
+        model._echoed = echoed
+        return model
+
+    def echo_check(self, shown: Callable[[Any], BaseModel]) -> Callable[[Any], None] | None:
+        """For `database.update_owned`: check the echoed fields against the stored document as
+        `shown` turns it into its response; None when nothing was echoed (no read needed)."""
+        if not self._echoed:
+            return None
+        return lambda stored: self.check_echo(shown(stored))
+
+    def check_echo(self, current: BaseModel) -> None:
+        """A read-only field sent with another value than `current` (the stored object as GET
+        returns it) is a 422 naming it."""
+        shown = current.model_dump(mode="json")
+        wrong = [k for k, v in self._echoed.items() if k not in shown or shown[k] != v]
+        if wrong:
+            raise Unprocessable(
+                f"{', '.join(sorted(wrong))} cannot be changed here",
+                code=ErrorCode.read_only_field,
+                loc=[("body", k) for k in sorted(wrong)],
+            )
 
 
 class OutModel(BaseModel):
@@ -63,7 +134,8 @@ class ValidationIssue(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
-    """A 422: field errors (`code: validation_error`) or a broken rule (`detail` explains it)."""
+    """Every 422: the fields in error, each with its message, so a form can show it beside
+    the field; `code` is `validation_error` for the schema, or the rule that was broken."""
 
-    detail: list[ValidationIssue] | str
+    detail: list[ValidationIssue]
     code: ErrorCode

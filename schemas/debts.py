@@ -1,15 +1,16 @@
 """Debts (loans, cards), their schedules and payoff plans, and the payments against them."""
 
-from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, computed_field, model_validator
 
 from money import quantize
-from schemas.base import OutModel, RequestModel
+from schemas.base import OutModel, RequestModel, UpdateModel
 from schemas.types import (
     Amount,
-    DateOrDateTime,
+    Day,
+    DayOut,
+    Instant,
     Money,
     Name,
     Notes,
@@ -62,9 +63,6 @@ class PaymentMethod(StrEnum):
     other = "other"
 
 
-# Annual interest rate in percent: 0..100, at most 2 decimals.
-
-
 class DebtCreate(RequestModel):
     name: Name
     debt_type: DebtType
@@ -74,8 +72,8 @@ class DebtCreate(RequestModel):
     monthly_emi: Money | None = None  # computed with the reducing-balance formula when omitted
     outstanding_amount: Money | None = None  # for a loan already running; defaults to principal
     bank_name: ShortText | None = None
-    start_date: DateOrDateTime
-    next_payment_date: DateOrDateTime | None = None  # default: start_date + 1 month
+    start_date: Day
+    next_payment_date: Day | None = None  # default: start_date + 1 month
     notes: Notes | None = None
 
     @model_validator(mode="after")
@@ -85,7 +83,7 @@ class DebtCreate(RequestModel):
         return self
 
 
-class DebtUpdate(RequestModel):
+class DebtUpdate(UpdateModel):
     """Partial. Loan terms (principal, tenure, outstanding_amount, start_date) are editable
     only until the first payment; `remaining_amount` and the totals are never client-set."""
 
@@ -97,8 +95,8 @@ class DebtUpdate(RequestModel):
     monthly_emi: Money = Field(default=None)  # type: ignore[assignment]
     outstanding_amount: Money | None = None
     bank_name: ShortText | None = None
-    start_date: DateOrDateTime = Field(default=None)  # type: ignore[assignment]
-    next_payment_date: DateOrDateTime = Field(default=None)  # type: ignore[assignment]
+    start_date: Day = Field(default=None)  # type: ignore[assignment]
+    next_payment_date: Day = Field(default=None)  # type: ignore[assignment]
     status: DebtUserStatus = Field(default=None)  # type: ignore[assignment]
     notes: Notes | None = None
 
@@ -112,17 +110,18 @@ class DebtOut(OutModel):
     monthly_emi: Amount
     outstanding_amount: Amount | None = None
     bank_name: str | None = None
-    start_date: datetime
-    next_payment_date: datetime | None = None
+    start_date: DayOut
+    next_payment_date: DayOut | None = None
     status: DebtStatus
+    overdue_days: int = 0  # days since an unpaid due date of an active debt (0: not overdue)
     notes: str | None = None
     remaining_amount: Amount
     total_paid: Amount
     total_interest_paid: Amount
     payments_count: int = 0
-    completed_at: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
+    completed_at: Instant | None = None
+    created_at: Instant
+    updated_at: Instant
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -140,7 +139,8 @@ class DebtOut(OutModel):
 class DueDebt(BaseModel):
     debt_id: ObjectIdStr
     name: str
-    next_payment_date: datetime
+    next_payment_date: DayOut
+    overdue_days: int = 0  # > 0: this instalment is past due
     monthly_emi: Amount
     remaining_amount: Amount
 
@@ -154,12 +154,12 @@ class DebtSummary(BaseModel):
     total_paid: Amount
     total_interest_paid: Amount
     total_monthly_emi: Amount  # over active debts
-    next_due: list[DueDebt]  # the next three due payments of active debts
+    next_due: list[DueDebt]  # the next three due payments of active debts, overdue first
 
 
 class ScheduleRow(BaseModel):
     month: int
-    due_date: date
+    due_date: DayOut
     emi: Amount
     interest: Amount
     principal: Amount
@@ -171,7 +171,7 @@ class ScheduleTotals(BaseModel):
     total_paid: Amount
     total_interest: Amount
     total_principal: Amount
-    payoff_date: date | None
+    payoff_date: DayOut | None
 
 
 class WhatIfOut(BaseModel):
@@ -188,6 +188,7 @@ class ScheduleOut(BaseModel):
     remaining_amount: Amount
     interest_rate: Percent
     monthly_emi: Amount
+    overdue_days: int  # > 0: the schedule starts with an instalment already past due
     items: list[ScheduleRow]
     totals: ScheduleTotals
     what_if: WhatIfOut | None
@@ -197,7 +198,7 @@ class PayoffDebtOut(BaseModel):
     debt_id: str
     name: str
     payoff_month: int
-    payoff_date: date
+    payoff_date: DayOut  # on the debt's own due day, as its schedule shows it
     interest_paid: Amount
 
 
@@ -207,7 +208,7 @@ class PlanOut(BaseModel):
     debts: list[PayoffDebtOut]
     total_interest: Amount
     months: int
-    debt_free_date: date
+    debt_free_date: DayOut
 
 
 class PayoffPlanOut(BaseModel):
@@ -223,38 +224,31 @@ class PayoffPlanOut(BaseModel):
 class PaymentCreate(RequestModel):
     debt_id: Text(64)
     amount: Money
-    payment_date: DateOrDateTime | None = None  # default: now
+    payment_date: Day | None = None  # default: today
     payment_type: PaymentType = PaymentType.emi
     payment_method: PaymentMethod = PaymentMethod.other
     notes: Notes | None = None
+
+
+class PaymentStatus(StrEnum):
+    completed = "completed"  # a payment is recorded once made; deleting it reverses it (gone)
 
 
 class PaymentOut(OutModel):
     debt_id: ObjectIdStr
     debt_name: str
     amount: Amount
-    payment_date: datetime
+    payment_date: DayOut
     payment_type: PaymentType
     payment_method: PaymentMethod
+    status: PaymentStatus = PaymentStatus.completed
     notes: str | None = None
     interest_component: Amount
     principal_component: Amount
     remaining_after: Amount  # the debt's remaining amount right after this payment
     transaction_id: str
-    created_at: datetime
+    created_at: Instant
 
 
-class MonthlyPaymentStat(BaseModel):
-    month: str  # YYYY-MM in the user's timezone
-    total: Amount
-    interest: Amount
-    principal: Amount
-    count: int
-
-
-class MonthlyPaymentStats(BaseModel):
-    items: list[MonthlyPaymentStat]
-    total: Amount
-    interest: Amount
-    principal: Amount
-    count: int
+DebtUpdate.echo_of = DebtOut
+DebtUpdate.derived_values = {"status": frozenset({DebtStatus.completed})}

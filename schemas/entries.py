@@ -1,18 +1,19 @@
 """Income and expense entries, their monthly statistics, and category budgets."""
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
 from budgeting import BudgetLevel
-from schemas.base import OutModel, RequestModel
+from schemas.base import OutModel, RequestModel, UpdateModel
 from schemas.types import (
     Amount,
     Category,
+    Day,
+    DayOut,
     Description,
-    EntryDate,
+    Instant,
     Money,
     NotBlank,
     ObjectIdStr,
@@ -69,17 +70,17 @@ class IncomeCreate(RequestModel):
     amount: Money
     income_type: IncomeType = IncomeType.other
     frequency: Frequency = Frequency.one_time
-    date: EntryDate | None = None  # default: now
+    date: Day | None = None  # default: today
     description: Description | None = None
     tags: Tags = []
 
 
-class IncomeUpdate(RequestModel):
+class IncomeUpdate(UpdateModel):
     source: Title = Field(default=None)  # type: ignore[assignment]
     amount: Money = Field(default=None)  # type: ignore[assignment]
     income_type: IncomeType = Field(default=None)  # type: ignore[assignment]
     frequency: Frequency = Field(default=None)  # type: ignore[assignment]
-    date: EntryDate = Field(default=None)  # type: ignore[assignment]
+    date: Day = Field(default=None)  # type: ignore[assignment]
     description: Description | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
 
@@ -89,27 +90,27 @@ class IncomeOut(OutModel):
     amount: Amount
     income_type: IncomeType
     frequency: Frequency
-    date: datetime
+    date: DayOut
     description: str | None = None
     tags: list[str] = []
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class ExpenseCreate(RequestModel):
     title: Title
     category: Category
     amount: Money
-    date: EntryDate | None = None  # default: now
+    date: Day | None = None  # default: today
     description: Description | None = None
     tags: Tags = []
 
 
-class ExpenseUpdate(RequestModel):
+class ExpenseUpdate(UpdateModel):
     title: Title = Field(default=None)  # type: ignore[assignment]
     category: Category = Field(default=None)  # type: ignore[assignment]
     amount: Money = Field(default=None)  # type: ignore[assignment]
-    date: EntryDate = Field(default=None)  # type: ignore[assignment]
+    date: Day = Field(default=None)  # type: ignore[assignment]
     description: Description | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
 
@@ -118,13 +119,13 @@ class ExpenseOut(OutModel):
     title: str
     category: str
     amount: Amount
-    date: datetime
+    date: DayOut
     description: str | None = None
     tags: list[str] = []
     receipt_url: str | None = None  # the API path that hands out a fresh download link
     receipt_content_type: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
     @model_validator(mode="before")
     @classmethod
@@ -145,77 +146,65 @@ class ReceiptLink(BaseModel):
     expires_in: int
 
 
-class MonthTotal(BaseModel):
-    month: str  # "YYYY-MM" in the user's timezone
-    total: Amount
-    count: int
-
-
-class ExpenseMonth(MonthTotal):
-    by_category: dict[str, Amount]
-
-
-class IncomeMonth(MonthTotal):
-    by_type: dict[str, Amount]
-
-
 class StatsRange(BaseModel):
-    start: date  # inclusive, the user's calendar
-    end: date  # inclusive
+    start: DayOut  # inclusive
+    end: DayOut  # inclusive
 
 
-class ExpenseStats(BaseModel):
-    range: StatsRange
-    currency: str
-    months: list[ExpenseMonth]
+class StatsMonth(BaseModel):
+    month: str  # "YYYY-MM"
     total: Amount
     count: int
-    by_category: dict[str, Amount]
+    breakdown: dict[str, Amount]  # the month's total split by `breakdown_by`
 
 
-class IncomeStats(BaseModel):
+class MonthlyStats(BaseModel):
+    """The one shape of every monthly statistic (income, expenses, payments): every month of
+    the range, zeros included, and the same split per month and overall."""
+
     range: StatsRange
     currency: str
-    months: list[IncomeMonth]
+    breakdown_by: str  # "income_type", "category", or "component" (interest / principal)
+    months: list[StatsMonth]
     total: Amount
     count: int
-    by_type: dict[str, Amount]
+    breakdown: dict[str, Amount]
 
 
 class BudgetCreate(RequestModel):
     category: Category
-    amount: Money  # the monthly limit
+    monthly_limit: Money
     alert_threshold: Threshold = 80
-    is_active: StrictBool = True
+    active: StrictBool = True
     name: NotBlank(100) | None = None
     notes: Description | None = None
 
 
-class BudgetUpdate(RequestModel):
+class BudgetUpdate(UpdateModel):
     category: Category = Field(default=None)  # type: ignore[assignment]
-    amount: Money = Field(default=None)  # type: ignore[assignment]
+    monthly_limit: Money = Field(default=None)  # type: ignore[assignment]
     alert_threshold: Threshold = Field(default=None)  # type: ignore[assignment]
-    is_active: StrictBool = Field(default=None)  # type: ignore[assignment]
+    active: StrictBool = Field(default=None)  # type: ignore[assignment]
     name: NotBlank(100) | None = None
     notes: Description | None = None
 
 
 class BudgetOut(OutModel):
     category: str
-    amount: Amount
+    monthly_limit: Amount
     alert_threshold: int
-    is_active: bool
+    active: bool
     name: str | None = None
     notes: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class BudgetStatusItem(BaseModel):
     budget_id: ObjectIdStr
     category: str
     name: str | None = None
-    limit: Amount
+    monthly_limit: Amount
     spent: Amount
     remaining: Amount  # negative when over the limit
     percent: Percent
@@ -227,5 +216,10 @@ class BudgetStatus(BaseModel):
     month: str  # "YYYY-MM" in the user's timezone
     currency: str
     items: list[BudgetStatusItem]
-    total_limit: Amount
+    total_monthly_limit: Amount
     total_spent: Amount
+
+
+IncomeUpdate.echo_of = IncomeOut
+ExpenseUpdate.echo_of = ExpenseOut
+BudgetUpdate.echo_of = BudgetOut

@@ -1,17 +1,18 @@
 """Savings goals and their contributions; the notifications inbox."""
 
-from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from schemas.base import OutModel, RequestModel
+from schemas.base import OutModel, RequestModel, UpdateModel
 from schemas.types import (
     Amount,
-    CalendarDay,
+    Day,
+    DayOut,
     GoalText,
     GoalTitle,
+    Instant,
     Money,
     ObjectIdStr,
     Percent,
@@ -81,19 +82,19 @@ class GoalCreate(RequestModel):
     goal_type: GoalType = GoalType.other
     target_amount: Money
     current_amount: Savings = Decimal("0.00")  # saved before tracking started
-    target_date: CalendarDay
+    target_date: Day
     priority: GoalPriority = GoalPriority.medium
     status: GoalUserStatus = GoalUserStatus.active
     description: GoalText | None = None
 
 
-class GoalUpdate(RequestModel):
+class GoalUpdate(UpdateModel):
     """Partial. `current_amount` changes only through contributions."""
 
     title: GoalTitle = Field(default=None)  # type: ignore[assignment]
     goal_type: GoalType = Field(default=None)  # type: ignore[assignment]
     target_amount: Money = Field(default=None)  # type: ignore[assignment]
-    target_date: CalendarDay = Field(default=None)  # type: ignore[assignment]
+    target_date: Day = Field(default=None)  # type: ignore[assignment]
     priority: GoalPriority = Field(default=None)  # type: ignore[assignment]
     status: GoalUserStatus = Field(default=None)  # type: ignore[assignment]
     description: GoalText | None = None
@@ -105,7 +106,7 @@ class GoalOut(OutModel):
     target_amount: Amount
     current_amount: Amount
     remaining_amount: Amount  # never below 0
-    target_date: date
+    target_date: DayOut
     priority: GoalPriority
     status: GoalStatus
     description: str | None = None
@@ -113,23 +114,23 @@ class GoalOut(OutModel):
     monthly_required: Amount  # to save each month from now to reach the target in time
     months_left: int
     milestones_reached: list[int] = []
-    completed_at: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
+    completed_at: Instant | None = None
+    created_at: Instant
+    updated_at: Instant
 
 
 class ContributionCreate(RequestModel):
     amount: Money
-    date: CalendarDay | None = None  # default: now; a calendar day in the user's timezone
+    date: Day | None = None  # default: today
     note: GoalText | None = None
 
 
 class ContributionOut(OutModel):
     goal_id: ObjectIdStr
     amount: Amount
-    date: datetime
+    date: DayOut
     note: str | None = None
-    created_at: datetime
+    created_at: Instant
 
 
 class ContributionResult(BaseModel):
@@ -150,13 +151,13 @@ class GoalSummary(BaseModel):
 
 
 class NotificationOut(OutModel):
-    type: NotificationType
     title: str
     message: str
-    action_url: str | None = None
+    notification_type: NotificationType
     is_read: bool
-    read_at: datetime | None = None
-    created_at: datetime
+    action_url: str | None = None
+    read_at: Instant | None = None
+    created_at: Instant
 
 
 class UnreadCount(BaseModel):
@@ -165,3 +166,7 @@ class UnreadCount(BaseModel):
 
 class ReadAllResult(BaseModel):
     updated: int
+
+
+GoalUpdate.echo_of = GoalOut
+GoalUpdate.derived_values = {"status": frozenset({GoalStatus.completed})}

@@ -1,6 +1,6 @@
 """The dashboard and the reports: a month, a year, the fiscal-year tax summary."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from schemas.debts import DebtType, DueDebt
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
-from schemas.types import Amount, ObjectIdStr, Percent
+from schemas.types import Amount, DayOut, ObjectIdStr, Percent
 
 
 class TransactionKind(StrEnum):
@@ -25,14 +25,14 @@ class Transaction(BaseModel):
     title: str  # the expense's title, the income's source, or the debt's name
     category: str  # the expense's category, the income type, or the payment type
     amount: Amount
-    date: datetime
+    date: DayOut
 
 
 class DashboardDebt(BaseModel):
     active_debts: int
     total_remaining: Amount  # outstanding principal of active debts
-    monthly_emi: Amount  # sum of the active debts' EMIs
-    debt_to_income: Percent | None  # monthly_emi / this month's income x 100; null without income
+    total_monthly_emi: Amount  # sum of the active debts' EMIs
+    debt_to_income: Percent | None  # total_monthly_emi / this month's income x 100 (null: none)
 
 
 class DashboardOut(BaseModel):
@@ -43,7 +43,7 @@ class DashboardOut(BaseModel):
     savings: Amount  # income - expenses; negative when overspent
     savings_rate: Percent | None  # savings / income x 100; null without income
     debt: DashboardDebt
-    upcoming_payments: list[DueDebt]  # the next five due payments of active debts
+    upcoming_payments: list[DueDebt]  # the next five due payments of active debts, overdue first
     budgets: BudgetStatus
     goals: list[GoalOut]  # active goals, soonest target date first (at most 20)
     unread_notifications: int
@@ -52,9 +52,9 @@ class DashboardOut(BaseModel):
 
 class CategoryChange(BaseModel):
     category: str
-    amount: Amount
-    previous: Amount  # the same category in the previous month
-    change: Amount  # amount - previous
+    total: Amount
+    previous_total: Amount  # the same category in the previous month
+    change: Amount  # total - previous_total
     change_percent: Percent | None  # null when the previous month was 0
 
 
@@ -95,7 +95,7 @@ class ReportPayments(PaymentSplit):
 class GoalContributionTotal(BaseModel):
     goal_id: ObjectIdStr
     title: str
-    amount: Amount
+    total: Amount
     count: int
 
 

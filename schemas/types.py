@@ -5,7 +5,7 @@ clients, the schema and the server agree (tests/test_fuzz.py checks both directi
 schema-valid input is accepted, schema-invalid input is a 4xx)."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -19,7 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from dates import EARLIEST_YEAR, KNOWN_TIMEZONES, LATEST_YEAR
+from dates import KNOWN_TIMEZONES
 from money import CENT
 
 MAX_AMOUNT = Decimal("1000000000000")  # 1e12
@@ -137,14 +137,32 @@ def _date_input(pattern: str, expected: str, example: str) -> tuple[Any, ...]:
     )
 
 
-# "2024-01-31"
+# "2024-01-31": a day in a query string (`from`, `to`).
 IsoDate = Annotated[date, *_date_input(ISO_DATE, "date", "2024-01-31")]
-# "2024-01-31", "2024-01-31T18:30", "2024-01-31T18:30:00+05:30" (a date is its midnight)
-IsoDateTime = Annotated[
-    datetime, *_date_input(ISO_DATETIME, "date or datetime", "2024-01-31T18:30:00+05:30")
+# A calendar day in a request body: "2024-01-31", or any ISO datetime, which means its calendar
+# day in the user's timezone ("2024-01-31T20:30:00Z" is 1 February in India; a datetime without
+# an offset is the user's wall clock). `RequestModel.values(tz)` resolves it to a `date`.
+Day = Annotated[date | datetime, *_date_input(ISO_DATETIME, "date or datetime", "2024-01-31")]
+
+
+def _as_day(value: Any) -> Any:
+    # A stored day is midnight UTC (BSON has no date type): its UTC date is the day.
+    return value.astimezone(UTC).date() if isinstance(value, datetime) else value
+
+
+def _instant_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# A calendar day in a response: always "YYYY-MM-DD".
+DayOut = Annotated[date, BeforeValidator(_as_day)]
+# An instant in a response: UTC at millisecond precision, "2026-11-27T16:15:21.123Z", exactly
+# what MongoDB keeps (so a create's answer equals every later read).
+Instant = Annotated[
+    datetime,
+    PlainSerializer(_instant_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
-# A calendar day; a datetime is accepted and read in the user's timezone (naive = local).
-IsoDay = Annotated[date | datetime, *_date_input(ISO_DATETIME, "date or datetime", "2024-01-31")]
 
 # Free text is trimmed; `Text(n)` checks its length as sent, `NotBlank(n)` also needs a visible
 # character. The class below is exactly the whitespace the trimming removes (Unicode White_Space).
@@ -293,14 +311,6 @@ MoneyOrZero = Annotated[
 Tenure = Integer(1, 600)
 ShortText = Text(100)
 Notes = Text(1000)
-DateOrDateTime = IsoDay
-
-
-def _sane_year(value: datetime) -> datetime:
-    # Year 1 or 9999 would overflow when moved between timezones: refuse it as input.
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    return value
 
 
 def _slug(value: Any) -> Any:
@@ -311,8 +321,6 @@ def _unique_tags(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))  # first occurrence wins, order kept
 
 
-# An ISO date ("2024-01-31", midnight) or datetime; naive means the user's timezone.
-EntryDate = Annotated[IsoDateTime, AfterValidator(_sane_year)]
 # A lowercase slug: " Food " becomes "food"; "food & drinks" is a 422.
 # Letters, digits and _ (tags also -), surrounding spaces allowed; stored trimmed, lowercase.
 CATEGORY = r"^ *[A-Za-z0-9_]{1,40} *$"
@@ -346,14 +354,3 @@ Savings = Annotated[
 ]
 GoalTitle = NotBlank(200)
 GoalText = Text(1000)
-
-
-def _sane_day(value: date) -> date:
-    # Year 1 or 9999 would overflow when moved between timezones: refuse it as input.
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValueError(f"year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    return value
-
-
-# A calendar day (also the type of a field called `date`, which would shadow `date` itself).
-CalendarDay = Annotated[IsoDate, AfterValidator(_sane_day)]

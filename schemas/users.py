@@ -1,16 +1,17 @@
 """Accounts: sign-up, login, tokens, the profile."""
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from schemas.base import OutModel, RequestModel
+from schemas.base import OutModel, RequestModel, UpdateModel
 from schemas.goals import NotificationPreferences
 from schemas.types import (
     Currency,
+    Day,
+    DayOut,
     Email,
-    IsoDate,
+    Instant,
     Name,
     Password,
     Phone,
@@ -22,7 +23,7 @@ from schemas.types import (
 
 
 class Profile(RequestModel):
-    date_of_birth: IsoDate | None = None
+    date_of_birth: Day | None = None
     address: Text(500) | None = None
     preferred_currency: Currency = "INR"
     timezone: Timezone = "Asia/Kolkata"
@@ -31,7 +32,7 @@ class Profile(RequestModel):
 class ProfileUpdate(RequestModel):
     """Partial: fields left out keep their value; `null` clears only the optional ones."""
 
-    date_of_birth: IsoDate | None = None
+    date_of_birth: Day | None = None
     address: Text(500) | None = None
     preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
@@ -71,17 +72,25 @@ class DeleteAccountRequest(RequestModel):
     password: TypedSecret
 
 
+class ProfileOut(BaseModel):
+    date_of_birth: DayOut | None = None
+    address: str | None = None
+    preferred_currency: str = "INR"
+    timezone: str = "Asia/Kolkata"
+
+
 class UserOut(OutModel):
     email: str
     full_name: str
     phone: str | None = None
-    profile: Profile
+    profile: ProfileOut
     notification_preferences: NotificationPreferences = {}
     is_active: bool = True
-    created_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
-class UserUpdate(RequestModel):
+class UserUpdate(UpdateModel):
     full_name: Name = Field(default=None)  # type: ignore[assignment]
     phone: Phone | None = None
     profile: ProfileUpdate | None = None
@@ -101,3 +110,6 @@ class AccessToken(BaseModel):
 
     access_token: str
     token_type: str = "bearer"
+
+
+UserUpdate.echo_of = UserOut

@@ -132,7 +132,7 @@ async def contribute(client, user, goal_id, amount, day):
 
 async def budget(client, user, category, amount, **extra):
     return await post(
-        client, user, "/api/budgets", {"category": category, "amount": amount} | extra
+        client, user, "/api/budgets", {"category": category, "monthly_limit": amount} | extra
     )
 
 

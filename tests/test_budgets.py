@@ -1,18 +1,18 @@
 """Budgets: CRUD, one active budget per category, this month's status, threshold alerts."""
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from bson import ObjectId
 
-from dates import current_month, month_bounds
+from dates import current_month, month_bounds, start_of_day
 from ledger import check_budget
 from security import User
 
 
 async def make_budget(client, user, **fields):
-    body = {"category": "food", "amount": 1000} | fields
+    body = {"category": "food", "monthly_limit": 1000} | fields
     r = await client.post("/api/budgets", json=body, headers=user.headers)
     assert r.status_code == 201, r.text
     return r.json()
@@ -28,7 +28,9 @@ async def spend(client, user, amount, category="food", **fields):
 async def alerts(db, user):
     """The titles of the user's expense_alert notifications, oldest first."""
     docs = (
-        await db.notifications.find({"user_id": ObjectId(user.id), "type": "expense_alert"})
+        await db.notifications.find(
+            {"user_id": ObjectId(user.id), "notification_type": "expense_alert"}
+        )
         .sort("created_at", 1)
         .to_list(None)
     )
@@ -36,7 +38,8 @@ async def alerts(db, user):
 
 
 def this_month_start(tz="Asia/Kolkata"):
-    return month_bounds(*current_month(tz), tz)[0]
+    """The instant this month begins in the user's timezone."""
+    return start_of_day(date(*current_month(tz), 1), tz)
 
 
 def iso(moment):
@@ -47,10 +50,10 @@ def iso(moment):
 
 
 async def test_create_budget_with_defaults(client, user):
-    budget = await make_budget(client, user, category=" Groceries ", amount="15000.50")
+    budget = await make_budget(client, user, category=" Groceries ", monthly_limit="15000.50")
     assert budget["category"] == "groceries"
-    assert budget["amount"] == 15000.5
-    assert budget["alert_threshold"] == 80 and budget["is_active"] is True
+    assert budget["monthly_limit"] == 15000.5
+    assert budget["alert_threshold"] == 80 and budget["active"] is True
     assert budget["name"] is None and budget["notes"] is None
     r = await client.get(f"/api/budgets/{budget['id']}", headers=user.headers)
     assert r.json() == budget
@@ -62,15 +65,15 @@ async def test_create_budget_with_defaults(client, user):
         {"alert_threshold": 0},
         {"alert_threshold": 101},
         {"alert_threshold": 50.5},
-        {"amount": 0},
-        {"amount": 1.001},
+        {"monthly_limit": 0},
+        {"monthly_limit": 1.001},
         {"category": "Food & Drink"},
         {"user_id": "x"},
         {"spent": 5},
     ],
 )
 async def test_bad_budgets_are_rejected(client, user, changes):
-    body = {"category": "food", "amount": 1000} | changes
+    body = {"category": "food", "monthly_limit": 1000} | changes
     r = await client.post("/api/budgets", json=body, headers=user.headers)
     assert r.status_code == 422, r.text
 
@@ -78,17 +81,15 @@ async def test_bad_budgets_are_rejected(client, user, changes):
 async def test_one_active_budget_per_category(client, user, other_user):
     first = await make_budget(client, user)
     r = await client.post(
-        "/api/budgets", json={"category": "FOOD", "amount": 5}, headers=user.headers
+        "/api/budgets", json={"category": "FOOD", "monthly_limit": 5}, headers=user.headers
     )
     assert r.status_code == 409
     assert r.json()["code"] == "budget_exists"
     # Inactive budgets may repeat; another user has their own namespace.
-    old = await make_budget(client, user, is_active=False)
-    await make_budget(client, user, is_active=False)
+    old = await make_budget(client, user, active=False)
+    await make_budget(client, user, active=False)
     await make_budget(client, other_user)
-    r = await client.put(
-        f"/api/budgets/{old['id']}", json={"is_active": True}, headers=user.headers
-    )
+    r = await client.put(f"/api/budgets/{old['id']}", json={"active": True}, headers=user.headers)
     assert r.status_code == 409
     fuel = await make_budget(client, user, category="fuel")
     r = await client.put(
@@ -97,46 +98,44 @@ async def test_one_active_budget_per_category(client, user, other_user):
     assert r.status_code == 409
     # Once the first is deactivated, another may become active.
     r = await client.put(
-        f"/api/budgets/{first['id']}", json={"is_active": False}, headers=user.headers
+        f"/api/budgets/{first['id']}", json={"active": False}, headers=user.headers
     )
     assert r.status_code == 200
-    r = await client.put(
-        f"/api/budgets/{old['id']}", json={"is_active": True}, headers=user.headers
-    )
-    assert r.status_code == 200 and r.json()["is_active"] is True
+    r = await client.put(f"/api/budgets/{old['id']}", json={"active": True}, headers=user.headers)
+    assert r.status_code == 200 and r.json()["active"] is True
 
 
 async def test_concurrent_creation_keeps_one_active_budget(client, user, db):
-    body = {"category": "travel", "amount": 100}
+    body = {"category": "travel", "monthly_limit": 100}
     responses = await asyncio.gather(
         *[client.post("/api/budgets", json=body, headers=user.headers) for _ in range(6)]
     )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5
-    assert await db.budgets.count_documents({"category": "travel", "is_active": True}) == 1
+    assert await db.budgets.count_documents({"category": "travel", "active": True}) == 1
 
 
 async def test_list_update_delete(client, user):
     a = await make_budget(client, user, category="food")
-    b = await make_budget(client, user, category="fuel", is_active=False)
+    b = await make_budget(client, user, category="fuel", active=False)
     r = await client.get("/api/budgets", headers=user.headers)
     page = r.json()
     assert page["total"] == 2
     assert [x["id"] for x in page["items"]] == [b["id"], a["id"]]  # newest first
-    r = await client.get("/api/budgets?is_active=true", headers=user.headers)
+    r = await client.get("/api/budgets?active=true", headers=user.headers)
     assert [x["id"] for x in r.json()["items"]] == [a["id"]]
 
     r = await client.put(
         f"/api/budgets/{a['id']}",
-        json={"amount": 2500, "alert_threshold": 90, "name": "Eating out"},
+        json={"monthly_limit": 2500, "alert_threshold": 90, "name": "Eating out"},
         headers=user.headers,
     )
     assert r.status_code == 200
-    assert (r.json()["amount"], r.json()["alert_threshold"], r.json()["name"]) == (
+    assert (r.json()["monthly_limit"], r.json()["alert_threshold"], r.json()["name"]) == (
         2500,
         90,
         "Eating out",
     )
-    for bad in [{"amount": None}, {"is_active": None}, {"alert_threshold": 0}]:
+    for bad in [{"monthly_limit": None}, {"active": None}, {"alert_threshold": 0}]:
         r = await client.put(f"/api/budgets/{a['id']}", json=bad, headers=user.headers)
         assert r.status_code == 422, bad
 
@@ -149,7 +148,7 @@ async def test_list_update_delete(client, user):
 async def test_another_users_budget_is_404_everywhere_and_untouched(client, user, other_user):
     theirs = await make_budget(client, other_user)
     url = f"/api/budgets/{theirs['id']}"
-    for method, kwargs in [("GET", {}), ("PUT", {"json": {"amount": 1}}), ("DELETE", {})]:
+    for method, kwargs in [("GET", {}), ("PUT", {"json": {"monthly_limit": 1}}), ("DELETE", {})]:
         r = await client.request(method, url, headers=user.headers, **kwargs)
         assert r.status_code == 404, method
     for bad in ["x", "0" * 24]:
@@ -165,11 +164,11 @@ async def test_another_users_budget_is_404_everywhere_and_untouched(client, user
 
 
 async def test_status_per_category_this_month(client, user, other_user):
-    await make_budget(client, user, category="food", amount=1000)  # 79.99 % -> ok
-    await make_budget(client, user, category="fuel", amount=300, alert_threshold=50)
-    await make_budget(client, user, category="rent", amount=100)
-    await make_budget(client, user, category="fun", amount=50, is_active=False)
-    await make_budget(client, user, category="gifts", amount=3)
+    await make_budget(client, user, category="food", monthly_limit=1000)  # 79.99 % -> ok
+    await make_budget(client, user, category="fuel", monthly_limit=300, alert_threshold=50)
+    await make_budget(client, user, category="rent", monthly_limit=100)
+    await make_budget(client, user, category="fun", monthly_limit=50, active=False)
+    await make_budget(client, user, category="gifts", monthly_limit=3)
     await spend(client, user, 799.99, "food")
     await spend(client, user, 150, "fuel")  # exactly the 50 % threshold -> warning
     await spend(client, user, 100, "rent")
@@ -203,12 +202,12 @@ async def test_status_per_category_this_month(client, user, other_user):
         125.5,
         "exceeded",
     )
-    assert (gifts["percent"], gifts["level"], gifts["limit"]) == (33.33, "ok", 3)
-    assert status["total_limit"] == 1403 and status["total_spent"] == 1076.49
+    assert (gifts["percent"], gifts["level"], gifts["monthly_limit"]) == (33.33, "ok", 3)
+    assert status["total_monthly_limit"] == 1403 and status["total_spent"] == 1076.49
 
 
 async def test_status_month_starts_at_midnight_in_the_users_timezone(client, user):
-    await make_budget(client, user, amount=100)
+    await make_budget(client, user, monthly_limit=100)
     start = this_month_start()
     await spend(client, user, 7, date=iso(start))
     await spend(client, user, 50, date=iso(start - timedelta(seconds=1)))
@@ -220,7 +219,7 @@ async def test_status_is_one_aggregation_for_all_categories(client, user, monkey
     from pymongo.asynchronous.collection import AsyncCollection
 
     for category in ["food", "fuel", "rent", "travel", "health", "gifts"]:
-        await make_budget(client, user, category=category, amount=100)
+        await make_budget(client, user, category=category, monthly_limit=100)
         await spend(client, user, 10, category)
     calls = []
     original = AsyncCollection.aggregate
@@ -239,7 +238,7 @@ async def test_status_is_one_aggregation_for_all_categories(client, user, monkey
 
 
 async def test_threshold_then_limit_alert_once_each(client, user, db, deliver, mailbox):
-    await make_budget(client, user, amount=1000, alert_threshold=80)
+    await make_budget(client, user, monthly_limit=1000, alert_threshold=80)
     await spend(client, user, 500)
     assert await alerts(db, user) == []
     await spend(client, user, 300)  # 80 %: the threshold is reached
@@ -268,16 +267,19 @@ async def test_threshold_then_limit_alert_once_each(client, user, db, deliver, m
     assert "₹800.00" in html and "80% alert threshold" in html
 
 
-async def test_one_expense_crossing_both_levels_sends_both(client, user, db):
-    await make_budget(client, user, amount=100, alert_threshold=75)
+async def test_one_expense_crossing_both_levels_sends_the_highest_only(client, user, db):
+    await make_budget(client, user, monthly_limit=100, alert_threshold=75)
     await spend(client, user, 150)
-    assert await alerts(db, user) == ["Budget alert: food at 150.00%", "Budget exceeded: food"]
+    assert await alerts(db, user) == ["Budget exceeded: food"]
+    # The threshold is recorded with it, so no later expense sends the lesser alert.
     levels = await db.budget_alerts.find({}).sort("level", -1).to_list(None)
     assert [a["level"] for a in levels] == ["warning", "exceeded"]
+    await spend(client, user, 1)
+    assert await alerts(db, user) == ["Budget exceeded: food"]
 
 
 async def test_a_100_percent_threshold_has_a_single_alert(client, user, db):
-    await make_budget(client, user, amount=100, alert_threshold=100)
+    await make_budget(client, user, monthly_limit=100, alert_threshold=100)
     await spend(client, user, 99.99)
     assert await alerts(db, user) == []
     await spend(client, user, 0.01)
@@ -285,7 +287,7 @@ async def test_a_100_percent_threshold_has_a_single_alert(client, user, db):
 
 
 async def test_concurrent_expenses_alert_once_per_level(client, user, db, deliver, mailbox):
-    await make_budget(client, user, amount=1000, alert_threshold=80)
+    await make_budget(client, user, monthly_limit=1000, alert_threshold=80)
     results = await asyncio.gather(*[spend(client, user, 120) for _ in range(10)])
     assert len(results) == 10
     titles = await alerts(db, user)
@@ -301,8 +303,8 @@ async def test_concurrent_expenses_alert_once_per_level(client, user, db, delive
 
 
 async def test_updating_an_expense_can_cross_a_level(client, user, db):
-    await make_budget(client, user, amount=100)
-    await make_budget(client, user, category="fuel", amount=100)
+    await make_budget(client, user, monthly_limit=100)
+    await make_budget(client, user, category="fuel", monthly_limit=100)
     small = await spend(client, user, 10)
     r = await client.put(f"/api/expenses/{small['id']}", json={"amount": 85}, headers=user.headers)
     assert r.status_code == 200
@@ -318,8 +320,8 @@ async def test_updating_an_expense_can_cross_a_level(client, user, db):
 
 
 async def test_no_alert_without_an_active_budget_or_for_another_month(client, user, db):
-    await make_budget(client, user, category="fun", amount=10, is_active=False)
-    await make_budget(client, user, category="food", amount=10)
+    await make_budget(client, user, category="fun", monthly_limit=10, active=False)
+    await make_budget(client, user, category="food", monthly_limit=10)
     await spend(client, user, 50, "fun")
     await spend(client, user, 50, "shopping")
     last_month = this_month_start() - timedelta(days=3)
@@ -334,7 +336,7 @@ async def test_muted_alert_emails_still_notify_in_app(client, user, db):
         headers=user.headers,
     )
     assert r.status_code == 200
-    await make_budget(client, user, amount=10, alert_threshold=100)
+    await make_budget(client, user, monthly_limit=10, alert_threshold=100)
     await spend(client, user, 10)
     assert await alerts(db, user) == ["Budget exceeded: food"]
     assert await db.outbox.count_documents({"payload.subject": {"$regex": "^Budget"}}) == 0
@@ -345,12 +347,12 @@ async def test_muted_alert_emails_still_notify_in_app(client, user, db):
 
 
 async def test_each_month_alerts_afresh(client, user, db):
-    budget = await make_budget(client, user, amount=100, alert_threshold=100)
+    budget = await make_budget(client, user, monthly_limit=100, alert_threshold=100)
     user_doc = User.from_doc(await db.users.find_one({"_id": ObjectId(user.id)}))
-    start, end = month_bounds(*current_month("Asia/Kolkata"), "Asia/Kolkata")
-    next_month = end + timedelta(days=1)
-    await spend(client, user, 100, date=iso(start + timedelta(hours=1)))
-    await spend(client, user, 100, date=iso(next_month))  # a future month: no alert yet
+    start, end = month_bounds(*current_month("Asia/Kolkata"))
+    next_month = end + timedelta(days=1)  # a day of next month
+    await spend(client, user, 100, date=start.isoformat())
+    await spend(client, user, 100, date=next_month.isoformat())  # a future month: no alert yet
     assert await alerts(db, user) == ["Budget exceeded: food"]
     # When that month comes, the same check alerts again, once.
     assert await check_budget(db, user_doc, "food", next_month) == ["exceeded"]

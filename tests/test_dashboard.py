@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo import monitoring
 
 from database import connect, get_database
-from dates import current_month, local_date, month_bounds, start_of_day
+from dates import current_month, local_date, start_of_day
 from tests.factories import (
     budget,
     debt,
@@ -49,7 +49,7 @@ async def seed_dashboard(client, user):
     await expense(client, user, 1500.25, iso(today_at(3)), title="Groceries")
     await expense(client, user, 20000, iso(today_at(4)), category="rent", title="Rent")
     await expense(client, user, 3000, iso(today_at(5)), category="travel", title="Train")
-    month_start = month_bounds(*current_month(TZ), TZ)[0]
+    month_start = start_of_day(date(*current_month(TZ), 1), TZ)  # this month's first instant
     await expense(client, user, 700, iso(month_start - timedelta(hours=2)), title="Last month")
     ancient = datetime.now(UTC) - timedelta(days=400)
     await expense(client, user, 50, iso(ancient), title="Long ago")
@@ -71,7 +71,7 @@ async def seed_dashboard(client, user):
     await budget(client, user, "food", 2000)
     await budget(client, user, "travel", 2500)
     await budget(client, user, "shopping", 1000)
-    await budget(client, user, "rent", 1, is_active=False)
+    await budget(client, user, "rent", 1, active=False)
     soon = await goal(client, user, "Car fund", 50000, target_date=in_days(365))
     later = await goal(client, user, "Emergency", 100000, current_amount=25000)
     await goal(client, user, "Paused", 1000, status="paused")
@@ -99,7 +99,7 @@ async def test_dashboard_matches_hand_computed_figures(client, user, other_user,
     assert board["debt"] == {
         "active_debts": 6,
         "total_remaining": 1230000,
-        "monthly_emi": 29000,
+        "total_monthly_emi": 29000,
         "debt_to_income": 29,
     }
     upcoming = board["upcoming_payments"]
@@ -114,6 +114,7 @@ async def test_dashboard_matches_hand_computed_figures(client, user, other_user,
         "debt_id": ids["car"]["id"],
         "name": "Car",
         "next_payment_date": ids["car"]["next_payment_date"],
+        "overdue_days": 0,
         "monthly_emi": 5000,
         "remaining_amount": 190000,
     }
@@ -123,7 +124,7 @@ async def test_dashboard_matches_hand_computed_figures(client, user, other_user,
         ("shopping", 0, 0, "ok"),
         ("travel", 3000, 120, "exceeded"),
     ]
-    assert (budgets["total_limit"], budgets["total_spent"]) == (5500, 4500.25)
+    assert (budgets["total_monthly_limit"], budgets["total_spent"]) == (5500, 4500.25)
     soon, later = ids["goals"]
     assert [(g["id"], g["title"], g["progress_percentage"]) for g in board["goals"]] == [
         (soon["id"], "Car fund", 0),
@@ -162,7 +163,7 @@ async def test_new_user_gets_zeros_and_null_ratios(client, user):
     assert board["debt"] == {
         "active_debts": 0,
         "total_remaining": 0,
-        "monthly_emi": 0,
+        "total_monthly_emi": 0,
         "debt_to_income": None,
     }
     assert board["upcoming_payments"] == [] and board["goals"] == []
@@ -175,7 +176,7 @@ async def test_overspending_gives_negative_savings_and_no_income_gives_null_rati
     await debt(client, user, "Card", "credit_card", 10000, 36, monthly_emi=1000)
     board = await get(client, user, "/api/dashboard")
     assert board["savings"] == -500 and board["savings_rate"] is None
-    assert board["debt"]["debt_to_income"] is None and board["debt"]["monthly_emi"] == 1000
+    assert board["debt"]["debt_to_income"] is None and board["debt"]["total_monthly_emi"] == 1000
     await income(client, user, 400, iso(today_at(2)))
     board = await get(client, user, "/api/dashboard")
     assert board["savings"] == -100 and board["savings_rate"] == -25
@@ -312,8 +313,7 @@ async def test_early_in_the_month_the_feed_still_spans_a_week(client, user, monk
     await expense(client, user, 400, "2025-03-20T12:00:00", title="Planned")
     await income(client, user, 1000, "2025-02-26T09:00:00")
     await income(client, user, 3000, "2025-03-01T09:00:00", "freelance", "Client")
-    at = datetime(2025, 3, 3, 4, 30, tzinfo=UTC)  # 10:00 in Asia/Kolkata
-    monkeypatch.setattr("routes.dashboard.now_ms", lambda: at)
+    monkeypatch.setattr("routes.dashboard.today", lambda tz: date(2025, 3, 3))
     board = await get(client, user, "/api/dashboard")
     assert board["month"] == "2025-03"
     assert (board["income"], board["expenses"], board["savings"]) == (3000, 600, 2400)

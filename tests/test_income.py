@@ -1,6 +1,7 @@
 """Income: create (with its notification), list and filter, update, delete, monthly stats."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from bson import ObjectId
@@ -27,7 +28,7 @@ async def test_create_income_and_read_it_back(client, user):
     assert created["source"] == "Acme Corp"
     assert created["amount"] == 85000.5
     assert created["income_type"] == "salary" and created["frequency"] == "monthly"
-    assert created["date"] == "2024-02-01T09:00:00Z"
+    assert created["date"] == "2024-02-01"  # 09:00 UTC is 14:30 the same day in Kolkata
     assert created["tags"] == ["job", "primary"]  # lower-cased, trimmed, deduplicated
     assert "user_id" not in created and "_id" not in created
     r = await client.get(f"/api/income/{created['id']}", headers=user.headers)
@@ -36,7 +37,7 @@ async def test_create_income_and_read_it_back(client, user):
 
 
 async def test_defaults_and_dates_in_the_users_timezone(client, user):
-    before = datetime.now(UTC)
+    today = datetime.now(ZoneInfo("Asia/Kolkata")).date().isoformat()
     minimal = await client.post(
         "/api/income", json={"source": "Gift", "amount": 500}, headers=user.headers
     )
@@ -44,20 +45,23 @@ async def test_defaults_and_dates_in_the_users_timezone(client, user):
     body = minimal.json()
     assert body["income_type"] == "other" and body["frequency"] == "one_time"
     assert body["tags"] == [] and body["description"] is None
-    stored = datetime.fromisoformat(body["date"])
-    assert before - timedelta(seconds=1) <= stored <= datetime.now(UTC) + timedelta(seconds=1)
+    assert body["date"] == today  # the user's today (a run at midnight could see it change)
 
-    # A plain date or a naive datetime is wall-clock time in Asia/Kolkata (UTC+05:30).
+    # A date is that day; a datetime is its day on the user's clock (Asia/Kolkata, UTC+05:30).
     day = await add(client, user, date="2024-03-01")
-    assert day["date"] == "2024-02-29T18:30:00Z"
+    assert day["date"] == "2024-03-01"
     naive = await add(client, user, date="2024-03-01T10:00:00")
-    assert naive["date"] == "2024-03-01T04:30:00Z"
+    assert naive["date"] == "2024-03-01"
+    late = await add(client, user, date="2024-02-29T18:30:00Z")  # midnight in Kolkata
+    assert late["date"] == "2024-03-01"
+    earlier = await add(client, user, date="2024-02-29T18:29:59Z")
+    assert earlier["date"] == "2024-02-29"
 
 
 async def test_income_creates_an_in_app_and_push_notification(client, user, db):
     created = await add(client, user)
     notes = await db.notifications.find({"user_id": ObjectId(user.id)}).to_list(None)
-    assert [(n["type"], n["action_url"]) for n in notes] == [
+    assert [(n["notification_type"], n["action_url"]) for n in notes] == [
         ("income_received", f"/income/{created['id']}")
     ]
     assert "₹85,000.50" in notes[0]["message"] and "Acme Corp" in notes[0]["message"]
@@ -99,12 +103,12 @@ async def test_list_is_newest_first_paginated_and_filtered(client, user, other_u
     r = await client.get("/api/income?limit=2", headers=user.headers)
     page = r.json()
     assert (page["total"], page["skip"], page["limit"]) == (4, 0, 2)
-    assert [i["date"][:10] for i in page["items"]] == ["2024-04-08", "2024-04-04"]
+    assert [i["date"] for i in page["items"]] == ["2024-04-09", "2024-04-05"]
     r = await client.get("/api/income?skip=2&limit=2", headers=user.headers)
-    assert [i["date"][:10] for i in r.json()["items"]] == ["2024-04-02", "2024-03-31"]
+    assert [i["date"] for i in r.json()["items"]] == ["2024-04-03", "2024-04-01"]
 
     r = await client.get("/api/income?income_type=salary", headers=user.headers)
-    assert [i["date"][:10] for i in r.json()["items"]] == ["2024-04-02", "2024-03-31"]
+    assert [i["date"] for i in r.json()["items"]] == ["2024-04-03", "2024-04-01"]
     # from/to are calendar days in Asia/Kolkata, `to` inclusive.
     r = await client.get("/api/income?from=2024-04-03&to=2024-04-05", headers=user.headers)
     assert [i["income_type"] for i in r.json()["items"]] == ["freelance", "salary"]
@@ -125,7 +129,7 @@ async def test_update_changes_only_given_fields(client, user):
     updated = r.json()
     assert updated["amount"] == 90000
     assert updated["description"] is None
-    assert updated["date"] == "2024-02-01T18:30:00Z"
+    assert updated["date"] == "2024-02-02"
     assert updated["source"] == "Acme Corp" and updated["tags"] == ["job", "primary"]
     assert updated["updated_at"] > created["updated_at"]
 
@@ -190,17 +194,18 @@ async def test_monthly_stats_per_month_and_type_in_the_users_timezone(client, us
         "month": "2024-01",
         "total": 47.25,
         "count": 2,
-        "by_type": {"gift": 7, "salary": 40.25},
+        "breakdown": {"gift": 7, "salary": 40.25},
     }
     assert feb == {
         "month": "2024-02",
         "total": 110,
         "count": 2,
-        "by_type": {"interest": 10, "salary": 100},
+        "breakdown": {"interest": 10, "salary": 100},
     }
-    assert mar == {"month": "2024-03", "total": 0, "count": 0, "by_type": {}}
+    assert mar == {"month": "2024-03", "total": 0, "count": 0, "breakdown": {}}
     assert stats["total"] == 157.25 and stats["count"] == 4
-    assert stats["by_type"] == {"gift": 7, "interest": 10, "salary": 140.25}
+    assert stats["breakdown_by"] == "income_type"
+    assert stats["breakdown"] == {"gift": 7, "interest": 10, "salary": 140.25}
 
     r = await client.get(
         "/api/income/stats/monthly?from=2024-02-01&to=2024-02-15", headers=user.headers

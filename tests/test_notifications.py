@@ -34,7 +34,7 @@ async def test_inbox_lists_newest_first_with_unread_filter_and_count(client, use
     first = page["items"][0]
     assert first == {
         "id": str(docs[2]["_id"]),
-        "type": "payment_received",
+        "notification_type": "payment_received",
         "title": "Title 2",
         "message": "Message 2",
         "action_url": "/x/2",
@@ -181,7 +181,7 @@ async def test_push_and_email_follow_per_type_preferences(client, user, db, pref
         assert r.status_code == 200, r.text
     await _goal_reaching_25_percent(client, user)
     # The in-app notification is always stored.
-    assert await db.notifications.count_documents({"type": "goal_milestone"}) == 1
+    assert await db.notifications.count_documents({"notification_type": "goal_milestone"}) == 1
     assert len(await _outbox(db, "push")) == push
     assert len(await _outbox(db, "email")) == email
 
@@ -189,7 +189,7 @@ async def test_push_and_email_follow_per_type_preferences(client, user, db, pref
 async def test_push_payload_targets_the_user(client, user, db):
     await _goal_reaching_25_percent(client, user)
     (push,) = await _outbox(db, "push")
-    note = await db.notifications.find_one({"type": "goal_milestone"})
+    note = await db.notifications.find_one({"notification_type": "goal_milestone"})
     assert push["payload"] == {
         "user_id": user.id,
         "title": note["title"],

@@ -41,7 +41,7 @@ async def test_emi_pays_the_months_interest_first_and_advances_the_due_date(clie
     assert after["remaining_amount"] == 91000
     assert after["total_paid"] == 10000 and after["total_interest_paid"] == 1000
     assert after["payments_count"] == 1
-    assert after["next_payment_date"] == "2024-03-14T18:30:00Z"  # 15 Feb -> 15 Mar (IST)
+    assert after["next_payment_date"] == "2024-03-15"  # 15 Feb -> 15 Mar (IST)
 
     # Next month's interest is on the reduced balance: 910.00.
     p2 = await pay(client, user, debt["id"], 10000)
@@ -52,7 +52,7 @@ async def test_emi_pays_the_months_interest_first_and_advances_the_due_date(clie
     after = await get_debt(client, user, debt["id"])
     assert after["remaining_amount"] == 91000 - 9090 - 5000.5
     assert after["total_interest_paid"] == 1910
-    assert after["next_payment_date"] == "2024-04-14T18:30:00Z"
+    assert after["next_payment_date"] == "2024-04-15"
     got = await client.get(f"/api/payments/{p3['id']}", headers=user.headers)
     assert got.json() == p3
 
@@ -72,7 +72,9 @@ async def test_emi_smaller_than_the_interest_is_422(client, user, db):
         "/api/payments", headers=user.headers, json={"debt_id": debt["id"], "amount": 999.99}
     )
     assert r.status_code == 422 and r.json()["code"] == "payment_too_small"
-    assert "1000.00" in r.json()["detail"]
+    (issue,) = r.json()["detail"]
+    assert issue["loc"] == ["body", "amount"] and issue["type"] == "payment_too_small"
+    assert "1000.00" in issue["msg"]
     # The same amount as a prepayment is fine: it has no interest part.
     await pay(client, user, debt["id"], 999.99, payment_type="prepayment")
 
@@ -102,7 +104,7 @@ async def test_paying_to_zero_completes_the_debt_and_notifies(client, user, db):
     assert after["status"] == "completed" and after["completed_at"] is not None
     assert after["progress_percentage"] == 100
     kinds = [
-        n["type"]
+        n["notification_type"]
         async for n in db.notifications.find({"user_id": ObjectId(user.id)}).sort("_id", 1)
     ]
     assert kinds == ["payment_received", "debt_completed"]
@@ -146,8 +148,13 @@ async def test_twenty_concurrent_payments_never_overpay(client, user, db):
     assert afters == [10 * i for i in range(10)]
     # Exactly one completion notification, one confirmation per accepted payment.
     uid = ObjectId(user.id)
-    assert await db.notifications.count_documents({"user_id": uid, "type": "debt_completed"}) == 1
-    received = {"user_id": uid, "type": "payment_received"}
+    assert (
+        await db.notifications.count_documents(
+            {"user_id": uid, "notification_type": "debt_completed"}
+        )
+        == 1
+    )
+    received = {"user_id": uid, "notification_type": "payment_received"}
     assert await db.notifications.count_documents(received) == 10
 
 
@@ -209,7 +216,7 @@ async def test_idempotency_key_sent_concurrently_makes_one_payment(client, user,
     assert await db.payments.count_documents({}) == 1
     after = await get_debt(client, user, debt["id"])
     assert after["total_paid"] == 150 and after["payments_count"] == 1
-    assert await db.notifications.count_documents({"type": "payment_received"}) == 1
+    assert await db.notifications.count_documents({"notification_type": "payment_received"}) == 1
 
 
 async def test_idempotency_keys_are_per_user_and_expire(client, user, other_user, db):
@@ -309,7 +316,7 @@ async def test_muted_email_still_stores_the_notification(client, user, db, deliv
     await pay(client, user, debt["id"], 100)
     assert await deliver() == 1  # the push only
     assert len(mailbox()) == 1  # still just the welcome email
-    assert await db.notifications.count_documents({"type": "payment_received"}) == 1
+    assert await db.notifications.count_documents({"notification_type": "payment_received"}) == 1
 
 
 class DownEmail:
@@ -372,7 +379,7 @@ async def test_deleting_an_older_payment_is_exact_for_the_sums(client, user):
     after = await get_debt(client, user, debt["id"])
     assert after["remaining_amount"] == 100000 - 9090
     assert after["total_paid"] == 10000 and after["total_interest_paid"] == 910
-    assert after["next_payment_date"] == "2024-03-14T18:30:00Z"  # one EMI still counted
+    assert after["next_payment_date"] == "2024-03-15"  # one EMI still counted
 
 
 # ---------------------------------------------------------------- ownership and bad input
@@ -463,7 +470,7 @@ async def test_lists_latest_first_with_filters(client, user):
     p1 = await pay(client, user, a["id"], 100, payment_date="2024-01-10")
     p2 = await pay(client, user, b["id"], 200, payment_date="2024-02-10T09:00:00")
     p3 = await pay(client, user, a["id"], 300, payment_date="2024-03-10", payment_type="prepayment")
-    assert p2["payment_date"] == "2024-02-10T03:30:00Z"  # naive = user's wall clock
+    assert p2["payment_date"] == "2024-02-10"  # a datetime is its day on the user's clock
 
     r = await client.get("/api/payments", headers=user.headers)
     assert [p["id"] for p in r.json()["items"]] == [p3["id"], p2["id"], p1["id"]]
@@ -478,10 +485,11 @@ async def test_lists_latest_first_with_filters(client, user):
     assert [p["id"] for p in r.json()["items"]] == [p1["id"]] and r.json()["total"] == 3
 
 
-async def test_monthly_stats_group_in_the_users_timezone(client, user):
+async def test_monthly_stats_have_the_one_shape_and_days_that_never_move(client, user):
     debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
-    # 31 Jan 20:00 UTC is already 1 Feb in Kolkata.
-    await pay(client, user, debt["id"], 10000, payment_date="2024-01-31T20:00:00Z")
+    # 31 Jan 20:00 UTC is already 1 Feb in Kolkata: that is the payment's day.
+    first = await pay(client, user, debt["id"], 10000, payment_date="2024-01-31T20:00:00Z")
+    assert first["payment_date"] == "2024-02-01"
     await pay(client, user, debt["id"], 10000, payment_date="2024-02-20")
     await pay(client, user, debt["id"], 500, payment_date="2024-03-01", payment_type="prepayment")
     await pay(client, user, debt["id"], 10000, payment_date="2023-12-15")
@@ -489,22 +497,38 @@ async def test_monthly_stats_group_in_the_users_timezone(client, user):
     r = await client.get("/api/payments/stats/monthly?year=2024", headers=user.headers)
     assert r.status_code == 200, r.text
     s = r.json()
-    assert s["items"] == [
-        {"month": "2024-02", "total": 20000, "interest": 1910, "principal": 18090, "count": 2},
-        {"month": "2024-03", "total": 500, "interest": 0, "principal": 500, "count": 1},
-    ]
-    assert (s["total"], s["interest"], s["principal"], s["count"]) == (20500, 1910, 18590, 3)
+    assert s["range"] == {"start": "2024-01-01", "end": "2024-12-31"}
+    assert (s["currency"], s["breakdown_by"]) == ("INR", "component")
+    assert [m["month"] for m in s["months"]] == [f"2024-{m:02d}" for m in range(1, 13)]
+    months = {m["month"]: m for m in s["months"]}
+    assert months["2024-01"] == {"month": "2024-01", "total": 0, "count": 0, "breakdown": {}}
+    # February: 1 % of 1,00,000 = 1,000.00 interest (9,000 principal), then 1 % of 91,000 =
+    # 910.00 (9,090 principal).
+    assert months["2024-02"] == {
+        "month": "2024-02",
+        "total": 20000,
+        "count": 2,
+        "breakdown": {"interest": 1910, "principal": 18090},
+    }
+    assert months["2024-03"]["breakdown"] == {"interest": 0, "principal": 500}
+    assert (s["total"], s["count"], s["breakdown"]) == (
+        20500,
+        3,
+        {"interest": 1910, "principal": 18590},
+    )
     r = await client.get(
         "/api/payments/stats/monthly?from=2023-12-01&to=2024-02-01", headers=user.headers
     )
-    months = [(i["month"], i["count"]) for i in r.json()["items"]]
-    assert months == [("2023-12", 1), ("2024-02", 1)]
+    months = [(m["month"], m["count"]) for m in r.json()["months"]]
+    assert months == [("2023-12", 1), ("2024-01", 0), ("2024-02", 1)]
 
+    # A stored day never moves when the user changes timezone.
     await client.put("/api/users/me", headers=user.headers, json={"profile": {"timezone": "UTC"}})
     r = await client.get("/api/payments/stats/monthly?year=2024", headers=user.headers)
-    # Read in UTC, the first payment is January's and "1 March (Kolkata)" is 29 February.
-    months = [(i["month"], i["count"]) for i in r.json()["items"]]
-    assert months == [("2024-01", 1), ("2024-02", 2)]
+    counts = {m["month"]: m["count"] for m in r.json()["months"] if m["count"]}
+    assert counts == {"2024-02": 2, "2024-03": 1}
+    got = await client.get(f"/api/payments/{first['id']}", headers=user.headers)
+    assert got.json()["payment_date"] == "2024-02-01"
 
 
 async def test_monthly_stats_default_to_this_year(client, user):
@@ -528,5 +552,5 @@ async def test_date_filters_include_a_payment_exactly_on_the_boundary(client, us
         assert [p["id"] for p in r.json()["items"]] == [on_edge["id"]], path
     for query in ("from=2024-02-01&to=2024-02-29", f"year=2024&debt_id={debt['id']}"):
         r = await client.get(f"/api/payments/stats/monthly?{query}", headers=user.headers)
-        items = [(i["month"], i["count"]) for i in r.json()["items"]]
-        assert items[-1] == ("2024-02", 1), query
+        counts = {m["month"]: m["count"] for m in r.json()["months"]}
+        assert counts["2024-02"] == 1, query  # the 23:59:59 one is 31 January's

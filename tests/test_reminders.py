@@ -12,7 +12,6 @@ from bson import ObjectId
 
 import scheduler
 from database import connect, get_database
-from dates import start_of_day
 from main import create_app
 from scheduler import run_reminders
 from tests.factories import make_settings
@@ -26,7 +25,7 @@ def local(day: date, hour: int, tz: str = IST) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-async def insert_debt(db, user_id, due_day=DUE, tz=IST, **fields):
+async def insert_debt(db, user_id, due_day=DUE, **fields):
     doc = {
         "user_id": ObjectId(user_id),
         "name": "Home Loan",
@@ -34,8 +33,8 @@ async def insert_debt(db, user_id, due_day=DUE, tz=IST, **fields):
         "status": "active",
         "monthly_emi": Decimal("45000.00"),
         "remaining_amount": Decimal("4000000.00"),
-        # As the debts API stores a calendar day: midnight in the user's timezone.
-        "next_payment_date": start_of_day(due_day, tz),
+        # As the debts API stores a calendar day: the day itself (midnight UTC in BSON).
+        "next_payment_date": due_day,
         "created_at": datetime.now(UTC),
     } | fields
     doc["_id"] = (await db.debts.insert_one(doc)).inserted_id
@@ -43,7 +42,8 @@ async def insert_debt(db, user_id, due_day=DUE, tz=IST, **fields):
 
 
 async def notes(db, type_=None):
-    query = {"type": type_} if type_ else {"type": {"$in": ["payment_reminder", "payment_due"]}}
+    kinds = [type_] if type_ else ["payment_reminder", "payment_due"]
+    query = {"notification_type": {"$in": kinds}}
     return await db.notifications.find(query).sort("created_at", 1).to_list(None)
 
 
@@ -90,9 +90,7 @@ async def test_the_next_due_date_gets_its_own_reminder(db, settings, user):
     assert await run_reminders(db, settings, at=local(DUE - timedelta(days=1), 10)) == 1
     # Paid: the debts API moves next_payment_date a month on.
     next_due = date(2025, 4, 13)
-    await db.debts.update_one(
-        {"_id": debt["_id"]}, {"$set": {"next_payment_date": start_of_day(next_due, IST)}}
-    )
+    await db.debts.update_one({"_id": debt["_id"]}, {"$set": {"next_payment_date": next_due}})
     assert await run_reminders(db, settings, at=local(next_due - timedelta(days=3), 10)) == 1
     due_dates = sorted(r["due_date"] for r in await db.reminders.find({}).to_list(None))
     assert due_dates == ["2025-03-13", "2025-04-13"]
@@ -128,16 +126,19 @@ async def test_days_are_counted_in_the_users_timezone(client, db, settings, user
     tz = "America/Los_Angeles"
     r = await client.put("/api/users/me", json={"profile": {"timezone": tz}}, headers=user.headers)
     assert r.status_code == 200
-    await insert_debt(db, user.id, tz=tz)  # due 13 March, Los Angeles calendar
+    await insert_debt(db, user.id)  # due 13 March: a day, whatever the timezone
     # 03:00 UTC on the 13th is still the evening of the 12th in Los Angeles: 1 day left,
     # although the UTC date is already the due date.
     at = datetime(2025, 3, 13, 3, tzinfo=UTC)
     assert await run_reminders(db, settings, at=at) == 1
     (note,) = await notes(db)
-    assert note["type"] == "payment_reminder" and note["title"] == "Home Loan EMI due in 1 day"
+    assert (
+        note["notification_type"] == "payment_reminder"
+        and note["title"] == "Home Loan EMI due in 1 day"
+    )
     # 10:00 on the 13th in Los Angeles (17:00 UTC): due today.
     assert await run_reminders(db, settings, at=local(DUE, 10, tz)) == 1
-    assert [n["type"] for n in await notes(db)] == ["payment_reminder", "payment_due"]
+    assert [n["notification_type"] for n in await notes(db)] == ["payment_reminder", "payment_due"]
 
 
 async def test_two_concurrent_schedulers_send_one_reminder_per_debt(
@@ -163,7 +164,7 @@ async def test_two_concurrent_schedulers_send_one_reminder_per_debt(
 
     for debt in debts:
         kinds = sorted(
-            n["type"]
+            n["notification_type"]
             for n in await db.notifications.find({"action_url": f"/debts/{debt['_id']}"}).to_list(
                 None
             )
@@ -258,7 +259,7 @@ async def test_the_api_lifespan_runs_the_scheduler(mongo_url, tmp_path):
                 if await notes(db) and sent == 2:
                     break
                 await asyncio.sleep(0.1)
-            assert [n["type"] for n in await notes(db)] == ["payment_reminder"]
+            assert [n["notification_type"] for n in await notes(db)] == ["payment_reminder"]
             assert await db.outbox.count_documents({"status": "sent"}) == 2  # push + email
             names = [t.get_name() for t in asyncio.all_tasks()]
             assert "reminder-scheduler" in names and "outbox-dispatcher" in names

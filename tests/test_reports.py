@@ -59,7 +59,7 @@ async def seed_march_2025(client, user):
     await budget(client, user, "food", 5000)
     await budget(client, user, "rent", 30000)
     await budget(client, user, "travel", 4000)
-    await budget(client, user, "shopping", 1000, is_active=False)
+    await budget(client, user, "shopping", 1000, active=False)
     return {"car": car, "personal": personal, "emergency": emergency, "trip": trip}
 
 
@@ -82,25 +82,31 @@ async def test_monthly_report_matches_hand_computed_figures(client, user, other_
     assert (expenses["total"], expenses["count"], expenses["previous_total"]) == (34000.5, 4, 30500)
     assert (expenses["change"], expenses["change_percent"]) == (3500.5, 11.48)  # 3500.5/30500
     assert expenses["by_category"] == [
-        {"category": "rent", "amount": 25000, "previous": 25000, "change": 0, "change_percent": 0},
+        {
+            "category": "rent",
+            "total": 25000,
+            "previous_total": 25000,
+            "change": 0,
+            "change_percent": 0,
+        },
         {
             "category": "food",
-            "amount": 5000.5,
-            "previous": 4000,
+            "total": 5000.5,
+            "previous_total": 4000,
             "change": 1000.5,
             "change_percent": 25.01,
         },
         {
             "category": "travel",
-            "amount": 4000,
-            "previous": 0,
+            "total": 4000,
+            "previous_total": 0,
             "change": 4000,
             "change_percent": None,
         },
         {
             "category": "shopping",
-            "amount": 0,
-            "previous": 1500,
+            "total": 0,
+            "previous_total": 1500,
             "change": -1500,
             "change_percent": -100,
         },
@@ -137,20 +143,22 @@ async def test_monthly_report_matches_hand_computed_figures(client, user, other_
             {
                 "goal_id": ids["emergency"]["id"],
                 "title": "Emergency fund",
-                "amount": 7500,
+                "total": 7500,
                 "count": 2,
             },
-            {"goal_id": ids["trip"]["id"], "title": "Vacation", "amount": 3000, "count": 1},
+            {"goal_id": ids["trip"]["id"], "title": "Vacation", "total": 3000, "count": 1},
         ],
     }
     budgets = report["budgets"]
-    assert [(b["category"], b["limit"], b["spent"], b["level"]) for b in budgets["items"]] == [
+    assert [
+        (b["category"], b["monthly_limit"], b["spent"], b["level"]) for b in budgets["items"]
+    ] == [
         ("food", 5000, 5000.5, "exceeded"),
         ("rent", 30000, 25000, "warning"),
         ("travel", 4000, 4000, "exceeded"),  # exactly at the limit: used up, not over
     ]
     assert (budgets["within"], budgets["over"], budgets["month"]) == (2, 1, "2025-03")
-    assert (budgets["total_limit"], budgets["total_spent"]) == (39000, 34000.5)
+    assert (budgets["total_monthly_limit"], budgets["total_spent"]) == (39000, 34000.5)
     assert report["net_savings"] == 85999.5
     assert report["savings_rate"] == 71.67  # 85999.50 / 120000
 
@@ -453,22 +461,25 @@ async def test_export_payments_and_income(client, user, other_user):
         'filename="cleero-payments-2025-01-01-to-2025-02-28.csv"'
     )
     header, first, second = rows_of(r)
-    assert header[:9] == [
-        "date",
+    # The columns are the API's field names.
+    assert header[:10] == [
+        "payment_date",
         "debt_name",
         "payment_type",
         "payment_method",
+        "status",
         "amount",
         "currency",
-        "interest",
-        "principal",
+        "interest_component",
+        "principal_component",
         "remaining_after",
     ]
-    assert first[:10] == [
+    assert first[:11] == [
         "2025-01-10",
         "'@Car",
         "emi",
         "other",
+        "completed",
         "10000.00",
         "INR",
         "1000.00",
@@ -476,7 +487,7 @@ async def test_export_payments_and_income(client, user, other_user):
         "91000.00",
         "'-first",
     ]
-    assert second[4:9] == ["2500.50", "INR", "0.00", "2500.50", "88499.50"]
+    assert second[5:10] == ["2500.50", "INR", "0.00", "2500.50", "88499.50"]
 
     await income(client, user, 5000, "2025-01-05", "freelance", "=cmd|' /C calc'!A0")
     r = await export(client, user, kind="income", **{"from": "2025-01-01"}, to="2025-01-31")
@@ -579,7 +590,7 @@ class FakeCursor:
 
 async def test_export_streams_in_bounded_chunks_as_the_cursor_is_read():
     cursor = FakeCursor(20000)
-    stream = csv_rows(cursor, "expenses", "Asia/Kolkata", "INR")
+    stream = csv_rows(cursor, "expenses", "INR")
     first = await anext(stream)
     # The first chunk leaves before the cursor is drained: rows are never all held at once.
     assert CHUNK_BYTES <= len(first) < CHUNK_BYTES + 1024

@@ -112,7 +112,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     expense = created(await client.post("/api/expenses", headers=h, json=body))
     receipt = {"file": ("r.png", PNG, "image/png")}
     created(await client.post(f"/api/expenses/{expense['id']}/receipt", headers=h, files=receipt))
-    body = {"category": "food", "amount": 5000, "name": marker + "Food"}
+    body = {"category": "food", "monthly_limit": 5000, "name": marker + "Food"}
     budget = created(await client.post("/api/budgets", headers=h, json=body))
     body = {"title": marker + "Trip", "target_amount": 50000, "target_date": "2099-12-31"}
     goal = created(await client.post("/api/goals", headers=h, json=body))
@@ -158,8 +158,8 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
         ("PUT", "/api/income/{income_id}"): {"source": "Renamed"},
         ("POST", "/api/expenses"): {"title": "Tea", "category": "food", "amount": 20},
         ("PUT", "/api/expenses/{expense_id}"): {"title": "Renamed"},
-        ("POST", "/api/budgets"): {"category": f"c_{uuid.uuid4().hex[:6]}", "amount": 100},
-        ("PUT", "/api/budgets/{budget_id}"): {"amount": 1234},
+        ("POST", "/api/budgets"): {"category": f"c_{uuid.uuid4().hex[:6]}", "monthly_limit": 100},
+        ("PUT", "/api/budgets/{budget_id}"): {"monthly_limit": 1234},
         ("POST", "/api/goals"): {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
         ("PUT", "/api/goals/{goal_id}"): {"title": "Renamed"},
         ("POST", "/api/goals/{goal_id}/contribute"): {"amount": 1},

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
-from dates import start_of_day
-
 ROOT = Path(__file__).resolve().parents[1]
 IST = "Asia/Kolkata"
 
@@ -72,7 +70,7 @@ async def insert_due_debt(db, user_id: str, name: str = "Car Loan", days: int = 
         "name": name,
         "status": "active",
         "monthly_emi": Decimal("12500.00"),
-        "next_payment_date": start_of_day(due, IST),
+        "next_payment_date": due,  # a calendar day, as the debts API stores it
         "created_at": datetime.now(UTC),
     }
     return (await db.debts.insert_one(doc)).inserted_id
@@ -84,7 +82,7 @@ async def test_once_sends_due_reminders_and_delivers_the_outbox(db, settings, us
     assert code == 0, err
     # The reminder (notification + push + email) and the pending welcome email, in one pass.
     assert counts(out) == {"reminders": 1, "sent": 3}
-    (note,) = await db.notifications.find({"type": "payment_reminder"}).to_list(None)
+    (note,) = await db.notifications.find({"notification_type": "payment_reminder"}).to_list(None)
     assert note["action_url"] == f"/debts/{debt_id}"
     assert await db.outbox.count_documents({"status": {"$ne": "sent"}}) == 0
     subjects = sorted(m["Subject"] for m in mailbox())

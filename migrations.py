@@ -1,0 +1,127 @@
+"""One-off data migrations: run at start-up, before the API serves and before the indexes are
+ensured (and by `python -m migrations`). Each is idempotent and recorded in `migrations`, so a
+start-up after it finished costs one lookup, and a start-up after a crash finishes the job.
+
+    python -m migrations     run what has not run yet against MONGODB_URL (or the embedded db)
+"""
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+from dates import DEFAULT_TZ, local_date, now_ms
+
+log = logging.getLogger("cleero.migrations")
+INDEX_NOT_FOUND = 27
+BATCH = 500
+
+# The calendar-day fields that used to be stored as the instant their day began in the user's
+# timezone (or, for entries, the instant itself). Goal target dates and birth dates were days.
+DAY_FIELDS = {
+    "debts": ("start_date", "next_payment_date"),
+    "payments": ("payment_date",),
+    "income": ("date",),
+    "expenses": ("date",),
+    "goal_contributions": ("date",),
+}
+
+
+async def owner_names(db: AsyncDatabase, started: datetime) -> None:
+    """The owner's field names: budgets `monthly_limit`/`active` (were `amount`/`is_active`),
+    notifications `notification_type` (was `type`), payments `status`, users `updated_at`."""
+    try:  # the one-active-budget index filtered on `is_active`; ensure_indexes makes the new one
+        await db.budgets.drop_index("one_active_budget_per_category")
+    except OperationFailure as exc:
+        if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
+            raise
+    await db.budgets.update_many(
+        {"amount": {"$exists": True}}, {"$rename": {"amount": "monthly_limit"}}
+    )
+    await db.budgets.update_many(
+        {"is_active": {"$exists": True}}, {"$rename": {"is_active": "active"}}
+    )
+    await db.notifications.update_many(
+        {"type": {"$exists": True}}, {"$rename": {"type": "notification_type"}}
+    )
+    await db.payments.update_many({"status": {"$exists": False}}, {"$set": {"status": "completed"}})
+    async for user in db.users.find({"updated_at": {"$exists": False}}, {"created_at": 1}):
+        await db.users.update_one(
+            {"_id": user["_id"]}, {"$set": {"updated_at": user.get("created_at") or started}}
+        )
+
+
+async def calendar_days(db: AsyncDatabase, started: datetime) -> None:
+    """Days stored as the user's local midnight (or an instant) become the day itself, stored
+    as midnight UTC, read in the timezone the user has. Every document written before this
+    migration started is converted exactly once: the `days_migrated` mark on each guards it
+    against a second run (after a crash, or from another replica at the same time)."""
+    async for user in db.users.find({}, {"profile.timezone": 1}):
+        tz = (user.get("profile") or {}).get("timezone") or DEFAULT_TZ
+        for collection, fields in DAY_FIELDS.items():
+            query = {
+                "user_id": user["_id"],
+                "created_at": {"$lt": started},
+                "days_migrated": {"$exists": False},
+            }
+            cursor = db[collection].find(query, {field: 1 for field in fields})
+            batch: list[UpdateOne] = []
+            async for doc in cursor:
+                days = {f: local_date(doc[f], tz) for f in fields if doc.get(f) is not None}
+                guard = {"_id": doc["_id"], "days_migrated": {"$exists": False}}
+                batch.append(UpdateOne(guard, {"$set": days | {"days_migrated": True}}))
+                if len(batch) == BATCH:
+                    await db[collection].bulk_write(batch, ordered=False)
+                    batch = []
+            if batch:
+                await db[collection].bulk_write(batch, ordered=False)
+
+
+Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("2026-11-owner-names", owner_names),
+    ("2026-11-calendar-days", calendar_days),
+)
+
+
+async def migrate(db: AsyncDatabase) -> list[str]:
+    """Run every migration that has not finished; returns the names of those run now."""
+    ran = []
+    for name, step in MIGRATIONS:
+        record = await db.migrations.find_one_and_update(
+            {"_id": name},
+            {"$setOnInsert": {"started_at": now_ms()}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        if record.get("finished_at"):
+            continue
+        log.info("migration %s: running", name)
+        await step(db, record["started_at"])
+        await db.migrations.update_one({"_id": name}, {"$set": {"finished_at": now_ms()}})
+        ran.append(name)
+    return ran
+
+
+async def _main() -> int:
+    from config import get_settings
+    from database import connect, get_database
+    from main import database_url
+
+    settings = get_settings()
+    client = connect(database_url(settings), settings)
+    try:
+        ran = await migrate(get_database(client, settings.mongodb_db))
+    finally:
+        await client.close()
+    print("migrations run:", ", ".join(ran) or "none (all done before)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(_main()))

@@ -1,0 +1,488 @@
+"""The API as its React client meets it: the owner's guide verbatim (../shared/STRUCTURE.md),
+calendar days that never move, PUT what you GET, one 422 shape, bodiless 204s, CORS for
+development servers, and overdue debts."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from finance import add_months
+from main import create_app
+from tests.factories import create_debt, get, make_settings, pay, post
+
+# ---------------------------------------------------------------- the guide, verbatim
+
+GUIDE_SIGNUP = {
+    "email": "user@example.com",
+    "password": "SecurePass123!",
+    "full_name": "John Doe",
+    "phone": "+91 98765 43210",
+}
+GUIDE_DEBT = {
+    "name": "Home Loan",
+    "debt_type": "home_loan",
+    "principal": 3500000,
+    "interest_rate": 6.5,
+    "tenure_months": 240,
+    "monthly_emi": 42500,
+    "bank_name": "HDFC",
+    "start_date": "2024-01-01T00:00:00Z",
+}
+GUIDE_PAYMENT = {
+    "debt_id": "123abc",
+    "amount": 42500,
+    "payment_method": "net_banking",
+    "payment_date": "2024-01-05T00:00:00Z",
+}
+
+
+async def test_the_guides_three_examples_answer_with_the_guides_names(client):
+    r = await client.post("/api/auth/signup", json=GUIDE_SIGNUP)
+    assert r.status_code == 201, r.text
+    user = r.json()["user"]
+    assert {"email", "full_name", "phone", "profile", "is_active", "created_at", "updated_at"} <= (
+        user.keys()
+    )
+    assert (user["email"], user["full_name"], user["phone"]) == (
+        "user@example.com",
+        "John Doe",
+        "+91 98765 43210",
+    )
+    assert user["profile"]["preferred_currency"] == "INR" and user["is_active"] is True
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    r = await client.post("/api/debts", json=GUIDE_DEBT, headers=headers)
+    assert r.status_code == 201, r.text
+    debt = r.json()
+    for name in ("remaining_amount", "total_paid", "status", "next_payment_date", "updated_at"):
+        assert name in debt
+    # Midnight UTC on 1 January is 05:30 on 1 January in India: the day stays 1 January.
+    assert (debt["start_date"], debt["next_payment_date"]) == ("2024-01-01", "2024-02-01")
+    assert (debt["principal"], debt["monthly_emi"], debt["remaining_amount"]) == (
+        3500000,
+        42500,
+        3500000,
+    )
+
+    r = await client.post(
+        "/api/payments", json=GUIDE_PAYMENT | {"debt_id": debt["id"]}, headers=headers
+    )
+    assert r.status_code == 201, r.text
+    payment = r.json()
+    assert payment["status"] == "completed"
+    assert (payment["payment_date"], payment["payment_method"]) == ("2024-01-05", "net_banking")
+    # 6.5 % a year is 6.5/1200 a month: 35,00,000 x 0.065 / 12 = 18,958.333... -> 18,958.33
+    assert payment["interest_component"] == 18958.33
+    assert payment["principal_component"] == 42500 - 18958.33
+    assert payment["transaction_id"] and payment["created_at"].endswith("Z")
+
+
+async def test_the_guides_budget_goal_and_notification_examples(client, user):
+    budget = await post(
+        client,
+        user,
+        "/api/budgets",
+        {"category": "groceries", "monthly_limit": 15000, "alert_threshold": 80, "active": True},
+    )
+    assert (budget["monthly_limit"], budget["alert_threshold"], budget["active"]) == (
+        15000,
+        80,
+        True,
+    )
+    status = await get(client, user, "/api/budgets/status")
+    assert status["items"][0]["monthly_limit"] == 15000
+
+    goal = await post(
+        client,
+        user,
+        "/api/goals",
+        {
+            "title": "Emergency Fund",
+            "goal_type": "emergency_fund",
+            "target_amount": 500000,
+            "current_amount": 150000,
+            "target_date": "2099-12-31T00:00:00Z",  # an ISODate, as `toISOString()` sends it
+            "priority": "high",
+            "status": "active",
+        },
+    )
+    # 1,50,000 of 5,00,000 saved: 30 %.
+    assert (goal["progress_percentage"], goal["status"], goal["target_date"]) == (
+        30,
+        "active",
+        "2099-12-31",
+    )
+
+    await post(client, user, "/api/income", {"source": "Salary", "amount": 50000})
+    (note,) = (await get(client, user, "/api/notifications"))["items"]
+    assert note["notification_type"] == "income_received" and note["is_read"] is False
+    assert {"title", "message", "action_url", "created_at"} <= note.keys()
+
+
+# ---------------------------------------------------------------- a calendar day is a day
+
+
+@pytest.mark.parametrize(
+    ("timezone", "sent", "day"),
+    [
+        ("Asia/Kolkata", "2024-01-31T20:30:00Z", "2024-02-01"),  # 02:00 on 1 Feb in India
+        ("Asia/Kolkata", "2024-01-31T18:29:59Z", "2024-01-31"),  # 23:59:59 on 31 Jan
+        ("Asia/Kolkata", "2024-01-31T18:30:00Z", "2024-02-01"),  # midnight exactly
+        ("Asia/Kolkata", "2024-02-01T00:30:00+05:30", "2024-02-01"),
+        ("Asia/Kolkata", "2024-02-01", "2024-02-01"),
+        ("UTC", "2024-01-31T20:30:00Z", "2024-01-31"),
+        ("UTC", "2024-02-01T00:00:00Z", "2024-02-01"),
+        ("America/New_York", "2024-02-01T03:00:00Z", "2024-01-31"),  # 22:00 on 31 Jan
+    ],
+)
+async def test_a_datetime_means_its_day_in_the_users_timezone(client, user, timezone, sent, day):
+    await client.put(
+        "/api/users/me", json={"profile": {"timezone": timezone}}, headers=user.headers
+    )
+    expense = await post(
+        client,
+        user,
+        "/api/expenses",
+        {"title": "Tea", "category": "food", "amount": 10, "date": sent},
+    )
+    income = await post(client, user, "/api/income", {"source": "Job", "amount": 5, "date": sent})
+    debt = await create_debt(client, user, start_date=sent, next_payment_date=sent)
+    payment = await pay(
+        client, user, debt["id"], 1000, payment_date=sent, payment_type="prepayment"
+    )
+    goal = await post(
+        client,
+        user,
+        "/api/goals",
+        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
+    )
+    r = await client.post(
+        f"/api/goals/{goal['id']}/contribute",
+        json={"amount": 1, "date": sent},
+        headers=user.headers,
+    )
+    contribution = r.json()["contribution"]
+    assert [
+        expense["date"],
+        income["date"],
+        debt["start_date"],
+        debt["next_payment_date"],
+        payment["payment_date"],
+        contribution["date"],
+    ] == [day] * 6
+
+
+async def test_a_stored_day_never_moves_when_the_timezone_changes(client, user):
+    expense = await post(
+        client,
+        user,
+        "/api/expenses",
+        {"title": "Tea", "category": "food", "amount": 10, "date": "2024-01-31T20:30:00Z"},
+    )
+    debt = await create_debt(client, user, start_date="2024-01-15")
+    for timezone in ("America/Los_Angeles", "Pacific/Kiritimati", "UTC"):
+        r = await client.put(
+            "/api/users/me", json={"profile": {"timezone": timezone}}, headers=user.headers
+        )
+        assert r.status_code == 200
+        assert (await get(client, user, f"/api/expenses/{expense['id']}"))["date"] == "2024-02-01"
+        got = await get(client, user, f"/api/debts/{debt['id']}")
+        assert (got["start_date"], got["next_payment_date"]) == ("2024-01-15", "2024-02-15")
+        listed = await get(
+            client, user, "/api/expenses", **{"from": "2024-02-01", "to": "2024-02-01"}
+        )
+        assert [e["id"] for e in listed["items"]] == [expense["id"]]
+
+
+async def test_today_and_this_month_are_the_users(client, user):
+    """A new entry with no date is dated today where the user is: Pacific/Kiritimati (UTC+14)
+    and Pacific/Pago_Pago (UTC-11) are never on the same calendar day."""
+    seen = set()
+    for timezone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        await client.put(
+            "/api/users/me", json={"profile": {"timezone": timezone}}, headers=user.headers
+        )
+        before = datetime.now(ZoneInfo(timezone)).date()
+        expense = await post(
+            client, user, "/api/expenses", {"title": "Tea", "category": "food", "amount": 1}
+        )
+        board = await get(client, user, "/api/dashboard")
+        after = datetime.now(ZoneInfo(timezone)).date()
+        # (`before` and `after` differ only if the test runs across that zone's midnight.)
+        assert expense["date"] in {before.isoformat(), after.isoformat()}
+        assert board["month"] in {f"{d.year:04d}-{d.month:02d}" for d in (before, after)}
+        seen.add(expense["date"])
+    assert len(seen) == 2
+
+
+async def test_instants_are_utc_milliseconds_and_a_create_reads_back_exactly(client, user):
+    created = await post(client, user, "/api/income", {"source": "Job", "amount": 5})
+    stamp = created["created_at"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-11-27T16:15:21.123Z")
+    assert await get(client, user, f"/api/income/{created['id']}") == created
+
+
+# ---------------------------------------------------------------- PUT what you GET
+
+
+async def _resources(client, user):
+    """(path, a writable field, a new value) of one of each resource the user can edit."""
+    debt = await create_debt(client, user)
+    income = await post(client, user, "/api/income", {"source": "Job", "amount": 5})
+    expense = await post(
+        client, user, "/api/expenses", {"title": "Tea", "category": "food", "amount": 2}
+    )
+    budget = await post(client, user, "/api/budgets", {"category": "food", "monthly_limit": 9})
+    goal = await post(
+        client,
+        user,
+        "/api/goals",
+        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
+    )
+    return [
+        (f"/api/debts/{debt['id']}", "name", "Renamed", "remaining_amount"),
+        (f"/api/income/{income['id']}", "source", "Renamed", "created_at"),
+        (f"/api/expenses/{expense['id']}", "title", "Renamed", "receipt_url"),
+        (f"/api/budgets/{budget['id']}", "name", "Renamed", "id"),
+        (f"/api/goals/{goal['id']}", "title", "Renamed", "progress_percentage"),
+        ("/api/users/me", "full_name", "Renamed", "email"),
+    ]
+
+
+async def test_put_takes_the_object_exactly_as_get_returned_it(client, user):
+    for path, field, value, _ in await _resources(client, user):
+        shown = await get(client, user, path)
+        r = await client.put(path, json=shown | {field: value}, headers=user.headers)
+        assert r.status_code == 200, (path, r.text)
+        after = r.json()
+        assert after[field] == value
+        unchanged = {k: v for k, v in shown.items() if k not in (field, "updated_at")}
+        assert {k: after[k] for k in unchanged} == unchanged, path
+
+
+async def test_put_refuses_a_changed_read_only_field_and_unknown_fields(client, user, db):
+    for path, _, _, read_only in await _resources(client, user):
+        shown = await get(client, user, path)
+        changed = shown | {read_only: "someone else's" if read_only == "email" else "x"}
+        r = await client.put(path, json=changed, headers=user.headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["code"] == "read_only_field"
+        assert r.json()["detail"][0]["loc"] == ["body", read_only]
+        assert await get(client, user, path) == shown  # nothing was written
+        r = await client.put(path, json=shown | {"user_id": "x"}, headers=user.headers)
+        assert r.status_code == 422 and r.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+async def test_a_derived_status_is_accepted_only_as_it_is(client, user):
+    goal = await post(
+        client,
+        user,
+        "/api/goals",
+        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
+    )
+    r = await client.post(
+        f"/api/goals/{goal['id']}/contribute", json={"amount": 9}, headers=user.headers
+    )
+    done = r.json()["goal"]
+    assert done["status"] == "completed"
+    r = await client.put(
+        f"/api/goals/{goal['id']}", json=done | {"title": "Bike"}, headers=user.headers
+    )
+    assert r.status_code == 200 and r.json()["status"] == "completed"
+    other = await post(
+        client,
+        user,
+        "/api/goals",
+        {"title": "Trip", "target_amount": 9, "target_date": "2099-01-01"},
+    )
+    r = await client.put(
+        f"/api/goals/{other['id']}", json={"status": "completed"}, headers=user.headers
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "status"]
+
+
+# ---------------------------------------------------------------- one error contract
+
+
+async def test_every_rule_422_names_its_field(client, user):
+    debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
+    fresh = await create_debt(client, user, principal=1000)
+    # 3 % a month on 1,00,000 is 3,000 of interest: an EMI of 100 never pays it off.
+    never = await create_debt(client, user, principal=100000, interest_rate=36, monthly_emi=100)
+    goal = await post(
+        client,
+        user,
+        "/api/goals",
+        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
+    )
+    tomorrow = (datetime.now(ZoneInfo("Asia/Kolkata")).date() + timedelta(days=1)).isoformat()
+    far = (datetime.now(ZoneInfo("Asia/Kolkata")).date() + timedelta(days=5)).isoformat()
+    await pay(client, user, debt["id"], 5, payment_type="prepayment")
+    key = {"Idempotency-Key": "k-1"}
+    await client.post(
+        "/api/payments",
+        json={"debt_id": debt["id"], "amount": 7, "payment_type": "prepayment"},
+        headers=user.headers | key,
+    )
+    cases = [
+        ("POST", "/api/payments", {"debt_id": debt["id"], "amount": 1}, {}, ["body", "amount"]),
+        (
+            "POST",
+            "/api/payments",
+            {"debt_id": debt["id"], "amount": 1, "payment_type": "prepayment", "payment_date": far},
+            {},
+            ["body", "payment_date"],
+        ),
+        (
+            "POST",
+            "/api/payments",
+            {"debt_id": debt["id"], "amount": 8, "payment_type": "prepayment"},
+            key,
+            ["header", "Idempotency-Key"],
+        ),
+        (
+            "POST",
+            "/api/goals",
+            {"title": "Old", "target_amount": 9, "target_date": "2001-01-01"},
+            {},
+            ["body", "target_date"],
+        ),
+        (
+            "POST",
+            f"/api/goals/{goal['id']}/contribute",
+            {"amount": 1, "date": tomorrow},
+            {},
+            ["body", "date"],
+        ),
+        (
+            "PUT",
+            f"/api/debts/{fresh['id']}",
+            {"outstanding_amount": 5000},
+            {},
+            ["body", "outstanding_amount"],
+        ),
+        ("GET", "/api/income/stats/monthly?from=2024-01-01", None, {}, ["query", "to"]),
+        ("GET", "/api/reports/monthly?year=2024", None, {}, ["query", "month"]),
+        ("GET", "/api/reports/tax-summary?fy=2024-26", None, {}, ["query", "fy"]),
+        ("GET", f"/api/debts/{never['id']}/schedule", None, {}, ["query", "extra_monthly"]),
+    ]
+    for method, path, body, headers, loc in cases:
+        r = await client.request(method, path, json=body, headers=user.headers | headers)
+        answer = r.json()
+        assert r.status_code == 422, (path, r.text)
+        (issue,) = answer["detail"]
+        assert set(issue) == {"loc", "msg", "type"} and issue["type"] == answer["code"]
+        assert issue["loc"] == loc, (path, issue)
+    # Every other error is a sentence.
+    r = await client.put(f"/api/debts/{debt['id']}", json={"principal": 5}, headers=user.headers)
+    assert r.status_code == 409 and isinstance(r.json()["detail"], str)
+
+
+async def test_a_204_has_no_body_and_no_content_type(client, user):
+    income = await post(client, user, "/api/income", {"source": "Job", "amount": 5})
+    r = await client.delete(f"/api/income/{income['id']}", headers=user.headers)
+    assert r.status_code == 204 and r.content == b""
+    assert "content-type" not in r.headers
+
+
+# ---------------------------------------------------------------- CORS for development servers
+
+
+@pytest.mark.parametrize(
+    ("env", "origin", "allowed"),
+    [
+        ("development", "http://localhost:3000", True),
+        ("development", "http://127.0.0.1:3000", True),
+        ("development", "http://localhost:5173", True),  # Vite
+        ("development", "http://localhost", True),
+        ("development", "http://evil.example:5173", False),
+        ("development", "http://localhost.evil.example", False),
+        ("test", "http://localhost:5173", False),  # only the configured origins elsewhere
+        ("test", "http://localhost:3000", True),
+    ],
+)
+async def test_cors_allows_development_servers_in_development_only(
+    mongo_url, tmp_path, env, origin, allowed
+):
+    app = create_app(make_settings(mongo_url, tmp_path, app_env=env))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        r = await client.options(
+            "/api/auth/login",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        )
+    assert (r.headers.get("access-control-allow-origin") == origin) is allowed
+    assert (r.status_code == 200) is allowed
+
+
+# ---------------------------------------------------------------- dates that agree
+
+
+async def test_an_overdue_debt_says_so_everywhere(client, user):
+    today = datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    due = today - timedelta(days=40)
+    debt = await create_debt(
+        client,
+        user,
+        principal=120000,
+        interest_rate=0,
+        tenure_months=12,
+        start_date=(due - timedelta(days=31)).isoformat(),
+        next_payment_date=due.isoformat(),
+    )
+    assert debt["overdue_days"] == 40
+    board = await get(client, user, "/api/dashboard")
+    assert board["upcoming_payments"][0]["overdue_days"] == 40
+    schedule = await get(client, user, f"/api/debts/{debt['id']}/schedule")
+    assert schedule["overdue_days"] == 40
+    # The schedule starts with the instalment already past due; 0 %: 12 x 10,000.
+    assert schedule["items"][0]["due_date"] == due.isoformat()
+    assert len(schedule["items"]) == 12
+    plan = await get(client, user, "/api/debts/payoff-plan")
+    (planned,) = plan["plan"]["debts"]
+    assert planned["payoff_month"] == 12
+    assert (
+        planned["payoff_date"]
+        == schedule["totals"]["payoff_date"]
+        == add_months(due, 11).isoformat()
+    )
+    # Paid: the next instalment is a month on and no longer overdue once that is in the future.
+    after = await pay(client, user, debt["id"], 10000)
+    got = await get(client, user, f"/api/debts/{debt['id']}")
+    assert got["next_payment_date"] == add_months(due, 1).isoformat()
+    assert got["overdue_days"] == max(0, (today - add_months(due, 1)).days)
+    assert after["payment_date"] == today.isoformat()
+
+
+async def test_the_payoff_plan_uses_each_debts_own_due_day(client, user):
+    first = await create_debt(
+        client,
+        user,
+        name="A",
+        principal=30000,
+        interest_rate=0,
+        tenure_months=3,
+        start_date="2099-01-01",
+        next_payment_date="2099-01-27",
+    )
+    second = await create_debt(
+        client,
+        user,
+        name="B",
+        principal=20000,
+        interest_rate=0,
+        tenure_months=2,
+        start_date="2099-01-01",
+        next_payment_date="2099-01-05",
+    )
+    plan = await get(client, user, "/api/debts/payoff-plan", strategy="snowball")
+    dates = {d["debt_id"]: d["payoff_date"] for d in plan["plan"]["debts"]}
+    for debt in (first, second):
+        schedule = await get(client, user, f"/api/debts/{debt['id']}/schedule")
+        assert dates[debt["id"]] == schedule["totals"]["payoff_date"]
+    # Snowball, a budget of 20,000 (both EMIs): B (20,000) is paid on its 2nd due day, 5 Feb;
+    # its EMI then rolls over to A (30,000), paid on its 3rd due day, 27 Mar.
+    assert (dates[second["id"]], dates[first["id"]]) == ("2099-02-05", "2099-03-27")
+    assert plan["plan"]["debt_free_date"] == "2099-03-27"

@@ -1,0 +1,146 @@
+"""The one-off migrations: data stored the old way (local-midnight instants for days, the old
+field names) reads back as the owner's names and the right calendar days, exactly once."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from bson import ObjectId
+from pymongo import ASCENDING
+
+import migrations
+from database import ensure_indexes
+from dates import start_of_day
+from tests.factories import get
+
+OLD = datetime(2024, 1, 1, tzinfo=UTC)  # written long before the migration ran
+
+
+async def seed_the_old_way(db, user_id):
+    uid = ObjectId(user_id)
+    debt = {
+        "user_id": uid,
+        "name": "Car",
+        "debt_type": "car_loan",
+        "principal": Decimal("100000.00"),
+        "interest_rate": Decimal("12.00"),
+        "tenure_months": 12,
+        "monthly_emi": Decimal("8884.88"),
+        "remaining_amount": Decimal("100000.00"),
+        "total_paid": Decimal("0.00"),
+        "total_interest_paid": Decimal("0.00"),
+        "status": "active",
+        # The old API stored a day as the instant it began in the user's timezone.
+        "start_date": start_of_day(date(2024, 1, 1), "Asia/Kolkata"),  # 2023-12-31T18:30Z
+        "next_payment_date": start_of_day(date(2024, 2, 1), "Asia/Kolkata"),
+        "due_anchor": "2024-02-01",
+        "due_offset": 0,
+        "created_at": OLD,
+        "updated_at": OLD,
+    }
+    debt["_id"] = (await db.debts.insert_one(debt)).inserted_id
+    payment = {
+        "user_id": uid,
+        "debt_id": debt["_id"],
+        "debt_name": "Car",
+        "amount": Decimal("100.00"),
+        "payment_date": datetime(2024, 1, 31, 20, 30, tzinfo=UTC),  # 02:00 on 1 Feb in India
+        "payment_type": "prepayment",
+        "payment_method": "upi",
+        "interest_component": Decimal("0.00"),
+        "principal_component": Decimal("100.00"),
+        "remaining_after": Decimal("99900.00"),
+        "transaction_id": "t-1",
+        "created_at": OLD,
+    }
+    payment["_id"] = (await db.payments.insert_one(payment)).inserted_id
+    income = {
+        "user_id": uid,
+        "source": "Job",
+        "amount": Decimal("10.00"),
+        "income_type": "salary",
+        "frequency": "monthly",
+        "date": datetime(2024, 1, 31, 18, 29, 59, tzinfo=UTC),  # 23:59:59 on 31 Jan
+        "tags": [],
+        "created_at": OLD,
+        "updated_at": OLD,
+    }
+    income["_id"] = (await db.income.insert_one(income)).inserted_id
+    await db.budgets.drop_index("one_active_budget_per_category")
+    await db.budgets.create_index(
+        [("user_id", ASCENDING), ("category", ASCENDING)],
+        unique=True,
+        partialFilterExpression={"is_active": True},
+        name="one_active_budget_per_category",
+    )
+    budget = {
+        "user_id": uid,
+        "category": "food",
+        "amount": Decimal("5000.00"),
+        "alert_threshold": 80,
+        "is_active": True,
+        "created_at": OLD,
+        "updated_at": OLD,
+    }
+    budget["_id"] = (await db.budgets.insert_one(budget)).inserted_id
+    note = {
+        "user_id": uid,
+        "type": "system",
+        "title": "Hello",
+        "message": "Welcome",
+        "is_read": False,
+        "created_at": OLD,
+    }
+    await db.notifications.insert_one(note)
+    await db.users.update_one({"_id": uid}, {"$unset": {"updated_at": ""}})
+    return debt, payment, income, budget
+
+
+async def test_old_documents_read_back_with_the_owners_names_and_days(client, db, user):
+    debt, payment, income, budget = await seed_the_old_way(db, user.id)
+    await db.migrations.delete_many({})  # as on a database the old version wrote
+
+    assert await migrations.migrate(db) == ["2026-11-owner-names", "2026-11-calendar-days"]
+    await ensure_indexes(db)  # as the start-up does next
+    shown = await get(client, user, f"/api/debts/{debt['_id']}")
+    assert (shown["start_date"], shown["next_payment_date"]) == ("2024-01-01", "2024-02-01")
+    paid = await get(client, user, f"/api/payments/{payment['_id']}")
+    assert (paid["payment_date"], paid["status"]) == ("2024-02-01", "completed")
+    assert (await get(client, user, f"/api/income/{income['_id']}"))["date"] == "2024-01-31"
+    kept = await get(client, user, f"/api/budgets/{budget['_id']}")
+    assert (kept["monthly_limit"], kept["active"]) == (5000, True)
+    (note,) = (await get(client, user, "/api/notifications"))["items"]
+    assert note["notification_type"] == "system"
+    me = await get(client, user, "/api/users/me")
+    assert me["updated_at"] == me["created_at"]
+    # The one-active-budget rule holds on the new field.
+    r = await client.post(
+        "/api/budgets", json={"category": "food", "monthly_limit": 1}, headers=user.headers
+    )
+    assert r.status_code == 409
+
+    # Idempotent: a second start-up runs nothing, and even a forced second pass moves no day.
+    assert await migrations.migrate(db) == []
+    record = await db.migrations.find_one({"_id": "2026-11-calendar-days"})
+    await migrations.calendar_days(db, record["started_at"])
+    await migrations.owner_names(db, record["started_at"])
+    again = await get(client, user, f"/api/debts/{debt['_id']}")
+    assert (again["start_date"], again["next_payment_date"]) == ("2024-01-01", "2024-02-01")
+    assert (await get(client, user, f"/api/payments/{payment['_id']}"))["payment_date"] == (
+        "2024-02-01"
+    )
+
+
+async def test_days_written_after_the_migration_are_left_alone(client, db, user):
+    """A document the new version wrote (after the migration started) holds a day already."""
+    await client.put(
+        "/api/users/me", json={"profile": {"timezone": "America/New_York"}}, headers=user.headers
+    )
+    r = await client.post(
+        "/api/income",
+        json={"source": "Job", "amount": 5, "date": "2024-03-10"},
+        headers=user.headers,
+    )
+    # As if the migration that started when this database was first served had to run again.
+    await db.migrations.update_many({}, {"$unset": {"finished_at": ""}})
+    assert await migrations.migrate(db) == ["2026-11-owner-names", "2026-11-calendar-days"]
+    assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
