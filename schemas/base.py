@@ -11,6 +11,14 @@ from schemas.types import ObjectIdStr
 T = TypeVar("T")
 
 
+# A field with a default is optional in a request but always present in an answer: an answer's
+# schema (FastAPI's serialization mode) lists it as `required`, so generated clients type answers
+# without `| undefined` / `Unset`. Only on models that are answers and never requests: a model
+# that is both would be published twice (`X-Input`, `X-Output`, one title, which
+# openapi-python-client can't tell apart).
+ANSWER_DEFAULTS_REQUIRED = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -18,7 +26,7 @@ class RequestModel(BaseModel):
 class OutModel(BaseModel):
     """A stored document as a response: `_id` becomes `id`, internal fields are dropped."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore") | ANSWER_DEFAULTS_REQUIRED
 
     id: ObjectIdStr
 

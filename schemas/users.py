@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from schemas.base import OutModel, RequestModel
+from schemas.base import ANSWER_DEFAULTS_REQUIRED, OutModel, RequestModel
 from schemas.goals import NotificationPreferences
 from schemas.types import (
     Currency,
@@ -22,6 +22,8 @@ from schemas.types import (
 
 
 class Profile(RequestModel):
+    model_config = ANSWER_DEFAULTS_REQUIRED  # an answer only (UserOut); requests use ProfileUpdate
+
     date_of_birth: IsoDate | None = None
     address: Text(500) | None = None
     preferred_currency: Currency = "INR"
@@ -89,6 +91,8 @@ class UserUpdate(RequestModel):
 
 
 class TokenPair(BaseModel):
+    model_config = ANSWER_DEFAULTS_REQUIRED
+
     access_token: str
     refresh_token: str
     token_type: str = "bearer"
@@ -98,6 +102,8 @@ class TokenPair(BaseModel):
 
 class AccessToken(BaseModel):
     """OAuth2 password-flow answer, for Swagger's Authorize button."""
+
+    model_config = ANSWER_DEFAULTS_REQUIRED
 
     access_token: str
     token_type: str = "bearer"
