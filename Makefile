@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+CLIENTS_TOOLS := clients/node_modules/.installed
 
 .PHONY: run test lint format fuzz bench bench-reports bench-load worker clean
 
@@ -24,8 +25,18 @@ run: $(VENV)/.installed-runtime
 worker: $(VENV)/.installed-runtime
 	$(BIN)/python -m worker
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CLIENTS_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The TypeScript client generators and tsc, pinned in clients/package-lock.json, for
+# tests/test_clients.py (which skips the TypeScript part, saying why, without node and npm).
+$(CLIENTS_TOOLS): clients/package.json clients/package-lock.json
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		echo "cd clients && npm ci"; \
+		cd clients && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+		echo "node or npm not on PATH: skipping npm ci; the TypeScript clients will not be checked"; \
+	fi
 
 # Schema fuzzing with many more cases per operation than `make test` runs (tests/test_fuzz.py).
 FUZZ_EXAMPLES ?= 300
@@ -52,4 +63,4 @@ bench-load: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.load
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache clients/node_modules clients/generated

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
@@ -184,7 +185,8 @@ def _ctx(error: Any) -> dict[str, Any]:
 def declare_transport_errors(app: FastAPI) -> None:
     """Declare in the OpenAPI schema the errors raised before a route runs, on every operation
     they can reach: a body that can't be parsed (400) or is too large (413, the middleware's
-    cap), and the real shape of a 422 (FastAPI's default schema knows only the field list)."""
+    cap), and the real shape of a 422 (FastAPI's default schema knows only the field list):
+    every 422 names the one `ValidationErrorOut` component."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -193,7 +195,7 @@ def declare_transport_errors(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             for model in (ErrorOut, ValidationErrorOut):
                 _add_component(components, model)
-            components["HTTPValidationError"] = {"$ref": f"{REF}ValidationErrorOut"}
+            _one_validation_error_model(schema)
             for operation in _operations(schema):
                 if "requestBody" in operation:
                     for code in (400, 413):
@@ -211,6 +213,30 @@ def _add_component(components: dict[str, Any], model: type[BaseModel]) -> None:
     for name, definition in generated.pop("$defs", {}).items():
         components.setdefault(name, definition)
     components.setdefault(model.__name__, generated)
+
+
+def _one_validation_error_model(schema: dict[str, Any]) -> None:
+    """FastAPI's default 422 (`HTTPValidationError`, a list of `ValidationError`) is not the
+    body this app sends: point its references at `ValidationErrorOut` and drop both, so a
+    client generator sees one 422 model (an alias component would be generated twice)."""
+    for node in _nodes(schema):
+        if node.get("$ref") == f"{REF}HTTPValidationError":
+            node["$ref"] = f"{REF}ValidationErrorOut"
+    components = schema["components"]["schemas"]
+    components.pop("HTTPValidationError", None)
+    if not any(node.get("$ref") == f"{REF}ValidationError" for node in _nodes(schema)):
+        components.pop("ValidationError", None)
+
+
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
 
 
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -273,6 +299,17 @@ def add_health(app: FastAPI) -> None:
         )
 
 
+def operation_id(route: APIRoute) -> str:
+    """`<tag>-<function>` (`debts-create_debt`), as the FastAPI full-stack template does:
+    generated clients group operations by tag and name each after its function
+    (`DebtsService.createDebt`, `debts.create_debt`). Every documented route needs a tag."""
+    if not route.include_in_schema:
+        return route.name
+    if not route.tags:
+        raise ValueError(f"route {route.path} ({route.name}) has no tag")
+    return f"{route.tags[0]}-{route.name}"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -283,6 +320,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     add_error_handlers(app)

@@ -22,6 +22,18 @@ def _days(value: Any, tz: str) -> Any:
     return value
 
 
+class ResponseModel(BaseModel):
+    """A response body: every field is always sent, defaulted ones included.
+
+    A field with a default is optional in a request but always present in an answer: an
+    answer's schema (FastAPI's serialization mode) lists it as `required`, so generated
+    clients type answers without `| undefined` / `Unset`. Only on models that are answers and
+    never requests: a model that is both would be published twice (`X-Input`, `X-Output`, one
+    title, which openapi-python-client can't tell apart)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class RequestModel(BaseModel):
     """A request body: unknown fields are a 422, text is trimmed."""
 
@@ -86,10 +98,10 @@ class UpdateModel(RequestModel):
             )
 
 
-class OutModel(BaseModel):
+class OutModel(ResponseModel):
     """A stored document as a response: `_id` becomes `id`, internal fields are dropped."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ResponseModel.model_config | ConfigDict(extra="ignore")
 
     id: ObjectIdStr
 

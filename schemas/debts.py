@@ -2,10 +2,10 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
 
 from money import quantize
-from schemas.base import OutModel, RequestModel, UpdateModel
+from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,
     Day,
@@ -136,7 +136,7 @@ class DebtOut(OutModel):
         return quantize(self.principal_repaid * 100 / self.principal)
 
 
-class DueDebt(BaseModel):
+class DueDebt(ResponseModel):
     debt_id: ObjectIdStr
     name: str
     next_payment_date: DayOut
@@ -145,7 +145,7 @@ class DueDebt(BaseModel):
     remaining_amount: Amount
 
 
-class DebtSummary(BaseModel):
+class DebtSummary(ResponseModel):
     total_debts: int
     by_status: dict[DebtStatus, int]
     by_type: dict[DebtType, int]
@@ -157,7 +157,7 @@ class DebtSummary(BaseModel):
     next_due: list[DueDebt]  # the next three due payments of active debts, overdue first
 
 
-class ScheduleRow(BaseModel):
+class ScheduleRow(ResponseModel):
     month: int
     due_date: DayOut
     emi: Amount
@@ -166,7 +166,7 @@ class ScheduleRow(BaseModel):
     balance: Amount
 
 
-class ScheduleTotals(BaseModel):
+class ScheduleTotals(ResponseModel):
     months: int
     total_paid: Amount
     total_interest: Amount
@@ -174,7 +174,7 @@ class ScheduleTotals(BaseModel):
     payoff_date: DayOut | None
 
 
-class WhatIfOut(BaseModel):
+class WhatIfOut(ResponseModel):
     extra_monthly: Amount
     lump_sum: Amount
     items: list[ScheduleRow]
@@ -183,7 +183,7 @@ class WhatIfOut(BaseModel):
     interest_saved: Amount
 
 
-class ScheduleOut(BaseModel):
+class ScheduleOut(ResponseModel):
     debt_id: ObjectIdStr
     remaining_amount: Amount
     interest_rate: Percent
@@ -194,7 +194,7 @@ class ScheduleOut(BaseModel):
     what_if: WhatIfOut | None
 
 
-class PayoffDebtOut(BaseModel):
+class PayoffDebtOut(ResponseModel):
     debt_id: str
     name: str
     payoff_month: int
@@ -202,7 +202,7 @@ class PayoffDebtOut(BaseModel):
     interest_paid: Amount
 
 
-class PlanOut(BaseModel):
+class PlanOut(ResponseModel):
     strategy: str
     order: list[str]
     debts: list[PayoffDebtOut]
@@ -211,7 +211,7 @@ class PlanOut(BaseModel):
     debt_free_date: DayOut
 
 
-class PayoffPlanOut(BaseModel):
+class PayoffPlanOut(ResponseModel):
     strategy: str
     extra_monthly: Amount
     monthly_budget: Amount  # sum of the active debts' EMIs + extra_monthly

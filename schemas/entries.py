@@ -3,10 +3,10 @@
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from budgeting import BudgetLevel
-from schemas.base import OutModel, RequestModel, UpdateModel
+from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,
     Category,
@@ -135,30 +135,30 @@ class ExpenseOut(OutModel):
         return data
 
 
-class ExpenseCategories(BaseModel):
+class ExpenseCategories(ResponseModel):
     suggested: list[str]
     custom: list[str]  # the user's own categories that are not suggested ones
     all: list[str]
 
 
-class ReceiptLink(BaseModel):
+class ReceiptLink(ResponseModel):
     url: str
     expires_in: int
 
 
-class StatsRange(BaseModel):
+class StatsRange(ResponseModel):
     start: DayOut  # inclusive
     end: DayOut  # inclusive
 
 
-class StatsMonth(BaseModel):
+class StatsMonth(ResponseModel):
     month: str  # "YYYY-MM"
     total: Amount
     count: int
     breakdown: dict[str, Amount]  # the month's total split by `breakdown_by`
 
 
-class MonthlyStats(BaseModel):
+class MonthlyStats(ResponseModel):
     """The one shape of every monthly statistic (income, expenses, payments): every month of
     the range, zeros included, and the same split per month and overall."""
 
@@ -200,7 +200,7 @@ class BudgetOut(OutModel):
     updated_at: Instant
 
 
-class BudgetStatusItem(BaseModel):
+class BudgetStatusItem(ResponseModel):
     budget_id: ObjectIdStr
     category: str
     name: str | None = None
@@ -212,7 +212,7 @@ class BudgetStatusItem(BaseModel):
     level: BudgetLevel
 
 
-class BudgetStatus(BaseModel):
+class BudgetStatus(ResponseModel):
     month: str  # "YYYY-MM" in the user's timezone
     currency: str
     items: list[BudgetStatusItem]

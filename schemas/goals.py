@@ -3,9 +3,9 @@
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from schemas.base import OutModel, RequestModel, UpdateModel
+from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,
     Day,
@@ -133,13 +133,13 @@ class ContributionOut(OutModel):
     created_at: Instant
 
 
-class ContributionResult(BaseModel):
+class ContributionResult(ResponseModel):
     goal: GoalOut
     contribution: ContributionOut
     new_milestones: list[int]  # milestones this contribution reached (each notified once)
 
 
-class GoalSummary(BaseModel):
+class GoalSummary(ResponseModel):
     total_goals: int
     by_status: dict[GoalStatus, int]
     # Totals cover active, paused and completed goals; cancelled ones are left out.
@@ -160,11 +160,11 @@ class NotificationOut(OutModel):
     created_at: Instant
 
 
-class UnreadCount(BaseModel):
+class UnreadCount(ResponseModel):
     count: int
 
 
-class ReadAllResult(BaseModel):
+class ReadAllResult(ResponseModel):
     updated: int
 
 

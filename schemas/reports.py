@@ -3,8 +3,7 @@
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel
-
+from schemas.base import ResponseModel
 from schemas.debts import DebtType, DueDebt
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
@@ -17,7 +16,7 @@ class TransactionKind(StrEnum):
     payment = "payment"
 
 
-class Transaction(BaseModel):
+class Transaction(ResponseModel):
     """One entry of the merged feed of income, expenses and debt payments."""
 
     id: ObjectIdStr
@@ -28,14 +27,14 @@ class Transaction(BaseModel):
     date: DayOut
 
 
-class DashboardDebt(BaseModel):
+class DashboardDebt(ResponseModel):
     active_debts: int
     total_remaining: Amount  # outstanding principal of active debts
     total_monthly_emi: Amount  # sum of the active debts' EMIs
     debt_to_income: Percent | None  # total_monthly_emi / this month's income x 100 (null: none)
 
 
-class DashboardOut(BaseModel):
+class DashboardOut(ResponseModel):
     month: str  # "YYYY-MM", this month in the user's timezone
     currency: str
     income: Amount
@@ -50,7 +49,7 @@ class DashboardOut(BaseModel):
     recent_transactions: list[Transaction]  # the last ten, newest first
 
 
-class CategoryChange(BaseModel):
+class CategoryChange(ResponseModel):
     category: str
     total: Amount
     previous_total: Amount  # the same category in the previous month
@@ -58,7 +57,7 @@ class CategoryChange(BaseModel):
     change_percent: Percent | None  # null when the previous month was 0
 
 
-class ReportIncome(BaseModel):
+class ReportIncome(ResponseModel):
     total: Amount
     count: int
     by_type: dict[str, Amount]
@@ -67,7 +66,7 @@ class ReportIncome(BaseModel):
     change_percent: Percent | None
 
 
-class ReportExpenses(BaseModel):
+class ReportExpenses(ResponseModel):
     total: Amount
     count: int
     by_category: list[CategoryChange]  # largest first; categories of either month
@@ -76,7 +75,7 @@ class ReportExpenses(BaseModel):
     change_percent: Percent | None
 
 
-class PaymentSplit(BaseModel):
+class PaymentSplit(ResponseModel):
     total: Amount
     interest: Amount
     principal: Amount
@@ -92,14 +91,14 @@ class ReportPayments(PaymentSplit):
     by_debt: list[LoanPayments]
 
 
-class GoalContributionTotal(BaseModel):
+class GoalContributionTotal(ResponseModel):
     goal_id: ObjectIdStr
     title: str
     total: Amount
     count: int
 
 
-class ReportContributions(BaseModel):
+class ReportContributions(ResponseModel):
     total: Amount
     count: int
     by_goal: list[GoalContributionTotal]
@@ -110,7 +109,7 @@ class BudgetAdherence(BudgetStatus):
     over: int  # budgets whose spend is above the limit
 
 
-class MonthlyReport(BaseModel):
+class MonthlyReport(ResponseModel):
     month: str  # "YYYY-MM" in the user's timezone
     previous_month: str
     currency: str
@@ -124,7 +123,7 @@ class MonthlyReport(BaseModel):
     savings_rate: Percent | None
 
 
-class AnnualFigures(BaseModel):
+class AnnualFigures(ResponseModel):
     income: Amount
     income_by_type: dict[str, Amount]
     expenses: Amount
@@ -140,7 +139,7 @@ class AnnualMonth(AnnualFigures):
     budgets_over: list[str]  # categories whose spend that month exceeded their active budget
 
 
-class AnnualReport(BaseModel):
+class AnnualReport(ResponseModel):
     period: str  # "2024" or "FY 2024-25"
     start: date  # inclusive, the user's calendar
     end: date  # inclusive
@@ -150,7 +149,7 @@ class AnnualReport(BaseModel):
     totals: AnnualFigures
 
 
-class TaxLoan(BaseModel):
+class TaxLoan(ResponseModel):
     debt_id: ObjectIdStr
     name: str
     debt_type: DebtType
@@ -162,7 +161,7 @@ class TaxLoan(BaseModel):
     sections: list[str]  # ["24(b)", "80C"] for home loans, ["80E"] for education loans
 
 
-class TaxDeduction(BaseModel):
+class TaxDeduction(ResponseModel):
     section: str  # "24(b)", "80C" or "80E"
     description: str
     paid: Amount  # across all loans of the kind
@@ -170,7 +169,7 @@ class TaxDeduction(BaseModel):
     deductible: Amount  # min(paid, cap)
 
 
-class TaxSummary(BaseModel):
+class TaxSummary(ResponseModel):
     fy: str  # "2024-25"
     start: date  # 1 April
     end: date  # 31 March

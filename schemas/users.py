@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from schemas.base import OutModel, RequestModel, UpdateModel
+from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.goals import NotificationPreferences
 from schemas.types import (
     Currency,
@@ -72,7 +72,7 @@ class DeleteAccountRequest(RequestModel):
     password: TypedSecret
 
 
-class ProfileOut(BaseModel):
+class ProfileOut(ResponseModel):
     date_of_birth: DayOut | None = None
     address: str | None = None
     preferred_currency: str = "INR"
@@ -97,7 +97,7 @@ class UserUpdate(UpdateModel):
     notification_preferences: NotificationPreferences | None = None
 
 
-class TokenPair(BaseModel):
+class TokenPair(ResponseModel):
     access_token: str
     refresh_token: str
     token_type: str = "bearer"
@@ -105,7 +105,7 @@ class TokenPair(BaseModel):
     user: UserOut
 
 
-class AccessToken(BaseModel):
+class AccessToken(ResponseModel):
     """OAuth2 password-flow answer, for Swagger's Authorize button."""
 
     access_token: str
