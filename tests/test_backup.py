@@ -14,7 +14,6 @@ from pymongo import MongoClient
 
 import backup
 from database import CODEC_OPTIONS
-from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +106,9 @@ async def test_backup_drop_restore_round_trip_and_the_api_works_on_it(
         assert after[name][0] == indexes, name  # keys, unique, partial filters, TTLs
         assert after[name][1] == docs, name  # every document, byte for byte
 
-    login = await client.post("/api/auth/login", json={"email": user.email, "password": PASSWORD})
+    login = await client.post(
+        "/api/auth/login", json={"email": user.email, "password": user.password}
+    )
     assert login.status_code == 200, login.text
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     debt = await client.get(f"/api/debts/{debt_id}", headers=headers)
