@@ -166,10 +166,12 @@ async def test_a_backup_taken_under_payment_traffic_is_consistent(
         return count
 
     def dumps() -> None:
-        with MongoClient(mongo_url) as sync:
-            for i in range(12):
-                backup.dump(sync, settings.mongodb_db, tmp_path / str(i))
-        stop.set()
+        try:
+            with MongoClient(mongo_url) as sync:
+                for i in range(12):
+                    backup.dump(sync, settings.mongodb_db, tmp_path / str(i))
+        finally:
+            stop.set()
 
     payers = [asyncio.create_task(pay()) for _ in range(3)]
     await asyncio.to_thread(dumps)

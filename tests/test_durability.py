@@ -37,6 +37,7 @@ class Ack:
 class Traffic:
     acks: list[Ack] = field(default_factory=list)
     unknown: int = 0  # answered 5xx: the outcome is unknown, so it proves nothing either way
+    failures: list[BaseException] = field(default_factory=list)  # a writer's, for the test
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -50,16 +51,21 @@ def _writer(
 ) -> None:
     # A request in flight while the database is down waits for it (the driver retries a
     # transaction for up to 120 s), so the timeout only guards against a hung test.
-    with httpx.Client(base_url=url, timeout=60) as http:
-        while not stop.is_set():
-            response = send(http)
-            with traffic.lock:
-                if response.is_success:
-                    traffic.acks.append(Ack(collection, pick_id(response.json()), time.monotonic()))
-                elif response.status_code >= 500:
-                    traffic.unknown += 1
-                else:
-                    raise AssertionError(f"{response.status_code}: {response.text}")
+    try:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while not stop.is_set():
+                response = send(http)
+                with traffic.lock:
+                    if response.is_success:
+                        ack = Ack(collection, pick_id(response.json()), time.monotonic())
+                        traffic.acks.append(ack)
+                    elif response.status_code >= 500:
+                        traffic.unknown += 1
+                    else:
+                        raise AssertionError(f"{response.status_code}: {response.text}")
+    except BaseException as exc:  # a thread's exception would not fail the test by itself
+        traffic.failures.append(exc)
+        raise
 
 
 def _setup(url: str) -> tuple[dict[str, str], list[dict], dict]:
@@ -197,6 +203,7 @@ def test_acknowledged_writes_survive_a_database_kill(tmp_path: Path):
             for thread in threads:
                 thread.join(timeout=90)
                 assert not thread.is_alive(), "a writer hung"
+            assert not traffic.failures, traffic.failures
             _wait_ready(url)
 
             with MongoClient(embedded_db.url(port), directConnection=True) as client:
