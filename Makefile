@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLIENTS_TOOLS := clients/node_modules/.installed
 
-.PHONY: run test lint format fuzz bench bench-reports bench-load worker clean
+.PHONY: run test lint format fuzz bench bench-reports bench-load worker backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -37,6 +37,16 @@ $(CLIENTS_TOOLS): clients/package.json clients/package-lock.json
 	else \
 		echo "node or npm not on PATH: skipping npm ci; the TypeScript clients will not be checked"; \
 	fi
+
+# A consistent snapshot of MONGODB_URL's database (or the embedded one) in mongodump's layout,
+# in var/backups/<UTC time>/ or OUT=dir. `make restore BACKUP=dir` loads one; REPLACE=1 lets it
+# replace a database that holds documents.
+backup: $(VENV)/.installed-runtime
+	$(BIN)/python -m backup $(if $(OUT),--out "$(OUT)")
+
+restore: $(VENV)/.installed-runtime
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [REPLACE=1]"; exit 2; }
+	$(BIN)/python -m backup restore "$(BACKUP)" $(if $(REPLACE),--drop)
 
 # Schema fuzzing with many more cases per operation than `make test` runs (tests/test_fuzz.py).
 FUZZ_EXAMPLES ?= 300

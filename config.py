@@ -9,6 +9,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-secret-change-me-in-production"  # 32+ bytes: PyJWT warns below that
+# Seconds before the database aborts a transaction its client left open (a crashed API
+# process): writes to the same documents wait that long. MongoDB's default is 60.
+DEFAULT_TRANSACTION_LIFETIME = 8
 
 
 class Settings(BaseSettings):
@@ -28,6 +31,8 @@ class Settings(BaseSettings):
     embedded_db_path: Path = Path("var/db")
     embedded_db_port: int = 27017
     db_timeout_ms: int = 3000
+    # The embedded database's; set MongoDB's transactionLifetimeLimitSeconds to match.
+    transaction_lifetime_seconds: int = Field(default=DEFAULT_TRANSACTION_LIFETIME, ge=1)
 
     # Tokens and passwords (tests lower the bcrypt cost; production keeps 12)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)

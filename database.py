@@ -217,9 +217,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 def connect(url: str, settings: Settings, event_listeners: Sequence[Any] = ()) -> AsyncMongoClient:
-    """`event_listeners`: PyMongo monitoring listeners (the benchmarks count round trips)."""
+    """`event_listeners`: PyMongo monitoring listeners (the benchmarks count round trips).
+
+    A write (or commit) is acknowledged once it is journaled on a majority of the replica set,
+    so a 2xx survives a crash of the database or of its primary; SecantusDB accepts both."""
     return AsyncMongoClient(
         url,
+        w="majority",
+        journal=True,
         tz_aware=True,
         serverSelectionTimeoutMS=settings.db_timeout_ms,
         connectTimeoutMS=settings.db_timeout_ms,

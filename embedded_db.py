@@ -1,6 +1,7 @@
 """The embedded MongoDB-compatible server (SecantusDB) for `make run` and the tests."""
 
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+from config import DEFAULT_TRANSACTION_LIFETIME
 
 
 def url(port: int, host: str = "127.0.0.1") -> str:
@@ -33,16 +36,26 @@ def is_up(port: int) -> bool:
         client.close()
 
 
-def start(storage: str | Path, port: int, log_path: Path | None = None) -> subprocess.Popen:
-    """Start SecantusDB and wait until it answers a ping (its own process group)."""
+def start(
+    storage: str | Path,
+    port: int,
+    log_path: Path | None = None,
+    transaction_lifetime_seconds: float = DEFAULT_TRANSACTION_LIFETIME,
+) -> subprocess.Popen:
+    """Start SecantusDB and wait until it answers a ping (its own process group).
+
+    Every commit is fsynced before it is acknowledged (`--sync-on-commit`): without it a
+    SIGKILL lost acknowledged writes (README, "Durability and backups"). A transaction left
+    open by a dead client is aborted after `transaction_lifetime_seconds` idle."""
     if storage != ":memory:":
         Path(storage).mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "secantus",
+            str(Path(__file__).resolve()),
+            str(transaction_lifetime_seconds),
+            "--sync-on-commit",
             "--host",
             "127.0.0.1",
             "--port",
@@ -89,7 +102,12 @@ def serve_with_api() -> None:
     proc = None
     if not settings.mongodb_url and not is_up(settings.embedded_db_port):
         Path("var").mkdir(exist_ok=True)
-        proc = start(settings.embedded_db_path, settings.embedded_db_port, Path("var/db.log"))
+        proc = start(
+            settings.embedded_db_path,
+            settings.embedded_db_port,
+            Path("var/db.log"),
+            settings.transaction_lifetime_seconds,
+        )
         print(
             f"SecantusDB on port {settings.embedded_db_port}, data in {settings.embedded_db_path}"
         )
@@ -99,3 +117,20 @@ def serve_with_api() -> None:
         if proc is not None:
             with contextlib.suppress(KeyboardInterrupt):
                 stop(proc)
+
+
+def serve_database(argv: list[str]) -> int:
+    """The database process: SecantusDB's own command line, plus the transaction lifetime,
+    which its SecantusDBServer takes but its flags and secantusd.toml don't expose (0.7)."""
+    from secantus import cli
+    from secantus.server import SecantusDBServer
+
+    lifetime, *flags = argv
+    cli.SecantusDBServer = functools.partial(  # type: ignore[misc]
+        SecantusDBServer, transaction_lifetime_seconds=float(lifetime)
+    )
+    return cli.main(flags)
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve_database(sys.argv[1:]))

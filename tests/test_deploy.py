@@ -21,6 +21,7 @@ def test_compose_runs_mongo_as_a_replica_set_and_waits_for_it():
     assert mongo["image"] == "mongo:7"
     assert "--replSet" in mongo["command"] and "rs0" in mongo["command"]
     assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
+    assert "transactionLifetimeLimitSeconds=${TRANSACTION_LIFETIME_SECONDS:-8}" in mongo["command"]
     assert any(v.startswith("mongo-data:") for v in mongo["volumes"])
     assert "mongo-data" in compose["volumes"]
 

@@ -1,0 +1,83 @@
+"""What `--sync-on-commit` costs a request: POST /api/expenses and POST /api/payments, one
+client, one after another, against an on-disk SecantusDB started with and without it.
+
+    python -m bench.sync_commit [REQUESTS]   # default 300 of each, per mode; prints a table
+
+The API is the real one (uvicorn, one worker), so both modes write with w=majority, j=true:
+a plain insert is fsynced either way (SecantusDB honours j on a single write), a transaction's
+commit only with the flag (it ignores j on commitTransaction)."""
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+import embedded_db
+from bench.load import api_env, start_server, stop_server
+
+
+def start_database(storage: Path, port: int, sync: bool) -> subprocess.Popen:
+    if sync:
+        return embedded_db.start(storage, port)
+    # SecantusDB as `make run` started it before: no fsync on commit.
+    flags = ["--port", str(port), "--storage-path", str(storage), "--log-level", "WARNING"]
+    proc = subprocess.Popen([sys.executable, "-m", "secantus", *flags], start_new_session=True)
+    while not embedded_db.is_up(port):
+        time.sleep(0.2)
+    return proc
+
+
+def measure(sync: bool, requests: int, workdir: Path) -> dict[str, float]:
+    port = embedded_db.free_port()
+    db = start_database(workdir / f"db-{sync}", port, sync)
+    env = api_env(embedded_db.url(port), f"bench_{uuid.uuid4().hex[:8]}", workdir)
+    env["BCRYPT_ROUNDS"] = "4"
+    api, url = start_server("main:app", env, workdir / "api.log", "/health")
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            email = f"s-{uuid.uuid4().hex[:8]}@example.com"
+            body = {"email": email, "password": "BenchPass123!", "full_name": "Sync"}
+            token = http.post("/api/auth/signup", json=body).json()["access_token"]
+            http.headers["Authorization"] = f"Bearer {token}"
+            loan = {"name": "Home", "debt_type": "home_loan", "principal": "5000000"}
+            loan |= {"interest_rate": "8.5", "tenure_months": 240, "start_date": "2025-01-01"}
+            debt = http.post("/api/debts", json=loan).json()["id"]
+            payment = {"debt_id": debt, "amount": "100", "payment_type": "prepayment"}
+            expense = {"title": "Chai", "category": "food", "amount": "20"}
+            return {
+                "POST /api/expenses": median_ms(http, "/api/expenses", expense, requests),
+                "POST /api/payments": median_ms(http, "/api/payments", payment, requests),
+            }
+    finally:
+        stop_server(api)
+        embedded_db.stop(db)
+
+
+def median_ms(http: httpx.Client, path: str, body: dict, requests: int) -> float:
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = http.post(path, json=body)
+        times.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = {sync: measure(sync, requests, Path(tmp)) for sync in (False, True)}
+    print(f"median latency, {requests} sequential requests each, on-disk SecantusDB")
+    print("| request | without --sync-on-commit | with |")
+    print("|---|---|---|")
+    for name in rows[True]:
+        print(f"| {name} | {rows[False][name]:.2f} ms | {rows[True][name]:.2f} ms |")
+
+
+if __name__ == "__main__":
+    main()
