@@ -30,6 +30,7 @@ from database import connect, ensure_indexes, get_database
 from errors import AppError, ErrorCode
 from migrations import migrate
 from observability import RequestContextMiddleware, configure_logging, metrics_text
+from outbox import Dispatcher
 from routes import (
     auth,
     budgets,
@@ -45,7 +46,7 @@ from routes import (
 )
 from routes.deps import ERROR_DESCRIPTIONS
 from schemas import ErrorOut, ValidationErrorOut
-from services import Backends, Dispatcher
+from services import Backends
 
 log = logging.getLogger("cleero")
 ROUTERS = [

@@ -1,6 +1,5 @@
 """Debts (loans, cards, EMIs): CRUD, a summary, the amortization schedule and payoff plans."""
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -72,11 +71,6 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
     }
 
 
-def debt_out(doc: Doc, day: date) -> DebtOut:
-    """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
-    return DebtOut.model_validate(doc | {"overdue_days": finance.overdue_days(doc, day)})
-
-
 # ---------------------------------------------------------------- collection routes
 
 
@@ -85,7 +79,7 @@ async def create_debt(body: DebtCreate, user: CurrentUser, db: Db) -> DebtOut:
     """Add a loan or card; `monthly_emi` is computed (reducing balance) when omitted."""
     doc = _new_debt(body, user)
     doc["_id"] = (await db.debts.insert_one(doc)).inserted_id
-    return debt_out(doc, today(user.timezone))
+    return DebtOut.of(doc, today(user.timezone))
 
 
 @router.get("", responses=E401)
@@ -104,7 +98,7 @@ async def list_debts(
         query["debt_type"] = str(debt_type)
     day = today(user.timezone)
     newest_first = [("created_at", -1), ("_id", -1)]
-    return await paginate(db.debts, query, page, lambda d: debt_out(d, day), sort=newest_first)
+    return await paginate(db.debts, query, page, lambda d: DebtOut.of(d, day), sort=newest_first)
 
 
 def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
@@ -248,7 +242,7 @@ async def payoff_plan(
 @router.get("/{debt_id}", responses={**E401, **E404})
 async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     """One of your debts."""
-    return debt_out(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
+    return DebtOut.of(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
 
 
 @router.put(
@@ -267,7 +261,7 @@ async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db)
 
     async def work(session: AsyncClientSession) -> Doc:
         debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
-        body.check_echo(debt_out(debt, day))
+        body.check_echo(DebtOut.of(debt, day))
         return await db.debts.find_one_and_update(
             {"_id": debt["_id"], "user_id": user.id},
             {"$set": finance.debt_update(debt, changes)},
@@ -275,7 +269,7 @@ async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db)
             session=session,
         )
 
-    return debt_out(await in_transaction(db, work), day)
+    return DebtOut.of(await in_transaction(db, work), day)
 
 
 @router.delete("/{debt_id}", **NO_CONTENT, responses={**E401, **E404})

@@ -1,9 +1,12 @@
 """Debts (loans, cards), their schedules and payoff plans, and the payments against them."""
 
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, computed_field, model_validator
 
+from finance import overdue_days
 from money import quantize
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
@@ -122,6 +125,11 @@ class DebtOut(OutModel):
     completed_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], day: date) -> "DebtOut":
+        """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
+        return cls.model_validate(doc | {"overdue_days": overdue_days(doc, day)})
 
     @computed_field  # type: ignore[prop-decorator]
     @property
