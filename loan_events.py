@@ -280,11 +280,11 @@ def _check_event(event: Event) -> None:
 
 def ordered(events: list[Event], as_of: datetime.date | None = None) -> list[Event]:
     """The events dated on or before ``as_of`` (all if None), in replay order."""
+    for event in events:
+        _check_event(event)
     ids = [e.id for e in events]
     if len(set(ids)) != len(ids):
         raise ValueError("event ids must be unique")
-    for event in events:
-        _check_event(event)
     kept = [e for e in events if as_of is None or e.date <= as_of]
     return sorted(kept, key=lambda e: (e.date, _KIND_ORDER[e.kind], e.id))
 
