@@ -405,6 +405,11 @@ def replay(terms: LoanTerms, events: list[Event], as_of: datetime.date | None = 
     )
 
 
+def tenure_as_of(terms: LoanTerms, events: list[Event], today: datetime.date) -> int:
+    """Instalments left as of ``today``: events dated later are not counted yet."""
+    return replay(terms, events, today).remaining_tenure
+
+
 def without(events: list[Event], event_id: str) -> list[Event]:
     """The events less the one with ``event_id`` (deleting an event is replaying without
     it, which restores the EMI and tenure exactly)."""

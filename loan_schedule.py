@@ -2,13 +2,15 @@
 
 Pure functions only. ``schedule`` is the loan as it stood on a day: what was paid up to
 then, event by event, and the instalments still to come. ``statement`` is the periodic
-statement an RBI-regulated lender sends for EMI-based floating-rate loans: the circular
-on resetting floating rates (DOR.MCS.REC.32/01.01.003/2023-24, 18 Aug 2023, para 2(v))
-asks for one at the end of each quarter showing at least the principal and interest
-recovered till date, the EMI amount, the number of EMIs left and the annualised rate of
-interest / APR for the tenor. The app tracks no fees or charges, so the rate shown is
-the nominal annual rate, not an APR; a KFS-style repayment schedule (instalment number,
-outstanding, principal, interest, instalment) is ``schedule().projection``.
+statement an RBI-regulated lender sends for EMI-based floating-rate personal loans: the
+circular on resetting floating rates (RBI/2023-24/55, DOR.MCS.REC.32/01.01.003/2023-24,
+18 Aug 2023; the RBI's FAQs on it, Jan 2025) asks for a statement at the end of each
+quarter showing at least the principal and interest recovered till date, the EMI
+amount, the number of EMIs left and the annualised rate of interest / APR for the
+tenor. The app tracks no fees or charges, so the rate shown is the nominal annual rate,
+not an APR (Key Facts Statement circular RBI/2024-25/18, 15 Apr 2024, Annex B). The
+KFS-style repayment schedule (instalment number, outstanding, principal, interest,
+instalment) is ``schedule().projection``.
 """
 
 from __future__ import annotations

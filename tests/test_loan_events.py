@@ -27,6 +27,7 @@ from loan_events import (
     minimum_emi,
     ordered,
     replay,
+    tenure_as_of,
     without,
 )
 from loan_schedule import projection, schedule, statement
@@ -161,6 +162,8 @@ def test_rate_rise_extend_tenure() -> None:
     months, last = repay(B24, "9.25", E0)  # the unchanged EMI at 9.25 %
     assert (months, last) == (249, D("5497.36"))
     assert (state.emi, state.remaining_tenure) == (E0, 249)
+    assert tenure_as_of(terms(), events, RESET - DAY) == 216  # before the reset
+    assert tenure_as_of(terms(), events, RESET) == 249
     plan = schedule(terms(), events, RESET)
     assert plan.projected.months == 249 and plan.projection[-1].emi == last
     assert plan.projection[-1].due_date == add_months(FIRST_DUE, 24 + 249 - 1)  # 5 Jan 2047
