@@ -193,8 +193,9 @@ def test_negative_amortisation_refused_with_minimum_emi() -> None:
         replay(terms(), [*emis(24), rise])
     assert info.value.minimum_emi == smallest_emi(B24, "11.5", 1176)
     assert D("27555.04") < info.value.minimum_emi < D("27600")
-    # Raising the EMI instead is always possible.
-    assert replay(terms(), [*emis(24), RateChange("r1", RESET, D("11.5"), "increase_emi")])
+    # Raising the EMI instead is always possible: the formula over the 216 left.
+    raised = replay(terms(), [*emis(24), RateChange("r1", RESET, D("11.5"), "increase_emi")])
+    assert (raised.emi, raised.remaining_tenure) == (formula_emi(B24, "11.5", 216), 216)
 
 
 def test_extension_beyond_max_tenure_refused() -> None:
