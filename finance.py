@@ -32,6 +32,19 @@ class PaymentTooSmall(ValueError):
         self.interest = interest
 
 
+class Overpayment(ValueError):
+    """A payment whose principal part exceeds the outstanding principal (the API's 409).
+
+    ``clears`` is what this payment would have to be to close the loan exactly: the
+    remaining principal, plus the month's interest for an EMI-type payment.
+    """
+
+    def __init__(self, remaining: Decimal, clears: Decimal) -> None:
+        super().__init__(f"payment exceeds what is owed: {clears} clears the debt")
+        self.remaining = remaining
+        self.clears = clears
+
+
 class NeverPaysOff(ValueError):
     """The payments don't outpace the interest, so the loan never amortizes."""
 
@@ -92,6 +105,17 @@ def split_payment(
     if amount < interest:
         raise PaymentTooSmall(interest)
     return interest, amount - interest
+
+
+def split_checked(
+    amount: Decimal, remaining: Decimal, annual_rate: Decimal, payment_type: PaymentType
+) -> tuple[Decimal, Decimal]:
+    """``split_payment`` that also refuses overpaying: raises ``Overpayment`` when the
+    principal part would exceed ``remaining``."""
+    interest, principal = split_payment(amount, remaining, annual_rate, payment_type)
+    if principal > remaining:
+        raise Overpayment(remaining, remaining + interest)
+    return interest, principal
 
 
 @dataclass(frozen=True)
