@@ -48,7 +48,6 @@ from decimal import Decimal
 from typing import Literal
 
 from finance import (
-    CENT,
     MAX_MONTHS,
     ZERO,
     PaymentType,
@@ -60,6 +59,7 @@ from finance import (
     monthly_rate,
     split_checked,
 )
+from money import CENT
 
 PrepaymentEffect = Literal["reduce_tenure", "reduce_emi"]
 RateTreatment = Literal["increase_emi", "extend_tenure"]
