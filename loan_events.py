@@ -20,9 +20,9 @@ Rounding (as Indian lenders do, half-up to 0.01, only here):
 
 Events, replayed in the order (date, kind, id) whatever order they were inserted in;
 on one date rate changes come first (a rate is effective from its date, so a payment
-dated on or after the effective date pays interest at the new rate), then EMIs, then
-prepayments (a lender applies the instalment due before an extra payment). Ids must be
-unique.
+dated on or after the effective date pays interest at the new rate), then the payments in
+the order of their ids, which the API gives in the order payments are recorded (the
+user's own sequence for one day). Ids must be unique.
     * ``Payment(payment_type="emi")``: interest first, the rest principal; the next due
       date moves one month (anchor + EMIs paid, clamped to month end). Paying exactly the
       EMI uses up one instalment. Paying more or less than the EMI also uses up one: the
@@ -50,6 +50,8 @@ from typing import Literal
 from finance import (
     MAX_MONTHS,
     ZERO,
+    Overpayment,
+    PaymentTooSmall,
     PaymentType,
     _check_money,
     _check_rate,
@@ -64,7 +66,7 @@ from money import CENT
 PrepaymentEffect = Literal["reduce_tenure", "reduce_emi"]
 RateTreatment = Literal["increase_emi", "extend_tenure"]
 EventKind = Literal["rate_change", "emi", "prepayment"]
-_KIND_ORDER = {"rate_change": 0, "emi": 1, "prepayment": 2}
+_KIND_ORDER = {"rate_change": 0, "emi": 1, "prepayment": 1}
 
 
 class TenureExtensionRefused(ValueError):
@@ -97,6 +99,13 @@ class LoanTerms:
     emi: Decimal
     first_due: datetime.date  # due-date anchor: instalment k is due add_months(first_due, k-1)
     max_tenure_months: int = MAX_MONTHS  # lender's longest tenure, in instalments from first_due
+    # EMIs already paid when first_due was set (a due date moved after payments): instalment
+    # k (counted over the whole loan, from 1) is due on add_months(first_due, k - 1 - offset).
+    anchor_offset: int = 0
+
+    def due(self, instalment: int) -> datetime.date:
+        """The due date of the loan's `instalment`-th EMI (from 1)."""
+        return add_months(self.first_due, instalment - 1 - self.anchor_offset)
 
 
 @dataclass(frozen=True)
@@ -286,7 +295,7 @@ def ordered(events: list[Event], as_of: datetime.date | None = None) -> list[Eve
     if len(set(ids)) != len(ids):
         raise ValueError("event ids must be unique")
     kept = [e for e in events if as_of is None or e.date <= as_of]
-    return sorted(kept, key=lambda e: (e.date, _KIND_ORDER[e.kind], e.id))
+    return sorted(kept, key=event_key)
 
 
 @dataclass
@@ -306,7 +315,7 @@ class _Fold:
         r = monthly_rate(self.rate)
         due = None
         if p.payment_type == "emi":
-            due = add_months(self.terms.first_due, self.paid_instalments)
+            due = self.terms.due(self.paid_instalments + 1)
             self.paid_instalments += 1
             if self.balance == 0:
                 self.tenure = 0
@@ -371,22 +380,59 @@ def replay(terms: LoanTerms, events: list[Event], as_of: datetime.date | None = 
     """The loan after every event dated on or before ``as_of`` (all events if None).
 
     Raises ``finance.PaymentTooSmall`` (an EMI below the month's interest),
-    ``finance.Overpayment`` (principal beyond the balance) and ``TenureExtensionRefused``.
+    ``finance.Overpayment`` (principal beyond the balance) and ``TenureExtensionRefused``;
+    each carries the event that could not be applied as ``.event``.
     """
     _check_terms(terms)
     r = monthly_rate(terms.annual_rate)
+    start = LoanState(
+        principal=terms.principal,
+        balance=terms.principal,
+        annual_rate=terms.annual_rate,
+        emi=terms.emi,
+        remaining_tenure=_instalments(terms.principal, r, terms.emi, terms.tenure_months),
+        instalments_paid=0,
+        next_due=terms.due(1),
+        total_paid=ZERO,
+        total_interest=ZERO,
+        total_principal=ZERO,
+        rows=(),
+    )
+    return _fold(terms, start, ordered(events, as_of))
+
+
+def resume(terms: LoanTerms, state: LoanState, events: list[Event]) -> LoanState:
+    """The loan after ``events``, continuing from ``state``, the replay of every earlier
+    event: equal to replaying them all when each of ``events`` sorts after those (by
+    ``event_key``). ``rows`` holds the new events' rows only. It costs the new events, not
+    the loan's history, which makes recording the latest payment cheap."""
+    _check_terms(terms)
+    return _fold(terms, state, ordered(events))
+
+
+def event_key(event: Event) -> tuple[datetime.date, int, str]:
+    """The replay order: by date, rate changes before EMIs before prepayments, then id."""
+    return (event.date, _KIND_ORDER[event.kind], event.id)
+
+
+def _fold(terms: LoanTerms, state: LoanState, events: list[Event]) -> LoanState:
     fold = _Fold(
         terms=terms,
-        balance=terms.principal,
-        rate=terms.annual_rate,
-        emi=terms.emi,
-        tenure=_instalments(terms.principal, r, terms.emi, terms.tenure_months),
+        balance=state.balance,
+        rate=state.annual_rate,
+        emi=state.emi,
+        tenure=state.remaining_tenure,
+        paid_instalments=state.instalments_paid,
     )
-    for event in ordered(events, as_of):
-        if isinstance(event, Payment):
-            fold.payment(event)
-        else:
-            fold.rate_change(event)
+    for event in events:
+        try:
+            if isinstance(event, Payment):
+                fold.payment(event)
+            else:
+                fold.rate_change(event)
+        except (PaymentTooSmall, Overpayment, TenureExtensionRefused) as exc:
+            exc.event = event  # type: ignore[attr-defined]  # which event the loan refused
+            raise
     rows = tuple(fold.rows)
     interest = sum((row.interest for row in rows), ZERO)
     principal = sum((row.principal for row in rows), ZERO)
@@ -397,10 +443,10 @@ def replay(terms: LoanTerms, events: list[Event], as_of: datetime.date | None = 
         emi=fold.emi,
         remaining_tenure=fold.tenure,
         instalments_paid=fold.paid_instalments,
-        next_due=add_months(terms.first_due, fold.paid_instalments),
-        total_paid=interest + principal,
-        total_interest=interest,
-        total_principal=principal,
+        next_due=terms.due(fold.paid_instalments + 1),
+        total_paid=state.total_paid + interest + principal,
+        total_interest=state.total_interest + interest,
+        total_principal=state.total_principal + principal,
         rows=rows,
     )
 

@@ -19,7 +19,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from finance import ZERO, NeverPaysOff, Row, add_months, money, monthly_rate
+from finance import ZERO, NeverPaysOff, Row, money, monthly_rate
 from loan_events import Event, EventRow, LoanState, LoanTerms, replay
 
 
@@ -85,7 +85,7 @@ def projection(terms: LoanTerms, state: LoanState) -> tuple[Row, ...]:
                 raise NeverPaysOff(f"EMI {state.emi} doesn't cover interest {interest}")
         balance -= principal
         number = state.instalments_paid + k
-        due = add_months(terms.first_due, number - 1)
+        due = terms.due(number)
         rows.append(Row(number, due, interest + principal, interest, principal, balance))
         if balance == 0:
             break

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from dates import fy_label
 from finance import ZERO, _check_money, money
 
 Regime = Literal["old", "new"]
@@ -152,10 +153,6 @@ _2025 = _Law(
         "provides, that it cannot be carried forward"
     ),
 )
-
-
-def fy_label(start_year: int) -> str:
-    return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
 def _rs(amount: Decimal) -> str:

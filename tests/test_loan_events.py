@@ -8,6 +8,7 @@ those helpers print, pinned so a change in either side shows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import random
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -24,9 +25,11 @@ from loan_events import (
     Payment,
     RateChange,
     TenureExtensionRefused,
+    event_key,
     minimum_emi,
     ordered,
     replay,
+    resume,
     tenure_as_of,
     without,
 )
@@ -254,13 +257,18 @@ def test_reduce_tenure_prepayment() -> None:
     assert schedule(terms(), [*emis(12), prepay], prepay.date).projection[-1].emi == last
 
 
-def test_emi_and_prepayment_same_day_emi_first() -> None:
+def test_payments_of_one_day_apply_in_the_order_recorded() -> None:
+    """Ids are given in the order payments are recorded (the API's ObjectIds): on one day
+    the earlier-recorded payment comes first, whatever its kind."""
     day = add_months(FIRST_DUE, 12)
-    events = [Payment("a-pre", day, D("100000"), "prepayment"), *emis(13)]
-    state = replay(terms(), events)
-    # the 13th EMI is charged on B12 (before the prepayment), whatever the ids say
-    assert [r.kind for r in state.rows[-2:]] == ["emi", "prepayment"]
-    assert state.rows[-2].interest == interest(B12, "8.5")
+    first = replay(terms(), [*emis(13), Payment("emi-999", day, D("100000"), "prepayment")])
+    # recorded after the 13th EMI: that EMI is charged on B12
+    assert [r.kind for r in first.rows[-2:]] == ["emi", "prepayment"]
+    assert first.rows[-2].interest == interest(B12, "8.5")
+    before = replay(terms(), [Payment("a-pre", day, D("100000"), "prepayment"), *emis(13)])
+    # recorded before it: the EMI is charged on B12 - 1,00,000
+    assert [r.kind for r in before.rows[-2:]] == ["prepayment", "emi"]
+    assert before.rows[-1].interest == interest(B12 - 100000, "8.5")
 
 
 def test_irregular_emi_payments() -> None:
@@ -408,14 +416,14 @@ def loans(draw: st.DrawFn) -> tuple[LoanTerms, list[Event]]:
     loan = LoanTerms(principal, rate, tenure, formula_emi(principal, rate, tenure), START)
     events: list[Event] = []
     day, last_kind = START - DAY, -1
-    order = {"rate_change": 0, "emi": 1, "prepayment": 2}
+    order = {"rate_change": 0, "emi": 1, "prepayment": 1}
     for n in range(draw(st.integers(0, 14))):
         state = replay(loan, events)
         if state.balance == 0:
             break
         kind = draw(st.sampled_from(["emi", "emi", "emi", "irregular", "prepayment", "rate"]))
         base = "emi" if kind == "irregular" else "rate_change" if kind == "rate" else kind
-        least = 0 if order[base] > last_kind else 1  # same day only in replay order
+        least = 0 if order[base] >= last_kind else 1  # same day only in replay order
         gap = draw(st.one_of(st.just(least), st.integers(least, 45)))
         day, last_kind = day + gap * DAY, order[base]
         ident = f"e{n:02d}"
@@ -484,6 +492,22 @@ def test_replay_properties(case: tuple[LoanTerms, list[Event]], data: st.DataObj
             )
         if len(events) == 1 or events[-2].date < events[-1].date:
             assert before == replay(loan, events, events[-1].date - DAY)
+
+
+@PROPS
+@given(case=loans(), data=st.data())
+def test_resuming_from_a_state_equals_replaying_everything(
+    case: tuple[LoanTerms, list[Event]], data: st.DataObject
+) -> None:
+    """Recording the latest event continues from the stored state instead of replaying the
+    history; the result must be the replay's, figure for figure."""
+    loan, events = case
+    cut = data.draw(st.integers(0, len(events)))
+    history = sorted(events, key=event_key)
+    whole = replay(loan, history)
+    later = resume(loan, replay(loan, history[:cut]), history[cut:])
+    assert later.rows == whole.rows[cut:]
+    assert dataclasses.replace(later, rows=whole.rows) == whole
 
 
 @PROPS
