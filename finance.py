@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from dates import as_day, local_day, now_ms, today
 from errors import Conflict, ErrorCode, Unprocessable
-from money import ZERO
+from money import CENT, ZERO
 from money import quantize as money
 
 MAX_MONTHS = 1200  # 100 years: anything longer is treated as "never pays off"
@@ -77,17 +77,18 @@ def add_months(d: datetime.date, k: int) -> datetime.date:
 
 
 def emi(principal: Decimal, annual_rate: Decimal, tenure_months: int) -> Decimal:
-    """Reducing-balance EMI P·r·(1+r)^n / ((1+r)^n - 1), rounded to 0.01."""
+    """Reducing-balance EMI P·r·(1+r)^n / ((1+r)^n - 1), rounded to 0.01, and never below
+    0.01: a few paise over many months would round to an instalment of nothing."""
     _check_money("principal", principal, positive=True)
     _check_rate(annual_rate)
     if tenure_months < 1:
         raise ValueError("tenure_months must be >= 1")
     r = monthly_rate(annual_rate)
     if r == 0:
-        return money(principal / tenure_months)
+        return max(money(principal / tenure_months), CENT)
     with localcontext(prec=_PREC):  # full precision until the single final rounding
         growth = (1 + r) ** tenure_months
-        return money(principal * r * growth / (growth - 1))
+        return max(money(principal * r * growth / (growth - 1)), CENT)
 
 
 def split_payment(

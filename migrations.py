@@ -91,7 +91,9 @@ async def loan_books(db: AsyncDatabase, started: datetime) -> None:
     with, and the book replays their payments into the state (remaining tenure included).
     A history the engine refuses (a rate edited after payments by the old PUT) keeps its
     stored state, with the tenure its EMI needs from there, and is logged."""
-    async for debt in db.debts.find({"remaining_tenure_months": {"$exists": False}}):
+    # Every debt the API created has a due-date anchor; nothing else is a loan to book.
+    unbooked = {"remaining_tenure_months": {"$exists": False}, "due_anchor": {"$exists": True}}
+    async for debt in db.debts.find(unbooked):
         terms = {
             "original_rate": debt["interest_rate"],
             "original_emi": debt["monthly_emi"],

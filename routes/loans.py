@@ -20,7 +20,7 @@ from dates import as_day, check_order, now_ms, today
 from errors import Conflict, ErrorCode, NotFound, Unprocessable
 from loan_events import EventRow, LoanState, replay
 from money import ZERO, quantize
-from routes.deps import NO_CONTENT, CurrentUser, Db, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, ToDate, responses
 from schemas import (
     MAX_AMOUNT,
     IsoDate,
@@ -164,16 +164,20 @@ async def loan_statement(
     debt_id: str,
     user: CurrentUser,
     db: Db,
-    start: Annotated[IsoDate, Query(alias="from", description="First day of the period")],
-    end: Annotated[IsoDate, Query(alias="to", description="Last day (inclusive)")],
+    start: FromDate = None,
+    end: ToDate = None,
 ) -> LoanStatementOut:
     """The periodic statement a lender sends: principal and interest recovered in the period
-    and to date, EMIs paid and left, the rate and EMI in force."""
+    and to date, EMIs paid and left, the rate and EMI in force. By default: this quarter
+    (the RBI asks lenders for one each quarter) up to today."""
+    day = today(user.timezone)
+    end = end or day
+    start = start or date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
     check_order(start, end)
     debt = await get_owned(db.debts, debt_id, user.id, "debt")
     loan = loan_book.terms(debt)
     events = await loan_book.events(db, debt)
-    found = loan_schedule.statement(loan, events, start, end, today(user.timezone))
+    found = loan_schedule.statement(loan, events, start, end, day)
     return LoanStatementOut(
         debt_id=debt["_id"],
         start=found.start,

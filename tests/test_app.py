@@ -11,7 +11,8 @@ import embedded_db
 from config import Settings
 from dates import now_ms
 from main import create_app
-from services import Dispatcher, enqueue
+from outbox import Dispatcher
+from services import enqueue
 from tests.factories import make_settings, signup
 
 

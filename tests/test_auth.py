@@ -30,6 +30,7 @@ async def test_seed_example_signup_login_me(client):
         "address": None,
         "preferred_currency": "INR",
         "timezone": "Asia/Kolkata",
+        "tax_regime": "old",
     }
     assert "hashed_password" not in r.text and "_id" not in data["user"]
 

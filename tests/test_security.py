@@ -8,7 +8,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -149,6 +149,11 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
         ("DELETE", "/api/users/me"): {"password": "not-my-password"},
         ("POST", "/api/debts"): LOAN,
         ("PUT", "/api/debts/{debt_id}"): {"name": "Renamed"},
+        ("POST", "/api/debts/{debt_id}/rate-changes"): {
+            "effective_date": (date.today() - timedelta(days=1)).isoformat(),
+            "interest_rate": 9,
+            "treatment": "increase_emi",
+        },
         ("POST", "/api/payments"): {
             "debt_id": ids["debt_id"],
             "amount": 100,

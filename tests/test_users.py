@@ -23,6 +23,7 @@ async def test_update_profile_partially(client, user):
         "address": "Pune",
         "preferred_currency": "INR",
         "timezone": "Asia/Dubai",
+        "tax_regime": "old",
     }
     # A later update of one profile field keeps the others.
     r = await client.put(
