@@ -166,12 +166,11 @@ async def seed_user(http: httpx.AsyncClient, app: FastAPI, size: Size, seed: int
     for body in emi_bodies(debts, size):
         await _post(http, "/api/payments", token, body)
     for i, body in enumerate(contribution_bodies(size, rng)):
-        await _post(http, f"/api/goals/{goals[i % len(goals)]['id']}/contributions", token, body)
+        await _post(http, f"/api/goals/{goals[i % len(goals)]['id']}/contribute", token, body)
     db = app.state.db
     spent = at_random(size.expenses, end, size.days, rng)
-    await insert(
-        db, "expenses", expense_docs(user_id, spent, lambda _: random_amount(rng, 10, 4000))
-    )
+    amounts = (random_amount(rng, 10, 4000) for _ in spent)
+    await insert(db, "expenses", expense_docs(user_id, spent, amounts))
     earned = at_random(size.income, end, size.days, rng)
     await insert(db, "income", income_docs(user_id, earned, rng))
     print(
@@ -350,7 +349,8 @@ def table(results: dict[str, Any]) -> str:
     es, el = results["small"]["export"], results["large"]["export"]
     lines += [
         "",
-        "Round trips include the two of authentication (session, user). Data grows "
+        "Round trips include the one of authentication (the user, holding its live sessions). "
+        "Data grows "
         f"{large.records / small.records:,.0f}x between the two users.",
         "",
         "| CSV export, last 12 months of expenses | Small | Large |",
