@@ -75,7 +75,8 @@ def command_line(pid: int) -> list[str]:
 
 
 def api_env(mongo_url: str, db_name: str, workdir: Path, **overrides: str) -> dict[str, str]:
-    """Our API as deployed (development backends, the worker elsewhere), limits raised."""
+    """Our API as deployed (development backends, the worker elsewhere), limits and the
+    database timeout raised."""
     return {
         "APP_ENV": "development",
         "SECRET_KEY": secrets.token_urlsafe(40),
@@ -86,6 +87,10 @@ def api_env(mongo_url: str, db_name: str, workdir: Path, **overrides: str) -> di
         "RUN_WORKER": "false",
         "LOGIN_LIMIT": "1000000",
         "SIGNUP_LIMIT": "1000000",
+        # The client's heartbeat times out after this; a 100,000-expense aggregation holds
+        # SecantusDB (one Python process) past 3 s on a busy machine, and a timed-out heartbeat
+        # cancels every operation in flight (a 503). As bench/reports_bench.py sets it.
+        "DB_TIMEOUT_MS": "30000",
         **overrides,
     }
 
