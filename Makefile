@@ -68,13 +68,13 @@ bench-reports: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.reports_bench
 
 # Load: ours vs a bare FastAPI + PyMongo app, /me under a login storm, stats vs raw
-# aggregation, then the durable-commit comparison (~14 min; rewrites bench/RESULTS-load.md).
-# BENCH_QUICK=1: a ~2.5-minute smoke run.
+# aggregation, then the durable-commit comparison (~15-22 min; rewrites bench/RESULTS-load.md).
+# BENCH_QUICK=1: a ~2-minute smoke run.
 bench-load: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.load
 
 # The write cost of durable commits alone: POSTs before/after --sync-on-commit and
-# w=majority, j=true, on disk (~5 min; rewrites its part of bench/RESULTS-load.md).
+# w=majority, j=true, on disk (~3.5 min; rewrites its part of bench/RESULTS-load.md).
 bench-durability: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.durability
 

@@ -2,7 +2,7 @@
 on our API BEFORE (SecantusDB without `--sync-on-commit`, the client's default write concern)
 and AFTER (as the product runs now: `--sync-on-commit`, `w="majority"`, `j=true`).
 
-    python -m bench.durability                 # ~5 min, rewrites its part of RESULTS-load.md
+    python -m bench.durability                 # ~3.5 min, rewrites its part of RESULTS-load.md
     BENCH_QUICK=1 python -m bench.durability   # smoke run, prints only
     BENCH_NO_WRITE=1 python -m bench.durability  # full run, prints only
 

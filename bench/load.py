@@ -1,8 +1,8 @@
 """The load benchmark: our API against a bare FastAPI + PyMongo app on the same data, and the
 write cost of durable commits.
 
-    python -m bench.load                 # full run (~13 min), rewrites bench/RESULTS-load.md
-    BENCH_QUICK=1 python -m bench.load   # smoke run (~2.5 min), prints the tables only
+    python -m bench.load                 # full run (~15-22 min), rewrites bench/RESULTS-load.md
+    BENCH_QUICK=1 python -m bench.load   # smoke run (~2 min), prints the tables only
     BENCH_NO_WRITE=1 python -m bench.load  # full run, prints only
 
 Ours vs bare: one run, five kinds of process: SecantusDB (in memory), our API (uvicorn, 1
