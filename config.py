@@ -73,9 +73,12 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = 3600.0
     notification_ttl_days: int = 180
 
-    # Indian income-tax caps (FY based), in rupees.
-    tax_cap_24b: Decimal = Field(default=Decimal("200000"))
-    tax_cap_80c: Decimal = Field(default=Decimal("150000"))
+    # Indian income-tax caps, in rupees (the statutory figures since FY 2014-15; the section
+    # numbers are the Income-tax Act 1961's, the 2025 Act keeps the figures: docs/tax-law.md).
+    tax_cap_24b: Decimal = Field(default=Decimal("200000"))  # self-occupied interest; s.22(2)
+    tax_cap_80c: Decimal = Field(default=Decimal("150000"))  # principal; s.123
+    tax_cap_80eea: Decimal = Field(default=Decimal("150000"))  # affordable housing; s.131
+    tax_cap_set_off: Decimal = Field(default=Decimal("200000"))  # s.71(3A); s.109(1)(b)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

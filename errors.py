@@ -48,6 +48,9 @@ class ErrorCode(StrEnum):
     payment_too_small = "payment_too_small"
     payment_date_in_future = "payment_date_in_future"
     never_pays_off = "never_pays_off"
+    conflicts_with_history = "conflicts_with_history"
+    emi_below_minimum = "emi_below_minimum"
+    rate_change_not_found = "rate_change_not_found"
     idempotency_key_reused = "idempotency_key_reused"
     idempotency_in_progress = "idempotency_in_progress"
     # entries, budgets, goals

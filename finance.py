@@ -32,6 +32,19 @@ class PaymentTooSmall(ValueError):
         self.interest = interest
 
 
+class Overpayment(ValueError):
+    """A payment whose principal part exceeds the outstanding principal (the API's 409).
+
+    ``clears`` is what this payment would have to be to close the loan exactly: the
+    remaining principal, plus the month's interest for an EMI-type payment.
+    """
+
+    def __init__(self, remaining: Decimal, clears: Decimal) -> None:
+        super().__init__(f"payment exceeds what is owed: {clears} clears the debt")
+        self.remaining = remaining
+        self.clears = clears
+
+
 class NeverPaysOff(ValueError):
     """The payments don't outpace the interest, so the loan never amortizes."""
 
@@ -92,6 +105,17 @@ def split_payment(
     if amount < interest:
         raise PaymentTooSmall(interest)
     return interest, amount - interest
+
+
+def split_checked(
+    amount: Decimal, remaining: Decimal, annual_rate: Decimal, payment_type: PaymentType
+) -> tuple[Decimal, Decimal]:
+    """``split_payment`` that also refuses overpaying: raises ``Overpayment`` when the
+    principal part would exceed ``remaining``."""
+    interest, principal = split_payment(amount, remaining, annual_rate, payment_type)
+    if principal > remaining:
+        raise Overpayment(remaining, remaining + interest)
+    return interest, principal
 
 
 @dataclass(frozen=True)
@@ -315,42 +339,47 @@ def compare_strategies(
 
 
 # ---------------------------------------------------------------- the rules of a stored debt
-# A debt document as the API stores it: principal, interest_rate, monthly_emi, remaining_amount,
-# status, and a due-date anchor (the first due date, "YYYY-MM-DD") with `due_offset`, the number
-# of EMIs paid since. These functions decide what a write changes; the routes read and write.
+# A debt document as the API stores it (see loan_book): its terms as they started, a due-date
+# anchor, and the state its events give. These functions decide what a write may change; the
+# routes read, call them, and write (through loan_book for anything the events derive).
 
 Doc = dict[str, Any]
-# Loan terms: fixed once a payment exists, since payments were split against them.
-TERMS = ("principal", "tenure_months", "outstanding_amount", "start_date")
+# Loan terms: fixed once an event (a payment, a rate reset) exists, since events were applied
+# against them; a rate or EMI changes after that through a rate reset or a prepayment.
+TERMS = (
+    "principal",
+    "tenure_months",
+    "outstanding_amount",
+    "start_date",
+    "interest_rate",
+    "monthly_emi",
+)
 FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated a day ahead (zone skew)
 
 
-def payment_day(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.date:
-    """The day a payment was made: today by default, a datetime read in the user's timezone,
-    never after tomorrow there (a device in a zone ahead of the profile's may be a day on)."""
+def event_day(
+    value: datetime.date | datetime.datetime | None, tz: str, field: str = "payment_date"
+) -> datetime.date:
+    """The day a payment was made or a rate reset took effect: today by default, a datetime
+    read in the user's timezone, never after tomorrow there (a device in a zone ahead of the
+    profile's may be a day on): a loan's book records what has happened."""
     day = today(tz)
     if value is None:
         return day
-    paid = local_day(value, tz)
-    if paid > day + FUTURE_SLACK:
+    on = local_day(value, tz)
+    if on > day + FUTURE_SLACK:
         raise Unprocessable(
-            "payment_date cannot be in the future",
+            f"{field} cannot be in the future",
             code=ErrorCode.payment_date_in_future,
-            loc=("body", "payment_date"),
+            loc=("body", field),
         )
-    return paid
+    return on
 
 
-def due_date(debt: Doc, offset_delta: int) -> datetime.date:
-    """The due date after `offset_delta` more EMIs: anchor + offset months, never drifting
-    (31 Jan -> 29 Feb -> 31 Mar), so a deleted payment moves it back exactly."""
-    anchor = datetime.date.fromisoformat(debt["due_anchor"])
-    return add_months(anchor, debt["due_offset"] + offset_delta)
-
-
-def anchor_fields(day: datetime.date) -> Doc:
-    """A new due-date anchor: the next EMI falls on `day`, and every later one a month on."""
-    return {"due_anchor": day.isoformat(), "due_offset": 0, "next_payment_date": day}
+def anchor_fields(day: datetime.date, emis_paid: int = 0) -> Doc:
+    """A new due-date anchor: the next EMI falls on `day`, and every later one a month on
+    (31 Jan -> 29 Feb -> 31 Mar, never drifting), whatever was paid before."""
+    return {"due_anchor": day.isoformat(), "anchor_offset": emis_paid, "next_payment_date": day}
 
 
 def overdue_days(debt: Doc, on: datetime.date) -> int:
@@ -361,72 +390,15 @@ def overdue_days(debt: Doc, on: datetime.date) -> int:
     return max(0, (on - as_day(due)).days)
 
 
-def split_for_debt(debt: Doc, amount: Decimal, payment_type: str) -> tuple[Decimal, Decimal]:
-    """(interest, principal) of a payment against the debt as it is now, or the error why not:
-    only an active debt takes payments, an EMI covers the month's interest (422), and the
-    principal part never exceeds what is owed (409: it depends on the debt's state)."""
+def check_takes_payments(debt: Doc) -> None:
     if debt["status"] != "active":
         raise Conflict(
             f"This debt is {debt['status']}: it takes no payments", code=ErrorCode.debt_not_active
         )
-    remaining = money(debt["remaining_amount"])
-    try:
-        interest, principal = split_payment(amount, remaining, debt["interest_rate"], payment_type)
-    except PaymentTooSmall as exc:
-        raise Unprocessable(
-            f"An EMI payment must at least cover this month's interest of {exc.interest}",
-            code=ErrorCode.payment_too_small,
-            loc=("body", "amount"),
-        ) from exc
-    if principal > remaining:
-        raise Conflict(
-            f"Payment exceeds what is owed: the remaining amount is {remaining}"
-            f" ({remaining + interest} with this month's interest clears the debt)",
-            code=ErrorCode.overpayment,
-        )
-    return interest, principal
 
 
-def payment_changes(
-    debt: Doc, amount: Decimal, interest: Decimal, principal: Decimal, payment_type: str
-) -> Doc:
-    """The debt update a payment makes: its sums move, an EMI advances the due date, and
-    reaching 0 completes the debt."""
-    at = now_ms()
-    changes: Doc = {
-        "$inc": {
-            "remaining_amount": -principal,
-            "total_paid": amount,
-            "total_interest_paid": interest,
-            "payments_count": 1,
-        },
-        "$set": {"updated_at": at},
-    }
-    if payment_type == "emi":
-        changes["$inc"]["due_offset"] = 1
-        changes["$set"]["next_payment_date"] = due_date(debt, 1)
-    if money(debt["remaining_amount"]) - principal == 0:
-        changes["$set"] |= {"status": "completed", "completed_at": at}
-    return changes
-
-
-def reversal(payment: Doc, debt: Doc) -> Doc:
-    """The debt update that undoes a payment exactly: sums, due date (for an EMI), status."""
-    changes: Doc = {
-        "$inc": {
-            "remaining_amount": payment["principal_component"],
-            "total_paid": -payment["amount"],
-            "total_interest_paid": -payment["interest_component"],
-            "payments_count": -1,
-        },
-        "$set": {"updated_at": now_ms()},
-    }
-    if payment["payment_type"] == "emi":
-        changes["$inc"]["due_offset"] = -1
-        changes["$set"]["next_payment_date"] = due_date(debt, -1)
-    if debt["status"] == "completed":
-        changes["$set"] |= {"status": "active", "completed_at": None}
-    return changes
+def has_events(debt: Doc) -> bool:
+    return debt.get("payments_count", 0) > 0 or bool(debt.get("rate_changes"))
 
 
 def _changed_terms(debt: Doc, changes: Doc) -> list[str]:
@@ -446,20 +418,20 @@ def _status_change(debt: Doc, changes: Doc) -> Doc:
 
 
 def debt_update(debt: Doc, changes: Doc) -> Doc:
-    """The `$set` for a PUT (its days resolved), enforcing: terms fixed once paid against,
-    outstanding <= principal, a computed EMI follows its inputs until the first payment,
-    `completed` is never reopened."""
+    """The `$set` for a PUT (its days resolved), enforcing: terms fixed once the book has
+    events, outstanding <= principal, a computed EMI follows its inputs until then,
+    `completed` is never reopened. The state the terms give is rebooked by the caller."""
     terms = _changed_terms(debt, changes)
-    has_payments = debt.get("payments_count", 0) > 0
-    if terms and has_payments:
+    if terms and has_events(debt):
         raise Conflict(
-            f"{', '.join(terms)} can't change once payments are recorded",
+            f"{', '.join(terms)} can't change once payments or rate changes are recorded"
+            " (a rate reset is POST /api/debts/{id}/rate-changes)",
             code=ErrorCode.debt_has_payments,
         )
     update: Doc = {
         k: (str(v) if k == "debt_type" else v)
         for k, v in changes.items()
-        if k in ("name", "debt_type", "interest_rate", "bank_name", "notes", "monthly_emi")
+        if k in ("name", "debt_type", "bank_name", "notes", "property_use", "sanctioned_on")
     }
     update |= _status_change(debt, changes)
     principal = changes.get("principal", debt["principal"])
@@ -470,21 +442,19 @@ def debt_update(debt: Doc, changes: Doc) -> Doc:
             code=ErrorCode.invalid_amounts,
             loc=("body", "outstanding_amount"),
         )
-    if "principal" in terms or "outstanding_amount" in terms:
-        update |= {"principal": principal, "outstanding_amount": outstanding}
-        update["remaining_amount"] = outstanding or principal
-    if "tenure_months" in terms:
-        update["tenure_months"] = changes["tenure_months"]
-    if "monthly_emi" in changes:
-        update["emi_computed"] = False
-    elif debt.get("emi_computed") and not has_payments:
-        rate = changes.get("interest_rate", debt["interest_rate"])
+    update |= {k: changes[k] for k in terms if k != "start_date"}
+    rate = changes.get("interest_rate", debt["interest_rate"])
+    if "interest_rate" in terms:
+        update["original_rate"] = rate
+    if "monthly_emi" in terms:
+        update |= {"original_emi": changes["monthly_emi"], "emi_computed": False}
+    elif debt.get("emi_computed") and terms:
         tenure = changes.get("tenure_months", debt["tenure_months"])
-        update["monthly_emi"] = emi(principal, rate, tenure)
+        update["monthly_emi"] = update["original_emi"] = emi(principal, rate, tenure)
     if "start_date" in terms:
         update["start_date"] = changes["start_date"]
         update |= anchor_fields(add_months(changes["start_date"], 1))
     if "next_payment_date" in changes:
-        update |= anchor_fields(changes["next_payment_date"])
+        update |= anchor_fields(changes["next_payment_date"], debt.get("due_offset", 0))
     update["updated_at"] = now_ms()
     return update

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from database import connect, ensure_indexes, get_database
 from errors import AppError, ErrorCode
 from migrations import migrate
 from observability import RequestContextMiddleware, configure_logging, metrics_text
+from outbox import Dispatcher
 from routes import (
     auth,
     budgets,
@@ -37,6 +39,7 @@ from routes import (
     expenses,
     goals,
     income,
+    loans,
     notifications,
     payments,
     reports,
@@ -44,13 +47,14 @@ from routes import (
 )
 from routes.deps import ERROR_DESCRIPTIONS
 from schemas import ErrorOut, ValidationErrorOut
-from services import Backends, Dispatcher
+from services import Backends
 
 log = logging.getLogger("cleero")
 ROUTERS = [
     auth.router,
     users.router,
     debts.router,
+    loans.router,
     payments.router,
     income.router,
     expenses.router,
@@ -133,7 +137,7 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k != "ctx"} | _ctx(e) for e in exc.errors()]
-        return _error(422, _utf8(errors), ErrorCode.validation_error)
+        return _error(422, _encodable(errors), ErrorCode.validation_error)
 
     @app.exception_handler(ConnectionFailure)
     async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
@@ -164,15 +168,19 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(matches[min(matches)]) if matches else []
 
 
-def _utf8(value: Any) -> Any:
-    """The echoed input as valid UTF-8: a lone surrogate ("\\ud800" in the JSON) would make
-    the 422 itself fail to render, a 500."""
+def _encodable(value: Any) -> Any:
+    """The echoed input as JSON can carry it: a lone surrogate ("\\ud800" in the JSON) becomes
+    valid UTF-8, and a number JSON has no word for (NaN, Infinity, 1e309 parsed as inf) becomes
+    its token as text. Either would make the 422 itself fail to render: a 500, and on a kept
+    alive connection the client's next request failing too."""
     if isinstance(value, str):
         return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, dict):
-        return {_utf8(k): _utf8(v) for k, v in value.items()}
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_utf8(item) for item in value]
+        return [_encodable(item) for item in value]
     return value
 
 

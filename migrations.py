@@ -12,10 +12,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
+import loan_book
+from database import Doc, in_transaction
 from dates import DEFAULT_TZ, local_date, now_ms
+from errors import AppError
 
 log = logging.getLogger("cleero.migrations")
 INDEX_NOT_FOUND = 27
@@ -82,10 +86,42 @@ async def calendar_days(db: AsyncDatabase, started: datetime) -> None:
                 await db[collection].bulk_write(batch, ordered=False)
 
 
+async def loan_books(db: AsyncDatabase, started: datetime) -> None:
+    """Debts recorded before the loan book: their rate and EMI become the terms they started
+    with, and the book replays their payments into the state (remaining tenure included).
+    A history the engine refuses (a rate edited after payments by the old PUT) keeps its
+    stored state, with the tenure its EMI needs from there, and is logged."""
+    async for debt in db.debts.find({"remaining_tenure_months": {"$exists": False}}):
+        terms = {
+            "original_rate": debt["interest_rate"],
+            "original_emi": debt["monthly_emi"],
+            "anchor_offset": 0,
+            "rate_changes": debt.get("rate_changes", []),
+        }
+
+        async def work(
+            session: AsyncClientSession, debt: Doc = debt | terms, terms: Doc = terms
+        ) -> None:
+            await db.debts.update_one({"_id": debt["_id"]}, {"$set": terms}, session=session)
+            await loan_book.book(db, debt, session)
+
+        try:
+            await in_transaction(db, work)
+        except AppError as refused:
+            log.warning("debt %s keeps its stored state: %s", debt["_id"], refused.detail)
+            latest = await db.payments.find_one(
+                {"user_id": debt["user_id"], "debt_id": debt["_id"]},
+                sort=[("payment_date", -1), ("_id", -1)],
+            )
+            carried = loan_book.carried_state(debt, latest)
+            await db.debts.update_one({"_id": debt["_id"]}, {"$set": terms | carried})
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
     ("2026-11-calendar-days", calendar_days),
+    ("2026-11-loan-books", loan_books),
 )
 
 

@@ -5,7 +5,6 @@ their write, and the dispatcher delivers it later, with retries, so a provider t
 never fails or loses the user's write.
 """
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -14,7 +13,6 @@ import shutil
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -28,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from config import Settings
 from database import Doc, in_transaction
@@ -269,6 +267,16 @@ class S3Storage:
         )
 
 
+RECEIPT_LINK_SECONDS = 3600
+
+
+async def receipt_link(storage: "LocalStorage | S3Storage", key: str, base_url: str) -> str:
+    """A download link of a stored receipt, valid for RECEIPT_LINK_SECONDS: presigned S3, or
+    a signed link to this API (`base_url`) for local storage."""
+    url = await storage.url(key, RECEIPT_LINK_SECONDS)
+    return base_url.rstrip("/") + url if url.startswith("/") else url
+
+
 def make_storage(settings: Settings) -> LocalStorage | S3Storage:
     if settings.storage_backend == "s3":
         if not settings.s3_bucket:
@@ -413,109 +421,3 @@ async def notify_once(
     except DuplicateKeyError:
         return False
     return True
-
-
-def backoff(attempts: int) -> timedelta:
-    """2 s, 4 s, 8 s ... capped at one hour."""
-    return timedelta(seconds=min(2**attempts, 3600))
-
-
-class Dispatcher:
-    """Delivers outbox messages. A lease in `locks` keeps one active dispatcher per cluster;
-    each message is also claimed atomically, so even two dispatchers never send one twice."""
-
-    LEASE = timedelta(seconds=30)
-    CLAIM = timedelta(seconds=120)  # a crashed sender's message is retried after this
-
-    def __init__(self, db: AsyncDatabase, settings: Settings, backends: Backends) -> None:
-        self.db = db
-        self.settings = settings
-        self.backends = backends
-        self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-    async def acquire_lease(self, name: str = "outbox-dispatcher") -> bool:
-        at = now_ms()
-        try:
-            await self.db.locks.find_one_and_update(
-                {"_id": name, "$or": [{"owner": self.owner}, {"expires_at": {"$lte": at}}]},
-                {"$set": {"owner": self.owner, "expires_at": at + self.LEASE}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False  # another replica holds it
-        return True
-
-    async def release_lease(self, name: str = "outbox-dispatcher") -> None:
-        await self.db.locks.delete_one({"_id": name, "owner": self.owner})
-
-    async def _claim(self, at: datetime) -> Doc | None:
-        return await self.db.outbox.find_one_and_update(
-            {"status": {"$in": ["pending", "sending"]}, "next_attempt_at": {"$lte": at}},
-            {
-                "$set": {"status": "sending", "next_attempt_at": at + self.CLAIM},
-                "$inc": {"attempts": 1},
-            },
-            sort=[("next_attempt_at", 1)],
-            return_document=True,
-        )
-
-    async def deliver(self, message: Doc, at: datetime) -> bool:
-        handler = self.backends.handlers.get(message["kind"])
-        try:
-            if handler is None:
-                raise LookupError(f"no handler for outbox kind {message['kind']!r}")
-            await handler(str(message["_id"]), message["payload"])
-        except Exception as exc:  # any provider failure is recorded and retried, never lost
-            failed = message["attempts"] >= self.settings.outbox_max_attempts
-            await self.db.outbox.update_one(
-                {"_id": message["_id"]},
-                {
-                    "$set": {
-                        "status": "failed" if failed else "pending",
-                        "next_attempt_at": at + backoff(message["attempts"]),
-                        "last_error": f"{type(exc).__name__}: {exc}"[:500],
-                    }
-                },
-            )
-            log.warning(
-                "outbox %s (%s) attempt %d failed: %s",
-                message["_id"],
-                message["kind"],
-                message["attempts"],
-                type(exc).__name__,
-            )
-            return False
-        await self.db.outbox.update_one(
-            {"_id": message["_id"]}, {"$set": {"status": "sent", "sent_at": now_ms()}}
-        )
-        return True
-
-    async def run_once(self, at: datetime | None = None, limit: int = 500) -> int:
-        """Deliver every message due at `at`; returns how many were sent."""
-        at = at or now_ms()
-        sent = 0
-        for _ in range(limit):
-            message = await self._claim(at)
-            if message is None:
-                break
-            sent += await self.deliver(message, at)
-        return sent
-
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                if await self.acquire_lease():
-                    await self.run_once()
-            except PyMongoError as exc:  # database away: keep polling, it recovers by itself
-                log.warning("outbox dispatcher waiting for the database: %s", exc)
-            except Exception:  # a bug must not stop delivery for good: log it, keep polling
-                log.exception("outbox dispatcher pass failed")
-            await asyncio.sleep(self.settings.outbox_poll_seconds)
-
-
-async def retry_failed(db: AsyncDatabase) -> int:
-    result = await db.outbox.update_many(
-        {"status": "failed"},
-        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": now_ms()}},
-    )
-    return result.modified_count

@@ -24,7 +24,8 @@ from database import connect, ensure_indexes, get_database
 from main import database_url
 from migrations import migrate
 from observability import configure_logging
-from services import Backends, Dispatcher, retry_failed
+from outbox import Dispatcher, retry_failed
+from services import Backends
 
 log = logging.getLogger("cleero.worker")
 

@@ -27,12 +27,12 @@ from money import from_sum, percent, total
 from reporting import net_savings, savings_rate
 from routes.debts import summarise_debts
 from routes.deps import CurrentUser, Db, responses
-from routes.goals import goal_out
 from routes.notifications import unread_count
 from schemas import (
     DashboardDebt,
     DashboardOut,
     DebtStatus,
+    GoalOut,
     GoalStatus,
     Transaction,
     TransactionKind,
@@ -216,7 +216,7 @@ async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         ),
         upcoming_payments=debts.next_due,
         budgets=status_of(budgets, spent, (year, month), user.currency),
-        goals=[goal_out(g, day) for g in goals],
+        goals=[GoalOut.of(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,
     )

@@ -1,6 +1,6 @@
-"""Debts (loans, cards, EMIs): CRUD, a summary, the amortization schedule and payoff plans."""
+"""Debts (loans, cards, EMIs): CRUD, a summary and payoff plans (a loan's schedule,
+statement and rate resets are in routes/loans.py)."""
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -8,6 +8,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 import finance
+import loan_book
 from database import Doc, delete_owned, get_owned, in_transaction, paginate
 from dates import as_day, now_ms, today
 from errors import ErrorCode, Unprocessable
@@ -27,10 +28,6 @@ from schemas import (
     PayoffDebtOut,
     PayoffPlanOut,
     PlanOut,
-    ScheduleOut,
-    ScheduleRow,
-    ScheduleTotals,
-    WhatIfOut,
 )
 from security import User
 
@@ -47,14 +44,16 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
     first_due = days["next_payment_date"] or finance.add_months(start, 1)
     emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
     at = now_ms()
-    return {
+    debt = {
         "user_id": user.id,
         "name": body.name,
         "debt_type": str(body.debt_type),
         "principal": body.principal,
         "interest_rate": body.interest_rate,
+        "original_rate": body.interest_rate,
         "tenure_months": body.tenure_months,
         "monthly_emi": emi,
+        "original_emi": emi,
         "emi_computed": body.monthly_emi is None,
         "outstanding_amount": body.outstanding_amount,
         "bank_name": body.bank_name,
@@ -62,19 +61,19 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
         **finance.anchor_fields(first_due),
         "status": str(DebtStatus.active),
         "notes": body.notes,
+        "property_use": days["property_use"],
+        "sanctioned_on": days["sanctioned_on"],
         "remaining_amount": body.outstanding_amount or body.principal,
         "total_paid": ZERO,
         "total_interest_paid": ZERO,
         "payments_count": 0,
+        "due_offset": 0,
+        "rate_changes": [],
         "completed_at": None,
         "created_at": at,
         "updated_at": at,
     }
-
-
-def debt_out(doc: Doc, day: date) -> DebtOut:
-    """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
-    return DebtOut.model_validate(doc | {"overdue_days": finance.overdue_days(doc, day)})
+    return debt | loan_book.opening_fields(debt)
 
 
 # ---------------------------------------------------------------- collection routes
@@ -85,7 +84,7 @@ async def create_debt(body: DebtCreate, user: CurrentUser, db: Db) -> DebtOut:
     """Add a loan or card; `monthly_emi` is computed (reducing balance) when omitted."""
     doc = _new_debt(body, user)
     doc["_id"] = (await db.debts.insert_one(doc)).inserted_id
-    return debt_out(doc, today(user.timezone))
+    return DebtOut.of(doc, today(user.timezone))
 
 
 @router.get("", responses=E401)
@@ -104,7 +103,7 @@ async def list_debts(
         query["debt_type"] = str(debt_type)
     day = today(user.timezone)
     newest_first = [("created_at", -1), ("_id", -1)]
-    return await paginate(db.debts, query, page, lambda d: debt_out(d, day), sort=newest_first)
+    return await paginate(db.debts, query, page, lambda d: DebtOut.of(d, day), sort=newest_first)
 
 
 def _summary_pipeline(user_id: Any, next_due: int) -> list[dict[str, Any]]:
@@ -248,7 +247,7 @@ async def payoff_plan(
 @router.get("/{debt_id}", responses={**E401, **E404})
 async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     """One of your debts."""
-    return debt_out(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
+    return DebtOut.of(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
 
 
 @router.put(
@@ -261,21 +260,25 @@ async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
     },
 )
 async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:
-    """Update a debt: descriptive fields, rate, EMI, due date, active ↔ closed."""
+    """Update a debt: its name and notes, its due date, active ↔ closed, and its terms until
+    the first payment or rate reset."""
     changes = body.values(user.timezone, partial=True)
     day = today(user.timezone)
 
     async def work(session: AsyncClientSession) -> Doc:
         debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
-        body.check_echo(debt_out(debt, day))
-        return await db.debts.find_one_and_update(
+        body.check_echo(DebtOut.of(debt, day))
+        updated = await db.debts.find_one_and_update(
             {"_id": debt["_id"], "user_id": user.id},
             {"$set": finance.debt_update(debt, changes)},
             return_document=True,
             session=session,
         )
+        # New terms or a new due day give the debt a new state: the book works it out.
+        await loan_book.book(db, updated, session)
+        return await db.debts.find_one({"_id": debt["_id"]}, session=session)
 
-    return debt_out(await in_transaction(db, work), day)
+    return DebtOut.of(await in_transaction(db, work), day)
 
 
 @router.delete("/{debt_id}", **NO_CONTENT, responses={**E401, **E404})
@@ -283,63 +286,3 @@ async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a debt together with all of its payments."""
 
     await delete_owned(db, "debts", debt_id, user.id, "debt", children=("payments", "debt_id"))
-
-
-def _rows(schedule: finance.Schedule) -> list[ScheduleRow]:
-    return [ScheduleRow(**row.__dict__) for row in schedule.rows]
-
-
-def _totals(schedule: finance.Schedule) -> ScheduleTotals:
-    return ScheduleTotals(
-        months=schedule.months,
-        total_paid=schedule.total_paid,
-        total_interest=schedule.total_interest,
-        total_principal=schedule.total_principal,
-        payoff_date=schedule.rows[-1].due_date if schedule.rows else None,
-    )
-
-
-@router.get("/{debt_id}/schedule", responses={**E401, **E404, **E422_NEVER})
-async def debt_schedule(
-    debt_id: str,
-    user: CurrentUser,
-    db: Db,
-    extra_monthly: WhatIfAmount = ZERO,
-    lump_sum: WhatIfAmount = ZERO,
-) -> ScheduleOut:
-    """Month-by-month amortization from today's balance; `extra_monthly` / `lump_sum` what-ifs."""
-    debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    day = today(user.timezone)
-    balance = quantize(debt["remaining_amount"])
-    emi = quantize(debt["monthly_emi"])
-    # An overdue debt's schedule starts with the instalment already past due.
-    first_due = as_day(debt["next_payment_date"])
-    extra, lump = quantize(extra_monthly), quantize(lump_sum)
-    try:
-        result = finance.what_if(balance, debt["interest_rate"], emi, first_due, extra, lump)
-    except finance.NeverPaysOff as exc:
-        raise Unprocessable(
-            f"The EMI of {emi} never pays this debt off: it doesn't cover the monthly interest",
-            code=ErrorCode.never_pays_off,
-            loc=("query", "extra_monthly"),
-        ) from exc
-    scenario = None
-    if (extra > 0 or lump > 0) and balance > 0:
-        scenario = WhatIfOut(
-            extra_monthly=extra,
-            lump_sum=result.scenario.lump_sum_applied,
-            items=_rows(result.scenario),
-            totals=_totals(result.scenario),
-            months_saved=result.months_saved,
-            interest_saved=result.interest_saved,
-        )
-    return ScheduleOut(
-        debt_id=debt["_id"],
-        remaining_amount=balance,
-        interest_rate=debt["interest_rate"],
-        monthly_emi=emi,
-        overdue_days=finance.overdue_days(debt, day),
-        items=_rows(result.baseline),
-        totals=_totals(result.baseline),
-        what_if=scenario,
-    )

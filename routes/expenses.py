@@ -47,14 +47,13 @@ from schemas import (
     ReceiptLink,
 )
 from security import User
-from services import LocalStorage, enqueue
+from services import RECEIPT_LINK_SECONDS, LocalStorage, enqueue, receipt_link
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 E401 = responses(401)
 E404 = responses((404, "Expense not found"))
 E422 = responses((422, "Invalid input or date range"))
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
-RECEIPT_LINK_SECONDS = 3600
 
 
 # ---------------------------------------------------------------- receipts: file types
@@ -325,7 +324,5 @@ async def get_receipt_link(
     expense = await get_owned(db.expenses, expense_id, user.id, "expense")
     if not expense.get("receipt_key"):
         raise NotFound("receipt")
-    url = await _storage(request).url(expense["receipt_key"], RECEIPT_LINK_SECONDS)
-    if url.startswith("/"):  # a local-storage link is served by this API
-        url = str(request.base_url).rstrip("/") + url
+    url = await receipt_link(_storage(request), expense["receipt_key"], str(request.base_url))
     return ReceiptLink(url=url, expires_in=RECEIPT_LINK_SECONDS)

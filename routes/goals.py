@@ -16,7 +16,6 @@ from goal_progress import (
     OPEN_STATUSES,
     milestones_for,
     monthly_required,
-    months_left,
     progress_percentage,
     remaining,
     settled_status,
@@ -48,22 +47,6 @@ E422 = responses((422, "Invalid input, or a target date in the past"))
 
 
 # ---------------------------------------------------------------- derived figures
-
-
-def goal_out(doc: Doc, day: date) -> GoalOut:
-    """A stored goal with its derived figures as of `day` (the user's today)."""
-    current, target = doc["current_amount"], doc["target_amount"]
-    target_date = as_day(doc["target_date"])
-    return GoalOut.model_validate(
-        {
-            **doc,
-            "target_date": target_date,
-            "remaining_amount": remaining(current, target),
-            "progress_percentage": progress_percentage(current, target),
-            "monthly_required": monthly_required(current, target, target_date, day),
-            "months_left": months_left(day, target_date),
-        }
-    )
 
 
 def _check_target_date(target_date: date, user: User) -> None:
@@ -169,7 +152,7 @@ async def create_goal(body: GoalCreate, user: CurrentUser, db: Db) -> GoalOut:
         "updated_at": at,
     }
     doc["_id"] = (await db.goals.insert_one(doc)).inserted_id
-    return goal_out(doc, today(user.timezone))
+    return GoalOut.of(doc, today(user.timezone))
 
 
 @router.get("", responses=E401)
@@ -188,7 +171,7 @@ async def list_goals(
             query[field] = str(value)
     day = today(user.timezone)
     newest_first = [("created_at", -1), ("_id", -1)]
-    return await paginate(db.goals, query, page, lambda d: goal_out(d, day), sort=newest_first)
+    return await paginate(db.goals, query, page, lambda d: GoalOut.of(d, day), sort=newest_first)
 
 
 @router.get("/summary/all", responses=E401)
@@ -209,7 +192,7 @@ async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
         total_saved=total_saved,
         total_remaining=remaining(total_saved, total_target),
         overall_progress=progress_percentage(total_saved, total_target) if total_target else ZERO,
-        at_risk=[goal_out(d, day) for d in facets["at_risk"]],
+        at_risk=[GoalOut.of(d, day) for d in facets["at_risk"]],
     )
 
 
@@ -279,7 +262,7 @@ def _summary_pipeline(user_id: ObjectId, at: datetime, day: date) -> list[Doc]:
 @router.get("/{goal_id}", responses={**E401, **E404})
 async def get_goal(goal_id: str, user: CurrentUser, db: Db) -> GoalOut:
     """One goal with its progress and the monthly saving it needs."""
-    return goal_out(await get_owned(db.goals, goal_id, user.id, "goal"), today(user.timezone))
+    return GoalOut.of(await get_owned(db.goals, goal_id, user.id, "goal"), today(user.timezone))
 
 
 @router.put("/{goal_id}", responses={**E401, **E404, **E422})
@@ -294,7 +277,7 @@ async def update_goal(
 
     async def work(session: AsyncClientSession) -> Doc:
         goal = await get_owned(db.goals, goal_id, user.id, "goal", session=session)
-        body.check_echo(goal_out(goal, day))
+        body.check_echo(GoalOut.of(goal, day))
         merged = goal | changes
         new_status = settled_status(
             str(merged["status"]), goal["current_amount"], merged["target_amount"]
@@ -312,7 +295,7 @@ async def update_goal(
         await reach_milestones(db, settings, user, updated, session)
         return await db.goals.find_one({"_id": goal["_id"]}, session=session)
 
-    return goal_out(await in_transaction(db, work), today(user.timezone))
+    return GoalOut.of(await in_transaction(db, work), today(user.timezone))
 
 
 @router.delete("/{goal_id}", **NO_CONTENT, responses={**E401, **E404})
@@ -390,7 +373,7 @@ async def contribute(
 
     goal, contribution, newly = await in_transaction(db, work)
     return ContributionResult(
-        goal=goal_out(goal, today(user.timezone)),
+        goal=GoalOut.of(goal, today(user.timezone)),
         contribution=ContributionOut.model_validate(contribution),
         new_milestones=newly,
     )

@@ -8,17 +8,20 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+from bson import ObjectId
 from fastapi import APIRouter, Header, Query, Response, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 import finance
+import loan_book
 from config import Settings
 from database import Doc, get_owned, in_transaction, paginate
 from dates import now_ms, stats_period
 from errors import Conflict, ErrorCode, Unprocessable
 from ledger import date_query, fold_months, monthly_stats
-from money import format_money, from_sum, quantize
+from loan_events import Payment
+from money import format_money, from_sum
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
@@ -110,38 +113,32 @@ async def record_payment(
     paid_on: date,
     session: AsyncClientSession,
 ) -> Doc:
-    """Apply a payment inside the caller's transaction: split it against the debt as read in
-    this transaction, move the debt's sums with `$inc`, store the payment, queue the
-    notifications. A concurrent payment makes one of the two transactions retry."""
+    """Apply a payment inside the caller's transaction: book it on the debt as read in this
+    transaction (its split, and the debt's new state), store it, queue the notifications. A
+    concurrent payment on the same debt makes one of the two transactions retry."""
     debt = await get_owned(db.debts, body.debt_id, user.id, "debt", session=session)
+    finance.check_takes_payments(debt)
     kind = str(body.payment_type)
-    interest, principal = finance.split_for_debt(debt, body.amount, kind)
-    changes = finance.payment_changes(debt, body.amount, interest, principal, kind)
-    # The filter re-states the rule, so even a non-transactional caller can't overpay.
-    result = await db.debts.update_one(
-        {"_id": debt["_id"], "status": "active", "remaining_amount": {"$gte": principal}},
-        changes,
-        session=session,
-    )
-    if result.matched_count != 1:
-        raise Conflict("The debt changed meanwhile; retry", code=ErrorCode.overpayment)
+    effect = str(body.prepayment_effect) if kind == "prepayment" else None
+    event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
+    booked = await loan_book.book(db, debt, session, add=event)
     payment = {
+        "_id": ObjectId(event.id),
         "user_id": user.id,
         "debt_id": debt["_id"],
         "debt_name": debt["name"],
         "amount": body.amount,
         "payment_date": paid_on,
         "payment_type": kind,
+        "prepayment_effect": effect,
         "payment_method": str(body.payment_method),
         "status": str(PaymentStatus.completed),
         "notes": body.notes,
-        "interest_component": interest,
-        "principal_component": principal,
-        "remaining_after": quantize(debt["remaining_amount"]) - principal,
+        **loan_book.split_fields(booked.rows[event.id]),
         "transaction_id": str(uuid.uuid4()),
-        "created_at": changes["$set"]["updated_at"],
+        "created_at": now_ms(),
     }
-    payment["_id"] = (await db.payments.insert_one(payment, session=session)).inserted_id
+    await db.payments.insert_one(payment, session=session)
     await _notify_payment(db, settings, user, debt, payment, session)
     return payment
 
@@ -182,7 +179,7 @@ async def apply_payment(
     commit together. Two concurrent requests with one key conflict on the unique
     (user_id, key) index; the loser's transaction is retried and then finds the winner's
     stored response."""
-    paid_on = finance.payment_day(body.payment_date, user.timezone)
+    paid_on = finance.event_day(body.payment_date, user.timezone)
     digest = request_hash(body)
 
     async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
@@ -327,14 +324,13 @@ async def get_payment(payment_id: str, user: CurrentUser, db: Db) -> PaymentOut:
 
 @router.delete("/{payment_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
-    """Delete a payment and restore its debt exactly as if it had never been made."""
+    """Delete a payment: the debt is as if it had never been made (later payments re-split)."""
 
     async def work(session: AsyncClientSession) -> None:
         payment = await get_owned(db.payments, payment_id, user.id, "payment", session=session)
         debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
-        await db.debts.update_one(
-            {"_id": debt["_id"]}, finance.reversal(payment, debt), session=session
-        )
+        # Replayed without it: the debt, and the later payments' splits, as if never made.
+        await loan_book.book(db, debt, session, remove=str(payment["_id"]))
         await db.payments.delete_one({"_id": payment["_id"]}, session=session)
 
     await in_transaction(db, work)

@@ -15,10 +15,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pymongo.asynchronous.database import AsyncDatabase
 
+import tax
 from csv_export import EXPORT_BATCH, EXPORTS, csv_rows
 from database import Doc
 from dates import (
     Period,
+    as_day,
     calendar_year,
     fiscal_period,
     fiscal_year,
@@ -33,15 +35,7 @@ from dates import (
 from errors import ErrorCode, Unprocessable
 from ledger import active_budgets, date_query, monthly_totals, status_of
 from money import ZERO, from_sum, total
-from reporting import (
-    TAX_DISCLAIMER,
-    TAX_SECTIONS,
-    LoanRepaid,
-    change,
-    deductions,
-    net_savings,
-    savings_rate,
-)
+from reporting import change, net_savings, savings_rate
 from routes.deps import CurrentUser, Db, FromDate, SettingsDep, ToDate, Year, responses
 from schemas import (
     AnnualFigures,
@@ -49,7 +43,6 @@ from schemas import (
     AnnualReport,
     BudgetAdherence,
     CategoryChange,
-    DebtType,
     GoalContributionTotal,
     LoanPayments,
     MonthlyReport,
@@ -60,10 +53,12 @@ from schemas import (
     ReportPayments,
     TaxDeduction,
     TaxLoan,
+    TaxRegime,
     TaxSummary,
 )
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+TAX_FIELDS = {"name": 1, "debt_type": 1, "bank_name": 1, "property_use": 1, "sanctioned_on": 1}
 E401 = responses(401)
 E422 = responses((422, "Invalid period, fiscal year or date range"))
 Month = Annotated[int | None, Query(ge=1, le=12)]
@@ -331,56 +326,89 @@ async def annual_report(
 # ---------------------------------------------------------------- tax summary
 
 
-def _tax_loan(row: Doc, debt: Doc | None) -> TaxLoan:
-    debt = debt or {}
-    debt_type = DebtType(debt.get("debt_type", DebtType.other))
-    return TaxLoan(
-        debt_id=row["_id"],
+Regime = Annotated[
+    TaxRegime | None, Query(description="old or new; default: the regime in your profile")
+]
+
+
+def _tax_input(row: Doc, debt: Doc) -> tax.TaxLoanInput:
+    return tax.TaxLoanInput(
+        loan_id=str(row["_id"]),
         name=debt.get("name", row["name"]),
-        debt_type=debt_type,
-        bank_name=debt.get("bank_name"),
+        debt_type=debt.get("debt_type", "other"),
         interest_paid=from_sum(row["interest"]),
         principal_paid=from_sum(row["principal"]),
-        total_paid=from_sum(row["total"]),
-        payments_count=row["count"],
-        sections=TAX_SECTIONS.get(debt_type, []),
+        property_use=debt.get("property_use") or "self_occupied",
+        sanctioned_on=as_day(debt["sanctioned_on"]) if debt.get("sanctioned_on") else None,
     )
 
 
 @router.get("/tax-summary", responses={**E401, **E422})
 async def tax_summary(
-    user: CurrentUser, db: Db, settings: SettingsDep, fy: FiscalYear = None
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+    fy: FiscalYear = None,
+    regime: Regime = None,
 ) -> TaxSummary:
-    """Interest and principal repaid per loan in a fiscal year, and the deductions they allow."""
+    """Interest and principal repaid per loan in a fiscal year, and the deductions they allow
+    under that year's law (the Income-tax Act 1961 up to 2025-26, the 2025 Act from 2026-27)
+    and regime."""
     tz, uid = user.timezone, user.id
     first = parse_fiscal_year(fy) if fy is not None else fiscal_year(today(tz))
+    chosen = str(regime or (user.doc.get("profile") or {}).get("tax_regime") or "old")
     period = fiscal_period(first)
     start, end = period.bounds()
     rows, debts = await asyncio.gather(
         payment_totals(db, uid, start, end, "$debt_id"),
-        db.debts.find(
-            {"user_id": uid}, projection={"name": 1, "debt_type": 1, "bank_name": 1}
-        ).to_list(None),
+        db.debts.find({"user_id": uid}, projection=TAX_FIELDS).to_list(None),
     )
     by_id = {d["_id"]: d for d in debts}
+    inputs = [_tax_input(row, by_id.get(row["_id"], {})) for row in rows]
+    caps = tax.TaxCaps(
+        settings.tax_cap_24b, settings.tax_cap_80c, settings.tax_cap_80eea, settings.tax_cap_set_off
+    )
+    result = tax.tax_summary(first, chosen, inputs, caps)
+    sections = {loan.loan_id: loan for loan in result.loans}
     loans = sorted(
-        (_tax_loan(row, by_id.get(row["_id"])) for row in rows),
+        (
+            TaxLoan(
+                debt_id=row["_id"],
+                name=found.name,
+                debt_type=found.debt_type,
+                bank_name=by_id.get(row["_id"], {}).get("bank_name"),
+                property_use=by_id.get(row["_id"], {}).get("property_use"),
+                sanctioned_on=found.sanctioned_on,
+                interest_paid=found.interest_paid,
+                principal_paid=found.principal_paid,
+                total_paid=from_sum(row["total"]),
+                payments_count=row["count"],
+                sections=list(sections[found.loan_id].sections),
+                notes=list(sections[found.loan_id].notes),
+            )
+            for row, found in zip(rows, inputs, strict=True)
+        ),
         key=lambda loan: (loan.debt_type, loan.name),
     )
-    repaid = [LoanRepaid(str(x.debt_type), x.interest_paid, x.principal_paid) for x in loans]
-    found = [
-        TaxDeduction(**d.__dict__)
-        for d in deductions(repaid, settings.tax_cap_24b, settings.tax_cap_80c)
-    ]
     return TaxSummary(
-        fy=fy_label(first),
+        fy=result.fy,
+        label=result.label,
+        law=result.law,
+        regime=result.regime,
         start=period.start,
         end=period.end,
         currency=user.currency,
         loans=loans,
-        deductions=found,
-        total_deductible=total(d.deductible for d in found),
-        disclaimer=TAX_DISCLAIMER,
+        deductions=[
+            TaxDeduction(
+                **{k: v for k, v in d.__dict__.items() if k not in ("loan_ids", "notes")},
+                debt_ids=list(d.loan_ids),
+                notes=list(d.notes),
+            )
+            for d in result.deductions
+        ],
+        total_deductible=result.total_deductible,
+        notes=list(result.notes),
     )
 
 

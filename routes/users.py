@@ -1,18 +1,35 @@
-"""The user's own profile and account."""
+"""The user's own profile and account, and all of the user's data as one download."""
 
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import date
 from typing import Any
 
 from bson import ObjectId
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from database import USER_COLLECTIONS
-from dates import now_ms
+from database import USER_COLLECTIONS, Doc
+from dates import now_ms, today
 from errors import BadRequest, ErrorCode
 from routes.deps import NO_CONTENT, CurrentUser, Db, responses
-from schemas import DeleteAccountRequest, UserOut, UserUpdate
-from security import verify_password
-from services import enqueue
+from schemas import (
+    BudgetOut,
+    ContributionOut,
+    DebtOut,
+    DeleteAccountRequest,
+    ExpenseOut,
+    GoalOut,
+    IncomeOut,
+    NotificationOut,
+    PaymentOut,
+    UserOut,
+    UserUpdate,
+)
+from security import User, verify_password
+from services import enqueue, receipt_link
 
 router = APIRouter(prefix="/users", tags=["users"])
 E401 = responses(401)
@@ -71,3 +88,67 @@ async def _delete_receipts(db: AsyncDatabase, user_id: ObjectId) -> None:
     )
     async for doc in cursor:
         await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})
+
+
+# ---------------------------------------------------------------- the user's data, to take away
+
+EXPORT_BATCH = 500  # documents per database round trip
+Shown = Callable[[Doc, date], BaseModel]
+# Each section: the collection, and how a document is shown (exactly as the API shows it).
+EXPORTED: dict[str, tuple[str, Shown]] = {
+    "debts": ("debts", DebtOut.of),
+    "payments": ("payments", lambda d, _: PaymentOut.model_validate(d)),
+    "income": ("income", lambda d, _: IncomeOut.model_validate(d)),
+    "expenses": ("expenses", lambda d, _: ExpenseOut.model_validate(d)),
+    "budgets": ("budgets", lambda d, _: BudgetOut.model_validate(d)),
+    "goals": ("goals", GoalOut.of),
+    "goal_contributions": ("goal_contributions", lambda d, _: ContributionOut.model_validate(d)),
+    "notifications": ("notifications", lambda d, _: NotificationOut.model_validate(d)),
+}
+
+
+async def _export(request: Request, db: AsyncDatabase, user: User) -> AsyncIterator[bytes]:
+    """One JSON document, written a section and a batch at a time: memory stays bounded
+    whatever the number of records."""
+    day = today(user.timezone)
+    head = {
+        "exported_at": now_ms().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "user": UserOut.model_validate(user.doc).model_dump(mode="json"),
+    }
+    yield json.dumps(head)[:-1].encode()  # the object stays open for the sections
+    for section, (collection, shown) in EXPORTED.items():
+        yield f', "{section}": ['.encode()
+        cursor = db[collection].find({"user_id": user.id}).sort("_id", 1).batch_size(EXPORT_BATCH)
+        first = True
+        async for doc in cursor:
+            item = shown(doc, day).model_dump(mode="json")
+            if doc.get("receipt_key"):  # the file itself is a link, valid for an hour
+                storage = request.app.state.backends.storage
+                item["receipt_link"] = await receipt_link(
+                    storage, doc["receipt_key"], str(request.base_url)
+                )
+            yield (b"" if first else b", ") + json.dumps(item).encode()
+            first = False
+        yield b"]"
+    yield b"}"
+
+
+@router.get(
+    "/me/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "All your data (a download)"},
+        **E401,
+    },
+)
+async def export_me(request: Request, user: CurrentUser, db: Db) -> StreamingResponse:
+    """All of your data as one JSON document, as the API shows it, receipts as links."""
+    filename = f"cleero-export-{today(user.timezone).isoformat()}.json"
+    return StreamingResponse(
+        _export(request, db, user),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,9 +1,12 @@
 """Debts (loans, cards), their schedules and payoff plans, and the payments against them."""
 
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, computed_field, model_validator
 
+from finance import overdue_days
 from money import quantize
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
@@ -52,6 +55,23 @@ class PaymentType(StrEnum):
     prepayment = "prepayment"
 
 
+class PrepaymentEffect(StrEnum):
+    reduce_tenure = "reduce_tenure"  # the EMI stays, the loan ends sooner
+    reduce_emi = "reduce_emi"  # the tenure stays, the EMI is recomputed
+
+
+class RateTreatment(StrEnum):
+    """The borrower's choice at a floating-rate reset (RBI, 18 Aug 2023)."""
+
+    increase_emi = "increase_emi"  # the remaining tenure stays, the EMI is recomputed
+    extend_tenure = "extend_tenure"  # the EMI stays, the tenure is recomputed
+
+
+class PropertyUse(StrEnum):
+    self_occupied = "self_occupied"
+    let_out = "let_out"
+
+
 class PaymentMethod(StrEnum):
     net_banking = "net_banking"
     upi = "upi"
@@ -75,6 +95,8 @@ class DebtCreate(RequestModel):
     start_date: Day
     next_payment_date: Day | None = None  # default: start_date + 1 month
     notes: Notes | None = None
+    property_use: PropertyUse | None = None  # a home loan's house, for the tax summary
+    sanctioned_on: Day | None = None  # when the lender sanctioned it (s.80EEA / s.131)
 
     @model_validator(mode="after")
     def _outstanding_within_principal(self) -> "DebtCreate":
@@ -99,17 +121,22 @@ class DebtUpdate(UpdateModel):
     next_payment_date: Day = Field(default=None)  # type: ignore[assignment]
     status: DebtUserStatus = Field(default=None)  # type: ignore[assignment]
     notes: Notes | None = None
+    property_use: PropertyUse | None = None
+    sanctioned_on: Day | None = None
 
 
 class DebtOut(OutModel):
     name: str
     debt_type: DebtType
     principal: Amount
-    interest_rate: Percent
-    tenure_months: int
-    monthly_emi: Amount
+    interest_rate: Percent  # in force today (after any rate reset)
+    tenure_months: int  # as the loan was taken
+    monthly_emi: Amount  # today's (after any reset or reduce-EMI prepayment)
+    remaining_tenure_months: int  # EMIs left today
     outstanding_amount: Amount | None = None
     bank_name: str | None = None
+    property_use: PropertyUse | None = None
+    sanctioned_on: DayOut | None = None
     start_date: DayOut
     next_payment_date: DayOut | None = None
     status: DebtStatus
@@ -122,6 +149,11 @@ class DebtOut(OutModel):
     completed_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], day: date) -> "DebtOut":
+        """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
+        return cls.model_validate(doc | {"overdue_days": overdue_days(doc, day)})
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -158,7 +190,7 @@ class DebtSummary(ResponseModel):
 
 
 class ScheduleRow(ResponseModel):
-    month: int
+    month: int  # the instalment's number over the whole loan (a what-if counts from 1)
     due_date: DayOut
     emi: Amount
     interest: Amount
@@ -174,6 +206,41 @@ class ScheduleTotals(ResponseModel):
     payoff_date: DayOut | None
 
 
+class EventKind(StrEnum):
+    emi = "emi"
+    prepayment = "prepayment"
+    rate_change = "rate_change"
+
+
+class ScheduleEvent(ResponseModel):
+    """What happened to the loan: a payment as it was split, or a rate reset."""
+
+    id: str
+    date: DayOut
+    kind: EventKind
+    option: str | None  # the prepayment's effect or the reset's treatment
+    amount: Amount  # 0 for a rate reset
+    interest: Amount
+    principal: Amount
+    balance: Amount  # outstanding after it
+    interest_rate: Percent  # the rate the interest was charged at (a reset's new rate)
+    monthly_emi: Amount  # the EMI after it
+    remaining_tenure_months: int  # EMIs left after it
+    due_date: DayOut | None  # the instalment an EMI paid
+
+
+class PaidTotals(ResponseModel):
+    months: int  # EMIs paid
+    total_paid: Amount
+    total_interest: Amount
+    total_principal: Amount
+
+
+class ScheduleSplit(ResponseModel):
+    paid: PaidTotals  # up to as_of
+    projected: ScheduleTotals  # from as_of to the end
+
+
 class WhatIfOut(ResponseModel):
     extra_monthly: Amount
     lump_sum: Amount
@@ -185,13 +252,58 @@ class WhatIfOut(ResponseModel):
 
 class ScheduleOut(ResponseModel):
     debt_id: ObjectIdStr
+    as_of: DayOut  # the plan as it stood on this day: later events are not in it
     remaining_amount: Amount
     interest_rate: Percent
     monthly_emi: Amount
-    overdue_days: int  # > 0: the schedule starts with an instalment already past due
-    items: list[ScheduleRow]
-    totals: ScheduleTotals
+    remaining_tenure_months: int
+    overdue_days: int  # > 0: the projection starts with an instalment already past due
+    history: list[ScheduleEvent]  # what was paid, and the rate resets, up to as_of
+    items: list[ScheduleRow]  # the instalments still to come, ending at exactly 0.00
+    totals: ScheduleSplit
     what_if: WhatIfOut | None
+
+
+class RateChangeCreate(RequestModel):
+    effective_date: Day
+    interest_rate: Rate
+    treatment: RateTreatment
+
+
+class RateChangeOut(ResponseModel):
+    id: str
+    effective_date: DayOut
+    interest_rate: Percent
+    treatment: RateTreatment
+    previous_rate: Percent
+    monthly_emi: Amount  # after the reset
+    remaining_tenure_months: int  # after the reset
+    created_at: Instant
+
+
+class LoanStatementOut(ResponseModel):
+    """What an RBI-regulated lender's periodic statement shows for the period."""
+
+    debt_id: ObjectIdStr
+    start: DayOut
+    end: DayOut
+    outstanding_at_start: Amount
+    outstanding_at_end: Amount
+    principal_in_period: Amount  # prepayments included
+    interest_in_period: Amount
+    paid_in_period: Amount
+    prepaid_in_period: Amount
+    emis_paid_in_period: int
+    principal_to_date: Amount  # since tracking began
+    interest_to_date: Amount
+    paid_to_date: Amount
+    emis_paid_to_date: int
+    emis_left: int
+    interest_rate: Percent  # nominal, in force at the end (no fees are tracked: not an APR)
+    monthly_emi: Amount
+    next_due: DayOut | None
+    final_due: DayOut | None
+    events: list[ScheduleEvent]  # the period's payments and resets
 
 
 class PayoffDebtOut(ResponseModel):
@@ -226,6 +338,8 @@ class PaymentCreate(RequestModel):
     amount: Money
     payment_date: Day | None = None  # default: today
     payment_type: PaymentType = PaymentType.emi
+    # A prepayment's effect: a shorter loan (the default) or a lower EMI.
+    prepayment_effect: PrepaymentEffect = PrepaymentEffect.reduce_tenure
     payment_method: PaymentMethod = PaymentMethod.other
     notes: Notes | None = None
 
@@ -240,11 +354,13 @@ class PaymentOut(OutModel):
     amount: Amount
     payment_date: DayOut
     payment_type: PaymentType
+    prepayment_effect: PrepaymentEffect | None = None  # prepayments only
     payment_method: PaymentMethod
     status: PaymentStatus = PaymentStatus.completed
     notes: str | None = None
     interest_component: Amount
     principal_component: Amount
+    interest_rate: Percent | None = None  # the rate its interest was charged at
     remaining_after: Amount  # the debt's remaining amount right after this payment
     transaction_id: str
     created_at: Instant

@@ -1,10 +1,19 @@
 """Savings goals and their contributions; the notifications inbox."""
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
+from dates import as_day
+from goal_progress import (
+    monthly_required,
+    months_left,
+    progress_percentage,
+    remaining,
+)
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,
@@ -117,6 +126,23 @@ class GoalOut(OutModel):
     completed_at: Instant | None = None
     created_at: Instant
     updated_at: Instant
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], day: date) -> "GoalOut":
+        """A stored goal with its derived figures as of `day` (the user's today)."""
+        return cls.model_validate(doc | _goal_figures(doc, day))
+
+
+def _goal_figures(doc: dict[str, Any], day: date) -> dict[str, Any]:
+    current, target = doc["current_amount"], doc["target_amount"]
+    target_date = as_day(doc["target_date"])
+    return {
+        "target_date": target_date,
+        "remaining_amount": remaining(current, target),
+        "progress_percentage": progress_percentage(current, target),
+        "monthly_required": monthly_required(current, target, target_date, day),
+        "months_left": months_left(day, target_date),
+    }
 
 
 class ContributionCreate(RequestModel):

@@ -4,7 +4,7 @@ from datetime import date
 from enum import StrEnum
 
 from schemas.base import ResponseModel
-from schemas.debts import DebtType, DueDebt
+from schemas.debts import DebtType, DueDebt, PropertyUse
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
 from schemas.types import Amount, DayOut, ObjectIdStr, Percent
@@ -149,32 +149,48 @@ class AnnualReport(ResponseModel):
     totals: AnnualFigures
 
 
+class TaxRegime(StrEnum):
+    old = "old"
+    new = "new"
+
+
 class TaxLoan(ResponseModel):
     debt_id: ObjectIdStr
     name: str
     debt_type: DebtType
     bank_name: str | None = None
-    interest_paid: Amount
-    principal_paid: Amount
+    property_use: PropertyUse | None = None
+    sanctioned_on: DayOut | None = None
+    interest_paid: Amount  # in the fiscal year, at the rates that applied
+    principal_paid: Amount  # prepayments included
     total_paid: Amount
     payments_count: int
-    sections: list[str]  # ["24(b)", "80C"] for home loans, ["80E"] for education loans
+    sections: list[str]  # the sections it counts under, by the law of that year and regime
+    notes: list[str]
 
 
 class TaxDeduction(ResponseModel):
-    section: str  # "24(b)", "80C" or "80E"
+    key: str  # stable: self_occupied_interest, principal, education_interest, ...
+    section: str  # "24(b)", "80C", ... up to FY 2025-26; "22(1)(b)", "123", ... from 2026-27
+    law: str  # "Income-tax Act, 1961" or "Income-tax Act, 2025"
     description: str
-    paid: Amount  # across all loans of the kind
-    cap: Amount | None  # per taxpayer; null for no cap
-    deductible: Amount  # min(paid, cap)
+    paid: Amount  # what the rule applies to, across the loans it covers
+    cap: Amount | None  # per taxpayer; null: no cap; 0: not allowed in this regime
+    deductible: Amount
+    counts_in_total: bool  # false where another line already carries the amount
+    debt_ids: list[ObjectIdStr]
+    notes: list[str]
 
 
 class TaxSummary(ResponseModel):
-    fy: str  # "2024-25"
-    start: date  # 1 April
-    end: date  # 31 March
+    fy: str  # "2025-26"
+    label: str  # "FY 2025-26" (1961 Act) or "tax year 2026-27" (2025 Act)
+    law: str
+    regime: TaxRegime
+    start: DayOut  # 1 April
+    end: DayOut  # 31 March
     currency: str
-    loans: list[TaxLoan]  # loans with payments in the fiscal year
+    loans: list[TaxLoan]  # loans with payments in the year
     deductions: list[TaxDeduction]
     total_deductible: Amount
-    disclaimer: str
+    notes: list[str]  # what the app cannot know, and the caps' sources

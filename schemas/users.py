@@ -1,5 +1,6 @@
 """Accounts: sign-up, login, tokens, the profile."""
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -22,11 +23,17 @@ from schemas.types import (
 )
 
 
+class TaxRegimeChoice(StrEnum):
+    old = "old"
+    new = "new"
+
+
 class Profile(RequestModel):
     date_of_birth: Day | None = None
     address: Text(500) | None = None
     preferred_currency: Currency = "INR"
     timezone: Timezone = "Asia/Kolkata"
+    tax_regime: TaxRegimeChoice = TaxRegimeChoice.old  # the tax summary's default
 
 
 class ProfileUpdate(RequestModel):
@@ -36,6 +43,7 @@ class ProfileUpdate(RequestModel):
     address: Text(500) | None = None
     preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
+    tax_regime: TaxRegimeChoice = Field(default=None)  # type: ignore[assignment]
 
 
 class SignupRequest(RequestModel):
@@ -77,6 +85,7 @@ class ProfileOut(ResponseModel):
     address: str | None = None
     preferred_currency: str = "INR"
     timezone: str = "Asia/Kolkata"
+    tax_regime: str = "old"
 
 
 class UserOut(OutModel):

@@ -189,14 +189,20 @@ async def test_given_emi_is_kept_and_terms_lock_after_a_payment(client, user):
         f"/api/debts/{debt['id']}", headers=user.headers, json={"principal": 150000}
     )
     assert r.status_code == 409 and r.json()["code"] == "debt_has_payments"
-    # Re-sending the unchanged value (a full-form PUT) is fine; so is a new EMI.
+    # Re-sending the unchanged values (a full-form PUT) is fine.
     r = await client.put(
         f"/api/debts/{debt['id']}",
         headers=user.headers,
-        json={"principal": 120000, "tenure_months": 10, "monthly_emi": 15000},
+        json={"principal": 120000, "tenure_months": 10, "monthly_emi": 12000, "name": "Car"},
     )
     assert r.status_code == 200, r.text
-    assert r.json()["monthly_emi"] == 15000 and r.json()["remaining_amount"] == 108000
+    assert r.json()["monthly_emi"] == 12000 and r.json()["remaining_amount"] == 108000
+    # The rate and the EMI are terms too: once paid against, they change through a rate reset
+    # or a reduce-EMI prepayment, which the book records, not through an edit of history.
+    for change in ({"monthly_emi": 15000}, {"interest_rate": 9}):
+        r = await client.put(f"/api/debts/{debt['id']}", headers=user.headers, json=change)
+        assert r.status_code == 409 and r.json()["code"] == "debt_has_payments"
+        assert "rate-changes" in r.json()["detail"]
 
 
 async def test_next_payment_date_update_moves_the_due_anchor(client, user):
@@ -319,8 +325,10 @@ async def test_schedule_of_the_reference_loan_is_exact(client, user):
     principal_sum = sum(Decimal(str(i["principal"])) for i in items)
     assert principal_sum == Decimal("1000000.00")
     interest_sum = sum(Decimal(str(i["interest"])) for i in items)
-    assert Decimal(str(s["totals"]["total_interest"])) == interest_sum
-    assert s["totals"]["months"] == 12 and s["totals"]["payoff_date"] == "2025-01-15"
+    projected = s["totals"]["projected"]
+    assert Decimal(str(projected["total_interest"])) == interest_sum
+    assert projected["months"] == 12 and projected["payoff_date"] == "2025-01-15"
+    assert s["history"] == [] and s["totals"]["paid"]["months"] == 0
 
 
 async def test_schedule_starts_from_the_current_balance(client, user):
@@ -329,7 +337,16 @@ async def test_schedule_starts_from_the_current_balance(client, user):
     s = (await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)).json()
     assert len(s["items"]) == 11
     assert s["remaining_amount"] == 921151.21
-    assert s["items"][0]["due_date"] == "2024-03-15"
+    assert (s["items"][0]["month"], s["items"][0]["due_date"]) == (2, "2024-03-15")
+    # What was paid comes first: the EMI as it was split.
+    (paid,) = s["history"]
+    assert (paid["kind"], paid["interest"], paid["principal"]) == ("emi", 10000, 78848.79)
+    assert s["totals"]["paid"] == {
+        "months": 1,
+        "total_paid": 88848.79,
+        "total_interest": 10000,
+        "total_principal": 78848.79,
+    }
     assert sum(Decimal(str(i["principal"])) for i in s["items"]) == Decimal("921151.21")
 
 
@@ -340,7 +357,7 @@ async def test_schedule_what_if_saves_months_and_interest(client, user):
     w = s["what_if"]
     assert w["extra_monthly"] == 5000
     assert w["months_saved"] > 0 and w["interest_saved"] > 0
-    assert w["totals"]["months"] == s["totals"]["months"] - w["months_saved"]
+    assert w["totals"]["months"] == s["totals"]["projected"]["months"] - w["months_saved"]
     assert w["items"][-1]["balance"] == 0
     lump = (await client.get(f"{url}?lump_sum=100000", headers=user.headers)).json()["what_if"]
     assert lump["lump_sum"] == 100000 and lump["months_saved"] > 0
@@ -360,7 +377,8 @@ async def test_schedule_of_a_completed_debt_is_empty(client, user):
     debt = await create_debt(client, user, principal=100, interest_rate=0, tenure_months=1)
     await pay(client, user, debt["id"], 100)
     s = (await client.get(f"/api/debts/{debt['id']}/schedule", headers=user.headers)).json()
-    assert s["items"] == [] and s["totals"]["months"] == 0 and s["totals"]["payoff_date"] is None
+    projected = s["totals"]["projected"]
+    assert s["items"] == [] and projected["months"] == 0 and projected["payoff_date"] is None
 
 
 # ---------------------------------------------------------------- payoff plan

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import finance
 from finance import (
     NeverPaysOff,
+    Overpayment,
     PaymentTooSmall,
     PlanDebt,
     add_months,
@@ -22,6 +23,7 @@ from finance import (
     money,
     monthly_rate,
     payoff_plan,
+    split_checked,
     split_payment,
     what_if,
 )
@@ -97,6 +99,22 @@ def test_split_payment_too_small() -> None:
         split_payment(D("9999.99"), D("1000000"), D("12"), "emi")
     assert info.value.interest == D("10000.00")
     assert isinstance(info.value, ValueError)
+
+
+def test_split_checked_refuses_overpaying() -> None:
+    assert split_checked(D("88848.79"), D("1000000"), D("12"), "emi") == (
+        D("10000.00"),
+        D("78848.79"),
+    )
+    assert split_checked(D("101.00"), D("100"), D("12"), "emi") == (D("1.00"), D("100.00"))
+    with pytest.raises(Overpayment) as info:
+        split_checked(D("101.01"), D("100"), D("12"), "emi")
+    assert (info.value.remaining, info.value.clears) == (D("100"), D("101.00"))
+    with pytest.raises(Overpayment) as info:
+        split_checked(D("100.01"), D("100"), D("12"), "prepayment")
+    assert info.value.clears == D("100") and isinstance(info.value, ValueError)
+    with pytest.raises(PaymentTooSmall):
+        split_checked(D("0.99"), D("100"), D("12"), "emi")
 
 
 # --- amortization -----------------------------------------------------------------------

@@ -469,3 +469,93 @@ async def test_the_token_form_states_its_required_fields(app, client):
     assert form["properties"]["username"]["minLength"] == 1
     r = await client.post("/api/auth/token", data={"username": "", "password": ""})
     assert r.status_code == 422
+
+
+# ---------------------------------------------------------------- numbers JSON has no word for
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e309", "-1e309"]
+
+
+def number_fields(schema: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(method, path, field) of every number or integer property of every JSON request body."""
+    components = schema["components"]["schemas"]
+    found = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            ref = content.get("application/json", {}).get("schema", {}).get("$ref")
+            if ref is None:
+                continue
+            body = components[ref.rsplit("/", 1)[-1]]
+            for field, prop in body.get("properties", {}).items():
+                kinds = {branch.get("type") for branch in [prop, *prop.get("anyOf", [])]}
+                if kinds & {"number", "integer"}:
+                    found.append((method.upper(), path, field))
+    return found
+
+
+async def test_a_non_finite_number_is_a_422_naming_its_field(app, client, user):
+    fields = number_fields(app.openapi())
+    # Every kind of money and count the API takes: debts, payments, income, expenses, budgets,
+    # goals and contributions.
+    assert {path for _, path, _ in fields} >= {
+        "/api/debts",
+        "/api/payments",
+        "/api/income",
+        "/api/expenses",
+        "/api/budgets",
+        "/api/goals",
+        "/api/goals/{goal_id}/contribute",
+    }
+    assert len(fields) >= 20
+    headers = user.headers | {"Content-Type": "application/json"}
+    for method, path, field in fields:
+        url = path.replace("{", "").replace("}", "")  # any id: the body is refused first
+        for token in NON_FINITE:
+            r = await client.request(
+                method, url, content=f'{{"{field}": {token}}}', headers=headers
+            )
+            assert r.status_code == 422, (method, path, field, token, r.text)
+            assert r.json()["code"] == "validation_error"
+            assert ["body", field] in [issue["loc"] for issue in r.json()["detail"]], r.text
+
+
+async def test_the_connection_stays_usable_after_a_non_finite_number(settings):
+    """Over a real HTTP/1.1 keep-alive connection: the 422, then the next request on it."""
+    import asyncio
+
+    import uvicorn
+
+    import embedded_db
+
+    port = embedded_db.free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):  # up to 10 s for the lifespan (indexes, migrations)
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = b'{"email": "x@example.com", "password": NaN, "full_name": Infinity}'
+        for request in (
+            b"POST /api/auth/signup HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
+            b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n",
+        ):
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            answer = await reader.readexactly(length)
+            if request.startswith(b"POST"):
+                assert head.startswith(b"HTTP/1.1 422"), head
+                assert b'"Infinity"' in answer and b'"NaN"' in answer  # echoed as text
+            else:
+                assert head.startswith(b"HTTP/1.1 200"), head
+        writer.close()
+    finally:
+        server.should_exit = True
+        await serving

@@ -99,10 +99,18 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
     debt, payment, income, budget = await seed_the_old_way(db, user.id)
     await db.migrations.delete_many({})  # as on a database the old version wrote
 
-    assert await migrations.migrate(db) == ["2026-11-owner-names", "2026-11-calendar-days"]
+    assert await migrations.migrate(db) == [
+        "2026-11-owner-names",
+        "2026-11-calendar-days",
+        "2026-11-loan-books",
+    ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
     assert (shown["start_date"], shown["next_payment_date"]) == ("2024-01-01", "2024-02-01")
+    # The book replayed its payment: 1,00,000 - 100 prepaid. The EMI of 8,884.88 (the
+    # formula's for 12 months at 1 %) still needs 12: 11 x 8,884.88 = 97,733.68 < 99,900
+    # even before any interest.
+    assert (shown["remaining_amount"], shown["remaining_tenure_months"]) == (99900, 12)
     paid = await get(client, user, f"/api/payments/{payment['_id']}")
     assert (paid["payment_date"], paid["status"]) == ("2024-02-01", "completed")
     assert (await get(client, user, f"/api/income/{income['_id']}"))["date"] == "2024-01-31"
@@ -142,5 +150,9 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
     )
     # As if the migration that started when this database was first served had to run again.
     await db.migrations.update_many({}, {"$unset": {"finished_at": ""}})
-    assert await migrations.migrate(db) == ["2026-11-owner-names", "2026-11-calendar-days"]
+    assert await migrations.migrate(db) == [
+        "2026-11-owner-names",
+        "2026-11-calendar-days",
+        "2026-11-loan-books",
+    ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"

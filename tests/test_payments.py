@@ -371,15 +371,20 @@ async def test_deleting_a_payment_restores_the_debt_exactly(client, user, db):
     assert r.status_code == 404
 
 
-async def test_deleting_an_older_payment_is_exact_for_the_sums(client, user):
+async def test_deleting_an_older_payment_replays_the_later_ones(client, user):
     debt = await create_debt(client, user, principal=100000, interest_rate=12, tenure_months=12)
     first = await pay(client, user, debt["id"], 10000)
-    await pay(client, user, debt["id"], 10000)
+    second = await pay(client, user, debt["id"], 10000)
+    assert (second["interest_component"], second["principal_component"]) == (910, 9090)
     await client.delete(f"/api/payments/{first['id']}", headers=user.headers)
     after = await get_debt(client, user, debt["id"])
-    assert after["remaining_amount"] == 100000 - 9090
-    assert after["total_paid"] == 10000 and after["total_interest_paid"] == 910
+    # As if the first had never been made: the second is the first EMI, 1 % of 1,00,000.
+    assert after["remaining_amount"] == 100000 - 9000
+    assert after["total_paid"] == 10000 and after["total_interest_paid"] == 1000
     assert after["next_payment_date"] == "2024-03-15"  # one EMI still counted
+    resplit = (await client.get(f"/api/payments/{second['id']}", headers=user.headers)).json()
+    assert (resplit["interest_component"], resplit["principal_component"]) == (1000, 9000)
+    assert resplit["remaining_after"] == 91000
 
 
 # ---------------------------------------------------------------- ownership and bad input
@@ -492,6 +497,7 @@ async def test_monthly_stats_have_the_one_shape_and_days_that_never_move(client,
     assert first["payment_date"] == "2024-02-01"
     await pay(client, user, debt["id"], 10000, payment_date="2024-02-20")
     await pay(client, user, debt["id"], 500, payment_date="2024-03-01", payment_type="prepayment")
+    # Recorded last but dated first: the book replays by date, so it is the first EMI.
     await pay(client, user, debt["id"], 10000, payment_date="2023-12-15")
 
     r = await client.get("/api/payments/stats/monthly?year=2024", headers=user.headers)
@@ -502,19 +508,20 @@ async def test_monthly_stats_have_the_one_shape_and_days_that_never_move(client,
     assert [m["month"] for m in s["months"]] == [f"2024-{m:02d}" for m in range(1, 13)]
     months = {m["month"]: m for m in s["months"]}
     assert months["2024-01"] == {"month": "2024-01", "total": 0, "count": 0, "breakdown": {}}
-    # February: 1 % of 1,00,000 = 1,000.00 interest (9,000 principal), then 1 % of 91,000 =
-    # 910.00 (9,090 principal).
+    # 15 Dec: 1 % of 1,00,000 = 1,000.00 interest, 9,000 principal -> 91,000.
+    # 1 Feb: 1 % of 91,000 = 910.00, 9,090 principal -> 81,910.
+    # 20 Feb: 1 % of 81,910 = 819.10, 9,180.90 principal -> 72,729.10.
     assert months["2024-02"] == {
         "month": "2024-02",
         "total": 20000,
         "count": 2,
-        "breakdown": {"interest": 1910, "principal": 18090},
+        "breakdown": {"interest": 1729.1, "principal": 18270.9},
     }
     assert months["2024-03"]["breakdown"] == {"interest": 0, "principal": 500}
     assert (s["total"], s["count"], s["breakdown"]) == (
         20500,
         3,
-        {"interest": 1910, "principal": 18590},
+        {"interest": 1729.1, "principal": 18770.9},
     )
     r = await client.get(
         "/api/payments/stats/monthly?from=2023-12-01&to=2024-02-01", headers=user.headers

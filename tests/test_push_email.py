@@ -20,10 +20,12 @@ from moto.ses.models import ses_backends
 
 import services
 from dates import start_of_day
+from money import format_money
+from outbox import retry_failed
 from scheduler import run_reminders
 from schemas import NotificationType
 from security import User
-from services import Backends, format_money, notify, render_email, retry_failed
+from services import Backends, notify, render_email
 from tests.factories import signup
 
 ONESIGNAL = "https://api.onesignal.com/notifications"

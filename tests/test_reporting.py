@@ -5,26 +5,9 @@ from decimal import Decimal
 import pytest
 
 from money import format_money, from_sum, percent, quantize
-from reporting import LoanRepaid, change, deductions, net_savings, savings_rate
+from reporting import change, net_savings, savings_rate
 
 D = Decimal
-
-
-def test_caps_come_from_the_arguments_and_apply_across_loans():
-    loans = [
-        LoanRepaid("home_loan", D(60000), D(40000)),
-        LoanRepaid("home_loan", D(50000), D(30000)),
-        LoanRepaid("education_loan", D(500000), D(1)),
-        LoanRepaid("personal_loan", D(999), D(999)),
-    ]
-    found = deductions(loans, D(100000), D(80000))
-    # 24(b): 60,000 + 50,000 = 1,10,000 paid, capped at 1,00,000; 80C: 40,000 + 30,000 =
-    # 70,000 under its 80,000 cap; 80E: no cap; the personal loan counts nowhere.
-    assert [(d.section, d.paid, d.deductible) for d in found] == [
-        ("24(b)", 110000, 100000),
-        ("80C", 70000, 70000),
-        ("80E", 500000, 500000),
-    ]
 
 
 def test_savings_and_change():

@@ -299,11 +299,12 @@ async def seed_loans_for_tax(client, user):
     home_b = await debt(client, user, "Home loan B", "home_loan", 1000000, 12)
     education = await debt(client, user, "Masters", "education_loan", 500000, 9)
     car = await debt(client, user, "Car", "car_loan", 600000, 9.6)
-    # EMIs split on the balance at the time they are recorded (1 % a month at 12 %):
-    await pay(client, user, home_a["id"], 150000, "2024-04-01T00:30:00+05:30")  # 100000 + 50000
-    await pay(client, user, home_a["id"], 150000, "2025-03-31T23:30:00+05:30")  # 99500 + 50500
-    await pay(client, user, home_a["id"], 150000, "2025-04-01T00:30:00+05:30")  # 98995 + 51005
-    await pay(client, user, home_a["id"], 150000, "2024-03-31T23:30:00+05:30")  # 98484.95 + ...
+    # The book splits EMIs in date order, whatever order they are recorded in (1 % a month
+    # at 12 %, on the balance left by the EMIs dated before):
+    await pay(client, user, home_a["id"], 150000, "2024-04-01T00:30:00+05:30")  # 99500 + 50500
+    await pay(client, user, home_a["id"], 150000, "2025-03-31T23:30:00+05:30")  # 98995 + 51005
+    await pay(client, user, home_a["id"], 150000, "2025-04-01T00:30:00+05:30")  # 98484.95 + ...
+    await pay(client, user, home_a["id"], 150000, "2024-03-31T23:30:00+05:30")  # 100000 + 50000
     await pay(client, user, home_b["id"], 60000, "2024-10-15")  # 10000 + 50000
     await pay(client, user, education["id"], 10000, "2024-06-10")  # 3750 + 6250 (0.75 %)
     await pay(client, user, car["id"], 15000, "2024-07-05")  # 4800 + 10200 (0.8 %)
@@ -326,17 +327,17 @@ async def test_tax_summary_for_a_fiscal_year(client, user, other_user):
         "Home loan A",
         "Home loan B",
     ]
-    assert loans["Home loan A"] == {
-        "debt_id": ids["home_a"]["id"],
-        "name": "Home loan A",
-        "debt_type": "home_loan",
-        "bank_name": "HDFC",
-        "interest_paid": 199500,
-        "principal_paid": 100500,
-        "total_paid": 300000,
-        "payments_count": 2,
-        "sections": ["24(b)", "80C"],
-    }
+    assert (summary["law"], summary["regime"]) == ("Income-tax Act, 1961", "old")
+    home = loans["Home loan A"]
+    assert (home["debt_id"], home["bank_name"], home["debt_type"]) == (
+        ids["home_a"]["id"],
+        "HDFC",
+        "home_loan",
+    )
+    # 1 Apr 2024: 1 % of 99,50,000 = 99,500; 31 Mar 2025: 1 % of 98,99,500 = 98,995.
+    assert (home["interest_paid"], home["principal_paid"]) == (99500 + 98995, 50500 + 51005)
+    assert (home["total_paid"], home["payments_count"]) == (300000, 2)
+    assert home["sections"] == ["24(b)", "80C"]
     assert (loans["Home loan B"]["interest_paid"], loans["Home loan B"]["principal_paid"]) == (
         10000,
         50000,
@@ -344,43 +345,33 @@ async def test_tax_summary_for_a_fiscal_year(client, user, other_user):
     assert loans["Masters"]["interest_paid"] == 3750 and loans["Masters"]["sections"] == ["80E"]
     assert loans["Car"]["interest_paid"] == 4800 and loans["Car"]["sections"] == []
     # Each home loan alone is under both caps; together they are over: caps are per taxpayer.
-    assert summary["deductions"] == [
-        {
-            "section": "24(b)",
-            "description": "Home-loan interest",
-            "paid": 209500,
-            "cap": 200000,
-            "deductible": 200000,
-        },
-        {
-            "section": "80C",
-            "description": "Home-loan principal repaid",
-            "paid": 150500,
-            "cap": 150000,
-            "deductible": 150000,
-        },
-        {
-            "section": "80E",
-            "description": "Education-loan interest (no cap)",
-            "paid": 3750,
-            "cap": None,
-            "deductible": 3750,
-        },
+    lines = [
+        (d["key"], d["section"], d["paid"], d["cap"], d["deductible"], d["counts_in_total"])
+        for d in summary["deductions"]
     ]
-    assert summary["total_deductible"] == 353750
-    assert "consult a tax adviser" in summary["disclaimer"]
+    assert lines == [
+        ("self_occupied_interest", "24(b)", 198495 + 10000, 200000, 200000, True),
+        ("home_loan_principal", "80C", 101505 + 50000, 150000, 150000, True),
+        ("education_loan_interest", "80E", 3750, None, 3750, True),
+    ]
+    assert summary["total_deductible"] == 200000 + 150000 + 3750
+    assert any("consult a tax adviser" in note for note in summary["notes"])
 
 
 async def test_tax_summary_fiscal_year_boundaries(client, user):
     await seed_loans_for_tax(client, user)
     later = await get(client, user, "/api/reports/tax-summary", fy="2025-26")
+    # 1 Apr 2025: 1 % of 98,48,495 = 98,484.95; 1,50,000 - 98,484.95 = 51,515.05.
     assert [(loan["name"], loan["interest_paid"]) for loan in later["loans"]] == [
-        ("Home loan A", 98995)
+        ("Home loan A", 98484.95)
     ]
-    assert [d["deductible"] for d in later["deductions"]] == [98995, 51005, 0]
+    deductible = {d["key"]: d["deductible"] for d in later["deductions"]}
+    assert deductible["self_occupied_interest"] == 98484.95
+    assert deductible["home_loan_principal"] == 51515.05
     earlier = await get(client, user, "/api/reports/tax-summary", fy="2023-24")
+    # 31 Mar 2024, the first EMI by date: 1 % of 1,00,00,000.
     assert [(loan["interest_paid"], loan["principal_paid"]) for loan in earlier["loans"]] == [
-        (98484.95, 51515.05)
+        (100000, 50000)
     ]
     empty = await get(client, user, "/api/reports/tax-summary", fy="2019-20")
     assert empty["loans"] == [] and empty["total_deductible"] == 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, create_debt, get, pay, post
 
 
 async def test_update_profile_partially(client, user):
@@ -102,3 +102,65 @@ async def test_delete_account_needs_the_password_and_removes_everything(
         assert await db[name].count_documents({"user_id": uid}) == 0, name
     # The other user is untouched.
     assert (await client.get("/api/users/me", headers=other_user.headers)).status_code == 200
+
+
+async def test_export_is_all_of_my_data_as_the_api_shows_it(client, user, other_user):
+    """GET /api/users/me/export: one JSON document, every section, receipts as working links,
+    nothing of anyone else's."""
+    for account, marker in ((user, "Mine"), (other_user, "Theirs")):
+        debt = await create_debt(client, account, name=f"{marker} loan")
+        await pay(client, account, debt["id"], 100, payment_type="prepayment")
+        await post(client, account, "/api/income", {"source": marker, "amount": 5})
+        await post(client, account, "/api/budgets", {"category": "food", "monthly_limit": 9})
+        goal = await post(
+            client,
+            account,
+            "/api/goals",
+            {"title": marker, "target_amount": 10, "target_date": "2099-01-01"},
+        )
+        await post(client, account, f"/api/goals/{goal['id']}/contribute", {"amount": 3})
+    expense = await post(
+        client,
+        user,
+        "/api/expenses",
+        {"title": "=cmd|' /C calc'!A0", "category": "food", "amount": 2},
+    )
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    r = await client.post(
+        f"/api/expenses/{expense['id']}/receipt",
+        headers=user.headers,
+        files={"file": ("r.png", png, "image/png")},
+    )
+    assert r.status_code == 200
+
+    r = await client.get("/api/users/me/export", headers=user.headers)
+    assert r.status_code == 200
+    assert r.headers["content-disposition"].startswith('attachment; filename="cleero-export-')
+    data = r.json()
+    assert data["user"] == await get(client, user, "/api/users/me")
+    assert set(data) == {
+        "exported_at",
+        "user",
+        "debts",
+        "payments",
+        "income",
+        "expenses",
+        "budgets",
+        "goals",
+        "goal_contributions",
+        "notifications",
+    }
+    (debt,) = data["debts"]
+    assert debt == await get(client, user, f"/api/debts/{debt['id']}")
+    assert [p["amount"] for p in data["payments"]] == [100]
+    assert [i["source"] for i in data["income"]] == ["Mine"]
+    assert [g["title"] for g in data["goals"]] == ["Mine"]
+    assert [c["amount"] for c in data["goal_contributions"]] == [3]
+    assert data["budgets"][0]["monthly_limit"] == 9
+    assert len(data["notifications"]) >= 2  # payment received, income received
+    assert "Theirs" not in r.text
+    (exported,) = data["expenses"]
+    assert exported["title"] == "=cmd|' /C calc'!A0"  # JSON keeps text as text
+    # The receipt is a link that serves the file.
+    link = exported["receipt_link"].removeprefix("http://test")
+    assert (await client.get(link)).content == png
