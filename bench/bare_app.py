@@ -238,14 +238,17 @@ async def create_expense(request: Request) -> Response:
 
 @app.post("/bare/payments", status_code=201)
 async def create_payment(request: Request) -> Response:
-    """`apply_payment`'s transaction: idempotency record, debt, guarded update, payment,
-    notification, push + email in the outbox, idempotency record insert."""
+    """`apply_payment`'s transaction: idempotency record, debt, the debt's new state in one
+    `$set` (`loan_book.book` continuing from the stored state, as for a payment dated after
+    every other event), payment, notification, push + email in the outbox, idempotency record
+    insert. The state is a prepayment's, worked out by subtraction, not by the loan engine."""
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
     key = request.headers.get("idempotency-key")
     amount = Decimal(str(body["amount"]))
     paid_on = _day(today(TZ))
+    kind = body.get("payment_type", "emi")
 
     async def work(session: Any) -> dict[str, Any]:
         stored = await db.idempotency_keys.find_one(
@@ -257,39 +260,44 @@ async def create_payment(request: Request) -> Response:
             {"_id": ObjectId(body["debt_id"]), "user_id": user_id}, session=session
         )
         remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
-        at = now_ms()
+        payment_id, at = ObjectId(), now_ms()
         await db.debts.update_one(
+            {"_id": debt["_id"]},
             {
-                "_id": debt["_id"],
-                "status": "active",
-                "remaining_amount": {"$gte": Decimal128(amount)},
-            },
-            {
-                "$inc": {
-                    "remaining_amount": Decimal128(-amount),
-                    "total_paid": Decimal128(amount),
-                    "total_interest_paid": Decimal128("0.00"),
-                    "payments_count": 1,
-                },
-                "$set": {"updated_at": at},
+                "$set": {
+                    "remaining_amount": Decimal128(remaining),
+                    "interest_rate": debt["interest_rate"],
+                    "monthly_emi": debt["monthly_emi"],
+                    "remaining_tenure_months": debt["remaining_tenure_months"],
+                    "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
+                    "total_interest_paid": debt["total_interest_paid"],
+                    "payments_count": debt["payments_count"] + 1,
+                    "due_offset": debt["due_offset"],
+                    "next_payment_date": debt["next_payment_date"],
+                    "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
+                    "updated_at": at,
+                }
             },
             session=session,
         )
         payment = {
+            "_id": payment_id,
             "user_id": user_id,
             "debt_id": debt["_id"],
             "debt_name": debt["name"],
             "amount": Decimal128(amount),
             "payment_date": paid_on,
-            "payment_type": body.get("payment_type", "emi"),
+            "payment_type": kind,
+            "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
             "payment_method": body.get("payment_method", "other"),
             "status": "completed",
             "notes": body.get("notes"),
             "interest_component": Decimal128("0.00"),
             "principal_component": Decimal128(amount),
             "remaining_after": Decimal128(remaining),
+            "interest_rate": debt["interest_rate"],
             "transaction_id": str(uuid.uuid4()),
-            "created_at": at,
+            "created_at": now_ms(),
         }
         await db.payments.insert_one(payment, session=session)
         title, url = "Payment received", f"/debts/{debt['_id']}"
@@ -308,8 +316,8 @@ async def create_payment(request: Request) -> Response:
         )
         push = {"user_id": str(user_id), "title": title, "message": message, "action_url": url}
         email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
-        for kind, payload in (("push", push), ("email", email)):
-            await enqueue(db, kind, payload, session=session)  # the same insert as ours
+        for outbox_kind, payload in (("push", push), ("email", email)):
+            await enqueue(db, outbox_kind, payload, session=session)  # the same insert as ours
         response = {k: v for k, v in payment.items() if k != "user_id"}
         if key is not None:
             await db.idempotency_keys.insert_one(
