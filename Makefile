@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLIENTS_TOOLS := clients/node_modules/.installed
 
-.PHONY: run test lint format fuzz bench bench-reports bench-load worker backup restore clean
+.PHONY: run test lint format fuzz bench bench-reports bench-load bench-durability worker backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -68,9 +68,15 @@ bench-reports: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.reports_bench
 
 # Load: ours vs a bare FastAPI + PyMongo app, /me under a login storm, stats vs raw
-# aggregation (~9 min; rewrites bench/RESULTS-load.md). BENCH_QUICK=1: a ~1.5-minute smoke run.
+# aggregation, then the durable-commit comparison (~15-22 min; rewrites bench/RESULTS-load.md).
+# BENCH_QUICK=1: a ~2-minute smoke run.
 bench-load: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.load
+
+# The write cost of durable commits alone: POSTs before/after --sync-on-commit and
+# w=majority, j=true, on disk (~3.5 min; rewrites its part of bench/RESULTS-load.md).
+bench-durability: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.durability
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache clients/node_modules clients/generated

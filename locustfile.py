@@ -39,7 +39,7 @@ class FinanceUser(HttpUser):
             "start_date": "2024-01-15",
         }
         self.debt_id = self.client.post("/api/debts", json=debt).json()["id"]
-        budget = {"category": "food", "amount": 1_000_000, "alert_threshold": 80}
+        budget = {"category": "food", "monthly_limit": 1_000_000, "alert_threshold": 80}
         self.client.post("/api/budgets", json=budget)
         for _ in range(5):
             self.add_expense()

@@ -6,12 +6,15 @@ queries as our routes, with no auth, no validation, no Pydantic models, no templ
 The user is a query parameter (`?user=<hex id>`) instead of a bearer token, so the user
 lookup (with its session check) our `CurrentUser` dependency makes is exactly what this side
 leaves out. With `&sid=<session id>` the GET endpoints make that lookup too (the same query
-and check as `security._current_user`, minus the JWT): the benchmark's "bare + auth" column, which
-separates the cost of authentication from the rest of our stack.
+and check as `security.current_user`, minus the JWT): the benchmark's "bare + auth" column,
+which separates the cost of authentication from the rest of our stack.
 
 Query shapes are copied from the routes (filters, sort, skip/limit, count, transaction
-contents; the debt summary's and the dashboard's pipelines are imported from the routes);
-keep them in step when a route's queries change. Responses are the raw documents as JSON
+contents, day ranges; the debt summary's and the dashboard's pipelines are imported from the
+routes); keep them in step when a route's queries change (tests/test_bench_smoke.py compares
+answers and stored documents). Writes use our write concern (`w="majority"`, `j=true`). The
+client has no codec: calendar days are passed as the midnight-UTC datetimes our codec stores
+them as, and Decimal128 values are left undecoded. Responses are the raw documents as JSON
 (`default=str`), not the API's models.
 """
 
@@ -21,31 +24,45 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bson import Decimal128, ObjectId
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pymongo import AsyncMongoClient
 
-from dates import now_ms
-from routes.dashboard import EXPENSES, INCOME, PAYMENTS, month_and_recent_pipeline
+from dates import month_bounds, now_ms, today
+from routes.dashboard import (
+    EXPENSES,
+    FEEDS,
+    GOALS_SHOWN,
+    INCOME,
+    PAYMENTS,
+    RECENT,
+    RECENT_AT_LEAST,
+    UPCOMING,
+    WIDER_WINDOW,
+    Feed,
+    month_and_recent_pipeline,
+)
 from routes.debts import _summary_pipeline
 from services import enqueue
 
 TZ = "Asia/Kolkata"  # every seeded user's timezone (our routes read it from the user)
 IDEMPOTENCY_TTL = timedelta(hours=24)
-# Our payment email is rendered from templates (~1.9 kB HTML + text); the bare side stores a
-# message of the same size without rendering one.
-EMAIL_HTML = "<p>Payment received</p>" * 100
+# Our payment email is rendered from templates (1.9 kB of HTML, 0.4 kB of text); the bare
+# side stores a message of the same size without rendering one.
+EMAIL_HTML = "<p>Payment received</p>" * 85
+EMAIL_TEXT = "Payment received. " * 20
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    client: AsyncMongoClient = AsyncMongoClient(os.environ["MONGODB_URL"], tz_aware=True)
+    client: AsyncMongoClient = AsyncMongoClient(
+        os.environ["MONGODB_URL"], w="majority", journal=True, tz_aware=True
+    )
     app.state.db = client[os.environ.get("MONGODB_DB", "bench")]
     try:
         yield
@@ -66,16 +83,18 @@ def _page(items: list[dict[str, Any]], total: int, limit: int) -> Response:
     return _json({"items": items, "total": total, "skip": 0, "limit": limit})
 
 
-def _month_bounds(at: datetime) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(TZ)
-    local = at.astimezone(zone)
-    first = datetime.combine(local.date().replace(day=1), time(), tzinfo=zone)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first.astimezone(UTC), following.astimezone(UTC)
+def _day(value: date) -> datetime:
+    """A calendar day as stored (our codec's midnight UTC)."""
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def _month(day: date) -> tuple[datetime, datetime]:
+    start, end = month_bounds(day.year, day.month)
+    return _day(start), _day(end)
 
 
 async def _user(request: Request) -> ObjectId:
-    """The user id; with `sid`, after `_current_user`'s one user lookup and session check."""
+    """The user id; with `sid`, after `current_user`'s one user lookup and session check."""
     user_id = ObjectId(request.query_params["user"])
     if sid := request.query_params.get("sid"):
         user = await request.app.state.db.users.find_one({"_id": user_id})
@@ -105,20 +124,40 @@ async def list_expenses(request: Request) -> Response:
     return await _list(request, "expenses", [("date", -1), ("_id", -1)])
 
 
+async def _aggregate(coll: Any, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return await (await coll.aggregate(pipeline)).to_list(None)
+
+
+async def _latest(
+    db: Any, feed: Feed, uid: ObjectId, since: datetime | None, until: datetime
+) -> list[dict[str, Any]]:
+    """`routes.dashboard.latest`: the feed's newest RECENT entries in [since, until)."""
+    bounds: dict[str, datetime] = {"$lt": until}
+    if since is not None:
+        bounds["$gte"] = since
+    cursor = (
+        db[feed.collection]
+        .find({"user_id": uid, feed.date: bounds}, projection=feed.projection())
+        .sort([(feed.date, -1), ("_id", -1)])
+        .limit(RECENT)
+    )
+    return [doc | {"_feed_date": doc[feed.date]} for doc in await cursor.to_list(None)]
+
+
+def _newest(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda d: (d["_feed_date"], d["_id"]), reverse=True)[:RECENT]
+
+
 @app.get("/bare/dashboard")
 async def dashboard(request: Request) -> Response:
-    """`routes.dashboard.dashboard`'s seven concurrent queries. Not its widening step: with the
-    benchmark's data (200 expenses a year per user, about 20 entries in the last 31 days) the
-    feed is full without it; with much less data our side would make three more queries."""
+    """`routes.dashboard.dashboard`'s seven concurrent queries, and its widening steps (three
+    more finds each) while the feed has fewer than RECENT entries."""
     db = request.app.state.db
     uid = await _user(request)
-    at = now_ms()
-    month = _month_bounds(at)
-    zone = ZoneInfo(TZ)
-    tomorrow = at.astimezone(zone).date() + timedelta(days=1)
-    recent = (at - timedelta(days=31), datetime.combine(tomorrow, time(), tzinfo=zone))
-    since, until = recent
-    results = await asyncio.gather(
+    day = today(TZ)
+    month = _month(day)
+    recent = (min(month[0], _day(day - RECENT_AT_LEAST)), _day(day + timedelta(days=1)))
+    income, expenses, payments, debts, budgets, goals, unread = await asyncio.gather(
         _aggregate(
             db.income, month_and_recent_pipeline(uid, month, recent, None, INCOME.projection())
         ),
@@ -126,26 +165,35 @@ async def dashboard(request: Request) -> Response:
             db.expenses,
             month_and_recent_pipeline(uid, month, recent, "category", EXPENSES.projection()),
         ),
-        db.payments.find(
-            {"user_id": uid, "payment_date": {"$lt": until, "$gte": since}},
-            projection=PAYMENTS.projection(),
-        )
-        .sort([("payment_date", -1), ("_id", -1)])
-        .limit(10)
-        .to_list(None),
-        _aggregate(db.debts, _summary_pipeline(uid, 5)),
-        db.budgets.find({"user_id": uid, "is_active": True}).sort("category", 1).to_list(None),
+        _latest(db, PAYMENTS, uid, *recent),
+        _aggregate(db.debts, _summary_pipeline(uid, UPCOMING)),
+        db.budgets.find({"user_id": uid, "active": True}).sort("category", 1).to_list(None),
         db.goals.find({"user_id": uid, "status": "active"})
         .sort([("target_date", 1), ("_id", 1)])
-        .limit(20)
+        .limit(GOALS_SHOWN)
         .to_list(None),
         db.notifications.count_documents({"user_id": uid, "is_read": False}),
     )
-    return _json(results)
-
-
-async def _aggregate(coll: Any, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return await (await coll.aggregate(pipeline)).to_list(None)
+    entries = [d | {"_feed_date": d["date"]} for d in income[0]["recent"]]
+    entries += [d | {"_feed_date": d["date"]} for d in expenses[0]["recent"]]
+    feed = _newest(entries + payments)
+    widest = _day(day - WIDER_WINDOW)
+    for since, until in ((widest, recent[0]), (None, widest)):
+        if len(feed) >= RECENT:
+            break
+        batches = await asyncio.gather(*(_latest(db, f, uid, since, until) for f in FEEDS))
+        feed = _newest(feed + [d for batch in batches for d in batch])
+    return _json(
+        {
+            "income": income[0]["month"],
+            "expenses": expenses[0]["month"],
+            "feed": feed,
+            "debts": debts,
+            "budgets": budgets,
+            "goals": goals,
+            "unread": unread,
+        }
+    )
 
 
 @app.post("/bare/expenses", status_code=201)
@@ -154,7 +202,7 @@ async def create_expense(request: Request) -> Response:
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
-    at = now_ms()
+    at, day = now_ms(), today(TZ)
     doc = {
         "title": body["title"],
         "category": body["category"],
@@ -162,18 +210,18 @@ async def create_expense(request: Request) -> Response:
         "description": body.get("description"),
         "tags": body.get("tags", []),
         "user_id": user_id,
-        "date": at,
-        "receipt_key": None,
-        "receipt_content_type": None,
+        "date": _day(day),
         "created_at": at,
         "updated_at": at,
+        "receipt_key": None,
+        "receipt_content_type": None,
     }
     await db.expenses.insert_one(doc)
     budget = await db.budgets.find_one(
-        {"user_id": user_id, "category": doc["category"], "is_active": True}
+        {"user_id": user_id, "category": doc["category"], "active": True}
     )
     if budget is not None:
-        start, end = _month_bounds(at)
+        start, end = _month(day)
         pipeline = [
             {
                 "$match": {
@@ -184,19 +232,23 @@ async def create_expense(request: Request) -> Response:
             },
             {"$group": {"_id": "$category", "spent": {"$sum": "$amount"}}},
         ]
-        await (await db.expenses.aggregate(pipeline)).to_list(None)
+        await _aggregate(db.expenses, pipeline)
     return _json(doc, 201)
 
 
 @app.post("/bare/payments", status_code=201)
 async def create_payment(request: Request) -> Response:
-    """`apply_payment`'s transaction: idempotency record, debt, guarded update, payment,
-    notification, push + email in the outbox, idempotency record insert."""
+    """`apply_payment`'s transaction: idempotency record, debt, the debt's new state in one
+    `$set` (`loan_book.book` continuing from the stored state, as for a payment dated after
+    every other event), payment, notification, push + email in the outbox, idempotency record
+    insert. The state is a prepayment's, worked out by subtraction, not by the loan engine."""
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
     key = request.headers.get("idempotency-key")
     amount = Decimal(str(body["amount"]))
+    paid_on = _day(today(TZ))
+    kind = body.get("payment_type", "emi")
 
     async def work(session: Any) -> dict[str, Any]:
         stored = await db.idempotency_keys.find_one(
@@ -208,61 +260,64 @@ async def create_payment(request: Request) -> Response:
             {"_id": ObjectId(body["debt_id"]), "user_id": user_id}, session=session
         )
         remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
-        at = now_ms()
+        payment_id, at = ObjectId(), now_ms()
         await db.debts.update_one(
+            {"_id": debt["_id"]},
             {
-                "_id": debt["_id"],
-                "status": "active",
-                "remaining_amount": {"$gte": Decimal128(amount)},
-            },
-            {
-                "$inc": {
-                    "remaining_amount": Decimal128(-amount),
-                    "total_paid": Decimal128(amount),
-                    "total_interest_paid": Decimal128("0.00"),
-                    "payments_count": 1,
-                },
-                "$set": {"updated_at": at},
+                "$set": {
+                    "remaining_amount": Decimal128(remaining),
+                    "interest_rate": debt["interest_rate"],
+                    "monthly_emi": debt["monthly_emi"],
+                    "remaining_tenure_months": debt["remaining_tenure_months"],
+                    "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
+                    "total_interest_paid": debt["total_interest_paid"],
+                    "payments_count": debt["payments_count"] + 1,
+                    "due_offset": debt["due_offset"],
+                    "next_payment_date": debt["next_payment_date"],
+                    "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
+                    "updated_at": at,
+                }
             },
             session=session,
         )
         payment = {
+            "_id": payment_id,
             "user_id": user_id,
             "debt_id": debt["_id"],
             "debt_name": debt["name"],
             "amount": Decimal128(amount),
-            "payment_date": at,
-            "payment_type": body.get("payment_type", "emi"),
+            "payment_date": paid_on,
+            "payment_type": kind,
+            "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
             "payment_method": body.get("payment_method", "other"),
+            "status": "completed",
             "notes": body.get("notes"),
             "interest_component": Decimal128("0.00"),
             "principal_component": Decimal128(amount),
             "remaining_after": Decimal128(remaining),
+            "interest_rate": debt["interest_rate"],
             "transaction_id": str(uuid.uuid4()),
-            "created_at": at,
+            "created_at": now_ms(),
         }
         await db.payments.insert_one(payment, session=session)
+        title, url = "Payment received", f"/debts/{debt['_id']}"
         message = f"{amount} paid towards {debt['name']}. Remaining: {remaining}."
         await db.notifications.insert_one(
             {
                 "user_id": user_id,
-                "type": "payment_received",
-                "title": "Payment received",
+                "notification_type": "payment_received",
+                "title": title,
                 "message": message,
-                "action_url": f"/debts/{debt['_id']}",
+                "action_url": url,
                 "is_read": False,
-                "created_at": at,
+                "created_at": now_ms(),
             },
             session=session,
         )
-        for kind, payload in (
-            ("push", {"external_id": str(user_id), "title": "Payment received", "body": message}),
-            (
-                "email",
-                {"to": "user@example.com", "subject": "Payment received", "html": EMAIL_HTML},
-            ),
-        ):
-            await enqueue(db, kind, payload, session=session)  # the same insert as ours
+        push = {"user_id": str(user_id), "title": title, "message": message, "action_url": url}
+        email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
+        for outbox_kind, payload in (("push", push), ("email", email)):
+            await enqueue(db, outbox_kind, payload, session=session)  # the same insert as ours
         response = {k: v for k, v in payment.items() if k != "user_id"}
         if key is not None:
             await db.idempotency_keys.insert_one(

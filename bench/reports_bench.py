@@ -18,17 +18,15 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import random
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,31 +36,28 @@ from fastapi import FastAPI
 from pymongo import monitoring
 
 import embedded_db
+from bench.report import machine
 from bench.seed import (
     LARGE,
     SMALL,
+    TZ,
     Size,
+    at_random,
+    bench_user,
     budget_bodies,
-    contribution_docs,
+    contribution_bodies,
     debt_bodies,
+    emi_bodies,
     expense_docs,
     goal_bodies,
     income_docs,
     insert,
-    payment_docs,
+    random_amount,
+    signup_body,
 )
 from config import Settings
 from database import connect, get_database
-from dates import (
-    fiscal_period,
-    fiscal_year,
-    fy_label,
-    local_date,
-    month_bounds,
-    now_ms,
-    shift_month,
-    today,
-)
+from dates import fiscal_period, fiscal_year, fy_label, month_bounds, now_ms, shift_month, today
 from main import create_app
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -70,9 +65,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SIZES = (SMALL, LARGE)
 if os.environ.get("BENCH_QUICK"):
     SIZES = (SMALL, replace(LARGE, expenses=10_000, income=500, payments=200))
-TZ = "Asia/Kolkata"  # the seeded users' default timezone
 RESULTS = Path(__file__).resolve().parent / "results"
-PASSWORD = "BenchPass123!"
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -159,23 +152,27 @@ async def _post(http: httpx.AsyncClient, path: str, token: str, body: dict) -> d
 
 
 async def seed_user(http: httpx.AsyncClient, app: FastAPI, size: Size, seed: int) -> BenchUser:
-    """Sign up, add debts, budgets and goals through the API, and the bulk straight in."""
-    email = f"bench-{size.label}-{secrets.token_hex(4)}@example.com"
-    signed = await http.post(
-        "/api/auth/signup", json={"email": email, "password": PASSWORD, "full_name": "Bench"}
-    )
-    signed.raise_for_status()
-    token, user_id = signed.json()["access_token"], ObjectId(signed.json()["user"]["id"])
+    """Sign up; debts, budgets, goals, payments and contributions through the API; the bulk
+    (expenses and income) straight in."""
+    started = time.perf_counter()  # through the API too, now: payments and contributions
+    body = signup_body(f"reports-{size.label}")
+    user = bench_user(body, await http.post("/api/auth/signup", json=body))
+    token, user_id = user.token, ObjectId(user.id)
     debts = [await _post(http, "/api/debts", token, body) for body in debt_bodies(size)]
     for body in budget_bodies():
         await _post(http, "/api/budgets", token, body)
     goals = [await _post(http, "/api/goals", token, body) for body in goal_bodies()]
-    db, rng, end = app.state.db, random.Random(seed), now_ms()
-    started = time.perf_counter()
-    await insert(db, "expenses", expense_docs(user_id, size, end, rng))
-    await insert(db, "income", income_docs(user_id, size, end, rng))
-    await insert(db, "payments", payment_docs(user_id, debts, size, end, rng))
-    await insert(db, "goal_contributions", contribution_docs(user_id, goals, size, end, rng))
+    rng, end = random.Random(seed), now_ms()
+    for body in emi_bodies(debts, size):
+        await _post(http, "/api/payments", token, body)
+    for i, body in enumerate(contribution_bodies(size, rng)):
+        await _post(http, f"/api/goals/{goals[i % len(goals)]['id']}/contribute", token, body)
+    db = app.state.db
+    spent = at_random(size.expenses, end, size.days, rng)
+    amounts = (random_amount(rng, 10, 4000) for _ in spent)
+    await insert(db, "expenses", expense_docs(user_id, spent, amounts))
+    earned = at_random(size.income, end, size.days, rng)
+    await insert(db, "income", income_docs(user_id, earned, rng))
     print(
         f"  {size.label}: {size.records:,} records seeded in {time.perf_counter() - started:.1f} s",
         flush=True,
@@ -193,36 +190,33 @@ def current_fy() -> int:
     return fiscal_year(today(TZ))
 
 
-Range = tuple[datetime, datetime] | None
+Range = tuple[date, date] | None  # [first day, day after the last)
 
 
 def endpoints() -> list[tuple[str, str, Range]]:
     """(name, path, the range of expenses the request reads: its dominant cost)."""
-    at = now_ms()
-    this = local_date(at, TZ)
+    day = today(TZ)
     year, month = previous_month()
     before = shift_month(year, month, -1)
     fy = fy_label(current_fy())
+    this_month = month_bounds(day.year, day.month)
+    tomorrow = day + timedelta(days=1)
     return [
-        (
-            "Dashboard",
-            "/api/dashboard",
-            (min(month_bounds(this.year, this.month, TZ)[0], at - timedelta(days=7)), at),
-        ),
+        ("Dashboard", "/api/dashboard", (min(this_month[0], day - timedelta(days=7)), tomorrow)),
         (
             f"Monthly report ({year}-{month:02d})",
             f"/api/reports/monthly?year={year}&month={month}",
-            (month_bounds(*before, TZ)[0], month_bounds(year, month, TZ)[1]),
+            (month_bounds(*before)[0], month_bounds(year, month)[1]),
         ),
         (
             "Monthly report (this month)",
             "/api/reports/monthly",
-            (month_bounds(year, month, TZ)[0], at),
+            (month_bounds(year, month)[0], this_month[1]),
         ),
         (
             f"Annual report (FY {fy})",
             f"/api/reports/annual?fy={fy}",
-            fiscal_period(current_fy()).bounds(TZ),
+            fiscal_period(current_fy()).bounds(),
         ),
         (f"Tax summary (FY {fy})", f"/api/reports/tax-summary?fy={fy}", None),
     ]
@@ -324,16 +318,6 @@ async def running_app() -> AsyncIterator[tuple[FastAPI, CommandCounter]]:
             embedded_db.stop(proc)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {platform.system()}"
-
-
 def table(results: dict[str, Any]) -> str:
     small, large = SIZES
     lines = [
@@ -365,7 +349,8 @@ def table(results: dict[str, Any]) -> str:
     es, el = results["small"]["export"], results["large"]["export"]
     lines += [
         "",
-        "Round trips include the two of authentication (session, user). Data grows "
+        "Round trips include the one of authentication (the user, holding its live sessions). "
+        "Data grows "
         f"{large.records / small.records:,.0f}x between the two users.",
         "",
         "| CSV export, last 12 months of expenses | Small | Large |",

@@ -14,7 +14,9 @@ import os
 import statistics
 import tempfile
 import time
+from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,34 +25,25 @@ from bson import ObjectId
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from bench.load import api_env, expense_docs, insert_many, signup, start_database, start_server
+from bench.processes import api_env, start_database, start_server, stop_server
+from bench.seed import TZ, evenly, expense_docs, insert_many, sawtooth_amounts, signup
 from database import CODEC_OPTIONS
-from dates import day_end, start_of_day
+from dates import calendar_year, start_of_day
+from embedded_db import stop as stop_database
+from money import from_sum
 
 YEAR = 2025
-TZ = "Asia/Kolkata"  # the seeded users' default timezone
 
 
-def raw_pipeline(user_id: ObjectId, year: int, tz: str) -> list[dict[str, Any]]:
-    """`routes.income.monthly_totals(..., "category")` for `?year=`, as PyMongo sends it."""
+def raw_pipeline(user_id: ObjectId, year: int) -> list[dict[str, Any]]:
+    """`ledger.monthly_totals(..., "category")` for `?year=`, as PyMongo sends it."""
+    start, after = calendar_year(year).bounds()
+    month = {"$dateToString": {"format": "%Y-%m", "date": "$date"}}
     return [
-        {
-            "$match": {
-                "user_id": user_id,
-                "date": {
-                    "$gte": start_of_day(date(year, 1, 1), tz),
-                    "$lt": day_end(date(year, 12, 31), tz),
-                },
-            }
-        },
+        {"$match": {"user_id": user_id, "date": {"$gte": start, "$lt": after}}},
         {
             "$group": {
-                "_id": {
-                    "month": {
-                        "$dateToString": {"format": "%Y-%m", "date": "$date", "timezone": tz}
-                    },
-                    "key": "$category",
-                },
+                "_id": {"month": month, "key": "$category"},
                 "total": {"$sum": "$amount"},
                 "count": {"$sum": 1},
             }
@@ -59,22 +52,38 @@ def raw_pipeline(user_id: ObjectId, year: int, tz: str) -> list[dict[str, Any]]:
 
 
 def seed_size(http: httpx.Client, api: str, db: Database, size: int) -> tuple[str, ObjectId]:
+    """A user with `size` expenses spread over YEAR in their timezone."""
     user = signup(http, api, f"stats{size}")
-    start, end = start_of_day(date(YEAR, 1, 1), TZ), day_end(date(YEAR, 12, 31), TZ)
-    insert_many(db, "expenses", expense_docs(ObjectId(user.id), size, start, end))
+    start, end = start_of_day(date(YEAR, 1, 1), TZ), start_of_day(date(YEAR + 1, 1, 1), TZ)
+    docs = expense_docs(ObjectId(user.id), evenly(size, start, end), sawtooth_amounts())
+    insert_many(db, "expenses", docs)
     return user.token, ObjectId(user.id)
 
 
-def time_api(http: httpx.Client, api: str, token: str, size: int) -> float:
-    started = time.perf_counter()
+def same_months(answer: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
+    """The API's month totals equal the raw rows summed per month."""
+    raw: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        raw[row["_id"]["month"]] += from_sum(row["total"])
+    ours = {m["month"]: Decimal(str(m["total"])) for m in answer["months"] if m["count"]}
+    return ours == dict(raw)
+
+
+def api_stats(http: httpx.Client, api: str, token: str) -> dict[str, Any]:
     response = http.get(
         f"{api}/api/expenses/stats/monthly",
         params={"year": YEAR},
         headers={"Authorization": f"Bearer {token}"},
     )
-    elapsed = time.perf_counter() - started
     response.raise_for_status()
-    assert response.json()["count"] == size, response.json()["count"]
+    return response.json()
+
+
+def time_api(http: httpx.Client, api: str, token: str, size: int) -> float:
+    started = time.perf_counter()
+    count = api_stats(http, api, token)["count"]
+    elapsed = time.perf_counter() - started
+    assert count == size, count
     return elapsed
 
 
@@ -92,9 +101,10 @@ def run(api: str, db: Database, sizes: tuple[int, ...], reps: int) -> list[dict[
         for size in sizes:
             print(f"  seeding {size:,} expenses ...", flush=True)
             token, user_id = seed_size(http, api, db, size)
-            pipeline = raw_pipeline(user_id, YEAR, TZ)
-            time_api(http, api, token, size)  # warm both paths once
-            time_raw(db, pipeline, size)
+            pipeline = raw_pipeline(user_id, YEAR)
+            # Warm both paths once, and check they still compute the same months.
+            answer, rows = api_stats(http, api, token), list(db.expenses.aggregate(pipeline))
+            assert answer["count"] == size and same_months(answer, rows), "pipelines differ"
             api_times, raw_times = [], []
             for _ in range(reps):
                 raw_times.append(time_raw(db, pipeline, size))
@@ -129,8 +139,6 @@ def stats_table(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    from bench.load import stop_server
-
     quick = bool(os.environ.get("BENCH_QUICK"))
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     workdir = Path(tempfile.mkdtemp(prefix="cleero-stats-"))
@@ -147,9 +155,7 @@ def main() -> None:
         finally:
             stop_server(api_proc)
     finally:
-        from embedded_db import stop
-
-        stop(db_proc)
+        stop_database(db_proc)
 
 
 if __name__ == "__main__":

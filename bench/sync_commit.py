@@ -5,10 +5,10 @@ client, one after another, against an on-disk SecantusDB started with and withou
 
 The API is the real one (uvicorn, one worker), so both modes write with w=majority, j=true:
 a plain insert is fsynced either way (SecantusDB honours j on a single write), a transaction's
-commit only with the flag (it ignores j on commitTransaction)."""
+commit only with the flag (it ignores j on commitTransaction). The full before/after (the
+client's write concern too) at 1 and 32 connections is bench/durability.py."""
 
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,25 +17,12 @@ from pathlib import Path
 
 import httpx
 
-import embedded_db
-from bench.load import api_env, start_server, stop_server
-
-
-def start_database(storage: Path, port: int, sync: bool) -> subprocess.Popen:
-    if sync:
-        return embedded_db.start(storage, port)
-    # SecantusDB as `make run` started it before: no fsync on commit.
-    flags = ["--port", str(port), "--storage-path", str(storage), "--log-level", "WARNING"]
-    proc = subprocess.Popen([sys.executable, "-m", "secantus", *flags], start_new_session=True)
-    while not embedded_db.is_up(port):
-        time.sleep(0.2)
-    return proc
+from bench.processes import api_env, start_database, start_server, stop_server
 
 
 def measure(sync: bool, requests: int, workdir: Path) -> dict[str, float]:
-    port = embedded_db.free_port()
-    db = start_database(workdir / f"db-{sync}", port, sync)
-    env = api_env(embedded_db.url(port), f"bench_{uuid.uuid4().hex[:8]}", workdir)
+    db, mongo_url = start_database(workdir / f"db-{sync}", sync_on_commit=sync)
+    env = api_env(mongo_url, f"bench_{uuid.uuid4().hex[:8]}", workdir)
     env["BCRYPT_ROUNDS"] = "4"
     api, url = start_server("main:app", env, workdir / "api.log", "/health")
     try:
@@ -55,7 +42,7 @@ def measure(sync: bool, requests: int, workdir: Path) -> dict[str, float]:
             }
     finally:
         stop_server(api)
-        embedded_db.stop(db)
+        stop_server(db)
 
 
 def median_ms(http: httpx.Client, path: str, body: dict, requests: int) -> float:

@@ -3,27 +3,37 @@
 Not a performance test (no timing is asserted): it starts our API and the bare app as
 processes, seeds through the benchmark's own code, drives every measured endpoint with the
 load generator process for a second, and checks that the bare app really issues the same
-queries (same page, same total, same dashboard sums). Also the fixes the benchmark led to.
+queries (same page, same total, same dashboard sums and feed) and stores the same documents,
+and that the seeder's do too. The durability comparison's two sides start, answer, and differ
+in `--sync-on-commit` and the write concern only. Also the fixes the benchmark led to.
 """
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
-from bson import Decimal128
+from bson import Decimal128, ObjectId
 from hypothesis import given
 from hypothesis import strategies as st
 from pymongo import MongoClient
 
 import security
-from bench import load, stats_bench
-from database import CODEC_OPTIONS, decimal_from_bson
+from bench import durability, stats_bench
+from bench.measure import Server, compare
+from bench.processes import ROOT, api_env, run_loadgen, start_server, stop_server
+from bench.report import cpu_table, durability_table, throughput_table
+from bench.scenarios import QUICK, endpoints
+from bench.seed import BenchUser, expense_docs, insert_many, sawtooth_amounts, seed_load
+from database import CODEC_OPTIONS, connect, decimal_from_bson
+from dates import now_ms
+from tests.factories import make_settings
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -33,35 +43,33 @@ def servers(mongo_url, tmp_path_factory):
     """Both servers once for the module; every test seeds its own users."""
     tmp_path = tmp_path_factory.mktemp("bench")
     db_name = f"test_bench_{uuid.uuid4().hex[:10]}"
-    env = load.api_env(mongo_url, db_name, tmp_path, BCRYPT_ROUNDS="4")
-    api_proc, api = load.start_server("main:app", env, tmp_path / "api.log", "/health/ready")
+    env = api_env(mongo_url, db_name, tmp_path, BCRYPT_ROUNDS="4")
+    api_proc, api = start_server("main:app", env, tmp_path / "api.log", "/health/ready")
     bare_env = {"MONGODB_URL": mongo_url, "MONGODB_DB": db_name}
     try:
-        bare_proc, bare = load.start_server(
-            "bench.bare_app:app", bare_env, tmp_path / "bare.log", "/"
-        )
+        bare_proc, bare = start_server("bench.bare_app:app", bare_env, tmp_path / "bare.log", "/")
     except RuntimeError:
-        load.stop_server(api_proc)
+        stop_server(api_proc)
         raise
     client: MongoClient = MongoClient(mongo_url)
     yield api, bare, client.get_database(db_name, codec_options=CODEC_OPTIONS)
-    load.stop_server(bare_proc)
-    load.stop_server(api_proc)
+    stop_server(bare_proc)
+    stop_server(api_proc)
     client.drop_database(db_name)
     client.close()
 
 
 def test_every_endpoint_runs_under_the_load_generator_on_both_sides(servers):
     api, bare, db = servers
-    cfg = replace(load.QUICK, users=2, expenses=40, debts=2, payments=6)
-    users = load.seed(api, db, cfg)
-    endpoints = load.endpoints(api, users)
-    names = [e.name for e in endpoints]
-    assert names[:2] == ["GET /api/debts", "GET /api/expenses?limit=20"]
+    cfg = replace(QUICK, users=2, expenses=40, debts=2, payments=6)
+    users = seed_load(api, db, cfg)
+    measured = endpoints(users)
+    names = [e.name for e in measured]
+    assert names[:3] == ["GET /api/debts", "GET /api/expenses?limit=20", "GET /api/dashboard"]
     assert names[-2:] == ["POST /api/expenses", "POST /api/payments"]
 
     groups = []
-    for i, endpoint in enumerate(endpoints):
+    for i, endpoint in enumerate(measured):
         sides = [("ours", api, endpoint.ours), ("bare", bare, endpoint.bare)]
         sides.append(("bare+auth", bare, endpoint.bare_auth))
         for side, url, requests in sides:
@@ -71,7 +79,7 @@ def test_every_endpoint_runs_under_the_load_generator_on_both_sides(servers):
                     {"name": f"{i}:{side}", "port": port, "connections": 2, "requests": requests}
                 )
     # No warm-up: every request started counts, so even a slow, busy machine reports each group.
-    result = load.run_loadgen({"duration": 1.0, "warmup": 0, "groups": groups}, api)
+    result = run_loadgen({"duration": 1.0, "warmup": 0, "groups": groups}, api)
 
     for group in groups:
         stats = result[group["name"]]
@@ -82,11 +90,25 @@ def test_every_endpoint_runs_under_the_load_generator_on_both_sides(servers):
         assert stats["p50_ms"] <= stats["p99_ms"]
 
 
+def _same_dashboard(http: httpx.Client, api: str, bare: str, user: BenchUser) -> None:
+    ours = http.get(api + "/api/dashboard", headers=user.auth).json()
+    theirs = http.get(f"{bare}/bare/dashboard?user={user.id}").json()
+    for kind in ("income", "expenses"):
+        month = sum((Decimal(row["total"]) for row in theirs[kind]), Decimal(0))
+        assert Decimal(str(ours[kind])) == month
+    assert [t["id"] for t in ours["recent_transactions"]] == [d["_id"] for d in theirs["feed"]]
+    assert len(ours["recent_transactions"]) == 10
+    assert len(ours["goals"]) == len(theirs["goals"]) == 3
+    assert len(ours["budgets"]["items"]) == len(theirs["budgets"]) == 3
+    assert ours["unread_notifications"] == theirs["unread"] > 0
+    assert ours["debt"]["active_debts"] == theirs["debts"][0]["totals"][0]["count"]
+
+
 def test_bare_app_issues_the_same_queries_as_our_routes(servers):
     api, bare, db = servers
-    # Enough recent entries that the dashboard's feed needs no widening (bare_app's premise).
-    cfg = replace(load.QUICK, users=1, expenses=200, debts=3, payments=50)
-    (user,) = load.seed(api, db, cfg)
+    (user,) = seed_load(api, db, replace(QUICK, users=1, expenses=200, debts=3, payments=50))
+    # Few entries: the dashboard's feed widens to the last year (three more finds each side).
+    (sparse,) = seed_load(api, db, replace(QUICK, users=1, expenses=2, debts=1, payments=1))
     with httpx.Client(timeout=30) as http:
         for ours_path, bare_path in (
             ("/api/expenses?limit=20", "/bare/expenses"),
@@ -97,44 +119,116 @@ def test_bare_app_issues_the_same_queries_as_our_routes(servers):
                 theirs = http.get(bare + bare_path + query).json()
                 assert theirs["total"] == ours["total"]
                 assert [d["_id"] for d in theirs["items"]] == [d["id"] for d in ours["items"]]
+        _same_dashboard(http, api, bare, user)
+        _same_dashboard(http, api, bare, sparse)
 
-        ours = http.get(api + "/api/dashboard", headers=user.auth).json()
-        income, expenses, payments, debts, budgets, goals, unread = http.get(
-            f"{bare}/bare/dashboard?user={user.id}"
-        ).json()
-        for facet, total in ((income, "income"), (expenses, "expenses")):
-            month = sum(Decimal(row["total"]) for row in facet[0]["month"])
-            assert Decimal(str(ours[total])) == month
-        # The bare side skips the feed's widening step: the seeded data must not need it.
-        month_ago = datetime.now(UTC) - timedelta(days=31)
-        feed = ours["recent_transactions"]
-        assert len(feed) == 10
-        assert all(datetime.fromisoformat(t["date"]) >= month_ago for t in feed)
-        paid = {t["id"] for t in feed if t["kind"] == "payment"}
-        assert paid <= {p["_id"] for p in payments}
-        assert len(ours["goals"]) == len(goals) == 3
-        assert len(ours["budgets"]["items"]) == len(budgets) == 3
-        assert ours["unread_notifications"] == unread
-        assert ours["debt"]["active_debts"] == debts[0]["totals"][0]["count"] == 3
+
+def _shape(doc: dict) -> dict[str, str]:
+    """Field names and value types, as stored."""
+    return {k: type(v).__name__ for k, v in doc.items() if k != "_id"}
+
+
+def _latest(db, collection: str, query: dict) -> dict:
+    return db[collection].find_one(query, sort=[("created_at", -1), ("_id", -1)])
+
+
+def test_bare_app_and_seeder_store_what_our_routes_store(servers):
+    api, bare, db = servers
+    (user,) = seed_load(api, db, replace(QUICK, users=1, expenses=3, debts=1, payments=1))
+    uid = ObjectId(user.id)
+    expense = {"title": "Lunch", "category": "food", "amount": 120.5}
+    payment = {"debt_id": user.debt_ids[0], "amount": 100, "payment_type": "prepayment"}
+    payment["payment_method"] = "upi"
+    stored = {}
+    with httpx.Client(timeout=30) as http:
+        for side, url, auth in (
+            ("ours", f"{api}/api/{{}}", user.auth),
+            ("bare", f"{bare}/bare/{{}}?user={user.id}", {}),
+        ):
+            for path, body in (("expenses", expense), ("payments", payment)):
+                headers = auth | {"Idempotency-Key": uuid.uuid4().hex}
+                response = http.post(url.format(path), json=body, headers=headers)
+                response.raise_for_status()
+                created = response.json()
+                oid = ObjectId(created.get("id") or created["_id"])
+                stored[side, path] = db[path].find_one({"_id": oid})
+            stored[side, "notification"] = _latest(db, "notifications", {"user_id": uid})
+            for kind in ("push", "email"):
+                stored[side, kind] = _latest(db, "outbox", {"kind": kind})["payload"]
+            stored[side, "key"] = _latest(db, "idempotency_keys", {"user_id": uid})
+    for what in ("expenses", "payments", "notification", "push", "email"):
+        assert _shape(stored["bare", what]) == _shape(stored["ours", what]), what
+    assert stored["bare", "key"].keys() == stored["ours", "key"].keys()
+    for what, day in (("expenses", "date"), ("payments", "payment_date")):
+        assert stored["bare", what][day] == stored["ours", what][day]  # today, as a day
+    assert abs(len(stored["bare", "email"]["html"]) - len(stored["ours", "email"]["html"])) < 200
+
+    # The seeder's bulk expenses are the route's: the same fields, of the same types.
+    seeded = next(expense_docs(uid, [now_ms()], sawtooth_amounts()))
+    insert_many(db, "expenses", [seeded])
+    assert _shape(db.expenses.find_one({"_id": seeded["_id"]})) == _shape(
+        stored["ours", "expenses"]
+    )
 
 
 def test_report_tables_render_from_a_run(servers):
     api, bare, db = servers
-    cfg = replace(load.QUICK, users=1, expenses=10, debts=1, payments=2, duration=0.4)
+    cfg = replace(QUICK, users=1, expenses=10, debts=1, payments=2, duration=0.4)
     cfg = replace(cfg, warmup=0, connections=2)  # every request counts, however slow
-    users = load.seed(api, db, cfg)
-    debts = load.endpoints(api, users)[0]
+    users = seed_load(api, db, cfg)
+    debts = endpoints(users)[0]
     debts.bare_auth = None  # ours, bare, bare, ours: four short runs
-    servers_ = {"ours": load.Server(api, 0), "bare": load.Server(bare, 0)}
-    row = load.compare(debts, servers_, 0, cfg)
+    servers_ = {"ours": Server(api, 0), "bare": Server(bare, 0)}
+    row = compare(debts, servers_, 0, cfg)
     assert row["sides"]["ours"]["requests"] > 0 and row["ratio"] > 0
-    table = load.throughput_table([row])
+    table = throughput_table([row])
     assert "`GET /api/debts`" in table and "n/a" in table  # no bare+auth side this time
-    assert "| ours |" in load.cpu_table([row])
+    assert "| ours |" in cpu_table([row])
 
     stats = stats_bench.run(api, db, (300,), reps=1)
     assert stats[0]["expenses"] == 300 and stats[0]["runs"] == 2
     assert "| 300 |" in stats_bench.stats_table(stats)
+
+
+def test_durability_sides_differ_in_durability_only(tmp_path, mongo_url):
+    """Before: no `--sync-on-commit`, the client's default write concern; after: both."""
+    cfg = replace(QUICK, users=1, expenses=10, debts=1, payments=1, duration=0.4, warmup=0)
+    cfg = replace(cfg, durability_connections=(2,))
+    stacks = []
+    try:
+        for name in ("before", "after"):
+            stacks.append(durability.start_stack(name, tmp_path, cfg, BCRYPT_ROUNDS="4"))
+        before, after = (set(s.database_flags().split()) for s in stacks)
+        assert after - before == {"--sync-on-commit"} and before < after
+        rows = durability.compare_writes(stacks, cfg)
+    finally:
+        for stack in stacks:
+            stack.stop()
+    assert [r["endpoint"] for r in rows] == ["POST /api/expenses", "POST /api/payments"]
+    for row in rows:
+        for side in ("before", "after"):
+            assert set(row["sides"][side]["statuses"]) == {"201"}, row
+            assert row["sides"][side]["errors"] == 0, row
+    assert "| `POST /api/payments` | 2 |" in durability_table(rows)
+
+    # The clients' write concerns: the product's, and the BEFORE app's (in its own process,
+    # since importing it replaces the client class).
+    settings = make_settings(mongo_url, tmp_path)
+    assert connect(mongo_url, settings).write_concern.document == {"w": "majority", "j": True}
+    script = (
+        "import bench.default_write_concern_app, database, sys; "
+        "c = database.connect(sys.argv[1], database.Settings(_env_file=None)); "
+        "print(c.write_concern.document, c.write_concern.acknowledged)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, mongo_url],
+        cwd=ROOT,
+        env=os.environ | {"MONGODB_URL": mongo_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split("\n")[-2] == "{} True"
 
 
 # ---------------------------------------------------------------- fixes the benchmark led to
