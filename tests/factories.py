@@ -11,6 +11,29 @@ import httpx
 from config import Settings
 
 PASSWORD = "SecurePass123!"
+# The owner's guide's three curl examples (../shared/STRUCTURE.md), verbatim.
+GUIDE_SIGNUP = {
+    "email": "user@example.com",
+    "password": "SecurePass123!",
+    "full_name": "John Doe",
+    "phone": "+91 98765 43210",
+}
+GUIDE_DEBT = {
+    "name": "Home Loan",
+    "debt_type": "home_loan",
+    "principal": 3500000,
+    "interest_rate": 6.5,
+    "tenure_months": 240,
+    "monthly_emi": 42500,
+    "bank_name": "HDFC",
+    "start_date": "2024-01-01T00:00:00Z",
+}
+GUIDE_PAYMENT = {
+    "debt_id": "123abc",
+    "amount": 42500,
+    "payment_method": "net_banking",
+    "payment_date": "2024-01-05T00:00:00Z",
+}
 
 
 def make_settings(mongo_url: str, tmp_path: Path, **overrides: Any) -> Settings:

@@ -27,37 +27,14 @@ import httpx
 import pytest
 
 from main import create_app
-from tests.factories import make_settings
+
+# The payment's debt_id ("123abc" in the guide) becomes the id of the debt just created.
+from tests.factories import GUIDE_DEBT, GUIDE_PAYMENT, GUIDE_SIGNUP, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = ROOT / "clients"
 PACKAGE = "cleero_financial_compass_client"  # from the schema's title
 REF = "#/components/schemas/"
-
-# The owner's guide (STRUCTURE.md, "API Usage Examples"), verbatim; the payment's debt_id
-# ("123abc" there) becomes the id of the debt just created.
-GUIDE_SIGNUP = {
-    "email": "user@example.com",
-    "password": "SecurePass123!",
-    "full_name": "John Doe",
-    "phone": "+91 98765 43210",
-}
-GUIDE_DEBT = {
-    "name": "Home Loan",
-    "debt_type": "home_loan",
-    "principal": 3500000,
-    "interest_rate": 6.5,
-    "tenure_months": 240,
-    "monthly_emi": 42500,
-    "bank_name": "HDFC",
-    "start_date": "2024-01-01T00:00:00Z",
-}
-GUIDE_PAYMENT = {
-    "debt_id": "123abc",
-    "amount": 42500,
-    "payment_method": "net_banking",
-    "payment_date": "2024-01-05T00:00:00Z",
-}
 
 
 @functools.cache

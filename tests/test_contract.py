@@ -10,32 +10,18 @@ import pytest
 
 from finance import add_months
 from main import create_app
-from tests.factories import create_debt, get, make_settings, pay, post
+from tests.factories import (
+    GUIDE_DEBT,
+    GUIDE_PAYMENT,
+    GUIDE_SIGNUP,
+    create_debt,
+    get,
+    make_settings,
+    pay,
+    post,
+)
 
 # ---------------------------------------------------------------- the guide, verbatim
-
-GUIDE_SIGNUP = {
-    "email": "user@example.com",
-    "password": "SecurePass123!",
-    "full_name": "John Doe",
-    "phone": "+91 98765 43210",
-}
-GUIDE_DEBT = {
-    "name": "Home Loan",
-    "debt_type": "home_loan",
-    "principal": 3500000,
-    "interest_rate": 6.5,
-    "tenure_months": 240,
-    "monthly_emi": 42500,
-    "bank_name": "HDFC",
-    "start_date": "2024-01-01T00:00:00Z",
-}
-GUIDE_PAYMENT = {
-    "debt_id": "123abc",
-    "amount": 42500,
-    "payment_method": "net_banking",
-    "payment_date": "2024-01-05T00:00:00Z",
-}
 
 
 async def test_the_guides_three_examples_answer_with_the_guides_names(client):
