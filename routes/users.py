@@ -18,7 +18,7 @@ from routes.deps import NO_CONTENT, CurrentUser, Db, responses
 from schemas import (
     BudgetOut,
     ContributionOut,
-    DebtOut,
+    DebtExport,
     DeleteAccountRequest,
     ExpenseOut,
     GoalOut,
@@ -94,9 +94,10 @@ async def _delete_receipts(db: AsyncDatabase, user_id: ObjectId) -> None:
 
 EXPORT_BATCH = 500  # documents per database round trip
 Shown = Callable[[Doc, date], BaseModel]
+
 # Each section: the collection, and how a document is shown (exactly as the API shows it).
 EXPORTED: dict[str, tuple[str, Shown]] = {
-    "debts": ("debts", DebtOut.of),
+    "debts": ("debts", DebtExport.of),
     "payments": ("payments", lambda d, _: PaymentOut.model_validate(d)),
     "income": ("income", lambda d, _: IncomeOut.model_validate(d)),
     "expenses": ("expenses", lambda d, _: ExpenseOut.model_validate(d)),

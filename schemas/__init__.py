@@ -15,6 +15,7 @@ from schemas.base import (
 )
 from schemas.debts import (
     DebtCreate,
+    DebtExport,
     DebtOut,
     DebtStatus,
     DebtSummary,
@@ -37,6 +38,7 @@ from schemas.debts import (
     PropertyUse,
     RateChangeCreate,
     RateChangeOut,
+    RateChangeRecord,
     RateTreatment,
     ScheduleEvent,
     ScheduleOut,
@@ -210,6 +212,7 @@ __all__ = [
     "Day",
     "DayOut",
     "DebtCreate",
+    "DebtExport",
     "DebtOut",
     "DebtStatus",
     "DebtSummary",
@@ -286,6 +289,7 @@ __all__ = [
     "Rate",
     "RateChangeCreate",
     "RateChangeOut",
+    "RateChangeRecord",
     "RateTreatment",
     "ReadAllResult",
     "ReceiptLink",

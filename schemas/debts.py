@@ -264,6 +264,22 @@ class ScheduleOut(ResponseModel):
     what_if: WhatIfOut | None
 
 
+class RateChangeRecord(ResponseModel):
+    """A rate reset as recorded on the debt."""
+
+    id: str
+    effective_date: DayOut
+    interest_rate: Percent
+    treatment: RateTreatment
+    created_at: Instant
+
+
+class DebtExport(DebtOut):
+    """A debt in the user's data export: as the API shows it, with its rate resets."""
+
+    rate_changes: list[RateChangeRecord] = []
+
+
 class RateChangeCreate(RequestModel):
     effective_date: Day
     interest_rate: Rate
