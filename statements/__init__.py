@@ -7,6 +7,8 @@ dedupe keys, ``apply_rules``/``DEFAULT_RULES`` suggest a category, ``match_emi``
 loan EMIs. Layout research and measured figures: LAYOUTS.md beside this file.
 """
 
+from .emi import LoanForMatching, match_emi
+from .fingerprint import fingerprints
 from .model import (
     FORMATS,
     ColumnMapping,
@@ -18,17 +20,46 @@ from .model import (
     UnknownLayout,
     UnsupportedFile,
 )
+from .narration import CHANNELS, Narration, normalise_narration, parse_narration, title_for
 from .parser import parse_statement
+from .rules import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    INCOME_TYPES,
+    KINDS,
+    Rule,
+    RuleMatch,
+    RuleSet,
+    Suggestion,
+    apply_rules,
+)
 
 __all__ = [
+    "CATEGORIES",
+    "CHANNELS",
+    "DEFAULT_RULES",
     "FORMATS",
+    "INCOME_TYPES",
+    "KINDS",
     "ColumnMapping",
     "CorruptFile",
+    "LoanForMatching",
+    "Narration",
+    "Rule",
+    "RuleMatch",
+    "RuleSet",
     "Statement",
     "StatementError",
     "StatementRow",
+    "Suggestion",
     "TooManyRows",
     "UnknownLayout",
     "UnsupportedFile",
+    "apply_rules",
+    "fingerprints",
+    "match_emi",
+    "normalise_narration",
+    "parse_narration",
     "parse_statement",
+    "title_for",
 ]
