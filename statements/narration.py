@@ -77,6 +77,9 @@ _INTEREST = re.compile(
     r"|\bSB\s*INT\b|\bINT\s+CREDIT\b",
     re.IGNORECASE,
 )
+_MANDATE = re.compile(
+    r"^(?:DEBIT-|CREDIT-)?(NACH|ACH|ECS)(?:[\s/-]*(?:DR|CR|D|C|DEBIT|CREDIT)(?![A-Z]))?[\s/-]*"
+)
 _ACRONYMS = {"HDFC", "SBI", "ICICI", "IRCTC", "LIC", "BSES", "HPCL", "BPCL", "IOCL", "NEFT"}
 
 
@@ -324,14 +327,20 @@ def _pos(body: str, upper: str) -> Narration | None:
 
 
 def _mandate(body: str, upper: str) -> Narration | None:
-    found = re.match(r"^(NACH|ACH|ECS)(?:[\s/-]*(?:DR|CR|D|C|DEBIT|CREDIT)\b)?[\s/-]*", upper)
+    found = _MANDATE.match(upper)
     if not found:
         return None
     channel = found.group(1).lower()
     parts = [p.strip() for p in re.split(r"[-/]", body[found.end() :]) if p.strip()]
+    bank = None
+    if len(parts) == 1:  # SBI: "ACHDr <IFSC> <LENDER> <ref>", space separated
+        words = parts[0].split()
+        if words and _IFSC.match(words[0].upper()):
+            bank, words = words[0].upper(), words[1:]
+        parts = [" ".join(words[:-1]), words[-1]] if len(words) > 1 else words
     payee = _clean(parts[0]) if parts else None
     reference = parts[-1] if len(parts) > 1 and re.search(r"\d", parts[-1]) else None
-    return Narration(body, channel, payee, None, reference)
+    return Narration(body, channel, payee, None, reference, bank)
 
 
 def _card_bill(body: str, upper: str) -> Narration | None:

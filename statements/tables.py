@@ -152,12 +152,18 @@ def read_preamble(rows: list[list[object]]) -> tuple[str | None, tuple[dt.date, 
     return account, period
 
 
+# SBI fills "Ref No./Cheque No." with the internal transfer leg ("TRANSFER TO 4897...")
+# for every UPI/NEFT row: the same text on many rows, so it identifies nothing.
+_NOT_A_REFERENCE = re.compile(r"^(?:TRANSFER\s+(?:TO|FROM)|TFR\b)", re.IGNORECASE)
+
+
 def clean_reference(value: object) -> str | None:
     """A bank reference as stable text: blank, "-" and all-zero cells mean none; leading
     zeros of an all-digit reference are dropped (HDFC pads to 16 digits in one export and
-    not another), so the same transaction keys the same way in both."""
+    not another), so the same transaction keys the same way in both. SBI's "TRANSFER
+    TO/FROM <account>" is not a reference (the narration's RRN/UTR is used instead)."""
     text = cell_text(value)
-    if is_blank(text):
+    if is_blank(text) or _NOT_A_REFERENCE.match(text):
         return None
     if text.isdigit():
         text = text.lstrip("0")
