@@ -13,32 +13,35 @@ def mapping_layout(mapping: ColumnMapping) -> Layout:
     return Layout("generic", "your column mapping", columns, date_formats)
 
 
-def find_mapped_header(rows: list[list[object]], mapping: ColumnMapping) -> HeaderMatch:
+def find_mapped_header(rows: list[list[object]], mapping: ColumnMapping) -> HeaderMatch | list[str]:
     """The header row for a mapping: the given ``header_row``, or the first row holding
-    every named column. Raises UnknownLayout naming the columns that are missing from the
-    row that came closest."""
+    every named column. Without one, the names missing from the row that came closest."""
     layout = mapping_layout(mapping)
     if mapping.header_row is not None:
         index = mapping.header_row - 1
         candidates = [(index, rows[index] if index < len(rows) else [])]
     else:
         candidates = list(enumerate(rows[:HEADER_SCAN_ROWS]))
-    best_missing: list[str] | None = None
+    best_missing = list(mapping.columns().values())
     for index, cells in candidates:
         columns = layout.match(cells)
         if columns is not None:
             return HeaderMatch(layout, index, columns, len(cells))
         present = {header_key(cell) for cell in cells}
         missing = [name for name in mapping.columns().values() if header_key(name) not in present]
-        if best_missing is None or len(missing) < len(best_missing):
+        if len(missing) < len(best_missing):
             best_missing = missing
+    return best_missing
+
+
+def missing_columns_error(mapping: ColumnMapping, missing: list[str]) -> UnknownLayout:
     where = (
         f"row {mapping.header_row}"
         if mapping.header_row is not None
         else f"the first {HEADER_SCAN_ROWS} rows"
     )
-    missing_text = ", ".join(f"'{name}'" for name in (best_missing or []))
-    raise UnknownLayout(
+    missing_text = ", ".join(f"'{name}'" for name in missing)
+    return UnknownLayout(
         "mapping_columns_missing",
         f"The column mapping names columns that are not in the file's header ({where}): "
         f"{missing_text}.",

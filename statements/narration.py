@@ -78,7 +78,8 @@ _INTEREST = re.compile(
     re.IGNORECASE,
 )
 _MANDATE = re.compile(
-    r"^(?:DEBIT-|CREDIT-)?(NACH|ACH|ECS)(?:[\s/-]*(?:DR|CR|D|C|DEBIT|CREDIT)(?![A-Z]))?[\s/-]*"
+    r"^(?:DEBIT-|CREDIT-)?(NACH|ACH|ECS)"
+    r"(?:[\s/-]*(?:DR|CR|DEBIT|CREDIT|D|C)(?![A-Z])|(?![A-Z]))[\s/-]*"
 )
 _ACRONYMS = {"HDFC", "SBI", "ICICI", "IRCTC", "LIC", "BSES", "HPCL", "BPCL", "IOCL", "NEFT"}
 

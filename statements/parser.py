@@ -7,7 +7,7 @@ from itertools import chain, islice
 
 from .aa import parse_aa
 from .banks import expected_layouts_text, layouts_for
-from .generic import find_mapped_header
+from .generic import find_mapped_header, missing_columns_error
 from .model import FORMATS, ColumnMapping, Statement, UnknownLayout
 from .ofx import parse_ofx
 from .qif import parse_qif
@@ -80,48 +80,48 @@ def _parse_text(
         if kind == "qif":
             return parse_qif(text, max_rows)
         return parse_aa(text, max_rows)
+    missing: list[str] | None = None
     for delimiter in DELIMITERS:
         prefix = csv_prefix(text, delimiter)
-        match = _header(prefix, format, mapping, last_try=delimiter == DELIMITERS[-1])
-        if match is not None:
+        match = _header(prefix, format, mapping)
+        if isinstance(match, HeaderMatch):
             body = islice(csv_rows(text, delimiter), match.index + 1, None)
             return read_table(match, prefix[: match.index], body, max_rows)
-    raise _unknown(mapping)
+        if match is not None and (missing is None or len(match) < len(missing)):
+            missing = match
+    raise _unknown(mapping, missing)
 
 
 def _parse_spreadsheet(
     data: bytes, kind: Kind, format: str | None, mapping: ColumnMapping | None, max_rows: int
 ) -> Statement:
     workbook = open_workbook(data, kind)
-    sheet_count = len(workbook.sheet_names)
-    for index in range(sheet_count):
+    missing: list[str] | None = None
+    for index in range(len(workbook.sheet_names)):
         rows: Rows = sheet_rows(workbook, index, kind)
         prefix = list(islice(rows, PREFIX_ROWS))
-        match = _header(
-            [cells for _, cells in prefix], format, mapping, last_try=index == sheet_count - 1
-        )
-        if match is not None:
+        match = _header([cells for _, cells in prefix], format, mapping)
+        if isinstance(match, HeaderMatch):
             body = chain(prefix[match.index + 1 :], rows)
             preamble = [cells for _, cells in prefix[: match.index]]
             return read_table(match, preamble, body, max_rows)
-    raise _unknown(mapping)
+        if match is not None and (missing is None or len(match) < len(missing)):
+            missing = match
+    raise _unknown(mapping, missing)
 
 
 def _header(
-    prefix: list[list[object]], format: str | None, mapping: ColumnMapping | None, last_try: bool
-) -> HeaderMatch | None:
+    prefix: list[list[object]], format: str | None, mapping: ColumnMapping | None
+) -> HeaderMatch | list[str] | None:
+    """The header found in ``prefix``; for a mapping without one, the names it misses."""
     if mapping is None:
         return find_header(prefix, layouts_for(format))
-    if not last_try:
-        try:
-            return find_mapped_header(prefix, mapping)
-        except UnknownLayout:
-            return None
-    # The last candidate (delimiter or sheet) raises, naming the missing columns.
     return find_mapped_header(prefix, mapping)
 
 
-def _unknown(mapping: ColumnMapping | None) -> UnknownLayout:
+def _unknown(mapping: ColumnMapping | None, missing: list[str] | None) -> UnknownLayout:
+    if mapping is not None:
+        return missing_columns_error(mapping, missing or list(mapping.columns().values()))
     return UnknownLayout(
         "unknown_layout",
         "No known statement layout was found. Expected a header row from one of: "
