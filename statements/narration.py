@@ -182,11 +182,13 @@ def _upi_hyphen(text: str) -> Narration:
     ifsc_at = next(
         (i for i, p in enumerate(parts) if i > (vpa_at or 1) and _IFSC.match(p.upper())), None
     )
-    name = "-".join(parts[1:vpa_at]) if vpa_at else (parts[1] if len(parts) > 1 else None)
+    # The name is one segment; anything between it and the "@" segment belongs to the VPA,
+    # whose handle may contain hyphens ("paytm-79496683@paytm").
+    name = parts[1] if len(parts) > 1 and vpa_at != 1 else None
     vpa = None
     if vpa_at is not None:
         end = ifsc_at if ifsc_at is not None else (rrn_at or vpa_at + 1)
-        vpa = "-".join(parts[vpa_at:end]).replace(" ", "")
+        vpa = "-".join(parts[min(vpa_at, 2) : end]).replace(" ", "")
     note = _meaningful("-".join(parts[rrn_at + 1 :])) if rrn_at is not None else None
     payee = _clean(name) or _payee_from_vpa(vpa)
     return Narration(

@@ -65,6 +65,8 @@ def structured_kind(text: str) -> str | None:
         return "qif"
     if head.startswith(("{", "[")):
         return "aa_json"
+    if head.lower().startswith(("<!doctype html", "<html", "<table")):
+        return "html"
     return None
 
 
@@ -72,6 +74,12 @@ def _parse_text(
     data: bytes, text: str, format: str | None, mapping: ColumnMapping | None, max_rows: int
 ) -> Statement:
     kind = structured_kind(text)
+    if kind == "html":
+        raise UnknownLayout(
+            "html",
+            "This is a web page (HTML) saved with a spreadsheet name. Open it in a spreadsheet "
+            "program and save it as CSV or XLSX, or download the CSV/XLS statement instead.",
+        )
     if format in _STRUCTURED and kind != format:
         raise _not_format(format)
     if kind is not None and mapping is None and format in (None, kind):

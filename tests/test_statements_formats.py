@@ -398,6 +398,14 @@ def test_forced_format_that_does_not_fit_is_422():
     assert parse_statement(fixture("sbi_statement.txt"), format="sbi").format == "sbi"
 
 
+def test_html_saved_as_xls_gets_a_clear_message():
+    page = b"<html><body><table><tr><td>Date</td><td>Narration</td></tr></table></body></html>"
+    with pytest.raises(UnknownLayout) as caught:
+        parse_statement(page)
+    assert caught.value.code == "html"
+    assert "save it as CSV or XLSX" in caught.value.message
+
+
 def test_detection_ignores_file_names_entirely():
     # parse_statement takes bytes only; the same bytes give the same answer.
     assert parse_statement(fixture("kotak_statement.csv")).format == "kotak"
