@@ -20,10 +20,25 @@ PREFIX_ROWS = 150
 Rows = Iterator[tuple[int, list[object]]]
 
 
+def _lines(text: str) -> Iterator[str]:
+    """Physical lines with their endings, sliced lazily from the text (a StringIO would
+    hold a second, four-bytes-per-character copy of the whole file)."""
+    if "\n" not in text and "\r" in text:  # classic Mac line endings
+        text = text.replace("\r", "\n")
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def csv_rows(text: str, delimiter: str) -> Rows:
     """(line number, cells) per CSV record; the line number is the record's first
     physical line, 1-based."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     start = 1
     try:
         for record in reader:

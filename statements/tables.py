@@ -194,8 +194,6 @@ class TableReader:
         texts = [cell_text(c) for c in cells]
         if all(not t for t in texts) or all(not t or set(t) <= {"*"} for t in texts):
             return True
-        if self.layout.match(cells) is not None:
-            return True
         try:
             date = parse_date(self._cell(cells, "date"), self.layout.date_formats)
         except CellError as exc:
@@ -216,6 +214,8 @@ class TableReader:
         return [*cells[:index], merged, *cells[index + extra + 1 :]]
 
     def _undated(self, line: int, cells: list[object], texts: list[str], why: str) -> bool:
+        if self.layout.match(cells) is not None:  # header repeated at a page break
+            return True
         lowered = " ".join(texts).lower()
         if any(marker in lowered for marker in TERMINAL_MARKERS):
             return False

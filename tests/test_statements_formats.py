@@ -29,6 +29,7 @@ from tests.statement_workbooks import (
     FIXTURES,
     HDFC_XLS_ROWS,
     ICICI_XLS_ROWS,
+    STARS,
     sbi_xls_rows,
     xls_bytes,
     xlsx_bytes,
@@ -534,3 +535,16 @@ def test_max_rows_is_configurable():
 def test_dates_in_rows_are_ordered_as_in_the_file():
     rows = parse_statement(fixture("hdfc_delimited.txt")).rows
     assert all(a.line < b.line for a, b in pairwise(rows))
+
+
+def test_header_repeated_at_a_page_break_is_skipped():
+    rows = [*HDFC_XLS_ROWS[:9], STARS, HDFC_XLS_ROWS[6], STARS, *HDFC_XLS_ROWS[9:14]]
+    statement = parse_statement(xls_bytes(rows))
+    # The same five rows as without the repeated header (one of them the error row).
+    assert len(statement.rows) == 5
+    assert sum(r.error is not None for r in statement.rows) == 1
+
+
+def test_classic_mac_line_endings():
+    text = fixture("kotak_statement.csv").decode().replace("\n", "\r")
+    assert len(parse_statement(text.encode()).rows) == 4
