@@ -94,7 +94,7 @@ def _parse_text(
         match = _header(prefix, format, mapping)
         if isinstance(match, HeaderMatch):
             body = islice(csv_rows(text, delimiter), match.index + 1, None)
-            return read_table(match, prefix[: match.index], body, max_rows)
+            return read_table(match, prefix[: match.index], body, max_rows, text_source=True)
         if match is not None and (missing is None or len(match) < len(missing)):
             missing = match
     raise _unknown(mapping, missing)

@@ -174,10 +174,11 @@ def clean_reference(value: object) -> str | None:
 class TableReader:
     """Turns the rows under a header into StatementRows (see the module docstring)."""
 
-    def __init__(self, match: HeaderMatch, max_rows: int) -> None:
+    def __init__(self, match: HeaderMatch, max_rows: int, text_source: bool = False) -> None:
         self.layout = match.layout
         self.columns = match.columns
-        self.width = match.width
+        # Only a text export can split a narration on a comma; spreadsheet cells are cells.
+        self.width = match.width if text_source else 0
         self.max_rows = max_rows
         self.rows: list[StatementRow] = []
         self._last_date: dt.date | None = None
@@ -343,10 +344,11 @@ def read_table(
     preamble: list[list[object]],
     body: Iterator[tuple[int, list[object]]],
     max_rows: int,
+    text_source: bool = False,
 ) -> Statement:
     """Read every line after the header (``body`` yields (line number, cells))."""
     account, period = read_preamble(preamble)
-    reader = TableReader(match, max_rows)
+    reader = TableReader(match, max_rows, text_source)
     for line, cells in body:
         if not reader.feed(line, cells):
             break

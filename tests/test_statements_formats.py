@@ -548,3 +548,63 @@ def test_header_repeated_at_a_page_break_is_skipped():
 def test_classic_mac_line_endings():
     text = fixture("kotak_statement.csv").decode().replace("\n", "\r")
     assert len(parse_statement(text.encode()).rows) == 4
+
+
+def test_row_with_a_bad_date_is_kept_as_an_error_row():
+    text = fixture("hdfc_delimited.txt").decode().replace(" 05/01/24  ,ATW", " 35/01/24  ,ATW")
+    rows = parse_statement(text.encode()).rows
+    bad = rows[3]
+    assert bad.error is not None and "35/01/24" in bad.error
+    # Best effort: the previous row's date (03/01/24) and the amount it did carry.
+    assert (bad.date, bad.amount, bad.direction) == (dt.date(2024, 1, 3), D("2000.00"), "debit")
+    assert len(rows) == 9
+
+
+@pytest.mark.parametrize(
+    ("data", "rows_in_file"),
+    [
+        (lambda: fixture("statement_v1.ofx"), 3),
+        (lambda: fixture("statement.qif"), 4),
+        (lambda: fixture("aa_deposit.json"), 3),
+        (lambda: xls_bytes(ICICI_XLS_ROWS), 4),
+    ],
+    ids=["ofx", "qif", "aa_json", "xls"],
+)
+def test_row_cap_applies_to_every_format(data, rows_in_file):
+    with pytest.raises(TooManyRows):
+        parse_statement(data(), max_rows=rows_in_file - 1)
+    assert len(parse_statement(data(), max_rows=rows_in_file).rows) == rows_in_file
+
+
+def test_format_argument_is_validated():
+    with pytest.raises(UnknownLayout) as caught:
+        parse_statement(fixture("hdfc_delimited.txt"), format="pdf")
+    assert caught.value.code == "unknown_format"
+    with pytest.raises(UnknownLayout) as caught:
+        parse_statement(fixture("hdfc_delimited.txt"), format="generic")
+    assert caught.value.code == "mapping_required"
+    mapping = ColumnMapping(date="Date", narration="Narration", debit="Debit Amount")
+    with pytest.raises(UnknownLayout) as caught:
+        parse_statement(fixture("hdfc_delimited.txt"), format="sbi", mapping=mapping)
+    assert caught.value.code == "mapping_conflict"
+
+
+def test_package_is_pure():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, statements; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert result.stdout.strip() == "[]"
+
+
+def test_spreadsheet_cells_right_of_the_table_are_not_narration():
+    rows = [list(row) for row in HDFC_XLS_ROWS[:9]]
+    rows[8] = [*rows[8], "reviewed"]  # a note typed beside the table
+    statement = parse_statement(xls_bytes(rows))
+    assert statement.rows[0].narration.endswith("403212345678-ORDER")
+    assert statement.rows[0].amount == D("649.00")
