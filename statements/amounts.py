@@ -13,6 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 TWO_PLACES = Decimal("0.01")
+_FLOAT_NOISE = Decimal("0.000001")
 
 # Text that means "nothing here" in a statement cell.
 _BLANKS = {"", "-", "--", "—", "–", "nil", "na", "n/a", "null", "none"}
@@ -67,7 +68,12 @@ def parse_amount(value: object) -> Decimal | None:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CellError("not a number")
-        return _exact_two_places(Decimal(repr(value)), repr(value))
+        exact = Decimal(repr(value))
+        paise = exact.quantize(TWO_PLACES)
+        # A formula cell can hold 1234.5600000000001 for 1234.56: binary noise, not paise.
+        if abs(exact - paise) < _FLOAT_NOISE:
+            return paise
+        return _exact_two_places(exact, repr(value))
     if isinstance(value, Decimal):
         return _exact_two_places(value, str(value))
     text = cell_text(value)

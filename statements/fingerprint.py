@@ -24,6 +24,9 @@ Edge cases:
 * ``account`` is compared after trimming and upper-casing; pass the same account label for
   every import of one account (the API's own account id is a good choice) so a masked
   number printed differently by two export formats does not split the keys.
+* Keys are comparable between files of the same source kind. The same transaction seen
+  through two kinds (an HDFC CSV keyed by its Chq/Ref number, the AA feed keyed by its
+  txnId) gets two different keys; the API should dedupe one account's imports per source.
 * Error rows get fingerprints too (of their best-effort fields); the caller decides
   whether to import them.
 """

@@ -39,6 +39,8 @@ D = Decimal
         ("0", D("0.00")),
         (1234.5, D("1234.50")),  # spreadsheet float: via repr, exact
         (0.1, D("0.10")),
+        (1234.5600000000001, D("1234.56")),  # formula noise in a spreadsheet double
+        (0.1 + 0.2, D("0.30")),
         (40000, D("40000.00")),  # spreadsheet int
         (D("431.53"), D("431.53")),  # JSON number read as Decimal
     ],
@@ -53,7 +55,7 @@ def test_blank_amount_cells(cell):
     assert parse_amount(cell) is None
 
 
-@pytest.mark.parametrize("cell", ["4S0.00", "12.345", "1,2,3", "abc", "1.2.3", "Dr", "₹"])
+@pytest.mark.parametrize("cell", ["4S0.00", "12.345", "1,2,3", "abc", "1.2.3", "Dr", "₹", 12.345])
 def test_bad_amount_cells(cell):
     with pytest.raises(CellError):
         parse_amount(cell)
