@@ -608,3 +608,13 @@ def test_spreadsheet_cells_right_of_the_table_are_not_narration():
     statement = parse_statement(xls_bytes(rows))
     assert statement.rows[0].narration.endswith("403212345678-ORDER")
     assert statement.rows[0].amount == D("649.00")
+
+
+def test_text_encodings_utf16_excel_unicode_text_and_windows_1252():
+    sbi = fixture("sbi_statement.txt").decode("utf-8")
+    # Excel's "Unicode Text" save: UTF-16 with a BOM, tab-separated.
+    assert len(parse_statement(sbi.encode("utf-16")).rows) == 7
+    # An older export in Windows-1252 with a curly apostrophe (byte 0x92) in a narration.
+    legacy = sbi.replace("CREDIT INTEREST--", "CREDIT INTEREST\u2019S--").encode("cp1252")
+    rows = parse_statement(legacy).rows
+    assert rows[-1].narration == "CREDIT INTEREST\u2019S--"
