@@ -61,8 +61,11 @@ class ColumnMapping:
     """Where the columns of a "generic" CSV/XLS/XLSX are, by their header text.
 
     Give either ``debit`` and/or ``credit`` columns, or one signed ``amount`` column
-    (negative, or a ``Dr`` suffix, means debit). Header names match case-insensitively
-    with runs of whitespace treated as one space.
+    (negative, or a ``Dr`` suffix, means debit). Header names are compared ignoring case,
+    spaces and punctuation, so "Balance (INR)" finds "BALANCE(INR)". ``date_format`` is a
+    strptime format; without it the common Indian day-first formats are tried (never
+    month-first). ``header_row`` is 1-based; without it the first row holding every named
+    column is the header.
     """
 
     date: str
