@@ -225,8 +225,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "imports": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
-    # An import's rows in file order, optionally one status; the committed rows a rule
-    # re-applies to (`POST /api/rules/{id}/apply`).
+    # An import's rows in file order, optionally one status.
     "import_rows": [
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),
         IndexModel(
@@ -237,15 +236,15 @@ INDEXES: dict[str, list[IndexModel]] = {
                 ("line", ASCENDING),
             ]
         ),
-        IndexModel([("user_id", ASCENDING), ("outcome", ASCENDING), ("date", ASCENDING)]),
     ],
     # The committed rows' fingerprints: the unique index decides which commit creates an
     # entry; a preview reads the fingerprints of its statement's days by (user_id, date)
-    # (never a `$in` over thousands of them); an undo removes its import's.
+    # (never a `$in` over thousands of them); an import's, by line, say what became of a
+    # page of its rows, and an undo removes them.
     "import_fingerprints": [
         IndexModel([("user_id", ASCENDING), ("fingerprint", ASCENDING)], unique=True),
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING)]),
-        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),
     ],
     # A generic CSV/XLS column mapping saved under a name, one per (user, name).
     "import_templates": [

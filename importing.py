@@ -214,8 +214,6 @@ def preview_rows(
             "matches": [],
             "debt_id": None,
             "kind_set": False,
-            "outcome": None,
-            "entry_id": None,
         }
         suggestion, by_user = suggest(book, row, narration)
         doc |= {

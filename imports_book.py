@@ -9,7 +9,7 @@ what the commit did with it), `import_fingerprints` (one per committed row: the 
 (saved column mappings), `rules`."""
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -147,9 +147,10 @@ async def discard(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> 
 # ---------------------------------------------------------------- commit
 
 
-def _entry(row: Doc, user_id: ObjectId, import_id: ObjectId, at: Any) -> tuple[str, Doc]:
+def _entry(row: Doc, user_id: ObjectId, at: Any) -> tuple[str, Doc]:
     """The expense or income a row becomes, as POST /api/expenses or /api/income stores it,
-    tagged with its import and row; the narration is its description."""
+    with the row's id as its own and tagged with its import; the narration is its
+    description."""
     common = {
         "amount": row["amount"],
         "date": row["date"],
@@ -164,8 +165,7 @@ def _entry(row: Doc, user_id: ObjectId, import_id: ObjectId, at: Any) -> tuple[s
             source=row["title"], income_type=row.get("income_type") or "other", **common
         )
     doc = entry_document(body, user_id, as_day(row["date"]), at)
-    doc |= {"_id": ObjectId(), "import_id": import_id, "import_row_id": row["_id"]}
-    return row["kind"], doc
+    return row["kind"], doc | {"_id": row["_id"], "import_id": row["import_id"]}
 
 
 async def _payment(
@@ -175,7 +175,7 @@ async def _payment(
     month's interest first, the due date advanced); a refusal is the domain error."""
     debt = await get_owned(db.debts, row["debt_id"], user_id, "debt", session=session)
     finance.check_takes_payments(debt)
-    event = Payment(str(ObjectId()), as_day(row["date"]), quantize(row["amount"]), "emi")
+    event = Payment(str(row["_id"]), as_day(row["date"]), quantize(row["amount"]), "emi")
     return await loan_book.record(
         db,
         debt,
@@ -183,7 +183,7 @@ async def _payment(
         session,
         method=payment_method(row["narration"]),
         notes=row["title"],
-        extra={"import_id": row["import_id"], "import_row_id": row["_id"]},
+        extra={"import_id": row["import_id"]},
     )
 
 
@@ -200,13 +200,16 @@ async def _linked(
     return found["_id"] if found else None
 
 
-def _fingerprint(row: Doc, entry_id: ObjectId | None, kind: str | None, linked: bool) -> Doc:
+def _fingerprint(row: Doc, entry_id: ObjectId, kind: str, linked: bool) -> Doc:
+    """A committed row: its fingerprint, and what it became (the row's own id for an entry
+    it created, the hand entry's for a link)."""
     return {
         "user_id": row["user_id"],
         "fingerprint": row["fingerprint"],
         "date": row["date"],
         "import_id": row["import_id"],
         "row_id": row["_id"],
+        "line": row["line"],
         "entry_id": entry_id,
         "entry_kind": kind,
         "linked": linked,
@@ -225,51 +228,47 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[s
     """One transaction: every row of the batch whose fingerprint no commit has taken yet
     becomes its entry (or its link) and takes the fingerprint. Returns the categories of
     the expenses it created. A concurrent commit that took a fingerprint first makes the
-    insert fail on the unique index; the batch is then retried and skips that row."""
+    insert fail on the unique index; the batch is then retried and skips that row. The rows
+    themselves are not written (what became of each is its fingerprint's record), except
+    for a payment the debt refused, which says why."""
 
     async def work(session: AsyncClientSession) -> set[str]:
         first, last = rows[0]["date"], rows[-1]["date"]
         taken = await db.import_fingerprints.find(
             {"user_id": user.id, **_days("date", as_day(first), as_day(last))},
-            projection={"fingerprint": 1, "row_id": 1},
+            projection={"fingerprint": 1},
             session=session,
         ).to_list(None)
-        present = {doc["fingerprint"]: doc["row_id"] for doc in taken}
+        present = {doc["fingerprint"] for doc in taken}
         entries: dict[str, list[Doc]] = defaultdict(list)
-        prints, updates, categories = [], [], set()
+        prints, categories = [], set()
         at = now_ms()
         for row in rows:
-            change: Doc = {"outcome": "skipped", "entry_id": None}
-            if row["fingerprint"] in present:
-                if present[row["fingerprint"]] != row["_id"]:  # else: a concurrent commit did it
-                    updates.append(UpdateOne({"_id": row["_id"]}, {"$set": change}))
+            if row["fingerprint"] in present:  # imported before, or by a concurrent commit
                 continue
             linked = await _linked(db, row, user.id, session)
             if linked is not None:
-                change = {"outcome": "linked", "entry_id": linked}
-                prints.append(_fingerprint(row, linked, row.get("match_kind"), True))
+                prints.append(_fingerprint(row, linked, row.get("match_kind") or "expense", True))
             elif row["kind"] == "payment":
                 try:
                     payment = await _payment(db, row, user.id, session)
                 except AppError as exc:  # refused before anything was written
-                    change["error"] = exc.detail
+                    change = {"error": f"Not recorded: {exc.detail}"}
+                    await db.import_rows.update_one(
+                        {"_id": row["_id"]}, {"$set": change}, session=session
+                    )
                 else:
-                    change = {"outcome": "created", "entry_id": payment["_id"]}
                     prints.append(_fingerprint(row, payment["_id"], "payment", False))
             else:
-                kind, doc = _entry(row, user.id, row["import_id"], at)
+                kind, doc = _entry(row, user.id, at)
                 entries[kind].append(doc)
-                change = {"outcome": "created", "entry_id": doc["_id"]}
                 prints.append(_fingerprint(row, doc["_id"], kind, False))
                 if kind == "expense":
                     categories.add(doc["category"])
-            updates.append(UpdateOne({"_id": row["_id"]}, {"$set": change}))
         for kind, docs in entries.items():
             await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
-        if updates:
-            await db.import_rows.bulk_write(updates, session=session)
         return categories
 
     for _ in range(COMMIT_ATTEMPTS):
@@ -289,24 +288,17 @@ def _duplicate_only(exc: BulkWriteError) -> bool:
 
 
 async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Doc:
-    """Write every committable row not written yet, a batch per transaction, in date order
-    (so payments are booked as they happened); then the import is committed, the budgets of
-    the categories it spent in this month are checked once each, and one notification sums
-    it up. Safe to repeat and to run twice at once: each fingerprint creates one entry."""
-    query = {"user_id": user.id, "import_id": record["_id"], "outcome": None}
+    """Write every committable row, a batch per transaction, in date order (so payments are
+    booked as they happened); then the import is committed, the budgets of the categories
+    it spent in this month are checked once each, and one notification sums it up. Safe to
+    repeat, and to run twice at once: each fingerprint creates one entry."""
+    query = {"user_id": user.id, "import_id": record["_id"]}
     rows = await db.import_rows.find(query).to_list(None)
     todo = sorted(filter(committable, rows), key=lambda r: (r["date"], r["line"]))
     categories: set[str] = set()
     for at in range(0, len(todo), COMMIT_BATCH):
         categories |= await _commit_batch(db, user, todo[at : at + COMMIT_BATCH])
-    written = {row["_id"] for row in todo}
-    rest = [r["_id"] for r in rows if r["_id"] not in written]
-    for at in range(0, len(rest), INSERT_BATCH):  # not to be written: say so
-        ids = rest[at : at + INSERT_BATCH]
-        await db.import_rows.bulk_write(
-            [UpdateOne({"_id": i}, {"$set": {"outcome": "skipped"}}) for i in ids]
-        )
-    result = await commit_result(db, user.id, record["_id"])
+    result = await commit_result(db, user.id, record)
     done = {"status": "committed", "result": result, "committed_at": now_ms()}
     await db.imports.update_one({"_id": record["_id"]}, {"$set": done | {"updated_at": now_ms()}})
     await _after_commit(db, user, categories, result, record, app_url)
@@ -334,22 +326,50 @@ async def _after_commit(
     )
 
 
-async def commit_result(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> Doc:
-    """What the import's rows came to, grouped in the database."""
+async def commit_result(db: AsyncDatabase, user_id: ObjectId, record: Doc) -> Doc:
+    """What the import's rows came to: its fingerprints grouped in the database; every other
+    row was skipped."""
     pipeline = [
-        {"$match": {"user_id": user_id, "import_id": import_id}},
-        {"$group": {"_id": {"outcome": "$outcome", "kind": "$kind"}, "n": {"$sum": 1}}},
+        {"$match": {"user_id": user_id, "import_id": record["_id"]}},
+        {"$group": {"_id": {"kind": "$entry_kind", "linked": "$linked"}, "n": {"$sum": 1}}},
     ]
-    groups = await (await db.import_rows.aggregate(pipeline)).to_list(None)
+    groups = await (await db.import_fingerprints.aggregate(pipeline)).to_list(None)
     created = {"expenses": 0, "income": 0, "payments": 0}
-    tally: Counter[str] = Counter()
+    linked = 0
     for group in groups:
-        outcome, kind = group["_id"].get("outcome"), group["_id"].get("kind")
-        if outcome == "created":
-            created[ENTRY_COLLECTIONS[kind]] += group["n"]
+        if group["_id"].get("linked"):
+            linked += group["n"]
         else:
-            tally["linked" if outcome == "linked" else "skipped"] += group["n"]
-    return {"created": created, "linked": tally["linked"], "skipped": tally["skipped"]}
+            created[ENTRY_COLLECTIONS[group["_id"]["kind"]]] += group["n"]
+    skipped = record["counts"]["rows"] - linked - sum(created.values())
+    return {"created": created, "linked": linked, "skipped": skipped}
+
+
+async def outcomes(db: AsyncDatabase, record: Doc, rows: list[Doc]) -> list[Doc]:
+    """The rows of a page with what the commit made of each (`outcome`, `entry_id`), read
+    from the import's fingerprints in the page's lines (one range read)."""
+    if record["status"] not in ("committing", "committed", "undoing") or not rows:
+        return rows
+    lines = [row["line"] for row in rows]
+    query = {
+        "user_id": record["user_id"],
+        "import_id": record["_id"],
+        "line": {"$gte": min(lines), "$lte": max(lines)},
+    }
+    found = await db.import_fingerprints.find(
+        query, projection={"row_id": 1, "entry_id": 1, "linked": 1}
+    ).to_list(None)
+    made = {doc["row_id"]: doc for doc in found}
+    out = []
+    for row in rows:
+        doc = made.get(row["_id"])
+        if doc is None:
+            outcome = "skipped" if record["status"] == "committed" else None
+            out.append(row | {"outcome": outcome, "entry_id": None})
+        else:
+            outcome = "linked" if doc["linked"] else "created"
+            out.append(row | {"outcome": outcome, "entry_id": doc["entry_id"]})
+    return out
 
 
 # ---------------------------------------------------------------- undo
@@ -381,7 +401,6 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
     expenses = (await db.expenses.delete_many(owned)).deleted_count
     income = (await db.income.delete_many(owned)).deleted_count
     await db.import_fingerprints.delete_many(owned)
-    await db.import_rows.update_many(owned, {"$set": {"outcome": None, "entry_id": None}})
     return {"removed": {"expenses": expenses, "income": income, "payments": len(payments)}}
 
 
@@ -423,13 +442,15 @@ def entry_changes(kind: str, outcome: Doc) -> Doc:
 
 async def apply_rule(db: AsyncDatabase, user_id: ObjectId, rule: Doc) -> int:
     """Re-label the imported expenses and income whose rows the rule matches; the count of
-    entries that changed. An entry keeps its kind (a rule's kind applies at preview)."""
-    query = {"user_id": user_id, "outcome": "created", **rule_query(rule.get("match") or {})}
-    rows = await db.import_rows.find(query, projection={"kind": 1, "entry_id": 1}).to_list(None)
+    entries that changed. An entry keeps its kind (a rule's kind applies at preview). An
+    entry an import created has its row's id, so the rows the rule matches name them (rows
+    never committed name nothing, and change nothing)."""
+    query = {"user_id": user_id, **rule_query(rule.get("match") or {})}
+    rows = await db.import_rows.find(query, projection={"kind": 1}).to_list(None)
     changed = 0
     for kind in ("expense", "income"):
         changes = entry_changes(kind, rule.get("set") or {})
-        ids = [row["entry_id"] for row in rows if row["kind"] == kind]
+        ids = [row["_id"] for row in rows if row["kind"] == kind]
         if not changes or not ids:
             continue
         differs = [{name: {"$ne": value}} for name, value in changes.items()]

@@ -302,7 +302,14 @@ async def list_rows(
     query: dict[str, Any] = {"user_id": user.id, "import_id": record["_id"]}
     if row_status is not None:
         query["status"] = str(row_status)
-    return await paginate(db.import_rows, query, page, ImportRowOut.model_validate, IN_FILE_ORDER)
+    rows = await paginate(db.import_rows, query, page, lambda doc: doc, IN_FILE_ORDER)
+    items = await imports_book.outcomes(db, record, rows.items)
+    return Page[ImportRowOut](
+        items=[ImportRowOut.model_validate(doc) for doc in items],
+        total=rows.total,
+        skip=rows.skip,
+        limit=rows.limit,
+    )
 
 
 # ---------------------------------------------------------------- corrections
