@@ -293,7 +293,7 @@ def suggested_rule(row: Doc, changes: Doc) -> Doc | None:
         outcome["category"] = changes.get("category", row.get("category"))
     if kind == "income" and changes.get("income_type", row.get("income_type")):
         outcome["income_type"] = changes.get("income_type", row.get("income_type"))
-    if "title" in changes:
+    if changes.get("title", row["title"]) != row["title"]:
         outcome["title"] = changes["title"]
     label = outcome.get("category") or outcome.get("income_type") or kind
     name = f"{next(iter(match.values()))} → {label}"[:100]
