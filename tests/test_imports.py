@@ -19,7 +19,16 @@ import pytest
 from database import USER_COLLECTIONS
 from dates import today
 from main import create_app
-from tests.factories import create_debt, expense, get, make_settings, signup
+from tests.factories import (
+    all_rows,
+    commit,
+    create_debt,
+    expense,
+    get,
+    make_settings,
+    signup,
+    upload,
+)
 from tests.statement_workbooks import (
     FIXTURES,
     HDFC_XLS_ROWS,
@@ -44,29 +53,6 @@ def hdfc_rows(*rows: tuple[date, str, str, str, str, str]) -> bytes:
         d = day.strftime("%d/%m/%y")
         lines.append(f" {d},{narration},{d},{debit},{credit},{ref},{balance}")
     return ("\r\n".join(lines) + "\r\n").encode()
-
-
-async def upload(client, user, data, name="statement.csv", status=201, headers=None, **form):
-    files = {"file": (name, data, "application/octet-stream")}
-    r = await client.post(
-        "/api/imports", headers=user.headers | (headers or {}), files=files, data=form
-    )
-    assert r.status_code == status, r.text
-    return r.json()
-
-
-async def all_rows(client, user, import_id, **params):
-    r = await client.get(
-        f"/api/imports/{import_id}/rows", headers=user.headers, params={"limit": 100} | params
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["items"]
-
-
-async def commit(client, user, import_id, status=200):
-    r = await client.post(f"/api/imports/{import_id}/commit", headers=user.headers)
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 async def totals(client, user):
