@@ -201,28 +201,34 @@ async def create_import(
     db: Db,
     settings: SettingsDep,
     response: Response,
+    # Form fields are text: none is nullable (a form has no null), each may be left out.
     account: Annotated[
-        str | None,
+        str,  # noqa: RUF013
         Form(
             min_length=1,
             max_length=100,
             description="Your label for the bank account; give the same one every time",
         ),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
     file_format: Annotated[
-        ImportFormat | None, Form(alias="format", description="Default: detected from the file")
-    ] = None,
+        ImportFormat, Form(alias="format", description="Default: detected from the file")
+    ] = None,  # type: ignore[assignment]
     mapping: Annotated[
-        str | None,
-        Form(max_length=4000, description="JSON of a ColumnMappingIn, for any other bank's file"),
-    ] = None,
+        str,  # noqa: RUF013
+        Form(
+            max_length=4000,
+            description="For any other bank's file, JSON naming its header cells: "
+            '{"date", "narration", "debit" and/or "credit" (or one signed "amount"), '
+            'optional "reference", "balance", "value_date", "date_format", "header_row"}',
+        ),
+    ] = None,  # type: ignore[assignment]
     template: Annotated[
-        str | None,
+        str,  # noqa: RUF013
         Form(
             pattern=TEMPLATE_NAME,
             description="With `mapping`: save it under this name; alone: use the saved one",
         ),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
     idempotency_key: IdempotencyKey = None,
 ) -> ImportOut:
     """Upload a bank statement (CSV, XLS, XLSX, OFX/QFX, QIF or Account Aggregator JSON, at

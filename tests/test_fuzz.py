@@ -32,6 +32,7 @@ from database import USER_COLLECTIONS
 from dates import KNOWN_TIMEZONES
 from main import create_app
 from tests.factories import make_settings
+from tests.statement_workbooks import FIXTURES
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 UNLIMITED = 10**9
@@ -60,6 +61,7 @@ DOMAIN_REFUSALS = {
     ("DELETE", "/api/users/me"): [400],  # the password is wrong
     ("GET", "/api/expenses/receipts/download"): [410],  # the link's signature/expiry
     ("POST", "/api/expenses/{expense_id}/receipt"): [413, 415],  # the file's type/size
+    ("POST", "/api/imports"): [413, 415],  # a file that is not a statement, or too large
 }
 # schemathesis' defaults plus 422: a domain rule (from > to, a past target date, an EMI below
 # the interest) answers 422 with its own code; validation_agrees_with_schema checks the rest.
@@ -209,6 +211,11 @@ def seeds(fuzzed: Fuzzed) -> dict[str, str]:
     goal = {"title": "Trip", "target_amount": 50000, "target_date": "2099-12-31"}
     goal = fuzzed.post("/api/goals", goal)
     inbox = fuzzed.client.get("/api/notifications", headers=fuzzed.headers).json()
+    statement = {"file": ("axis.csv", (FIXTURES / "axis_statement.csv").read_bytes())}
+    imp = fuzzed.client.post("/api/imports", files=statement, headers=fuzzed.headers).json()
+    rows = fuzzed.client.get(f"/api/imports/{imp['id']}/rows", headers=fuzzed.headers).json()
+    rule = {"name": "Cabs", "match": {"narration": "UBER"}, "set": {"category": "transport"}}
+    rule = fuzzed.post("/api/rules", rule)
     REAL_IDS.clear()
     REAL_IDS.update(
         {
@@ -219,6 +226,9 @@ def seeds(fuzzed: Fuzzed) -> dict[str, str]:
             "budget_id": budget["id"],
             "goal_id": goal["id"],
             "notification_id": inbox["items"][0]["id"],
+            "import_id": imp["id"],
+            "row_id": rows["items"][0]["id"],
+            "rule_id": rule["id"],
         }
     )
     return REAL_IDS
