@@ -144,7 +144,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             ]
         ),
         IndexModel("transaction_id", unique=True),
-        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING)]),  # an import's undo
+        # An import's payments (its undo); hand-entered ones near a statement's days.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("payment_date", ASCENDING)]),
     ),
     # One record per (user, Idempotency-Key): the unique index makes a concurrent repeat wait.
     "idempotency_keys": [
@@ -156,7 +157,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # bound on a descending key followed by another key; ranges here are always [$gte, $lt).
     "income": _per_user(
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING)]),
+        # An import's entries (its undo); the hand-entered ones (import_id null) near a
+        # statement's days, without reading the imported ones.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -168,7 +171,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ),
     "expenses": _per_user(
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING)]),
+        # As income's.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
