@@ -279,12 +279,13 @@ def suggested_rule(row: Doc, changes: Doc) -> Doc | None:
     changed = {k: changes[k] for k in ("kind", "category", "income_type") if k in changes}
     if not any(row.get(k) != v for k, v in changed.items()):
         return None
+    # At most 100 characters, as a rule's match text (a shorter text still "contains").
     if row.get("payee"):
-        match: Doc = {"payee": row["payee"]}
+        match: Doc = {"payee": row["payee"][:100].strip()}
     elif row.get("vpa"):
-        match = {"vpa": row["vpa"]}
+        match = {"vpa": row["vpa"][:100].strip()}
     elif row["title"].casefold() in row["narration"].casefold():
-        match = {"narration": row["title"]}
+        match = {"narration": row["title"][:100].strip()}
     else:
         return None
     kind = changes.get("kind", row["kind"])

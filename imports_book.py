@@ -235,10 +235,11 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[s
     themselves are not written (what became of each is its fingerprint's record), except
     for a payment the debt refused, which says why."""
 
+    days = [as_day(row["date"]) for row in rows]
+
     async def work(session: AsyncClientSession) -> set[str]:
-        first, last = rows[0]["date"], rows[-1]["date"]
         taken = await db.import_fingerprints.find(
-            {"user_id": user.id, **_days("date", as_day(first), as_day(last))},
+            {"user_id": user.id, **_days("date", min(days), max(days))},
             projection={"fingerprint": 1},
             session=session,
         ).to_list(None)
@@ -291,16 +292,23 @@ def _duplicate_only(exc: BulkWriteError) -> bool:
 
 
 async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Doc:
-    """Write every committable row, a batch per transaction, in date order (so payments are
-    booked as they happened); then the import is committed, the budgets of the categories
-    it spent in this month are checked once each, and one notification sums it up. Safe to
-    repeat, and to run twice at once: each fingerprint creates one entry."""
-    query = {"user_id": user.id, "import_id": record["_id"]}
-    rows = await db.import_rows.find(query).to_list(None)
-    todo = sorted(filter(committable, rows), key=lambda r: (r["date"], r["line"]))
+    """Write every committable row, a batch per transaction, in file order (a payment dated
+    before one already booked is booked as of its day: the debt's book replays); then the
+    import is committed, the budgets of the categories it spent in this month are checked
+    once each, and one notification sums it up. Safe to repeat, and to run twice at once:
+    each fingerprint creates one entry. A batch is read when it is written (its lines, on
+    the (user_id, import_id, line) index), so memory holds one batch, however long the file."""
     categories: set[str] = set()
-    for at in range(0, len(todo), COMMIT_BATCH):
-        categories |= await _commit_batch(db, user, todo[at : at + COMMIT_BATCH])
+    last = -1
+    while True:
+        query = {"user_id": user.id, "import_id": record["_id"], "line": {"$gt": last}}
+        rows = await db.import_rows.find(query).sort("line", 1).limit(COMMIT_BATCH).to_list()
+        if not rows:
+            break
+        last = rows[-1]["line"]
+        todo = [row for row in rows if committable(row)]
+        if todo:
+            categories |= await _commit_batch(db, user, todo)
     result = await commit_result(db, user.id, record)
     done = {"status": "committed", "result": result, "committed_at": now_ms()}
     await db.imports.update_one({"_id": record["_id"]}, {"$set": done | {"updated_at": now_ms()}})

@@ -6,6 +6,7 @@ Figures are written with how they were derived. Statement files are the `stateme
 package's fixtures (tests/fixtures/statements) and the workbooks tests/statement_workbooks.py
 builds at run time; a few small HDFC delimited files are written here."""
 
+import asyncio
 import csv
 import io
 import json
@@ -265,6 +266,28 @@ async def test_overlapping_statements_give_no_new_rows_for_the_overlap(client, u
     assert sum(result["created"].values()) == 3
     # The two files together hold the fixture's 9 rows once each: 7 expenses, 2 income
     assert await totals(client, user) == {"expenses": 7, "income": 2, "payments": 0}
+
+
+async def test_two_imports_of_one_statement_committed_at_once_create_each_row_once(client, user):
+    data = fixture("hdfc_delimited.txt")
+    first, second = [await upload(client, user, data) for _ in range(2)]
+    assert first["counts"]["new"] == second["counts"]["new"] == 9  # neither committed yet
+    results = await asyncio.gather(
+        commit(client, user, first["id"]), commit(client, user, second["id"])
+    )
+    # The unique (user_id, fingerprint) index lets one commit take each row: 9 rows in all.
+    created = [sum(r["created"].values()) for r in results]
+    assert sum(created) == 9 and sorted(r["skipped"] for r in results) == sorted(
+        9 - n for n in created
+    )
+    assert await totals(client, user) == {"expenses": 7, "income": 2, "payments": 0}
+    # One import committed twice at once: both answers say the same, each row made once.
+    axis = await upload(client, user, fixture("axis_statement.csv"))
+    twice = await asyncio.gather(*(commit(client, user, axis["id"]) for _ in range(2)))
+    # Axis: 2 debits (Zomato, a cheque) and 3 credits (UPI, IMPS, interest)
+    assert twice[0] == twice[1] == {"created": {"expenses": 2, "income": 3, "payments": 0},
+                                    "linked": 0, "skipped": 0}  # fmt: skip
+    assert await totals(client, user) == {"expenses": 7 + 2, "income": 2 + 3, "payments": 0}
 
 
 async def test_identical_same_day_repeats_stay_two_rows_and_two_expenses(client, user):
