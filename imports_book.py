@@ -296,16 +296,15 @@ async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Do
     before one already booked is booked as of its day: the debt's book replays); then the
     import is committed, the budgets of the categories it spent in this month are checked
     once each, and one notification sums it up. Safe to repeat, and to run twice at once:
-    each fingerprint creates one entry. A batch is read when it is written (its lines, on
-    the (user_id, import_id, line) index), so memory holds one batch, however long the file."""
+    each fingerprint creates one entry. A batch is read when it is written: the rows of
+    COMMIT_BATCH lines of the file, a bounded range on the (user_id, import_id, line) index
+    (SecantusDB reads every index entry within a query's bounds, even under a limit), so
+    memory holds one batch, however long the file."""
     categories: set[str] = set()
-    last = -1
-    while True:
-        query = {"user_id": user.id, "import_id": record["_id"], "line": {"$gt": last}}
-        rows = await db.import_rows.find(query).sort("line", 1).limit(COMMIT_BATCH).to_list()
-        if not rows:
-            break
-        last = rows[-1]["line"]
+    for first in range(0, record["last_line"] + 1, COMMIT_BATCH):
+        lines = {"$gte": first, "$lt": first + COMMIT_BATCH}
+        query = {"user_id": user.id, "import_id": record["_id"], "line": lines}
+        rows = await db.import_rows.find(query).sort("line", 1).to_list(None)
         todo = [row for row in rows if committable(row)]
         if todo:
             categories |= await _commit_batch(db, user, todo)

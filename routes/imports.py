@@ -176,6 +176,7 @@ async def build_preview(
         "status": str(ImportStatus.preview),
         "period": period(statement),
         "counts": counts(rows),
+        "last_line": max((row["line"] for row in rows), default=0),  # the commit's batches
         "result": None,
         "created_at": at,
         "updated_at": at,

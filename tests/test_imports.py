@@ -290,6 +290,22 @@ async def test_two_imports_of_one_statement_committed_at_once_create_each_row_on
     assert await totals(client, user) == {"expenses": 7 + 2, "income": 2 + 3, "payments": 0}
 
 
+async def test_a_long_statement_is_committed_in_batches_each_row_once(client, user):
+    # 1,201 rows: the rows of three windows of 500 lines, each its own transaction.
+    day, rows = date(2024, 1, 1), []
+    for i in range(1201):
+        when = day + timedelta(days=i % 28)
+        rows.append((when, f"UPI-SHOP {i}-SHOP{i}@YBL-YESB0000001-{600000000000 + i}-BUY",
+                     "1.00", "0.00", str(600000000000 + i), "100.00"))  # fmt: skip
+    imp = await upload(client, user, hdfc_rows(*rows))
+    assert imp["counts"]["new"] == 1201
+    result = await commit(client, user, imp["id"])
+    assert result["created"]["expenses"] == 1201
+    assert (await get(client, user, "/api/expenses"))["total"] == 1201
+    page = await get(client, user, f"/api/imports/{imp['id']}/rows", skip=1100, limit=100)
+    assert {r["outcome"] for r in page["items"]} == {"created"}
+
+
 async def test_identical_same_day_repeats_stay_two_rows_and_two_expenses(client, user):
     # QIF has no balance and no reference: two Rs 20 bus tickets on one day differ only by
     # their place in the file (the fingerprint's occurrence index).
