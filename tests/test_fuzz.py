@@ -82,12 +82,19 @@ def fuzz_config() -> schemathesis.Config:
     ]
     # A new expense has no receipt yet: its receipt link is a 404 `receipt_not_found`. The check
     # takes any GET below a just-created resource's path for the resource itself.
-    operations.append(
+    # Likewise a new debt has no rate change to delete (404 `rate_change_not_found`), and a
+    # new import's row id is not the import's (a drawn one is a 404 `row_not_found`).
+    operations += [
         {
-            "include-name": "GET /api/expenses/{expense_id}/receipt",
+            "include-name": name,
             "checks": {"ensure_resource_availability": {"enabled": False}},
         }
-    )
+        for name in (
+            "GET /api/expenses/{expense_id}/receipt",
+            "DELETE /api/debts/{debt_id}/rate-changes/latest",
+            "PUT /api/imports/{import_id}/rows/{row_id}",
+        )
+    ]
     return schemathesis.Config.from_dict(
         {
             "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
