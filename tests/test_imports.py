@@ -832,3 +832,67 @@ async def test_a_statement_in_a_timezone_keeps_its_days(client, user):
     (spent,) = (await get(client, user, "/api/expenses"))["items"]
     assert spent["date"] == day.isoformat() == (day + timedelta(days=0)).isoformat()
     assert Decimal(str(spent["amount"])) == Decimal("5.00")
+
+
+# ---------------------------------------------------------------- importing.py (pure)
+
+
+def test_importing_is_pure():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, importing; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("next_due", "day", "nearest"),
+    [
+        (date(2024, 3, 5), date(2024, 1, 3), date(2024, 1, 5)),  # two months back
+        (date(2024, 3, 5), date(2024, 2, 28), date(2024, 3, 5)),  # 6 days before it
+        (date(2024, 1, 31), date(2024, 2, 27), date(2024, 2, 29)),  # 31 Jan -> 29 Feb
+        (date(2024, 3, 5), date(2024, 5, 20), date(2024, 5, 5)),  # after it
+    ],
+)
+def test_a_loan_is_compared_at_its_due_date_nearest_the_row(next_due, day, nearest):
+    from importing import nearest_due
+
+    assert nearest_due(next_due, day) == nearest
+
+
+def test_a_hand_entry_is_offered_to_one_row_only_closest_day_first():
+    from importing import HandEntry, HandMatcher
+    from statements import StatementRow
+
+    entries = [
+        HandEntry("far", "expense", date(2024, 1, 4), Decimal("20.00")),
+        HandEntry("near", "payment", date(2024, 1, 2), Decimal("20.00")),
+        HandEntry("income", "income", date(2024, 1, 1), Decimal("20.00")),  # a credit's
+        HandEntry("old", "expense", date(2023, 12, 20), Decimal("20.00")),  # 12 days off
+    ]
+    matcher = HandMatcher(entries, claimed={"nobody"})
+
+    def row(n: int) -> StatementRow:
+        return StatementRow(n, date(2024, 1, 1), None, Decimal("20.00"), "debit", "BUS", None,
+                            None)  # fmt: skip
+
+    assert [e.id for e in matcher.matches(row(1))] == ["near", "far"]  # 1 day, then 3
+    assert [e.id for e in matcher.matches(row(2))] == ["far"]  # "near" went to row 1
+    assert matcher.matches(row(3)) == []
+
+
+def test_a_change_that_is_no_change_suggests_no_rule():
+    from importing import suggested_rule
+
+    row = {"kind": "expense", "category": "food", "title": "Swiggy", "payee": "Swiggy",
+           "narration": "UPI-SWIGGY-...", "direction": "debit"}  # fmt: skip
+    assert suggested_rule(row, {"kind": "expense", "category": "food", "title": "Swiggy"}) is None
+    rule = suggested_rule(row, {"kind": "skip"})
+    assert rule["set"] == {"kind": "skip"} and rule["match"] == {"payee": "Swiggy",
+                                                                "direction": "debit"}  # fmt: skip
