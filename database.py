@@ -1,7 +1,7 @@
 """MongoDB access: one AsyncMongoClient, exact money codecs, indexes, ownership lookups."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from dates import now_ms
-from errors import NotFound
+from errors import ErrorCode, NotFound, Unprocessable
 from schemas.base import Page, PageParams
 
 T = TypeVar("T")
@@ -76,6 +76,11 @@ USER_COLLECTIONS = (
     "goals",
     "goal_contributions",
     "reminders",
+    "imports",
+    "import_rows",
+    "import_fingerprints",
+    "import_templates",
+    "rules",
 )
 
 
@@ -139,6 +144,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             ]
         ),
         IndexModel("transaction_id", unique=True),
+        # An import's payments (its undo); hand-entered ones near a statement's days.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("payment_date", ASCENDING)]),
     ),
     # One record per (user, Idempotency-Key): the unique index makes a concurrent repeat wait.
     "idempotency_keys": [
@@ -150,6 +157,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # bound on a descending key followed by another key; ranges here are always [$gte, $lt).
     "income": _per_user(
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
+        # An import's entries (its undo); the hand-entered ones (import_id null) near a
+        # statement's days, without reading the imported ones.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -161,6 +171,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ),
     "expenses": _per_user(
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
+        # As income's.
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -213,6 +225,46 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),
+    # Statement imports, newest first.
+    "imports": [
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    # An import's rows in file order, optionally one status.
+    "import_rows": [
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("import_id", ASCENDING),
+                ("status", ASCENDING),
+                ("line", ASCENDING),
+            ]
+        ),
+    ],
+    # The committed rows' fingerprints: the unique index decides which commit creates an
+    # entry; a preview reads the fingerprints of its statement's days by (user_id, date)
+    # (never a `$in` over thousands of them); an import's, by line, say what became of a
+    # page of its rows, and an undo removes them.
+    "import_fingerprints": [
+        IndexModel([("user_id", ASCENDING), ("fingerprint", ASCENDING)], unique=True),
+        IndexModel([("user_id", ASCENDING), ("date", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),
+    ],
+    # A generic CSV/XLS column mapping saved under a name, one per (user, name).
+    "import_templates": [
+        IndexModel([("user_id", ASCENDING), ("name", ASCENDING)], unique=True),
+    ],
+    # The user's rules in the order they apply.
+    "rules": [
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("order", ASCENDING),
+                ("created_at", ASCENDING),
+                ("_id", ASCENDING),
+            ]
+        ),
+    ],
 }
 
 
@@ -338,3 +390,57 @@ async def paginate(
     total = await coll.count_documents(query)
     docs = await coll.find(query).sort(sort).skip(page.skip).limit(page.limit).to_list(None)
     return Page[Any](items=[item(d) for d in docs], total=total, skip=page.skip, limit=page.limit)
+
+
+# ---------------------------------------------------------------- Idempotency-Key
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+async def idempotent_answer(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    key: str,
+    digest: str,
+    session: AsyncClientSession | None = None,
+) -> Doc | None:
+    """The first answer given for this key (as stored), None if the key is unused (or
+    expired); a 422 if it was used with another request (`digest` tells requests apart)."""
+    record = await db.idempotency_keys.find_one({"user_id": user_id, "key": key}, session=session)
+    if record is None:
+        return None
+    if record["expires_at"] <= now_ms():  # the TTL monitor hasn't removed it yet
+        await db.idempotency_keys.delete_one({"_id": record["_id"]}, session=session)
+        return None
+    if record["request_hash"] != digest:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different request body",
+            code=ErrorCode.idempotency_key_reused,
+            loc=("header", "Idempotency-Key"),
+        )
+    return record["response"]
+
+
+async def remember_answer(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    key: str,
+    digest: str,
+    response: Doc,
+    session: AsyncClientSession | None = None,
+) -> None:
+    """Keep the answer for this key for IDEMPOTENCY_TTL; a concurrent request that stored
+    first makes this raise DuplicateKeyError (the unique (user_id, key) index decides)."""
+    at = now_ms()
+    await db.idempotency_keys.insert_one(
+        {
+            "user_id": user_id,
+            "key": key,
+            "request_hash": digest,
+            "status": "completed",
+            "response": response,
+            "created_at": at,
+            "expires_at": at + IDEMPOTENCY_TTL,
+        },
+        session=session,
+    )

@@ -10,10 +10,12 @@ costs that event); anything else (a backdated payment, a deletion, a rate reset)
 history and rewrites the splits it changes.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -201,6 +203,42 @@ async def _rewrite_splits(
         split = split_fields(row)
         if any(doc.get(k) is None or quantize(doc[k]) != v for k, v in split.items()):
             await db.payments.update_one({"_id": doc["_id"]}, {"$set": split}, session=session)
+
+
+async def record(
+    db: AsyncDatabase,
+    debt: Doc,
+    event: Payment,
+    session: AsyncClientSession,
+    *,
+    method: str,
+    effect: str | None = None,
+    notes: str | None = None,
+    extra: Doc | None = None,
+) -> Doc:
+    """Book a payment on the debt (as read in the caller's transaction) and store it with its
+    split: POST /api/payments and a statement import record payments only through this.
+    `extra` fields are stored with it (an import's id)."""
+    booked = await book(db, debt, session, add=event)
+    payment = {
+        "_id": ObjectId(event.id),
+        "user_id": debt["user_id"],
+        "debt_id": debt["_id"],
+        "debt_name": debt["name"],
+        "amount": event.amount,
+        "payment_date": event.date,
+        "payment_type": event.payment_type,
+        "prepayment_effect": effect,
+        "payment_method": method,
+        "status": "completed",
+        "notes": notes,
+        **split_fields(booked.rows[event.id]),
+        "transaction_id": str(uuid.uuid4()),
+        "created_at": now_ms(),
+        **(extra or {}),
+    }
+    await db.payments.insert_one(payment, session=session)
+    return payment
 
 
 def split_fields(row: Any) -> Doc:

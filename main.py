@@ -38,11 +38,13 @@ from routes import (
     debts,
     expenses,
     goals,
+    imports,
     income,
     loans,
     notifications,
     payments,
     reports,
+    rules,
     users,
 )
 from routes.deps import ERROR_DESCRIPTIONS
@@ -63,6 +65,8 @@ ROUTERS = [
     notifications.router,
     dashboard.router,
     reports.router,
+    imports.router,
+    rules.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 RETRY_AFTER = "5"

@@ -83,6 +83,11 @@ class BodyTooLarge(HTTPException):
         self.limit = limit
 
 
+def _is_upload(path: str) -> bool:
+    """Receipts and bank statements are files (10 MB); everything else is JSON (1 MB)."""
+    return path.endswith("/receipt") or path.rstrip("/") == "/api/imports"
+
+
 class RequestContextMiddleware:
     """Echoes/creates X-Request-ID, caps request bodies (413), logs each request as JSON,
     and marks API answers `Cache-Control: no-store` (they carry personal financial data)."""
@@ -102,7 +107,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         user_token = user_id_var.set(None)
         scope.setdefault("state", {})["request_id"] = request_id
-        limit = self.max_upload if scope["path"].endswith("/receipt") else self.max_body
+        limit = self.max_upload if _is_upload(scope["path"]) else self.max_body
         started = time.perf_counter()
         status_code = 500
         response_started = False

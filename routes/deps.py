@@ -3,7 +3,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
@@ -34,6 +34,15 @@ Db = Annotated[AsyncDatabase, Depends(_db)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 CurrentUser = Annotated[User, Depends(current_user)]
 Pagination = Annotated[PageParams, Depends(_page)]
+# A retry with the same key replays the first answer (24 h); payments and imports take it.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Any unique string (e.g. a UUID); a retry with it never applies twice (24 h).",
+    ),
+]
 
 # The period of lists and statistics: calendar days in the user's timezone.
 FromDate = Annotated[IsoDate | None, Query(alias="from", description="First day, in your timezone")]

@@ -4,21 +4,20 @@ notifications), exact reversal, lists and monthly stats."""
 import asyncio
 import hashlib
 import json
-import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from bson import ObjectId
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 import finance
 import loan_book
 from config import Settings
-from database import Doc, get_owned, in_transaction, paginate
-from dates import now_ms, stats_period
-from errors import Conflict, ErrorCode, Unprocessable
+from database import Doc, get_owned, idempotent_answer, in_transaction, paginate, remember_answer
+from dates import stats_period
+from errors import Conflict
 from ledger import date_query, fold_months, monthly_stats
 from loan_events import Payment
 from money import format_money, from_sum
@@ -27,6 +26,7 @@ from routes.deps import (
     CurrentUser,
     Db,
     FromDate,
+    IdempotencyKey,
     Pagination,
     SettingsDep,
     ToDate,
@@ -39,7 +39,6 @@ from schemas import (
     Page,
     PaymentCreate,
     PaymentOut,
-    PaymentStatus,
     PaymentType,
 )
 from security import User
@@ -49,18 +48,9 @@ router = APIRouter(prefix="/payments", tags=["payments"])
 E401 = responses(401)
 E404 = responses((404, "Payment not found (or not yours)"))
 E404_DEBT = responses((404, "Debt not found (or not yours)"))
-IDEMPOTENCY_TTL = timedelta(hours=24)
 # A repeat that lost the unique-key race re-reads the winner's result; give up after this.
 IDEMPOTENCY_WAIT_ATTEMPTS = 20
 _LATEST = [("payment_date", -1), ("_id", -1)]  # served by (user_id[, debt_id], payment_date, _id)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        min_length=1,
-        max_length=200,
-        description="Any unique string (e.g. a UUID); a retry with it never pays twice (24 h).",
-    ),
-]
 
 
 async def _notify_payment(
@@ -121,24 +111,15 @@ async def record_payment(
     kind = str(body.payment_type)
     effect = str(body.prepayment_effect) if kind == "prepayment" else None
     event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
-    booked = await loan_book.book(db, debt, session, add=event)
-    payment = {
-        "_id": ObjectId(event.id),
-        "user_id": user.id,
-        "debt_id": debt["_id"],
-        "debt_name": debt["name"],
-        "amount": body.amount,
-        "payment_date": paid_on,
-        "payment_type": kind,
-        "prepayment_effect": effect,
-        "payment_method": str(body.payment_method),
-        "status": str(PaymentStatus.completed),
-        "notes": body.notes,
-        **loan_book.split_fields(booked.rows[event.id]),
-        "transaction_id": str(uuid.uuid4()),
-        "created_at": now_ms(),
-    }
-    await db.payments.insert_one(payment, session=session)
+    payment = await loan_book.record(
+        db,
+        debt,
+        event,
+        session,
+        method=str(body.payment_method),
+        effect=effect,
+        notes=body.notes,
+    )
     await _notify_payment(db, settings, user, debt, payment, session)
     return payment
 
@@ -149,25 +130,6 @@ async def record_payment(
 def request_hash(body: PaymentCreate) -> str:
     canonical = json.dumps(body.model_dump(mode="json", exclude_unset=True), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-async def _stored_result(
-    db: Db, user_id: Any, key: str, digest: str, session: AsyncClientSession
-) -> PaymentOut | None:
-    """The first result for this key, None if unused (or expired), 422 if used differently."""
-    record = await db.idempotency_keys.find_one({"user_id": user_id, "key": key}, session=session)
-    if record is None:
-        return None
-    if record["expires_at"] <= now_ms():  # the TTL monitor hasn't removed it yet
-        await db.idempotency_keys.delete_one({"_id": record["_id"]}, session=session)
-        return None
-    if record["request_hash"] != digest:
-        raise Unprocessable(
-            "This Idempotency-Key was already used with a different request body",
-            code=ErrorCode.idempotency_key_reused,
-            loc=("header", "Idempotency-Key"),
-        )
-    return PaymentOut.model_validate(record["response"])
 
 
 async def apply_payment(
@@ -184,26 +146,14 @@ async def apply_payment(
 
     async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
         if key is not None:
-            stored = await _stored_result(db, user.id, key, digest, session)
+            stored = await idempotent_answer(db, user.id, key, digest, session)
             if stored is not None:
-                return stored, True
+                return PaymentOut.model_validate(stored), True
         payment = PaymentOut.model_validate(
             await record_payment(db, settings, user, body, paid_on, session)
         )
         if key is not None:
-            at = now_ms()
-            await db.idempotency_keys.insert_one(
-                {
-                    "user_id": user.id,
-                    "key": key,
-                    "request_hash": digest,
-                    "status": "completed",
-                    "response": payment.model_dump(),
-                    "created_at": at,
-                    "expires_at": at + IDEMPOTENCY_TTL,
-                },
-                session=session,
-            )
+            await remember_answer(db, user.id, key, digest, payment.model_dump(), session)
         return payment, False
 
     for _ in range(IDEMPOTENCY_WAIT_ATTEMPTS):

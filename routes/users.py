@@ -22,9 +22,13 @@ from schemas import (
     DeleteAccountRequest,
     ExpenseOut,
     GoalOut,
+    ImportOut,
+    ImportRowOut,
+    ImportTemplateOut,
     IncomeOut,
     NotificationOut,
     PaymentOut,
+    RuleOut,
     UserOut,
     UserUpdate,
 )
@@ -105,6 +109,10 @@ EXPORTED: dict[str, tuple[str, Shown]] = {
     "goals": ("goals", GoalOut.of),
     "goal_contributions": ("goal_contributions", lambda d, _: ContributionOut.model_validate(d)),
     "notifications": ("notifications", lambda d, _: NotificationOut.model_validate(d)),
+    "imports": ("imports", lambda d, _: ImportOut.model_validate(d)),
+    "import_rows": ("import_rows", lambda d, _: ImportRowOut.model_validate(d)),
+    "import_templates": ("import_templates", lambda d, _: ImportTemplateOut.model_validate(d)),
+    "rules": ("rules", lambda d, _: RuleOut.model_validate(d)),
 }
 
 

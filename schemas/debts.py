@@ -379,6 +379,7 @@ class PaymentOut(OutModel):
     interest_rate: Percent | None = None  # the rate its interest was charged at
     remaining_after: Amount  # the debt's remaining amount right after this payment
     transaction_id: str
+    import_id: ObjectIdStr | None = None  # the statement import that recorded it
     created_at: Instant
 
 

@@ -93,6 +93,7 @@ class IncomeOut(OutModel):
     date: DayOut
     description: str | None = None
     tags: list[str] = []
+    import_id: ObjectIdStr | None = None  # the statement import that created it
     created_at: Instant
     updated_at: Instant
 
@@ -124,6 +125,7 @@ class ExpenseOut(OutModel):
     tags: list[str] = []
     receipt_url: str | None = None  # the API path that hands out a fresh download link
     receipt_content_type: str | None = None
+    import_id: ObjectIdStr | None = None  # the statement import that created it
     created_at: Instant
     updated_at: Instant
 

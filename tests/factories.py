@@ -176,3 +176,31 @@ async def seed_other_user(client, other_user):
     await pay(client, other_user, loan["id"], 200000, "2025-03-12")
     saving = await goal(client, other_user, "Their goal", 100000)
     await contribute(client, other_user, saving["id"], 4444, "2025-03-10")
+
+
+# ---------------------------------------------------------------- statement imports
+
+
+async def upload(client, user, data, name="statement.csv", status=201, headers=None, **form):
+    """A statement uploaded for a preview; `form`: account, format, mapping, template."""
+    files = {"file": (name, data, "application/octet-stream")}
+    r = await client.post(
+        "/api/imports", headers=user.headers | (headers or {}), files=files, data=form
+    )
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+async def all_rows(client, user, import_id, **params):
+    """An import's rows (the first 100), in file order."""
+    r = await client.get(
+        f"/api/imports/{import_id}/rows", headers=user.headers, params={"limit": 100} | params
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def commit(client, user, import_id, status=200):
+    r = await client.post(f"/api/imports/{import_id}/commit", headers=user.headers)
+    assert r.status_code == status, r.text
+    return r.json()

@@ -32,6 +32,7 @@ from database import USER_COLLECTIONS
 from dates import KNOWN_TIMEZONES
 from main import create_app
 from tests.factories import make_settings
+from tests.statement_workbooks import FIXTURES
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 UNLIMITED = 10**9
@@ -60,6 +61,7 @@ DOMAIN_REFUSALS = {
     ("DELETE", "/api/users/me"): [400],  # the password is wrong
     ("GET", "/api/expenses/receipts/download"): [410],  # the link's signature/expiry
     ("POST", "/api/expenses/{expense_id}/receipt"): [413, 415],  # the file's type/size
+    ("POST", "/api/imports"): [413, 415],  # a file that is not a statement, or too large
 }
 # schemathesis' defaults plus 422: a domain rule (from > to, a past target date, an EMI below
 # the interest) answers 422 with its own code; validation_agrees_with_schema checks the rest.
@@ -80,12 +82,19 @@ def fuzz_config() -> schemathesis.Config:
     ]
     # A new expense has no receipt yet: its receipt link is a 404 `receipt_not_found`. The check
     # takes any GET below a just-created resource's path for the resource itself.
-    operations.append(
+    # Likewise a new debt has no rate change to delete (404 `rate_change_not_found`), and a
+    # new import's row id is not the import's (a drawn one is a 404 `row_not_found`).
+    operations += [
         {
-            "include-name": "GET /api/expenses/{expense_id}/receipt",
+            "include-name": name,
             "checks": {"ensure_resource_availability": {"enabled": False}},
         }
-    )
+        for name in (
+            "GET /api/expenses/{expense_id}/receipt",
+            "DELETE /api/debts/{debt_id}/rate-changes/latest",
+            "PUT /api/imports/{import_id}/rows/{row_id}",
+        )
+    ]
     return schemathesis.Config.from_dict(
         {
             "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
@@ -209,6 +218,11 @@ def seeds(fuzzed: Fuzzed) -> dict[str, str]:
     goal = {"title": "Trip", "target_amount": 50000, "target_date": "2099-12-31"}
     goal = fuzzed.post("/api/goals", goal)
     inbox = fuzzed.client.get("/api/notifications", headers=fuzzed.headers).json()
+    statement = {"file": ("axis.csv", (FIXTURES / "axis_statement.csv").read_bytes())}
+    imp = fuzzed.client.post("/api/imports", files=statement, headers=fuzzed.headers).json()
+    rows = fuzzed.client.get(f"/api/imports/{imp['id']}/rows", headers=fuzzed.headers).json()
+    rule = {"name": "Cabs", "match": {"narration": "UBER"}, "set": {"category": "transport"}}
+    rule = fuzzed.post("/api/rules", rule)
     REAL_IDS.clear()
     REAL_IDS.update(
         {
@@ -219,6 +233,9 @@ def seeds(fuzzed: Fuzzed) -> dict[str, str]:
             "budget_id": budget["id"],
             "goal_id": goal["id"],
             "notification_id": inbox["items"][0]["id"],
+            "import_id": imp["id"],
+            "row_id": rows["items"][0]["id"],
+            "rule_id": rule["id"],
         }
     )
     return REAL_IDS

@@ -23,6 +23,7 @@ from main import ROUTERS, create_app
 from services import Backends
 from tests.factories import PASSWORD, make_settings, signup
 from tests.factories import TestUser as Account
+from tests.statement_workbooks import FIXTURES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 LOAN = {
@@ -119,6 +120,15 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     url = f"/api/goals/{goal['id']}/contribute"
     created(await client.post(url, headers=h, json={"amount": 100, "note": marker}))
     inbox = created(await client.get("/api/notifications", headers=h))
+    statement = {"file": ("axis.csv", (FIXTURES / "axis_statement.csv").read_bytes())}
+    imp = created(
+        await client.post(
+            "/api/imports", headers=h, files=statement, data={"account": marker + "A"}
+        )
+    )
+    rows = created(await client.get(f"/api/imports/{imp['id']}/rows", headers=h))
+    body = {"name": marker + "Rule", "match": {"narration": "UBER"}, "set": {"category": "food"}}
+    rule = created(await client.post("/api/rules", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -127,6 +137,9 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "budget_id": budget["id"],
         "goal_id": goal["id"],
         "notification_id": inbox["items"][0]["id"],
+        "import_id": imp["id"],
+        "row_id": rows["items"][0]["id"],
+        "rule_id": rule["id"],
     }
 
 
@@ -168,6 +181,13 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
         ("POST", "/api/goals"): {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
         ("PUT", "/api/goals/{goal_id}"): {"title": "Renamed"},
         ("POST", "/api/goals/{goal_id}/contribute"): {"amount": 1},
+        ("PUT", "/api/imports/{import_id}/rows/{row_id}"): {"title": "Renamed"},
+        ("POST", "/api/rules"): {
+            "name": "Cabs",
+            "match": {"narration": "UBER"},
+            "set": {"category": "transport"},
+        },
+        ("PUT", "/api/rules/{rule_id}"): {"name": "Renamed"},
     }
 
 

@@ -1,0 +1,121 @@
+"""Statement import through the API: a 10,000-row HDFC statement previewed, committed, and
+imported again (every row a duplicate), against the embedded database.
+
+    python -m bench.import_bench            # or `make bench-imports`
+
+The API runs in this process (the ASGI app called directly, lifespan included) against
+SecantusDB in its own process (in memory; `BENCH_MONGODB_URL` to use another server), as in
+bench/reports_bench.py, whose app set-up and command counter it uses. The statement is the
+one bench/statements_bench.py generates (HDFC delimited CSV, 10,000 rows over 11 months,
+six narration families). Targets: preview <= 5 s, commit <= 10 s, re-import <= 5 s with 0 new
+rows. Each step runs once on a fresh user per run (a commit can only happen once);
+BENCH_RUNS runs (default 3), median and range reported. Peak Python memory of a preview and
+of a commit is measured in a separate run under tracemalloc (which slows Python down, so
+its times are not reported). Results: bench/results/imports.md (git-ignored).
+"""
+
+import asyncio
+import os
+import statistics
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.report import machine
+from bench.reports_bench import running_app
+from bench.statements_bench import ROWS, hdfc_csv
+
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+RESULTS = Path(__file__).resolve().parent / "results"
+TARGETS = {"preview": 5.0, "commit": 10.0, "re-import": 5.0}
+
+
+async def signup(client: httpx.AsyncClient, n: int) -> dict[str, str]:
+    body = {"email": f"bench-{n}-{time.time_ns()}@example.com", "password": "Bench-pass-123"}
+    r = await client.post("/api/auth/signup", json=body | {"full_name": "Bench"})
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def upload(client: httpx.AsyncClient, headers: dict[str, str], data: bytes) -> Any:
+    files = {"file": ("statement.csv", data, "text/csv")}
+    r = await client.post("/api/imports", headers=headers, files=files, timeout=600)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def commit(client: httpx.AsyncClient, headers: dict[str, str], import_id: str) -> Any:
+    r = await client.post(f"/api/imports/{import_id}/commit", headers=headers, timeout=600)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def timed(step: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await step()
+    return time.perf_counter() - started, result
+
+
+async def one_run(client: httpx.AsyncClient, n: int, data: bytes) -> dict[str, Any]:
+    headers = await signup(client, n)
+    preview_s, first = await timed(lambda: upload(client, headers, data))
+    assert first["counts"]["new"] == ROWS, first["counts"]
+    commit_s, result = await timed(lambda: commit(client, headers, first["id"]))
+    assert sum(result["created"].values()) == ROWS, result
+    again_s, second = await timed(lambda: upload(client, headers, data))
+    assert second["counts"]["new"] == 0 and second["counts"]["duplicate"] == ROWS, second
+    return {"preview": preview_s, "commit": commit_s, "re-import": again_s}
+
+
+async def peak_memory(client: httpx.AsyncClient, data: bytes) -> dict[str, float]:
+    headers = await signup(client, -1)
+    peaks = {}
+    tracemalloc.start()
+    try:
+        preview = await upload(client, headers, data)
+        peaks["preview"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.reset_peak()
+        await commit(client, headers, preview["id"])
+        peaks["commit"] = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    return peaks
+
+
+async def main() -> None:
+    data = hdfc_csv()
+    load = os.getloadavg()[0]
+    async with running_app() as (app, _):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            runs = [await one_run(client, n, data) for n in range(RUNS)]
+            peaks = await peak_memory(client, data)
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; SecantusDB in memory; "
+        f"a {ROWS:,}-row HDFC delimited CSV ({len(data) / 1024:.0f} KiB); {RUNS} runs, each on a "
+        f"new user; load average (1 min) {load:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+        "the end.",
+        "",
+        "| step | median | fastest–slowest | target | peak Python memory |",
+        "|---|---|---|---|---|",
+    ]
+    for step, target in TARGETS.items():
+        times = [run[step] for run in runs]
+        peak = f"{peaks[step]:.1f} MiB" if step in peaks else "—"
+        lines.append(
+            f"| {step} | {statistics.median(times):.2f} s | {min(times):.2f}–{max(times):.2f} s "
+            f"| ≤ {target:.0f} s | {peak} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "imports.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,306 @@
+"""Bank statement import, the rules without I/O: what each row of a parsed statement is
+(new, already imported, maybe an entry typed in by hand, unreadable), what it becomes (an
+expense, income, a loan payment, or nothing), and the rule a correction suggests.
+
+The parsing itself is the `statements` package; this module decides with what the caller has
+read from the database: the fingerprints already committed in the statement's days, the
+hand-entered entries near them, the active debts and the user's rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from finance import add_months
+from statements import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    LoanForMatching,
+    Narration,
+    Rule,
+    RuleMatch,
+    RuleSet,
+    Statement,
+    StatementRow,
+    Suggestion,
+    apply_rules,
+    fingerprints,
+    match_emi,
+    parse_narration,
+)
+
+MAX_ROWS = 50_000  # more is refused (413) as soon as row 50,001 is read
+DUPLICATE_WINDOW_DAYS = 3  # a hand entry this close in date may be the same transaction
+MAX_MATCHES = 5  # hand entries listed per row
+MAX_NARRATION = 1000  # characters kept (an entry's description holds at most 1000)
+MAX_AMOUNT = Decimal("1000000000000")  # as the API's Money
+ROW_STATUSES = ("new", "duplicate", "possible_duplicate", "error")
+# How the money moved, as a payment's method (POST /api/payments' `payment_method`).
+PAYMENT_METHODS = {
+    "upi": "upi",
+    "neft": "net_banking",
+    "imps": "net_banking",
+    "rtgs": "net_banking",
+    "ach": "auto_debit",
+    "nach": "auto_debit",
+    "ecs": "auto_debit",
+    "cheque": "cheque",
+    "pos": "debit_card",
+    "atm": "cash",
+}
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HandEntry:
+    """An expense, income or payment the user typed in (not from an import)."""
+
+    id: str
+    kind: str  # "expense", "income" or "payment"
+    day: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Loan:
+    """An active debt, as EMI matching needs it."""
+
+    id: str
+    name: str
+    bank_name: str
+    monthly_emi: Decimal
+    next_due: date
+    start: date
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The user's rules (stored order: `order`, then oldest first) ahead of the shipped ones.
+    A user rule is passed to `statements.apply_rules` under its id; its own category (any
+    slug the API allows, not only the shipped list) is put back after the match."""
+
+    rules: list[Rule]
+    user: dict[str, Doc] = field(default_factory=dict)  # id -> stored rule
+
+    @classmethod
+    def of(cls, stored: list[Doc]) -> RuleBook:
+        user = {str(doc["_id"]): doc for doc in stored}
+        return cls([*(package_rule(doc) for doc in stored), *DEFAULT_RULES], user)
+
+
+def package_rule(doc: Doc) -> Rule:
+    """A stored rule as `statements` matches it (named by its id)."""
+    match, outcome = doc.get("match") or {}, doc.get("set") or {}
+    category = outcome.get("category")
+    return Rule(
+        str(doc["_id"]),
+        RuleMatch(
+            payee=match.get("payee"),
+            vpa=match.get("vpa"),
+            narration=match.get("narration"),
+            direction=match.get("direction"),
+            min_amount=match.get("min_amount"),
+            max_amount=match.get("max_amount"),
+        ),
+        RuleSet(
+            kind=outcome.get("kind"),
+            title=outcome.get("title"),
+            category=category if category in CATEGORIES else None,
+            income_type=outcome.get("income_type"),
+            tags=tuple(outcome.get("tags") or ()),
+        ),
+        int(doc.get("order", 0)),
+    )
+
+
+def suggest(book: RuleBook, row: StatementRow, narration: Narration) -> tuple[Suggestion, bool]:
+    """The first matching rule's suggestion, and whether it was one of the user's."""
+    found = apply_rules(book.rules, row, narration)
+    stored = book.user.get(found.rule_name or "")
+    if stored is None:
+        return found, False
+    category = (stored.get("set") or {}).get("category")
+    if category and found.kind in ("expense", "payment"):
+        found = replace(found, category=category)
+    return replace(found, rule_name=stored["name"]), True
+
+
+def nearest_due(next_due: date, day: date) -> date:
+    """The loan's monthly due date nearest to `day` (due dates fall a month apart)."""
+    months = (day.year - next_due.year) * 12 + day.month - next_due.month
+    dues = [add_months(next_due, k) for k in (months - 1, months, months + 1)]
+    return min(dues, key=lambda due: (abs((due - day).days), due))
+
+
+def emi_debt(row: StatementRow, narration: Narration, loans: list[Loan]) -> str | None:
+    """The debt a debit pays (`statements.match_emi`), each loan compared at its due date
+    nearest the row, so a statement of several months finds every EMI in it."""
+    candidates = [
+        LoanForMatching(
+            loan.id,
+            loan.name,
+            loan.bank_name,
+            loan.monthly_emi,
+            nearest_due(loan.next_due, row.date),
+        )
+        for loan in loans
+        if row.date >= loan.start
+    ]
+    return match_emi(row, narration, candidates) if candidates else None
+
+
+class HandMatcher:
+    """Hand-entered entries by (direction, amount); each is offered to one row only, the
+    first in the file within the window, so two same-amount rows never both link to it."""
+
+    def __init__(self, entries: list[HandEntry], claimed: set[str]) -> None:
+        self.by_amount: dict[tuple[str, Decimal], list[HandEntry]] = defaultdict(list)
+        for entry in entries:
+            direction = "credit" if entry.kind == "income" else "debit"
+            self.by_amount[(direction, entry.amount)].append(entry)
+        self.claimed = set(claimed)
+
+    def matches(self, row: StatementRow) -> list[HandEntry]:
+        window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+        near = [
+            entry
+            for entry in self.by_amount.get((row.direction, row.amount), ())
+            if entry.id not in self.claimed and abs(entry.day - row.date) <= window
+        ]
+        near.sort(key=lambda e: (abs((e.day - row.date).days), e.id))
+        if near:
+            self.claimed.add(near[0].id)
+        return near[:MAX_MATCHES]
+
+
+def row_error(row: StatementRow) -> str | None:
+    if row.error:
+        return row.error
+    if not 0 < row.amount <= MAX_AMOUNT:
+        return f"The amount {row.amount} is not one the app can record (more than 0, at most 10^12)"
+    return None
+
+
+def preview_rows(
+    statement: Statement,
+    account: str | None,
+    committed: set[str],
+    hand: HandMatcher,
+    loans: list[Loan],
+    book: RuleBook,
+) -> list[Doc]:
+    """Every row of the statement as the preview stores it (without ids): what the bank
+    wrote, its fingerprint, its status, and what it is suggested to become."""
+    prints = fingerprints(account, statement.rows)
+    out = []
+    for row, fingerprint in zip(statement.rows, prints, strict=True):
+        narration = parse_narration(row.narration)
+        doc: Doc = {
+            "line": row.line,
+            "date": row.date,
+            "amount": row.amount,
+            "direction": row.direction,
+            "narration": row.narration[:MAX_NARRATION],
+            "payee": narration.payee,
+            "vpa": narration.vpa,
+            "reference": (row.reference or narration.reference or None),
+            "balance": row.balance,
+            "fingerprint": fingerprint,
+            "error": row_error(row),
+            "matches": [],
+            "debt_id": None,
+            "kind_set": False,
+        }
+        suggestion, by_user = suggest(book, row, narration)
+        doc |= {
+            "kind": suggestion.kind,
+            "title": suggestion.title,
+            "category": suggestion.category,
+            "income_type": suggestion.income_type,
+            "tags": list(suggestion.tags),
+            "rule": suggestion.rule_name,
+        }
+        if doc["error"]:
+            doc["status"] = "error"
+        elif fingerprint in committed:
+            doc["status"] = "duplicate"
+        else:
+            near = hand.matches(row)
+            doc["matches"] = [entry.id for entry in near]
+            doc["match_kind"] = near[0].kind if near else None
+            doc["status"] = "possible_duplicate" if near else "new"
+            if not by_user or suggestion.kind == "payment":
+                debt = emi_debt(row, narration, loans)
+                if debt is not None:
+                    doc |= {"kind": "payment", "debt_id": debt, "category": None}
+        if doc["status"] in ("error", "duplicate"):
+            doc["kind"] = "skip"
+        out.append(doc)
+    return out
+
+
+def counts(rows: list[Doc]) -> Doc:
+    tally = {status: 0 for status in ROW_STATUSES}
+    for row in rows:
+        tally[row["status"]] += 1
+    return {"rows": len(rows), **tally}
+
+
+def period(statement: Statement) -> Doc | None:
+    """The statement's days: as its header states them, else its rows' first and last."""
+    if statement.period is not None:
+        start, end = statement.period
+    elif statement.rows:
+        days = [row.date for row in statement.rows]
+        start, end = min(days), max(days)
+    else:
+        return None
+    return {"from": start, "to": end}
+
+
+def day_range(rows: list[Doc]) -> tuple[date, date] | None:
+    days = [row["date"] for row in rows]
+    return (min(days), max(days)) if days else None
+
+
+def payment_method(narration: str) -> str:
+    return PAYMENT_METHODS.get(parse_narration(narration).channel, "other")
+
+
+def suggested_rule(row: Doc, changes: Doc) -> Doc | None:
+    """The rule a correction suggests: rows from this payee (else this UPI address, else with
+    this title in the narration) and direction become what the row was changed to. None when
+    the change touches neither the kind nor the category nor the income type, or nothing in
+    the row names the counterparty."""
+    changed = {k: changes[k] for k in ("kind", "category", "income_type") if k in changes}
+    if not any(row.get(k) != v for k, v in changed.items()):
+        return None
+    # At most 100 characters, as a rule's match text (a shorter text still "contains").
+    if row.get("payee"):
+        match: Doc = {"payee": row["payee"][:100].strip()}
+    elif row.get("vpa"):
+        match = {"vpa": row["vpa"][:100].strip()}
+    elif row["title"].casefold() in row["narration"].casefold():
+        match = {"narration": row["title"][:100].strip()}
+    else:
+        return None
+    kind = changes.get("kind", row["kind"])
+    outcome: Doc = {"kind": kind}
+    if kind in ("expense", "payment") and changes.get("category", row.get("category")):
+        outcome["category"] = changes.get("category", row.get("category"))
+    if kind == "income" and changes.get("income_type", row.get("income_type")):
+        outcome["income_type"] = changes.get("income_type", row.get("income_type"))
+    if changes.get("title", row["title"]) != row["title"]:
+        outcome["title"] = changes["title"]
+    label = outcome.get("category") or outcome.get("income_type") or kind
+    name = f"{next(iter(match.values()))} → {label}"[:100]
+    return {
+        "name": name,
+        "match": match | {"direction": row["direction"]},
+        "set": outcome,
+        "order": 0,
+    }

@@ -1,0 +1,523 @@
+"""Statement imports as stored: the reads a preview decides with, the preview's rows, the
+commit (entries, payments through `loan_book`, and the fingerprints that dedupe them), the
+undo, and the rules (read by a preview, re-applied to imported entries). The import and rules
+routers share this; the decisions themselves are in `importing.py` (pure).
+
+Collections: `imports` (one per uploaded file), `import_rows` (its rows, what each is and
+what the commit did with it), `import_fingerprints` (one per committed row: the unique
+(user_id, fingerprint) index decides which commit creates the entry), `import_templates`
+(saved column mappings), `rules`."""
+
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+import finance
+import loan_book
+from database import Doc, get_owned, in_transaction
+from dates import as_day, current_month, now_ms
+from errors import AppError, Conflict, ErrorCode
+from importing import (
+    DUPLICATE_WINDOW_DAYS,
+    HandEntry,
+    HandMatcher,
+    Loan,
+    RuleBook,
+    payment_method,
+)
+from ledger import check_budget, entry_document
+from loan_events import Payment
+from money import quantize
+from schemas import ExpenseCreate, IncomeCreate, NotificationType
+from security import User
+from services import enqueue, notify
+
+COMMIT_BATCH = 500  # rows per transaction (SecantusDB aborts a transaction open 8 s)
+INSERT_BATCH = 1000  # preview rows per insert
+MAX_RULES = 500  # per user: a preview reads them all
+COMMIT_ATTEMPTS = 5  # a batch that lost a fingerprint race is retried, then skips them
+ENTRY_COLLECTIONS = {"expense": "expenses", "income": "income", "payment": "payments"}
+
+# ---------------------------------------------------------------- what a preview reads
+
+
+async def rule_book(db: AsyncDatabase, user_id: ObjectId) -> RuleBook:
+    return RuleBook.of(await user_rules(db, user_id))
+
+
+async def user_rules(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
+    """The user's rules in the order they apply: `order`, then oldest first."""
+    order = [("order", 1), ("created_at", 1), ("_id", 1)]
+    return await db.rules.find({"user_id": user_id}).sort(order).to_list(MAX_RULES)
+
+
+async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
+    debts = await db.debts.find({"user_id": user_id, "status": "active"}).to_list(None)
+    return [
+        Loan(
+            id=str(debt["_id"]),
+            name=debt["name"],
+            bank_name=debt.get("bank_name") or "",
+            monthly_emi=quantize(debt["monthly_emi"]),
+            next_due=as_day(debt["next_payment_date"]),
+            start=as_day(debt["start_date"]),
+        )
+        for debt in debts
+        if debt.get("next_payment_date") is not None
+    ]
+
+
+def _days(field: str, start: date, end: date) -> Doc:
+    return {field: {"$gte": start, "$lt": end + timedelta(days=1)}}
+
+
+async def committed_prints(
+    db: AsyncDatabase, user_id: ObjectId, start: date, end: date
+) -> tuple[set[str], set[str]]:
+    """(the fingerprints committed for these days, the hand entries already linked to an
+    imported row near them): one range read on (user_id, date), however many rows."""
+    window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+    query = {"user_id": user_id, **_days("date", start - window, end + window)}
+    found = await db.import_fingerprints.find(
+        query, projection={"fingerprint": 1, "date": 1, "entry_id": 1, "linked": 1}
+    ).to_list(None)
+    prints = {doc["fingerprint"] for doc in found if start <= as_day(doc["date"]) <= end}
+    linked = {str(doc["entry_id"]) for doc in found if doc.get("linked")}
+    return prints, linked
+
+
+async def hand_entries(
+    db: AsyncDatabase, user_id: ObjectId, start: date, end: date
+) -> list[HandEntry]:
+    """Expenses, income and payments the user typed in (no import made them) within the
+    duplicate window of these days: range reads on (user_id, date) with a projection."""
+    window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+    first, last = start - window, end + window
+    out = []
+    for kind, collection in ENTRY_COLLECTIONS.items():
+        field = "payment_date" if kind == "payment" else "date"
+        query = {"user_id": user_id, **_days(field, first, last), "import_id": None}
+        docs = await db[collection].find(query, projection={field: 1, "amount": 1}).to_list(None)
+        out += [
+            HandEntry(str(d["_id"]), kind, as_day(d[field]), quantize(d["amount"])) for d in docs
+        ]
+    return out
+
+
+async def hand_matcher(
+    db: AsyncDatabase, user_id: ObjectId, start: date, end: date, linked: set[str]
+) -> HandMatcher:
+    return HandMatcher(await hand_entries(db, user_id, start, end), linked)
+
+
+# ---------------------------------------------------------------- the preview
+
+
+def stored_rows(rows: list[Doc], user_id: ObjectId, import_id: ObjectId) -> list[Doc]:
+    """`importing.preview_rows`' rows as documents: ids, the ids they name as ObjectIds, and
+    no empty fields (a row answers them as null or []; 10,000 rows insert a fifth faster)."""
+    out = []
+    for row in rows:
+        row["matches"] = [ObjectId(i) for i in row["matches"]]
+        row["debt_id"] = ObjectId(row["debt_id"]) if row["debt_id"] else None
+        doc = {k: v for k, v in row.items() if v is not None and v != []}
+        out.append({"_id": ObjectId(), "user_id": user_id, "import_id": import_id} | doc)
+    return out
+
+
+async def store_preview(db: AsyncDatabase, record: Doc, rows: list[Doc]) -> None:
+    """The rows, then the import: a reader never sees an import whose rows are not all
+    there (an interrupted preview leaves rows without an import, removed with the account)."""
+    for at in range(0, len(rows), INSERT_BATCH):
+        batch = rows[at : at + INSERT_BATCH]
+        await db.import_rows.insert_many(batch, ordered=False)
+    await db.imports.insert_one(record)
+
+
+async def discard(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> None:
+    await db.import_rows.delete_many({"user_id": user_id, "import_id": import_id})
+    await db.imports.delete_one({"_id": import_id, "user_id": user_id})
+
+
+# ---------------------------------------------------------------- commit
+
+
+def _entry(row: Doc, user_id: ObjectId, at: Any) -> tuple[str, Doc]:
+    """The expense or income a row becomes, as POST /api/expenses or /api/income stores it,
+    with the row's id as its own and tagged with its import; the narration is its
+    description."""
+    common = {
+        "amount": row["amount"],
+        "date": row["date"],
+        "description": row["narration"][:1000] or None,
+        "tags": row.get("tags") or [],
+    }
+    body: ExpenseCreate | IncomeCreate
+    if row["kind"] == "expense":
+        body = ExpenseCreate(title=row["title"], category=row.get("category") or "other", **common)
+    else:
+        body = IncomeCreate(
+            source=row["title"], income_type=row.get("income_type") or "other", **common
+        )
+    doc = entry_document(body, user_id, as_day(row["date"]), at)
+    return row["kind"], doc | {"_id": row["_id"], "import_id": row["import_id"]}
+
+
+async def _payment(
+    db: AsyncDatabase, row: Doc, user_id: ObjectId, session: AsyncClientSession
+) -> Doc:
+    """The row as an EMI payment on its debt, exactly as POST /api/payments books one (the
+    month's interest first, the due date advanced); a refusal is the domain error."""
+    debt = await get_owned(db.debts, row["debt_id"], user_id, "debt", session=session)
+    finance.check_takes_payments(debt)
+    event = Payment(str(row["_id"]), as_day(row["date"]), quantize(row["amount"]), "emi")
+    return await loan_book.record(
+        db,
+        debt,
+        event,
+        session,
+        method=payment_method(row["narration"]),
+        notes=row["title"],
+        extra={"import_id": row["import_id"]},
+    )
+
+
+async def _linked(
+    db: AsyncDatabase, row: Doc, user_id: ObjectId, session: AsyncClientSession
+) -> ObjectId | None:
+    """The hand entry a possible duplicate links to, if it is still there."""
+    if row.get("kind_set") or not row.get("matches"):
+        return None
+    collection = ENTRY_COLLECTIONS[row.get("match_kind") or "expense"]
+    found = await db[collection].find_one(
+        {"_id": row["matches"][0], "user_id": user_id}, projection={"_id": 1}, session=session
+    )
+    return found["_id"] if found else None
+
+
+def _fingerprint(row: Doc, entry_id: ObjectId, kind: str, linked: bool) -> Doc:
+    """A committed row: its fingerprint, and what it became (the row's own id for an entry
+    it created, the hand entry's for a link)."""
+    return {
+        "user_id": row["user_id"],
+        "fingerprint": row["fingerprint"],
+        "date": row["date"],
+        "import_id": row["import_id"],
+        "row_id": row["_id"],
+        "line": row["line"],
+        "entry_id": entry_id,
+        "entry_kind": kind,
+        "linked": linked,
+        "created_at": now_ms(),
+    }
+
+
+def committable(row: Doc) -> bool:
+    """Rows a commit writes: readable, not imported before, of a kind it can record."""
+    if row["status"] in ("duplicate", "error") or row["kind"] == "skip":
+        return False
+    return row["kind"] != "payment" or row.get("debt_id") is not None
+
+
+async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[str]:
+    """One transaction: every row of the batch whose fingerprint no commit has taken yet
+    becomes its entry (or its link) and takes the fingerprint. Returns the categories of
+    the expenses it created. A concurrent commit that took a fingerprint first makes the
+    insert fail on the unique index; the batch is then retried and skips that row. The rows
+    themselves are not written (what became of each is its fingerprint's record), except
+    for a payment the debt refused, which says why."""
+
+    days = [as_day(row["date"]) for row in rows]
+
+    async def work(session: AsyncClientSession) -> set[str]:
+        taken = await db.import_fingerprints.find(
+            {"user_id": user.id, **_days("date", min(days), max(days))},
+            projection={"fingerprint": 1},
+            session=session,
+        ).to_list(None)
+        present = {doc["fingerprint"] for doc in taken}
+        entries: dict[str, list[Doc]] = defaultdict(list)
+        prints, categories = [], set()
+        at = now_ms()
+        for row in rows:
+            if row["fingerprint"] in present:  # imported before, or by a concurrent commit
+                continue
+            linked = await _linked(db, row, user.id, session)
+            if linked is not None:
+                prints.append(_fingerprint(row, linked, row.get("match_kind") or "expense", True))
+            elif row["kind"] == "payment":
+                try:
+                    payment = await _payment(db, row, user.id, session)
+                except AppError as exc:  # refused before anything was written
+                    change = {"error": f"Not recorded: {exc.detail}"}
+                    await db.import_rows.update_one(
+                        {"_id": row["_id"]}, {"$set": change}, session=session
+                    )
+                else:
+                    prints.append(_fingerprint(row, payment["_id"], "payment", False))
+            else:
+                kind, doc = _entry(row, user.id, at)
+                entries[kind].append(doc)
+                prints.append(_fingerprint(row, doc["_id"], kind, False))
+                if kind == "expense":
+                    categories.add(doc["category"])
+        for kind, docs in entries.items():
+            await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
+        if prints:
+            await db.import_fingerprints.insert_many(prints, session=session)
+        return categories
+
+    for _ in range(COMMIT_ATTEMPTS):
+        try:
+            return await in_transaction(db, work)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            if isinstance(exc, BulkWriteError) and not _duplicate_only(exc):
+                raise
+    raise Conflict(
+        "Another commit of this statement is still running; try again shortly",
+        code=ErrorCode.import_busy,
+    )
+
+
+def _duplicate_only(exc: BulkWriteError) -> bool:
+    return all(e.get("code") == 11000 for e in exc.details.get("writeErrors", []))
+
+
+async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Doc:
+    """Write every committable row, a batch per transaction, in file order (a payment dated
+    before one already booked is booked as of its day: the debt's book replays); then the
+    import is committed, the budgets of the categories it spent in this month are checked
+    once each, and one notification sums it up. Safe to repeat, and to run twice at once:
+    each fingerprint creates one entry. A batch is read when it is written: the rows of
+    COMMIT_BATCH lines of the file, a bounded range on the (user_id, import_id, line) index
+    (SecantusDB reads every index entry within a query's bounds, even under a limit), so
+    memory holds one batch, however long the file."""
+    categories: set[str] = set()
+    for first in range(0, record["last_line"] + 1, COMMIT_BATCH):
+        lines = {"$gte": first, "$lt": first + COMMIT_BATCH}
+        query = {"user_id": user.id, "import_id": record["_id"], "line": lines}
+        rows = await db.import_rows.find(query).sort("line", 1).to_list(None)
+        todo = [row for row in rows if committable(row)]
+        if todo:
+            categories |= await _commit_batch(db, user, todo)
+    result = await commit_result(db, user.id, record)
+    done = {"status": "committed", "result": result, "committed_at": now_ms()}
+    await db.imports.update_one({"_id": record["_id"]}, {"$set": done | {"updated_at": now_ms()}})
+    await _after_commit(db, user, categories, result, record, app_url)
+    return result
+
+
+async def _after_commit(
+    db: AsyncDatabase, user: User, categories: set[str], result: Doc, record: Doc, app_url: str
+) -> None:
+    """One budget check per category spent in this month, one summary notification."""
+    year, month = current_month(user.timezone)
+    for category in sorted(categories):
+        await check_budget(db, user, category, date(year, month, 1), app_url=app_url)
+    created = result["created"]
+    if sum(created.values()) == 0:
+        return
+    await notify(
+        db,
+        user,
+        NotificationType.system,
+        "Statement imported",
+        f"{record['filename']}: {created['expenses']} expenses, {created['income']} income "
+        f"and {created['payments']} loan payments added.",
+        action_url=f"/imports/{record['_id']}",
+    )
+
+
+async def commit_result(db: AsyncDatabase, user_id: ObjectId, record: Doc) -> Doc:
+    """What the import's rows came to: its fingerprints grouped in the database; every other
+    row was skipped."""
+    pipeline = [
+        {"$match": {"user_id": user_id, "import_id": record["_id"]}},
+        {"$group": {"_id": {"kind": "$entry_kind", "linked": "$linked"}, "n": {"$sum": 1}}},
+    ]
+    groups = await (await db.import_fingerprints.aggregate(pipeline)).to_list(None)
+    created = {"expenses": 0, "income": 0, "payments": 0}
+    linked = 0
+    for group in groups:
+        if group["_id"].get("linked"):
+            linked += group["n"]
+        else:
+            created[ENTRY_COLLECTIONS[group["_id"]["kind"]]] += group["n"]
+    skipped = record["counts"]["rows"] - linked - sum(created.values())
+    return {"created": created, "linked": linked, "skipped": skipped}
+
+
+async def outcomes(db: AsyncDatabase, record: Doc, rows: list[Doc]) -> list[Doc]:
+    """The rows of a page with what the commit made of each (`outcome`, `entry_id`), read
+    from the import's fingerprints in the page's lines (one range read)."""
+    if record["status"] not in ("committing", "committed", "undoing") or not rows:
+        return rows
+    lines = [row["line"] for row in rows]
+    query = {
+        "user_id": record["user_id"],
+        "import_id": record["_id"],
+        "line": {"$gte": min(lines), "$lte": max(lines)},
+    }
+    found = await db.import_fingerprints.find(
+        query, projection={"row_id": 1, "entry_id": 1, "linked": 1}
+    ).to_list(None)
+    made = {doc["row_id"]: doc for doc in found}
+    out = []
+    for row in rows:
+        doc = made.get(row["_id"])
+        if doc is None:
+            outcome = "skipped" if record["status"] == "committed" else None
+            out.append(row | {"outcome": outcome, "entry_id": None})
+        else:
+            outcome = "linked" if doc["linked"] else "created"
+            out.append(row | {"outcome": outcome, "entry_id": doc["entry_id"]})
+    return out
+
+
+# ---------------------------------------------------------------- undo
+
+
+async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
+    """Remove what the import created: its payments first, each reversed exactly by the
+    debt's book, all in one transaction (a refusal changes nothing); then its expenses and
+    income and its fingerprints. Safe to repeat after an interruption."""
+    owned = {"user_id": user.id, "import_id": import_id}
+    payments = await db.payments.find(owned, projection={"debt_id": 1, "payment_date": 1}).to_list(
+        None
+    )
+    payments.sort(key=lambda p: (p["payment_date"], p["_id"]), reverse=True)
+
+    async def reverse(session: AsyncClientSession) -> None:
+        for payment in payments:
+            debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
+            await loan_book.book(db, debt, session, remove=str(payment["_id"]))
+            await db.payments.delete_one({"_id": payment["_id"]}, session=session)
+
+    if payments:
+        await in_transaction(db, reverse)
+    receipts = await db.expenses.find(
+        owned | {"receipt_key": {"$ne": None}}, projection={"receipt_key": 1}
+    ).to_list(None)
+    for doc in receipts:
+        await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})
+    expenses = (await db.expenses.delete_many(owned)).deleted_count
+    income = (await db.income.delete_many(owned)).deleted_count
+    await db.import_fingerprints.delete_many(owned)
+    return {"removed": {"expenses": expenses, "income": income, "payments": len(payments)}}
+
+
+# ---------------------------------------------------------------- rules
+
+
+def rule_query(match: Doc) -> Doc:
+    """A rule's match as a filter on stored rows: each text a case-insensitive "contains"
+    (the text escaped, never a user pattern), every given field required."""
+    query: Doc = {}
+    for field in ("payee", "vpa", "narration"):
+        if match.get(field):
+            query[field] = {"$regex": re.escape(match[field]), "$options": "i"}
+    if match.get("direction"):
+        query["direction"] = match["direction"]
+    bounds = {}
+    if match.get("min_amount") is not None:
+        bounds["$gte"] = Decimal(match["min_amount"])
+    if match.get("max_amount") is not None:
+        bounds["$lte"] = Decimal(match["max_amount"])
+    if bounds:
+        query["amount"] = bounds
+    return query
+
+
+def entry_changes(kind: str, outcome: Doc) -> Doc:
+    """The fields of an expense or income a rule's `set` changes (its kind stays)."""
+    changes: Doc = {}
+    if outcome.get("title"):
+        changes["title" if kind == "expense" else "source"] = outcome["title"]
+    if kind == "expense" and outcome.get("category"):
+        changes["category"] = outcome["category"]
+    if kind == "income" and outcome.get("income_type"):
+        changes["income_type"] = outcome["income_type"]
+    if outcome.get("tags"):
+        changes["tags"] = outcome["tags"]
+    return changes
+
+
+async def apply_rule(db: AsyncDatabase, user_id: ObjectId, rule: Doc) -> int:
+    """Re-label the imported expenses and income whose rows the rule matches; the count of
+    entries that changed. An entry keeps its kind (a rule's kind applies at preview). An
+    entry an import created has its row's id, so the rows the rule matches name them (rows
+    never committed name nothing, and change nothing)."""
+    query = {"user_id": user_id, **rule_query(rule.get("match") or {})}
+    rows = await db.import_rows.find(query, projection={"kind": 1}).to_list(None)
+    changed = 0
+    for kind in ("expense", "income"):
+        changes = entry_changes(kind, rule.get("set") or {})
+        ids = [row["_id"] for row in rows if row["kind"] == kind]
+        if not changes or not ids:
+            continue
+        differs = [{name: {"$ne": value}} for name, value in changes.items()]
+        updates = [
+            UpdateOne(
+                {"_id": entry_id, "user_id": user_id, "$or": differs},
+                {"$set": changes | {"updated_at": now_ms()}},
+            )
+            for entry_id in ids
+        ]
+        result = await db[ENTRY_COLLECTIONS[kind]].bulk_write(updates, ordered=False)
+        changed += result.matched_count
+    return changed
+
+
+async def apply_to_preview(
+    db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId, rule: Doc, except_row: ObjectId
+) -> int:
+    """A rule just remembered, applied to the other rows of the preview it came from that
+    the user has not set by hand."""
+    outcome = rule["set"]
+    changes = {k: outcome[k] for k in ("kind", "title", "category", "income_type") if k in outcome}
+    if outcome.get("tags"):
+        changes["tags"] = outcome["tags"]
+    changes["rule"] = rule["name"]
+    query = {
+        "user_id": user_id,
+        "import_id": import_id,
+        "_id": {"$ne": except_row},
+        "kind_set": False,
+        "kind": {"$ne": "skip"},
+        **rule_query(rule.get("match") or {}),
+    }
+    result = await db.import_rows.update_many(query, {"$set": changes})
+    return result.modified_count
+
+
+async def create_rule(db: AsyncDatabase, user_id: ObjectId, fields: Doc) -> Doc:
+    """Store a rule (`{name, match, set, order}`); at most MAX_RULES per user (409)."""
+    if await db.rules.count_documents({"user_id": user_id}) >= MAX_RULES:
+        raise Conflict(
+            f"You have {MAX_RULES} rules, the most there can be: delete one first",
+            code=ErrorCode.too_many_rules,
+        )
+    at = now_ms()
+    doc = fields | {"_id": ObjectId(), "user_id": user_id, "created_at": at, "updated_at": at}
+    await db.rules.insert_one(doc)
+    return doc
+
+
+# ---------------------------------------------------------------- column mapping templates
+
+
+async def save_template(db: AsyncDatabase, user_id: ObjectId, name: str, mapping: Doc) -> None:
+    at = now_ms()
+    await db.import_templates.update_one(
+        {"user_id": user_id, "name": name},
+        {"$set": {"mapping": mapping, "updated_at": at}, "$setOnInsert": {"created_at": at}},
+        upsert=True,
+    )

@@ -1,0 +1,65 @@
+"""Bank statement parsing for statement import: pure functions, no web or database code.
+
+``parse_statement(data)`` reads HDFC, ICICI, SBI, Axis and Kotak netbanking downloads,
+mapped generic CSV/XLS/XLSX, OFX/QFX, QIF and Account Aggregator JSON into a
+``Statement``. ``parse_narration``/``title_for`` read a narration, ``fingerprints`` gives
+dedupe keys, ``apply_rules``/``DEFAULT_RULES`` suggest a category, ``match_emi`` spots
+loan EMIs. Layout research and measured figures: LAYOUTS.md beside this file.
+"""
+
+from .emi import LoanForMatching, match_emi
+from .fingerprint import fingerprints
+from .model import (
+    FORMATS,
+    ColumnMapping,
+    CorruptFile,
+    Statement,
+    StatementError,
+    StatementRow,
+    TooManyRows,
+    UnknownLayout,
+    UnsupportedFile,
+)
+from .narration import CHANNELS, Narration, normalise_narration, parse_narration, title_for
+from .parser import parse_statement
+from .rules import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    INCOME_TYPES,
+    KINDS,
+    Rule,
+    RuleMatch,
+    RuleSet,
+    Suggestion,
+    apply_rules,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "CHANNELS",
+    "DEFAULT_RULES",
+    "FORMATS",
+    "INCOME_TYPES",
+    "KINDS",
+    "ColumnMapping",
+    "CorruptFile",
+    "LoanForMatching",
+    "Narration",
+    "Rule",
+    "RuleMatch",
+    "RuleSet",
+    "Statement",
+    "StatementError",
+    "StatementRow",
+    "Suggestion",
+    "TooManyRows",
+    "UnknownLayout",
+    "UnsupportedFile",
+    "apply_rules",
+    "fingerprints",
+    "match_emi",
+    "normalise_narration",
+    "parse_narration",
+    "parse_statement",
+    "title_for",
+]
