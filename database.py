@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+import embedded_db
 from config import Settings
 from dates import now_ms
 from errors import ErrorCode, NotFound, Unprocessable
@@ -266,6 +267,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
 }
+
+
+def database_url(settings: Settings) -> str:
+    """MONGODB_URL, else the embedded database's (started by `make run` or the tests)."""
+    return settings.mongodb_url or embedded_db.url(settings.embedded_db_port)
 
 
 def connect(url: str, settings: Settings, event_listeners: Sequence[Any] = ()) -> AsyncMongoClient:

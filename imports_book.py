@@ -1,21 +1,18 @@
 """Statement imports as stored: the reads a preview decides with, the preview's rows, the
 commit (entries, payments through `loan_book`, and the fingerprints that dedupe them), the
-undo, and the rules (read by a preview, re-applied to imported entries). The import and rules
-routers share this; the decisions themselves are in `importing.py` (pure).
+undo, the saved column mappings. The rules are `rules_book.py`; the decisions themselves are
+in `importing.py` (pure).
 
 Collections: `imports` (one per uploaded file), `import_rows` (its rows, what each is and
 what the commit did with it), `import_fingerprints` (one per committed row: the unique
 (user_id, fingerprint) index decides which commit creates the entry), `import_templates`
-(saved column mappings), `rules`."""
+(saved column mappings)."""
 
-import re
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
-from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -30,7 +27,6 @@ from importing import (
     HandEntry,
     HandMatcher,
     Loan,
-    RuleBook,
     payment_method,
 )
 from ledger import check_budget, entry_document
@@ -42,21 +38,10 @@ from services import enqueue, notify
 
 COMMIT_BATCH = 500  # rows per transaction (SecantusDB aborts a transaction open 8 s)
 INSERT_BATCH = 1000  # preview rows per insert
-MAX_RULES = 500  # per user: a preview reads them all
 COMMIT_ATTEMPTS = 5  # a batch that lost a fingerprint race is retried, then skips them
 ENTRY_COLLECTIONS = {"expense": "expenses", "income": "income", "payment": "payments"}
 
 # ---------------------------------------------------------------- what a preview reads
-
-
-async def rule_book(db: AsyncDatabase, user_id: ObjectId) -> RuleBook:
-    return RuleBook.of(await user_rules(db, user_id))
-
-
-async def user_rules(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
-    """The user's rules in the order they apply: `order`, then oldest first."""
-    order = [("order", 1), ("created_at", 1), ("_id", 1)]
-    return await db.rules.find({"user_id": user_id}).sort(order).to_list(MAX_RULES)
 
 
 async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
@@ -412,103 +397,6 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
     income = (await db.income.delete_many(owned)).deleted_count
     await db.import_fingerprints.delete_many(owned)
     return {"removed": {"expenses": expenses, "income": income, "payments": len(payments)}}
-
-
-# ---------------------------------------------------------------- rules
-
-
-def rule_query(match: Doc) -> Doc:
-    """A rule's match as a filter on stored rows: each text a case-insensitive "contains"
-    (the text escaped, never a user pattern), every given field required."""
-    query: Doc = {}
-    for field in ("payee", "vpa", "narration"):
-        if match.get(field):
-            query[field] = {"$regex": re.escape(match[field]), "$options": "i"}
-    if match.get("direction"):
-        query["direction"] = match["direction"]
-    bounds = {}
-    if match.get("min_amount") is not None:
-        bounds["$gte"] = Decimal(match["min_amount"])
-    if match.get("max_amount") is not None:
-        bounds["$lte"] = Decimal(match["max_amount"])
-    if bounds:
-        query["amount"] = bounds
-    return query
-
-
-def entry_changes(kind: str, outcome: Doc) -> Doc:
-    """The fields of an expense or income a rule's `set` changes (its kind stays)."""
-    changes: Doc = {}
-    if outcome.get("title"):
-        changes["title" if kind == "expense" else "source"] = outcome["title"]
-    if kind == "expense" and outcome.get("category"):
-        changes["category"] = outcome["category"]
-    if kind == "income" and outcome.get("income_type"):
-        changes["income_type"] = outcome["income_type"]
-    if outcome.get("tags"):
-        changes["tags"] = outcome["tags"]
-    return changes
-
-
-async def apply_rule(db: AsyncDatabase, user_id: ObjectId, rule: Doc) -> int:
-    """Re-label the imported expenses and income whose rows the rule matches; the count of
-    entries that changed. An entry keeps its kind (a rule's kind applies at preview). An
-    entry an import created has its row's id, so the rows the rule matches name them (rows
-    never committed name nothing, and change nothing)."""
-    query = {"user_id": user_id, **rule_query(rule.get("match") or {})}
-    rows = await db.import_rows.find(query, projection={"kind": 1}).to_list(None)
-    changed = 0
-    for kind in ("expense", "income"):
-        changes = entry_changes(kind, rule.get("set") or {})
-        ids = [row["_id"] for row in rows if row["kind"] == kind]
-        if not changes or not ids:
-            continue
-        differs = [{name: {"$ne": value}} for name, value in changes.items()]
-        updates = [
-            UpdateOne(
-                {"_id": entry_id, "user_id": user_id, "$or": differs},
-                {"$set": changes | {"updated_at": now_ms()}},
-            )
-            for entry_id in ids
-        ]
-        result = await db[ENTRY_COLLECTIONS[kind]].bulk_write(updates, ordered=False)
-        changed += result.matched_count
-    return changed
-
-
-async def apply_to_preview(
-    db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId, rule: Doc, except_row: ObjectId
-) -> int:
-    """A rule just remembered, applied to the other rows of the preview it came from that
-    the user has not set by hand."""
-    outcome = rule["set"]
-    changes = {k: outcome[k] for k in ("kind", "title", "category", "income_type") if k in outcome}
-    if outcome.get("tags"):
-        changes["tags"] = outcome["tags"]
-    changes["rule"] = rule["name"]
-    query = {
-        "user_id": user_id,
-        "import_id": import_id,
-        "_id": {"$ne": except_row},
-        "kind_set": False,
-        "kind": {"$ne": "skip"},
-        **rule_query(rule.get("match") or {}),
-    }
-    result = await db.import_rows.update_many(query, {"$set": changes})
-    return result.modified_count
-
-
-async def create_rule(db: AsyncDatabase, user_id: ObjectId, fields: Doc) -> Doc:
-    """Store a rule (`{name, match, set, order}`); at most MAX_RULES per user (409)."""
-    if await db.rules.count_documents({"user_id": user_id}) >= MAX_RULES:
-        raise Conflict(
-            f"You have {MAX_RULES} rules, the most there can be: delete one first",
-            code=ErrorCode.too_many_rules,
-        )
-    at = now_ms()
-    doc = fields | {"_id": ObjectId(), "user_id": user_id, "created_at": at, "updated_at": at}
-    await db.rules.insert_one(doc)
-    return doc
 
 
 # ---------------------------------------------------------------- column mapping templates

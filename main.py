@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 import embedded_db
 import scheduler
 from config import Settings, get_settings
-from database import connect, ensure_indexes, get_database
+from database import connect, database_url, ensure_indexes, get_database
 from errors import AppError, ErrorCode
 from migrations import migrate
 from observability import RequestContextMiddleware, configure_logging, metrics_text
@@ -71,10 +71,6 @@ ROUTERS = [
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 RETRY_AFTER = "5"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
-
-
-def database_url(settings: Settings) -> str:
-    return settings.mongodb_url or embedded_db.url(settings.embedded_db_port)
 
 
 @contextlib.asynccontextmanager

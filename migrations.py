@@ -17,7 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
 import loan_book
-from database import Doc, in_transaction
+from config import get_settings
+from database import Doc, connect, database_url, get_database, in_transaction
 from dates import DEFAULT_TZ, local_date, now_ms
 from errors import AppError
 
@@ -147,10 +148,6 @@ async def migrate(db: AsyncDatabase) -> list[str]:
 
 
 async def _main() -> int:
-    from config import get_settings
-    from database import connect, get_database
-    from main import database_url
-
     settings = get_settings()
     client = connect(database_url(settings), settings)
     try:

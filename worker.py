@@ -20,8 +20,7 @@ from pymongo.errors import PyMongoError
 
 import scheduler
 from config import Settings, get_settings
-from database import connect, ensure_indexes, get_database
-from main import database_url
+from database import connect, database_url, ensure_indexes, get_database
 from migrations import migrate
 from observability import configure_logging
 from outbox import Dispatcher, retry_failed

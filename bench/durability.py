@@ -25,6 +25,7 @@ from typing import Any
 
 from pymongo import MongoClient
 
+from bench.config import QUICK, Config
 from bench.measure import Server, Side, mirrored, ratio
 from bench.processes import (
     LOAD_AVERAGES,
@@ -36,7 +37,7 @@ from bench.processes import (
     stop_server,
 )
 from bench.report import durability_report, durability_table, run_line, write_results
-from bench.scenarios import QUICK, Config, write_endpoints
+from bench.scenarios import write_endpoints
 from bench.seed import BenchUser, seed_load
 from database import CODEC_OPTIONS
 

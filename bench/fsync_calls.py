@@ -17,9 +17,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.config import QUICK
 from bench.durability import start_stack
 from bench.processes import ROOT, run_loadgen
-from bench.scenarios import QUICK, write_endpoints
+from bench.scenarios import write_endpoints
 
 SYSCALLS = ("fsync", "fdatasync", "pwrite64")
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from pymongo import MongoClient
 
 from bench import durability, stats_bench
+from bench.config import QUICK, Config
 from bench.measure import Server, compare, login_storm
 from bench.processes import api_env, start_database, start_server, stop_server
 from bench.report import (
@@ -47,7 +48,7 @@ from bench.report import (
     throughput_table,
     write_results,
 )
-from bench.scenarios import QUICK, Config, endpoints
+from bench.scenarios import endpoints
 from bench.seed import seed_load
 from database import CODEC_OPTIONS
 from embedded_db import stop as stop_database

@@ -6,9 +6,10 @@ and the database spent meanwhile."""
 from dataclasses import dataclass
 from typing import Any
 
+from bench.config import Config
 from bench.loadgen import percentile
 from bench.processes import children_cpu, cpu_seconds, run_loadgen
-from bench.scenarios import Config, Endpoint
+from bench.scenarios import Endpoint
 from bench.seed import PASSWORD, BenchUser
 
 

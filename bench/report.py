@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.config import Config
 from bench.processes import LOAD_AVERAGES, ROOT
-from bench.scenarios import Config
 
 RESULTS = ROOT / "bench" / "RESULTS-load.md"
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import jwt
@@ -22,14 +22,12 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 
+from bench.config import Config
 from database import Doc
 from dates import DEFAULT_TZ, local_date, now_ms, to_millis, today
 from ledger import entry_document
 from money import quantize
 from schemas import ExpenseCreate, IncomeCreate, IncomeType
-
-if TYPE_CHECKING:
-    from bench.scenarios import Config
 
 TZ = DEFAULT_TZ  # every seeded user's timezone: signup's default
 PASSWORD = "BenchPass123!"
@@ -179,7 +177,7 @@ LOAD_BUDGETED = ("food", "groceries", "transport")
 
 
 def seed_load_user(
-    http: httpx.Client, api: str, db: Database, user: BenchUser, cfg: "Config"
+    http: httpx.Client, api: str, db: Database, user: BenchUser, cfg: Config
 ) -> None:
     """Debts, budgets, goals, income and payments through the API; expenses straight in."""
 
@@ -218,7 +216,7 @@ def seed_load_user(
     insert_many(db, "expenses", expense_docs(ObjectId(user.id), instants, sawtooth_amounts()))
 
 
-def seed_load(api: str, db: Database, cfg: "Config") -> list[BenchUser]:
+def seed_load(api: str, db: Database, cfg: Config) -> list[BenchUser]:
     users = []
     with httpx.Client(timeout=60) as http:
         for i in range(cfg.users):

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from categories import SUGGESTED_CATEGORIES
 from config import Settings
 from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
 from dates import as_day, current_month, now_ms, stats_period, today
@@ -37,7 +38,6 @@ from routes.deps import (
     responses,
 )
 from schemas import (
-    SUGGESTED_CATEGORIES,
     ExpenseCategories,
     ExpenseCreate,
     ExpenseOut,

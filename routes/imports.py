@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 import imports_book
+import rules_book
 from database import Doc, get_owned, idempotent_answer, object_id, paginate, remember_answer
 from dates import now_ms
 from errors import (
@@ -161,7 +162,7 @@ async def build_preview(
         first, last = rows_days
         committed, linked = await imports_book.committed_prints(db, user.id, first, last)
         hand = await imports_book.hand_matcher(db, user.id, first, last, linked)
-    book = await imports_book.rule_book(db, user.id)
+    book = await rules_book.rule_book(db, user.id)
     loans = await imports_book.active_loans(db, user.id)
     rows = await anyio.to_thread.run_sync(
         preview_rows, statement, account, committed, hand, loans, book
@@ -386,9 +387,9 @@ async def update_row(
             raise NotFound("row")
     answer = ImportRowChange(row=ImportRowOut.model_validate(row))
     if suggestion is not None and body.remember:
-        rule = await imports_book.create_rule(db, user.id, suggestion)
+        rule = await rules_book.create_rule(db, user.id, suggestion)
         answer.rule = RuleOut.model_validate(rule)
-        answer.applied = await imports_book.apply_to_preview(
+        answer.applied = await rules_book.apply_to_preview(
             db, user.id, record["_id"], rule, row["_id"]
         )
     elif suggestion is not None:

@@ -48,7 +48,6 @@ from schemas.debts import (
     WhatIfOut,
 )
 from schemas.entries import (
-    SUGGESTED_CATEGORIES,
     BudgetCreate,
     BudgetOut,
     BudgetStatus,
@@ -216,7 +215,6 @@ __all__ = [
     "MAX_AMOUNT",
     "PERCENT",
     "POSITIVE_DECIMAL",
-    "SUGGESTED_CATEGORIES",
     "TAG",
     "AccessToken",
     "Amount",

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from budgeting import BudgetLevel
+from categories import IncomeType
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,
@@ -23,38 +24,6 @@ from schemas.types import (
     Threshold,
     Title,
 )
-
-SUGGESTED_CATEGORIES = (
-    "food",
-    "groceries",
-    "transport",
-    "fuel",
-    "utilities",
-    "rent",
-    "emi",
-    "shopping",
-    "entertainment",
-    "health",
-    "education",
-    "travel",
-    "insurance",
-    "personal_care",
-    "gifts",
-    "subscriptions",
-    "household",
-    "other",
-)
-
-
-class IncomeType(StrEnum):
-    salary = "salary"
-    freelance = "freelance"
-    business = "business"
-    investment = "investment"
-    rental = "rental"
-    interest = "interest"
-    gift = "gift"
-    other = "other"
 
 
 class Frequency(StrEnum):

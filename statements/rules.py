@@ -28,40 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from categories import SUGGESTED_CATEGORIES, IncomeType
+
 from .model import StatementRow
 from .narration import Narration, title_for
 
 KINDS = ("expense", "income", "payment", "skip")
-CATEGORIES = (
-    "food",
-    "groceries",
-    "transport",
-    "fuel",
-    "utilities",
-    "rent",
-    "emi",
-    "shopping",
-    "entertainment",
-    "health",
-    "education",
-    "travel",
-    "insurance",
-    "personal_care",
-    "gifts",
-    "subscriptions",
-    "household",
-    "other",
-)
-INCOME_TYPES = (
-    "salary",
-    "freelance",
-    "business",
-    "investment",
-    "rental",
-    "interest",
-    "gift",
-    "other",
-)
+CATEGORIES = SUGGESTED_CATEGORIES  # the shipped rules set only these
+INCOME_TYPES = tuple(t.value for t in IncomeType)
 DEFAULT_ORDER_START = 100_000
 
 

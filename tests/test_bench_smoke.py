@@ -26,10 +26,11 @@ from pymongo import MongoClient
 
 import security
 from bench import durability, stats_bench
+from bench.config import QUICK
 from bench.measure import Server, compare
 from bench.processes import ROOT, api_env, run_loadgen, start_server, stop_server
 from bench.report import cpu_table, durability_table, throughput_table
-from bench.scenarios import QUICK, endpoints
+from bench.scenarios import endpoints
 from bench.seed import BenchUser, expense_docs, insert_many, sawtooth_amounts, seed_load
 from database import CODEC_OPTIONS, connect, decimal_from_bson
 from dates import now_ms
