@@ -355,6 +355,16 @@ TERMS = (
     "interest_rate",
     "monthly_emi",
 )
+# What a PUT may change at any time: the debt's description, not its terms.
+DESCRIPTION_FIELDS = (
+    "name",
+    "debt_type",
+    "bank_name",
+    "loan_account",
+    "notes",
+    "property_use",
+    "sanctioned_on",
+)
 FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated a day ahead (zone skew)
 
 
@@ -432,7 +442,7 @@ def debt_update(debt: Doc, changes: Doc) -> Doc:
     update: Doc = {
         k: (str(v) if k == "debt_type" else v)
         for k, v in changes.items()
-        if k in ("name", "debt_type", "bank_name", "notes", "property_use", "sanctioned_on")
+        if k in DESCRIPTION_FIELDS
     }
     update |= _status_change(debt, changes)
     principal = changes.get("principal", debt["principal"])

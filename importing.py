@@ -75,6 +75,7 @@ class Loan:
     monthly_emi: Decimal
     next_due: date
     start: date
+    loan_account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def emi_debt(row: StatementRow, narration: Narration, loans: list[Loan]) -> str 
             loan.bank_name,
             loan.monthly_emi,
             nearest_due(loan.next_due, row.date),
+            loan.loan_account,
         )
         for loan in loans
         if row.date >= loan.start

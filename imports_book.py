@@ -54,6 +54,7 @@ async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
             monthly_emi=quantize(debt["monthly_emi"]),
             next_due=as_day(debt["next_payment_date"]),
             start=as_day(debt["start_date"]),
+            loan_account=debt.get("loan_account"),
         )
         for debt in debts
         if debt.get("next_payment_date") is not None

@@ -57,6 +57,7 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
         "emi_computed": body.monthly_emi is None,
         "outstanding_amount": body.outstanding_amount,
         "bank_name": body.bank_name,
+        "loan_account": body.loan_account,
         "start_date": start,
         **finance.anchor_fields(first_due),
         "status": str(DebtStatus.active),

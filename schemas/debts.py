@@ -14,6 +14,7 @@ from schemas.types import (
     Day,
     DayOut,
     Instant,
+    LoanAccount,
     Money,
     Name,
     Notes,
@@ -92,6 +93,7 @@ class DebtCreate(RequestModel):
     monthly_emi: Money | None = None  # computed with the reducing-balance formula when omitted
     outstanding_amount: Money | None = None  # for a loan already running; defaults to principal
     bank_name: ShortText | None = None
+    loan_account: LoanAccount | None = None  # as statements print it: EMI matching on import
     start_date: Day
     next_payment_date: Day | None = None  # default: start_date + 1 month
     notes: Notes | None = None
@@ -117,6 +119,7 @@ class DebtUpdate(UpdateModel):
     monthly_emi: Money = Field(default=None)  # type: ignore[assignment]
     outstanding_amount: Money | None = None
     bank_name: ShortText | None = None
+    loan_account: LoanAccount | None = None
     start_date: Day = Field(default=None)  # type: ignore[assignment]
     next_payment_date: Day = Field(default=None)  # type: ignore[assignment]
     status: DebtUserStatus = Field(default=None)  # type: ignore[assignment]
@@ -135,6 +138,7 @@ class DebtOut(OutModel):
     remaining_tenure_months: int  # EMIs left today
     outstanding_amount: Amount | None = None
     bank_name: str | None = None
+    loan_account: str | None = None
     property_use: PropertyUse | None = None
     sanctioned_on: DayOut | None = None
     start_date: DayOut

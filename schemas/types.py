@@ -303,6 +303,13 @@ Email = Annotated[
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=False), Field(pattern=r"^\+?[0-9][0-9 ()-]{6,19}$")
 ]
+# A lender's loan account number as the bank statement prints it (letters and digits, maybe
+# separated): at least 6 of them, so it can't be mistaken for a fragment of another number.
+LoanAccount = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),
+    Field(pattern=r"^[A-Za-z0-9](?:[ /-]?[A-Za-z0-9]){5,29}$"),
+]
 Name = NotBlank(100)
 
 

@@ -5,8 +5,9 @@ A debit is a candidate for a loan when either
 * its amount is within ±1 % of the loan's monthly EMI **and** its date is within ±7 days
   of the loan's next due date, or
 * its narration names the lender (``bank_name`` as whole words, case-insensitive) or
-  contains the loan's ``account_hint`` (case-insensitive, hints shorter than 4 characters
-  are ignored as too ambiguous).
+  contains the loan's ``account_hint`` (its letters and digits, in the narration's letters
+  and digits, case-insensitive: "P402-PHR-1234567" is found in "...-P402PHR1234567"; hints
+  of fewer than 4 are ignored as too ambiguous).
 
 The lender name is searched in the narration with the *counterparty bank* field removed:
 an ICICI UPI narration "UPI/.../swiggy@axisbank/HDFC BANK LTD/..." names the payee's bank,
@@ -49,8 +50,12 @@ def _names_lender(text: str, loan: LoanForMatching) -> bool:
         pattern = r"(?<![A-Za-z0-9])" + r"\s+".join(map(re.escape, words)) + r"(?![A-Za-z0-9])"
         if re.search(pattern, text, re.IGNORECASE):
             return True
-    hint = (loan.account_hint or "").strip()
-    return len(hint) >= MIN_HINT_LENGTH and hint.casefold() in text.casefold()
+    hint = _alnum(loan.account_hint or "")
+    return len(hint) >= MIN_HINT_LENGTH and hint in _alnum(text)
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
 
 
 def match_emi(row: StatementRow, narration: Narration, debts: list[LoanForMatching]) -> str | None:

@@ -402,6 +402,35 @@ async def test_an_emi_in_the_statement_is_booked_as_a_payment_with_its_split(cli
     assert after["total_interest_paid"] == 5000
 
 
+async def test_an_emi_is_found_by_the_loan_account_the_narration_names(client, user):
+    # Neither the lender's name (none given) nor the amount (EMI 9,000 vs the debit 12,500)
+    # nor the due day (20 Jan vs 3 Jan: 17 days) match the debit "ACH D- BAJAJ FINANCE
+    # LTD-P402PHR1234567": only the account number, as the user typed it, does.
+    body = dict(
+        name="Personal loan",
+        debt_type="personal_loan",
+        principal=500000,
+        interest_rate=12,
+        tenure_months=48,
+        monthly_emi=9000,
+        start_date="2023-12-20",
+    )
+    named = await create_debt(client, user, **body, loan_account="P402-PHR-1234567")
+    other = await create_debt(client, user, **body, loan_account="P402PHR7654321")
+    assert named["loan_account"] == "P402-PHR-1234567"
+    imp = await upload(client, user, fixture("hdfc_delimited.txt"))
+    (row,) = [r for r in await all_rows(client, user, imp["id"]) if r["line"] == 5]
+    assert (row["kind"], row["debt_id"]) == ("payment", named["id"])
+    assert other["id"] not in [r["debt_id"] for r in await all_rows(client, user, imp["id"])]
+    # The edit form's PUT of the debt as read keeps it; a fragment too short to tell is a 422.
+    r = await client.put(f"/api/debts/{named['id']}", json=named, headers=user.headers)
+    assert (r.status_code, r.json()["loan_account"]) == (200, "P402-PHR-1234567")
+    r = await client.put(
+        f"/api/debts/{named['id']}", json={"loan_account": "4567"}, headers=user.headers
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "loan_account"]
+
+
 async def test_undo_removes_what_the_import_made_and_restores_the_debt_exactly(client, user):
     loan = await bajaj_loan(client, user)
     before = await get(client, user, f"/api/debts/{loan['id']}")

@@ -281,6 +281,13 @@ def test_emi_by_lender_name_or_account_hint():
     # Amount and date far off, but the narration names the lender.
     assert emi("NACH-DR-BAJAJ FINANCE LTD-4FRT5678", "9999.00", dt.date(2024, 5, 20)) == "personal"
     assert emi("LOAN RECOVERY LN44556677", "1.00", dt.date(2024, 9, 1)) == "home"
+    # The account as the user typed it ("LN-4455 6677") is found without its separators, and
+    # a narration that splits it ("LN 44556677") still names it.
+    typed = LoanForMatching("typed", "Home loan", "", D("25000.00"), dt.date(2024, 2, 5),
+                            "ln-4455 6677")  # fmt: skip
+    assert emi("NACH DR LN 44556677", "1.00", dt.date(2024, 9, 1), debts=(typed,)) == "typed"
+    # Another loan's account is not this one's.
+    assert emi("NACH DR LN44556678", "1.00", dt.date(2024, 9, 1), debts=(typed,)) is None
     # Whole words only: "HDFC0000123" (an IFSC) does not name HDFC Bank.
     assert emi("NEFT DR-HDFC0000123-RENT-N006241234567890", "999.00", dt.date(2024, 9, 1)) is None
 
