@@ -17,7 +17,7 @@ import loan_book
 from config import Settings
 from database import Doc, get_owned, idempotent_answer, in_transaction, paginate, remember_answer
 from dates import stats_period
-from errors import Conflict
+from errors import Conflict, ErrorCode
 from ledger import date_query, fold_months, monthly_stats
 from loan_events import Payment
 from money import format_money, from_sum
@@ -165,7 +165,7 @@ async def apply_payment(
             await asyncio.sleep(0.05)
     raise Conflict(
         "A request with this Idempotency-Key is still being processed; retry shortly",
-        code="idempotency_in_progress",
+        code=ErrorCode.idempotency_in_progress,
     )
 
 
