@@ -9,23 +9,29 @@ bench/reports_bench.py, whose app set-up and command counter it uses. The statem
 one bench/statements_bench.py generates (HDFC delimited CSV, 10,000 rows over 11 months,
 six narration families). Targets: preview <= 5 s, commit <= 10 s, re-import <= 5 s with 0 new
 rows. Each step runs once on a fresh user per run (a commit can only happen once);
-BENCH_RUNS runs (default 3), median and range reported. Peak Python memory of a preview and
-of a commit is measured in a separate run under tracemalloc (which slows Python down, so
-its times are not reported). Results: bench/results/imports.md (git-ignored).
+BENCH_RUNS runs (default 3), median and range reported, each on a new SecantusDB process.
+In each run the bare stack does the same work (bench/import_bare.py: the parser and PyMongo
+alone, the same server, client and indexes) on a user of its own. Peak
+Python memory of a preview and of a commit is measured in a separate run under tracemalloc
+(which slows Python down, so its times are not reported). Results:
+bench/results/imports.md (git-ignored).
 """
 
 import asyncio
+import contextlib
 import os
 import statistics
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from bson import ObjectId
 
+from bench import import_bare
 from bench.report import machine
 from bench.reports_bench import running_app
 from bench.statements_bench import ROWS, hdfc_csv
@@ -61,14 +67,48 @@ async def timed(step: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-async def one_run(client: httpx.AsyncClient, n: int, data: bytes) -> dict[str, Any]:
+async def one_run(
+    client: httpx.AsyncClient, n: int, data: bytes, rows: int = ROWS
+) -> dict[str, Any]:
     headers = await signup(client, n)
     preview_s, first = await timed(lambda: upload(client, headers, data))
-    assert first["counts"]["new"] == ROWS, first["counts"]
+    assert first["counts"]["new"] == rows, first["counts"]
     commit_s, result = await timed(lambda: commit(client, headers, first["id"]))
-    assert sum(result["created"].values()) == ROWS, result
+    assert sum(result["created"].values()) == rows, result
     again_s, second = await timed(lambda: upload(client, headers, data))
-    assert second["counts"]["new"] == 0 and second["counts"]["duplicate"] == ROWS, second
+    assert second["counts"]["new"] == 0 and second["counts"]["duplicate"] == rows, second
+    return {"preview": preview_s, "commit": commit_s, "re-import": again_s}
+
+
+@contextlib.asynccontextmanager
+async def fresh_server() -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """The app and a client of it, on a SecantusDB process of its own. SecantusDB slows as it
+    lives (measured: the same commit on one server took 7.9 s on the first run and 10.7 s on
+    the fourth, the bare stack's 7.6 s and 15.4 s), so every run starts from a new server."""
+    async with running_app() as (app, _):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            yield app, client
+
+
+async def paired_run(n: int, data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ours and the bare stack on one new server, on users of their own; who goes first
+    alternates, so neither always meets the emptier database."""
+    async with fresh_server() as (app, client):
+        if n % 2:
+            base = await bare_run(app.state.db, data)
+            return await one_run(client, n, data), base
+        ours = await one_run(client, n, data)
+        return ours, await bare_run(app.state.db, data)
+
+
+async def bare_run(db: Any, data: bytes, rows: int = ROWS) -> dict[str, Any]:
+    user_id = ObjectId()
+    preview_s, import_id = await timed(lambda: import_bare.preview(db, user_id, data))
+    commit_s, created = await timed(lambda: import_bare.commit(db, user_id, import_id))
+    assert created == rows, created
+    again_s, new = await timed(lambda: import_bare.reimport(db, user_id, data))
+    assert new == 0, new
     return {"preview": preview_s, "commit": commit_s, "re-import": again_s}
 
 
@@ -90,26 +130,30 @@ async def peak_memory(client: httpx.AsyncClient, data: bytes) -> dict[str, float
 async def main() -> None:
     data = hdfc_csv()
     load = os.getloadavg()[0]
-    async with running_app() as (app, _):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            runs = [await one_run(client, n, data) for n in range(RUNS)]
-            peaks = await peak_memory(client, data)
+    runs, bare = [], []
+    for n in range(RUNS):
+        ours, base = await paired_run(n, data)
+        runs.append(ours)
+        bare.append(base)
+    async with fresh_server() as (_, client):
+        peaks = await peak_memory(client, data)
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; SecantusDB in memory; "
         f"a {ROWS:,}-row HDFC delimited CSV ({len(data) / 1024:.0f} KiB); {RUNS} runs, each on a "
         f"new user; load average (1 min) {load:.1f} at the start, {os.getloadavg()[0]:.1f} at "
         "the end.",
         "",
-        "| step | median | fastest–slowest | target | peak Python memory |",
-        "|---|---|---|---|---|",
+        "| step | median | fastest–slowest | target | bare stack: median | ours / bare "
+        "| peak Python memory |",
+        "|---|---|---|---|---|---|---|",
     ]
     for step, target in TARGETS.items():
         times = [run[step] for run in runs]
+        ours, base = statistics.median(times), statistics.median(run[step] for run in bare)
         peak = f"{peaks[step]:.1f} MiB" if step in peaks else "—"
         lines.append(
-            f"| {step} | {statistics.median(times):.2f} s | {min(times):.2f}–{max(times):.2f} s "
-            f"| ≤ {target:.0f} s | {peak} |"
+            f"| {step} | {ours:.2f} s | {min(times):.2f}–{max(times):.2f} s "
+            f"| ≤ {target:.0f} s | {base:.2f} s | {ours / base:.2f} | {peak} |"
         )
     text = "\n".join(lines)
     print(text)

@@ -38,10 +38,10 @@ _NARRATIONS = (
 )
 
 
-def _rows():
+def _rows(rows: int = ROWS):
     balance = Decimal("5000000.00")
     start = dt.date(2023, 1, 1)
-    for i in range(ROWS):
+    for i in range(rows):
         narration = _NARRATIONS[i % len(_NARRATIONS)].format(rrn=f"{400000000000 + i}")
         amount = Decimal(100 + (i * 37) % 9000) + Decimal(i % 100) / 100
         credit = i % 7 == 3
@@ -49,13 +49,13 @@ def _rows():
         yield start + dt.timedelta(days=i // 30), narration, amount, credit, balance, i
 
 
-def hdfc_csv() -> bytes:
+def hdfc_csv(rows: int = ROWS) -> bytes:
     lines = [
         "",
         "  Date     ,Narration" + " " * 80 + ",Value Dat,Debit Amount       ,Credit Amount      "
         ",Chq/Ref Number   ,Closing Balance",
     ]
-    for day, narration, amount, credit, balance, i in _rows():
+    for day, narration, amount, credit, balance, i in _rows(rows):
         date = day.strftime("%d/%m/%y")
         debit, cr = ("0.00", f"{amount}") if credit else (f"{amount}", "0.00")
         lines.append(

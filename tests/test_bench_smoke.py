@@ -25,13 +25,14 @@ from hypothesis import strategies as st
 from pymongo import MongoClient
 
 import security
-from bench import durability, stats_bench
+from bench import durability, import_bench, stats_bench
 from bench.config import QUICK
 from bench.measure import Server, compare
 from bench.processes import ROOT, api_env, run_loadgen, start_server, stop_server
 from bench.report import cpu_table, durability_table, throughput_table
 from bench.scenarios import endpoints
 from bench.seed import BenchUser, expense_docs, insert_many, sawtooth_amounts, seed_load
+from bench.statements_bench import hdfc_csv
 from database import CODEC_OPTIONS, connect, decimal_from_bson
 from dates import now_ms
 from tests.factories import make_settings
@@ -264,3 +265,22 @@ async def test_bcrypt_runs_in_low_priority_threads():
     loop = asyncio.get_running_loop()
     assert await loop.run_in_executor(security._bcrypt_pool, niceness) == 10
     assert niceness() < 10  # the event loop's own thread keeps its priority
+
+
+async def test_the_import_benchmarks_bare_stack_writes_what_the_api_writes(client, db):
+    """bench/import_bench.py compares the API with the bare stack: both must store the same
+    documents' worth for one statement (a preview, a commit, a re-import)."""
+    collections = ("imports", "import_rows", "expenses", "income", "import_fingerprints")
+    data = hdfc_csv(120)
+
+    async def counts() -> dict[str, int]:
+        return {name: await db[name].count_documents({}) for name in collections}
+
+    await import_bench.one_run(client, 0, data, rows=120)
+    ours = await counts()
+    # Two previews of 120 rows; 120 entries, each with its fingerprint.
+    assert (ours["imports"], ours["import_rows"], ours["import_fingerprints"]) == (2, 240, 120)
+    assert ours["expenses"] + ours["income"] == 120
+    await import_bench.bare_run(db, data, rows=120)
+    after = await counts()
+    assert {name: after[name] - ours[name] for name in collections} == ours
