@@ -23,7 +23,7 @@ run: $(VENV)/.installed-runtime
 	$(BIN)/python main.py
 
 worker: $(VENV)/.installed-runtime
-	$(BIN)/python -m worker
+	$(BIN)/python -m ops.worker
 
 test: $(VENV)/.installed-dev $(CLIENTS_TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,11 +42,11 @@ $(CLIENTS_TOOLS): clients/package.json clients/package-lock.json
 # in var/backups/<UTC time>/ or OUT=dir. `make restore BACKUP=dir` loads one; REPLACE=1 lets it
 # replace a database that holds documents.
 backup: $(VENV)/.installed-runtime
-	$(BIN)/python -m backup $(if $(OUT),--out "$(OUT)")
+	$(BIN)/python -m ops.backup $(if $(OUT),--out "$(OUT)")
 
 restore: $(VENV)/.installed-runtime
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [REPLACE=1]"; exit 2; }
-	$(BIN)/python -m backup restore "$(BACKUP)" $(if $(REPLACE),--drop)
+	$(BIN)/python -m ops.backup restore "$(BACKUP)" $(if $(REPLACE),--drop)
 
 # Schema fuzzing with many more cases per operation than `make test` runs (tests/test_fuzz.py).
 FUZZ_EXAMPLES ?= 300

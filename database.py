@@ -1,7 +1,7 @@
 """MongoDB access: one AsyncMongoClient, exact money codecs, indexes, ownership lookups."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -12,10 +12,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-import embedded_db
 from config import Settings
-from dates import now_ms
-from errors import ErrorCode, NotFound, Unprocessable
+from core.dates import now_ms
+from core.errors import NotFound
+from ops import embedded_db
 from schemas.base import Page, PageParams
 
 T = TypeVar("T")
@@ -396,57 +396,3 @@ async def paginate(
     total = await coll.count_documents(query)
     docs = await coll.find(query).sort(sort).skip(page.skip).limit(page.limit).to_list(None)
     return Page[Any](items=[item(d) for d in docs], total=total, skip=page.skip, limit=page.limit)
-
-
-# ---------------------------------------------------------------- Idempotency-Key
-
-IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-async def idempotent_answer(
-    db: AsyncDatabase,
-    user_id: ObjectId,
-    key: str,
-    digest: str,
-    session: AsyncClientSession | None = None,
-) -> Doc | None:
-    """The first answer given for this key (as stored), None if the key is unused (or
-    expired); a 422 if it was used with another request (`digest` tells requests apart)."""
-    record = await db.idempotency_keys.find_one({"user_id": user_id, "key": key}, session=session)
-    if record is None:
-        return None
-    if record["expires_at"] <= now_ms():  # the TTL monitor hasn't removed it yet
-        await db.idempotency_keys.delete_one({"_id": record["_id"]}, session=session)
-        return None
-    if record["request_hash"] != digest:
-        raise Unprocessable(
-            "This Idempotency-Key was already used with a different request body",
-            code=ErrorCode.idempotency_key_reused,
-            loc=("header", "Idempotency-Key"),
-        )
-    return record["response"]
-
-
-async def remember_answer(
-    db: AsyncDatabase,
-    user_id: ObjectId,
-    key: str,
-    digest: str,
-    response: Doc,
-    session: AsyncClientSession | None = None,
-) -> None:
-    """Keep the answer for this key for IDEMPOTENCY_TTL; a concurrent request that stored
-    first makes this raise DuplicateKeyError (the unique (user_id, key) index decides)."""
-    at = now_ms()
-    await db.idempotency_keys.insert_one(
-        {
-            "user_id": user_id,
-            "key": key,
-            "request_hash": digest,
-            "status": "completed",
-            "response": response,
-            "created_at": at,
-            "expires_at": at + IDEMPOTENCY_TTL,
-        },
-        session=session,
-    )

@@ -23,14 +23,14 @@ from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException
 
-import embedded_db
-import scheduler
 from config import Settings, get_settings
+from core.errors import AppError, ErrorCode
+from core.observability import RequestContextMiddleware, configure_logging, metrics_text
 from database import connect, database_url, ensure_indexes, get_database
-from errors import AppError, ErrorCode
-from migrations import migrate
-from observability import RequestContextMiddleware, configure_logging, metrics_text
-from outbox import Dispatcher
+from delivery.outbox import Dispatcher
+from loans import reminders
+from ops import embedded_db
+from ops.migrations import migrate
 from routes import (
     auth,
     budgets,
@@ -88,7 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.run_worker:
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
         tasks.append(
-            asyncio.create_task(scheduler.run_forever(db, settings), name="reminder-scheduler")
+            asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler")
         )
     try:
         yield

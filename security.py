@@ -24,10 +24,10 @@ from fastapi.security import OAuth2PasswordBearer
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
+from core.dates import DEFAULT_TZ, now_ms
+from core.errors import TooManyRequests, Unauthorized
+from core.observability import user_id_var
 from database import Doc, object_id
-from dates import DEFAULT_TZ, now_ms
-from errors import TooManyRequests, Unauthorized
-from observability import user_id_var
 
 ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]

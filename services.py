@@ -29,9 +29,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
+from core.dates import now_ms
+from core.money import format_money
 from database import Doc, in_transaction
-from dates import now_ms
-from money import format_money
 from schemas import NotificationType
 from security import User
 

@@ -33,7 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from pymongo import AsyncMongoClient
 
-from dates import month_bounds, now_ms, today
+from core.dates import month_bounds, now_ms, today
 from routes.dashboard import (
     EXPENSES,
     FEEDS,

@@ -14,7 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from database import in_transaction
-from statements import parse_statement
+from imports.statements import parse_statement
 
 BATCH = 500  # rows per commit transaction, as the API's
 

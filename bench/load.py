@@ -51,7 +51,7 @@ from bench.report import (
 from bench.scenarios import endpoints
 from bench.seed import seed_load
 from database import CODEC_OPTIONS
-from embedded_db import stop as stop_database
+from ops.embedded_db import stop as stop_database
 
 # tests/test_scale_out.py and tests/test_durability.py start their API processes with these.
 __all__ = ["main", "start_server", "stop_server"]

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-import embedded_db
 from config import DEFAULT_TRANSACTION_LIFETIME
+from ops import embedded_db
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_AVERAGES: list[float] = []  # after every measurement: was the machine shared?
@@ -52,7 +52,8 @@ def start_database(
     proc = subprocess.Popen(
         [
             sys.executable,
-            embedded_db.__file__,
+            "-m",
+            "ops.embedded_db",
             str(DEFAULT_TRANSACTION_LIFETIME),
             *flags,
             "--log-level",
@@ -60,6 +61,7 @@ def start_database(
         ],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
+        cwd=ROOT,
         start_new_session=True,
     )
     _wait_until_ready(proc, lambda: embedded_db.is_up(port), "SecantusDB", log)

@@ -35,7 +35,6 @@ from bson import ObjectId
 from fastapi import FastAPI
 from pymongo import monitoring
 
-import embedded_db
 from bench.report import machine
 from bench.seed import (
     LARGE,
@@ -56,9 +55,18 @@ from bench.seed import (
     signup_body,
 )
 from config import Settings
+from core.dates import (
+    fiscal_period,
+    fiscal_year,
+    fy_label,
+    month_bounds,
+    now_ms,
+    shift_month,
+    today,
+)
 from database import connect, get_database
-from dates import fiscal_period, fiscal_year, fy_label, month_bounds, now_ms, shift_month, today
 from main import create_app
+from ops import embedded_db
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 # BENCH_QUICK=1: a tenth of the large user, to try the benchmark out quickly.

@@ -23,10 +23,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 
 from bench.config import Config
+from core.dates import DEFAULT_TZ, local_date, now_ms, to_millis, today
+from core.money import quantize
 from database import Doc
-from dates import DEFAULT_TZ, local_date, now_ms, to_millis, today
-from ledger import entry_document
-from money import quantize
+from ledger.store import entry_document
 from schemas import ExpenseCreate, IncomeCreate, IncomeType
 
 TZ = DEFAULT_TZ  # every seeded user's timezone: signup's default

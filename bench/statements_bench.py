@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from statements import fingerprints, parse_narration, parse_statement
+from imports.statements import fingerprints, parse_narration, parse_statement
 
 ROWS = 10_000
 RUNS = 5

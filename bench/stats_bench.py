@@ -27,10 +27,10 @@ from pymongo.database import Database
 
 from bench.processes import api_env, start_database, start_server, stop_server
 from bench.seed import TZ, evenly, expense_docs, insert_many, sawtooth_amounts, signup
+from core.dates import calendar_year, start_of_day
+from core.money import from_sum
 from database import CODEC_OPTIONS
-from dates import calendar_year, start_of_day
-from embedded_db import stop as stop_database
-from money import from_sum
+from ops.embedded_db import stop as stop_database
 
 YEAR = 2025
 

@@ -10,9 +10,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from config import Settings
+from core.dates import now_ms
+from core.errors import BadRequest, Conflict, ErrorCode, Unauthorized
 from database import Doc, in_transaction
-from dates import now_ms
-from errors import BadRequest, Conflict, ErrorCode, Unauthorized
 from routes.deps import NO_CONTENT, CurrentUser, Db, SettingsDep, responses
 from schemas import (
     AccessToken,

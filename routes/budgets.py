@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import APIRouter, status
 from pymongo.errors import DuplicateKeyError
 
+from core.dates import now_ms
+from core.errors import Conflict, ErrorCode
 from database import delete_owned, get_owned, paginate, update_owned
-from dates import now_ms
-from errors import Conflict, ErrorCode
-from ledger import budget_status
+from ledger.store import budget_status
 from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
 from schemas import BudgetCreate, BudgetOut, BudgetStatus, BudgetUpdate, Page
 

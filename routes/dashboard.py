@@ -20,11 +20,11 @@ from fastapi import APIRouter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core.dates import month_bounds, month_key, today
+from core.money import from_sum, percent, total
 from database import Doc
-from dates import month_bounds, month_key, today
-from ledger import active_budgets, status_of
-from money import from_sum, percent, total
-from reporting import net_savings, savings_rate
+from ledger.store import active_budgets, status_of
+from reports.rules import net_savings, savings_rate
 from routes.debts import summarise_debts
 from routes.deps import CurrentUser, Db, responses
 from routes.notifications import unread_count

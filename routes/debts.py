@@ -7,12 +7,12 @@ from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-import finance
-import loan_book
+from core.dates import as_day, now_ms, today
+from core.errors import ErrorCode, Unprocessable
+from core.money import ZERO, from_sum, quantize
 from database import Doc, delete_owned, get_owned, in_transaction, paginate
-from dates import as_day, now_ms, today
-from errors import ErrorCode, Unprocessable
-from money import ZERO, from_sum, quantize
+from loans import rules as loan_rules
+from loans import store as loan_store
 from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
 from schemas import (
     MAX_AMOUNT,
@@ -41,8 +41,8 @@ WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
 def _new_debt(body: DebtCreate, user: User) -> Doc:
     days = body.values(user.timezone)
     start = days["start_date"]
-    first_due = days["next_payment_date"] or finance.add_months(start, 1)
-    emi = body.monthly_emi or finance.emi(body.principal, body.interest_rate, body.tenure_months)
+    first_due = days["next_payment_date"] or loan_rules.add_months(start, 1)
+    emi = body.monthly_emi or loan_rules.emi(body.principal, body.interest_rate, body.tenure_months)
     at = now_ms()
     debt = {
         "user_id": user.id,
@@ -59,7 +59,7 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
         "bank_name": body.bank_name,
         "loan_account": body.loan_account,
         "start_date": start,
-        **finance.anchor_fields(first_due),
+        **loan_rules.anchor_fields(first_due),
         "status": str(DebtStatus.active),
         "notes": body.notes,
         "property_use": days["property_use"],
@@ -74,7 +74,7 @@ def _new_debt(body: DebtCreate, user: User) -> Doc:
         "created_at": at,
         "updated_at": at,
     }
-    return debt | loan_book.opening_fields(debt)
+    return debt | loan_store.opening_fields(debt)
 
 
 # ---------------------------------------------------------------- collection routes
@@ -170,13 +170,13 @@ async def summarise_debts(db: AsyncDatabase, user: User, next_due: int = 3) -> D
         total_interest_paid=from_sum(totals.get("interest")),
         total_monthly_emi=from_sum(totals.get("emi")),
         next_due=[
-            DueDebt.model_validate(d | {"overdue_days": finance.overdue_days(d, day)})
+            DueDebt.model_validate(d | {"overdue_days": loan_rules.overdue_days(d, day)})
             for d in facets["next_due"]
         ],
     )
 
 
-def _plan_out(plan: finance.Plan) -> PlanOut:
+def _plan_out(plan: loan_rules.Plan) -> PlanOut:
     return PlanOut(
         strategy=plan.strategy,
         order=plan.order,
@@ -210,7 +210,7 @@ async def payoff_plan(
         .to_list(None)
     )
     debts = [
-        finance.PlanDebt(
+        loan_rules.PlanDebt(
             id=str(d["_id"]),
             name=d["name"],
             balance=quantize(d["remaining_amount"]),
@@ -222,10 +222,10 @@ async def payoff_plan(
         if d["remaining_amount"] > 0
     ]
     try:
-        chosen, other = finance.compare_strategies(
+        chosen, other = loan_rules.compare_strategies(
             debts, quantize(extra_monthly), strategy, today(user.timezone)
         )
-    except finance.NeverPaysOff as exc:
+    except loan_rules.NeverPaysOff as exc:
         raise Unprocessable(
             "These EMIs never pay the debts off: they don't cover the interest",
             code=ErrorCode.never_pays_off,
@@ -271,12 +271,12 @@ async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db)
         body.check_echo(DebtOut.of(debt, day))
         updated = await db.debts.find_one_and_update(
             {"_id": debt["_id"], "user_id": user.id},
-            {"$set": finance.debt_update(debt, changes)},
+            {"$set": loan_rules.debt_update(debt, changes)},
             return_document=True,
             session=session,
         )
         # New terms or a new due day give the debt a new state: the book works it out.
-        await loan_book.book(db, updated, session)
+        await loan_store.book(db, updated, session)
         return await db.debts.find_one({"_id": debt["_id"]}, session=session)
 
     return DebtOut.of(await in_transaction(db, work), day)

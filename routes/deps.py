@@ -7,7 +7,7 @@ from fastapi import Depends, Header, Query, Request, Response
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
-from dates import EARLIEST_YEAR, LATEST_YEAR
+from core.dates import EARLIEST_YEAR, LATEST_YEAR
 from schemas import ErrorOut, IsoDate, PageParams, ValidationErrorOut
 from security import User, current_user
 

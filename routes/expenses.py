@@ -12,11 +12,9 @@ from fastapi.responses import FileResponse
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from categories import SUGGESTED_CATEGORIES
 from config import Settings
-from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
-from dates import as_day, current_month, now_ms, stats_period, today
-from errors import (
+from core.dates import as_day, current_month, now_ms, stats_period, today
+from core.errors import (
     ErrorCode,
     Forbidden,
     Gone,
@@ -25,7 +23,9 @@ from errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from ledger import check_budget, date_query, entry_document, monthly_stats, monthly_totals
+from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
+from ledger.categories import SUGGESTED_CATEGORIES
+from ledger.store import check_budget, date_query, entry_document, monthly_stats, monthly_totals
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,

@@ -8,10 +8,11 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from config import Settings
+from core.dates import as_day, now_ms, today
+from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from core.money import ZERO, format_money, from_sum
 from database import Doc, delete_owned, get_owned, in_transaction, object_id, paginate
-from dates import as_day, now_ms, today
-from errors import Conflict, ErrorCode, NotFound, Unprocessable
-from goal_progress import (
+from goals.rules import (
     AT_RISK_GRACE_DAYS,
     OPEN_STATUSES,
     milestones_for,
@@ -20,7 +21,6 @@ from goal_progress import (
     remaining,
     settled_status,
 )
-from money import ZERO, format_money, from_sum
 from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, SettingsDep, responses
 from schemas import (
     ContributionCreate,

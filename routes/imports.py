@@ -1,8 +1,6 @@
 """Bank statement import: upload a statement for a preview (nothing is written to your books),
 correct its rows, commit it (expenses, income and loan payments, deduplicated), undo it."""
 
-import hashlib
-import json
 import logging
 from functools import partial
 from typing import Annotated, Any
@@ -11,13 +9,10 @@ import anyio
 from bson import ObjectId
 from fastapi import APIRouter, Form, Query, Response, UploadFile, status
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError
+from pymongo.asynchronous.client_session import AsyncClientSession
 
-import imports_book
-import rules_book
-from database import Doc, get_owned, idempotent_answer, object_id, paginate, remember_answer
-from dates import now_ms
-from errors import (
+from core.dates import now_ms
+from core.errors import (
     AppError,
     Conflict,
     ErrorCode,
@@ -26,7 +21,20 @@ from errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from importing import MAX_ROWS, HandMatcher, counts, day_range, period, preview_rows, suggested_rule
+from core.idempotency import digest_of, peek, write_once
+from database import Doc, get_owned, object_id, paginate
+from imports import rule_store
+from imports import store as import_store
+from imports.rules import (
+    MAX_ROWS,
+    HandMatcher,
+    counts,
+    day_range,
+    period,
+    preview_rows,
+    suggested_rule,
+)
+from imports.statements import ColumnMapping, Statement, StatementError, parse_statement
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
@@ -53,7 +61,6 @@ from schemas import (
     UndoResult,
 )
 from security import User
-from statements import ColumnMapping, Statement, StatementError, parse_statement
 
 log = logging.getLogger("cleero.imports")
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -145,12 +152,6 @@ async def parse(data: bytes, file_format: str | None, mapping: ColumnMapping | N
         ) from exc
 
 
-def request_digest(data: bytes, fields: Doc) -> str:
-    digest = hashlib.sha256(data)
-    digest.update(json.dumps(fields, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
 async def build_preview(
     db: Db, user: User, statement: Statement, account: str | None, filename: str
 ) -> tuple[Doc, list[Doc]]:
@@ -160,10 +161,10 @@ async def build_preview(
     hand = HandMatcher([], set())
     if rows_days is not None:
         first, last = rows_days
-        committed, linked = await imports_book.committed_prints(db, user.id, first, last)
-        hand = await imports_book.hand_matcher(db, user.id, first, last, linked)
-    book = await rules_book.rule_book(db, user.id)
-    loans = await imports_book.active_loans(db, user.id)
+        committed, linked = await import_store.committed_prints(db, user.id, first, last)
+        hand = await import_store.hand_matcher(db, user.id, first, last, linked)
+    book = await rule_store.rule_book(db, user.id)
+    loans = await import_store.active_loans(db, user.id)
     rows = await anyio.to_thread.run_sync(
         preview_rows, statement, account, committed, hand, loans, book
     )
@@ -184,7 +185,7 @@ async def build_preview(
         "committed_at": None,
         "undone_at": None,
     }
-    return record, imports_book.stored_rows(rows, user.id, import_id)
+    return record, import_store.stored_rows(rows, user.id, import_id)
 
 
 @router.post(
@@ -243,33 +244,29 @@ async def create_import(
     await file.seek(0)
     data = await file.read()
     fields = {"account": account, "format": file_format, "mapping": mapping, "template": template}
-    digest = request_digest(data, fields)
-    if idempotency_key is not None:
-        stored = await idempotent_answer(db, user.id, idempotency_key, digest)
-        if stored is not None:
-            response.headers["Idempotent-Replayed"] = "true"
-            return ImportOut.model_validate(stored)
+    digest = digest_of(data, fields)
+    if (stored := await peek(db, user.id, idempotency_key, digest)) is not None:
+        response.headers["Idempotent-Replayed"] = "true"
+        return ImportOut.model_validate(stored)
     parsed_mapping, to_save = await chosen_mapping(db, user, mapping, template)
     fmt = str(file_format) if file_format is not None else None
     statement = await parse(data, fmt, parsed_mapping)
     label = account.strip() if account and account.strip() else statement.account
     filename = (file.filename or "statement").strip()[:200] or "statement"
     record, rows = await build_preview(db, user, statement, label, filename)
-    await imports_book.store_preview(db, record, rows)
-    if to_save is not None and template is not None:
-        await imports_book.save_template(db, user.id, template, to_save)
-    answer = ImportOut.model_validate(record)
-    if idempotency_key is not None:
-        try:
-            dumped = answer.model_dump(by_alias=True)
-            await remember_answer(db, user.id, idempotency_key, digest, dumped)
-        except DuplicateKeyError:  # a concurrent request with this key stored first
-            await imports_book.discard(db, user.id, record["_id"])
-            stored = await idempotent_answer(db, user.id, idempotency_key, digest)
-            if stored is not None:
-                response.headers["Idempotent-Replayed"] = "true"
-                return ImportOut.model_validate(stored)
-    return answer
+    await import_store.store_rows(db, rows)
+
+    async def work(session: AsyncClientSession) -> Doc:
+        await db.imports.insert_one(record, session=session)
+        if to_save is not None and template is not None:
+            await import_store.save_template(db, user.id, template, to_save, session)
+        return ImportOut.model_validate(record).model_dump(by_alias=True)
+
+    answer, replayed = await write_once(db, user.id, idempotency_key, digest, work)
+    if replayed:  # a concurrent request with this key stored first
+        await import_store.discard(db, user.id, record["_id"])
+        response.headers["Idempotent-Replayed"] = "true"
+    return ImportOut.model_validate(answer)
 
 
 # ---------------------------------------------------------------- reading
@@ -311,7 +308,7 @@ async def list_rows(
     if row_status is not None:
         query["status"] = str(row_status)
     rows = await paginate(db.import_rows, query, page, lambda doc: doc, IN_FILE_ORDER)
-    items = await imports_book.outcomes(db, record, rows.items)
+    items = await import_store.outcomes(db, record, rows.items)
     return Page[ImportRowOut](
         items=[ImportRowOut.model_validate(doc) for doc in items],
         total=rows.total,
@@ -387,9 +384,9 @@ async def update_row(
             raise NotFound("row")
     answer = ImportRowChange(row=ImportRowOut.model_validate(row))
     if suggestion is not None and body.remember:
-        rule = await rules_book.create_rule(db, user.id, suggestion)
+        rule = await rule_store.create_rule(db, user.id, suggestion)
         answer.rule = RuleOut.model_validate(rule)
-        answer.applied = await rules_book.apply_to_preview(
+        answer.applied = await rule_store.apply_to_preview(
             db, user.id, record["_id"], rule, row["_id"]
         )
     elif suggestion is not None:
@@ -433,7 +430,7 @@ async def commit_import(
             code=ErrorCode.import_not_in_preview,
         )
     return CommitResult.model_validate(
-        await imports_book.commit(db, user, record, settings.app_url)
+        await import_store.commit(db, user, record, settings.app_url)
     )
 
 
@@ -450,7 +447,7 @@ async def undo_import(import_id: str, user: CurrentUser, db: Db) -> UndoResult:
             code=ErrorCode.import_not_committed,
         )
     try:
-        removed = await imports_book.undo(db, user, record["_id"])
+        removed = await import_store.undo(db, user, record["_id"])
     except AppError:  # a payment's reversal was refused: nothing of the undo happened
         back = {"status": str(ImportStatus.committed), "updated_at": now_ms()}
         await db.imports.update_one({"_id": record["_id"]}, {"$set": back})

@@ -6,10 +6,10 @@ from bson import ObjectId
 from fastapi import APIRouter, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from core.dates import now_ms, stats_period, today
+from core.money import format_money
 from database import delete_owned, get_owned, in_transaction, paginate, update_owned
-from dates import now_ms, stats_period, today
-from ledger import date_query, entry_document, monthly_stats, monthly_totals
-from money import format_money
+from ledger.store import date_query, entry_document, monthly_stats, monthly_totals
 from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, Pagination, ToDate, Year, responses
 from schemas import (
     IncomeCreate,

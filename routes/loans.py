@@ -12,14 +12,14 @@ from bson import ObjectId
 from fastapi import APIRouter, Query, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-import finance
-import loan_book
-import loan_schedule
+from core.dates import as_day, check_order, now_ms, today
+from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from core.money import ZERO, quantize
 from database import Doc, get_owned, in_transaction
-from dates import as_day, check_order, now_ms, today
-from errors import Conflict, ErrorCode, NotFound, Unprocessable
-from loan_events import EventRow, LoanState, replay
-from money import ZERO, quantize
+from loans import rules as loan_rules
+from loans import schedule as loan_schedule
+from loans import store as loan_store
+from loans.events import EventRow, LoanState, replay
 from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, ToDate, responses
 from schemas import (
     MAX_AMOUNT,
@@ -61,12 +61,12 @@ def _event(row: EventRow) -> ScheduleEvent:
     )
 
 
-def _rows(rows: Sequence[finance.Row]) -> list[ScheduleRow]:
+def _rows(rows: Sequence[loan_rules.Row]) -> list[ScheduleRow]:
     return [ScheduleRow(**row.__dict__) for row in rows]
 
 
 def _totals(
-    rows: tuple[finance.Row, ...] | list[finance.Row], lump: Decimal = ZERO
+    rows: tuple[loan_rules.Row, ...] | list[loan_rules.Row], lump: Decimal = ZERO
 ) -> ScheduleTotals:
     interest = sum((row.interest for row in rows), ZERO)
     principal = sum((row.principal for row in rows), lump)
@@ -94,16 +94,16 @@ def _overdue(debt: Doc, state: LoanState, on: date) -> int:
 
 
 def _what_if(
-    state: LoanState, baseline: Sequence[finance.Row], extra: Decimal, lump: Decimal
+    state: LoanState, baseline: Sequence[loan_rules.Row], extra: Decimal, lump: Decimal
 ) -> WhatIfOut | None:
     """Paying `extra` each month and/or `lump` now, against the schedule's own projection."""
     if (extra == 0 and lump == 0) or state.balance == 0:
         return None
     try:
-        scenario = finance.amortize(
+        scenario = loan_rules.amortize(
             state.balance, state.annual_rate, state.emi, state.next_due, extra, lump
         )
-    except finance.NeverPaysOff as exc:
+    except loan_rules.NeverPaysOff as exc:
         raise _never_pays_off(state.emi) from exc
     base, what_if = _totals(baseline), _totals(scenario.rows, scenario.lump_sum_applied)
     return WhatIfOut(
@@ -129,10 +129,10 @@ async def debt_schedule(
     plan stood on `as_of` (today by default); `extra_monthly` / `lump_sum` what-ifs."""
     debt = await get_owned(db.debts, debt_id, user.id, "debt")
     day = as_of or today(user.timezone)
-    loan = loan_book.terms(debt)
+    loan = loan_store.terms(debt)
     try:
-        plan = loan_schedule.schedule(loan, await loan_book.events(db, debt), day)
-    except finance.NeverPaysOff as exc:
+        plan = loan_schedule.schedule(loan, await loan_store.events(db, debt), day)
+    except loan_rules.NeverPaysOff as exc:
         raise _never_pays_off(quantize(debt["monthly_emi"])) from exc
     state, paid = plan.state, plan.paid
     return ScheduleOut(
@@ -175,8 +175,8 @@ async def loan_statement(
     start = start or date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
     check_order(start, end)
     debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    loan = loan_book.terms(debt)
-    events = await loan_book.events(db, debt)
+    loan = loan_store.terms(debt)
+    events = await loan_store.events(db, debt)
     found = loan_schedule.statement(loan, events, start, end, day)
     return LoanStatementOut(
         debt_id=debt["_id"],
@@ -209,7 +209,7 @@ def _changes_out(debt: Doc, state: LoanState) -> list[RateChangeOut]:
     """The debt's rate resets, oldest first, each with the rate before it and the EMI and
     tenure after it, as the replay gives them."""
     recorded = {change["id"]: change for change in debt.get("rate_changes", [])}
-    found, rate = [], loan_book.terms(debt).annual_rate
+    found, rate = [], loan_store.terms(debt).annual_rate
     for row in state.rows:
         if row.kind == "rate_change":
             found.append(
@@ -243,11 +243,11 @@ async def add_rate_change(
 ) -> RateChangeOut:
     """Record a floating-rate reset: `increase_emi` keeps the remaining tenure, `extend_tenure`
     keeps the EMI (refused with the minimum EMI when it would not cover the interest)."""
-    effective = finance.event_day(body.effective_date, user.timezone, "effective_date")
+    effective = loan_rules.event_day(body.effective_date, user.timezone, "effective_date")
 
     async def work(session: AsyncClientSession) -> list[RateChangeOut]:
         debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
-        finance.check_takes_payments(debt)
+        loan_rules.check_takes_payments(debt)
         if effective < as_day(debt["start_date"]):
             raise Unprocessable(
                 "effective_date is before the loan started",
@@ -262,7 +262,7 @@ async def add_rate_change(
             "created_at": now_ms(),
         }
         changes = [*debt.get("rate_changes", []), change]
-        booked = await loan_book.book(db, debt, session, rate_changes=changes)
+        booked = await loan_store.book(db, debt, session, rate_changes=changes)
         return [
             c
             for c in _changes_out(debt | {"rate_changes": changes}, booked.state)
@@ -277,7 +277,7 @@ async def add_rate_change(
 async def list_rate_changes(debt_id: str, user: CurrentUser, db: Db) -> list[RateChangeOut]:
     """The debt's rate resets, oldest first."""
     debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    state = replay(loan_book.terms(debt), await loan_book.events(db, debt))
+    state = replay(loan_store.terms(debt), await loan_store.events(db, debt))
     return _changes_out(debt, state)
 
 
@@ -301,6 +301,6 @@ async def delete_latest_rate_change(debt_id: str, user: CurrentUser, db: Db) -> 
                 code=ErrorCode.debt_completed,
             )
         kept = [c for c in changes if c["id"] != latest["id"]]
-        await loan_book.book(db, debt, session, rate_changes=kept)
+        await loan_store.book(db, debt, session, rate_changes=kept)
 
     await in_transaction(db, work)

@@ -9,9 +9,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
+from core.dates import now_ms
+from core.errors import NotFound
 from database import Doc, delete_owned, get_owned, object_id, paginate
-from dates import now_ms
-from errors import NotFound
 from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, SettingsDep, responses
 from schemas import NotificationOut, Page, ReadAllResult, UnreadCount
 

@@ -1,26 +1,22 @@
 """Payments against debts: one atomic, idempotent apply (interest split, debt update,
 notifications), exact reversal, lists and monthly stats."""
 
-import asyncio
-import hashlib
-import json
 from datetime import date
 from typing import Annotated, Any
 
 from bson import ObjectId
 from fastapi import APIRouter, Query, Response, status
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
 
-import finance
-import loan_book
 from config import Settings
-from database import Doc, get_owned, idempotent_answer, in_transaction, paginate, remember_answer
-from dates import stats_period
-from errors import Conflict, ErrorCode
-from ledger import date_query, fold_months, monthly_stats
-from loan_events import Payment
-from money import format_money, from_sum
+from core.dates import stats_period
+from core.idempotency import digest_of, write_once
+from core.money import format_money, from_sum
+from database import Doc, get_owned, in_transaction, paginate
+from ledger.store import date_query, fold_months, monthly_stats
+from loans import rules as loan_rules
+from loans import store as loan_store
+from loans.events import Payment
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
@@ -48,8 +44,6 @@ router = APIRouter(prefix="/payments", tags=["payments"])
 E401 = responses(401)
 E404 = responses((404, "Payment not found (or not yours)"))
 E404_DEBT = responses((404, "Debt not found (or not yours)"))
-# A repeat that lost the unique-key race re-reads the winner's result; give up after this.
-IDEMPOTENCY_WAIT_ATTEMPTS = 20
 _LATEST = [("payment_date", -1), ("_id", -1)]  # served by (user_id[, debt_id], payment_date, _id)
 
 
@@ -107,11 +101,11 @@ async def record_payment(
     transaction (its split, and the debt's new state), store it, queue the notifications. A
     concurrent payment on the same debt makes one of the two transactions retry."""
     debt = await get_owned(db.debts, body.debt_id, user.id, "debt", session=session)
-    finance.check_takes_payments(debt)
+    loan_rules.check_takes_payments(debt)
     kind = str(body.payment_type)
     effect = str(body.prepayment_effect) if kind == "prepayment" else None
     event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
-    payment = await loan_book.record(
+    payment = await loan_store.record(
         db,
         debt,
         event,
@@ -124,49 +118,19 @@ async def record_payment(
     return payment
 
 
-# ---------------------------------------------------------------- idempotency
-
-
-def request_hash(body: PaymentCreate) -> str:
-    canonical = json.dumps(body.model_dump(mode="json", exclude_unset=True), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 async def apply_payment(
     db: Db, settings: Settings, user: User, body: PaymentCreate, key: str | None
 ) -> tuple[PaymentOut, bool]:
-    """(the payment, whether it is a replay of an earlier request with the same key).
+    """(the payment, whether it is a replay of an earlier request with the same key)."""
+    paid_on = loan_rules.event_day(body.payment_date, user.timezone)
+    digest = digest_of(body.model_dump(mode="json", exclude_unset=True))
 
-    The key record is inserted in the payment's own transaction, so a payment and its key
-    commit together. Two concurrent requests with one key conflict on the unique
-    (user_id, key) index; the loser's transaction is retried and then finds the winner's
-    stored response."""
-    paid_on = finance.event_day(body.payment_date, user.timezone)
-    digest = request_hash(body)
+    async def work(session: AsyncClientSession) -> Doc:
+        payment = await record_payment(db, settings, user, body, paid_on, session)
+        return PaymentOut.model_validate(payment).model_dump()
 
-    async def work(session: AsyncClientSession) -> tuple[PaymentOut, bool]:
-        if key is not None:
-            stored = await idempotent_answer(db, user.id, key, digest, session)
-            if stored is not None:
-                return PaymentOut.model_validate(stored), True
-        payment = PaymentOut.model_validate(
-            await record_payment(db, settings, user, body, paid_on, session)
-        )
-        if key is not None:
-            await remember_answer(db, user.id, key, digest, payment.model_dump(), session)
-        return payment, False
-
-    for _ in range(IDEMPOTENCY_WAIT_ATTEMPTS):
-        try:
-            return await in_transaction(db, work)
-        except DuplicateKeyError:
-            # Reported as a duplicate instead of a transient conflict: the winner committed
-            # after our snapshot. A fresh transaction reads its result.
-            await asyncio.sleep(0.05)
-    raise Conflict(
-        "A request with this Idempotency-Key is still being processed; retry shortly",
-        code=ErrorCode.idempotency_in_progress,
-    )
+    answer, replayed = await write_once(db, user.id, key, digest, work)
+    return PaymentOut.model_validate(answer), replayed
 
 
 # ---------------------------------------------------------------- routes
@@ -280,7 +244,7 @@ async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
         payment = await get_owned(db.payments, payment_id, user.id, "payment", session=session)
         debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
         # Replayed without it: the debt, and the later payments' splits, as if never made.
-        await loan_book.book(db, debt, session, remove=str(payment["_id"]))
+        await loan_store.book(db, debt, session, remove=str(payment["_id"]))
         await db.payments.delete_one({"_id": payment["_id"]}, session=session)
 
     await in_transaction(db, work)

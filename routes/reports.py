@@ -15,10 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pymongo.asynchronous.database import AsyncDatabase
 
-import tax
-from csv_export import EXPORT_BATCH, EXPORTS, csv_rows
-from database import Doc
-from dates import (
+from core.dates import (
     Period,
     as_day,
     calendar_year,
@@ -32,10 +29,13 @@ from dates import (
     shift_month,
     today,
 )
-from errors import ErrorCode, Unprocessable
-from ledger import active_budgets, date_query, monthly_totals, status_of
-from money import ZERO, from_sum, total
-from reporting import change, net_savings, savings_rate
+from core.errors import ErrorCode, Unprocessable
+from core.money import ZERO, from_sum, total
+from database import Doc
+from ledger.store import active_budgets, date_query, monthly_totals, status_of
+from loans import tax
+from reports.csv_export import EXPORT_BATCH, EXPORTS, csv_rows
+from reports.rules import change, net_savings, savings_rate
 from routes.deps import CurrentUser, Db, FromDate, SettingsDep, ToDate, Year, responses
 from schemas import (
     AnnualFigures,

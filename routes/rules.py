@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, status
 
-import rules_book
 from database import delete_owned, get_owned, paginate, update_owned
+from imports import rule_store
 from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
 from schemas import (
     Page,
@@ -30,7 +30,7 @@ async def create_rule(body: RuleCreate, user: CurrentUser, db: Db) -> RuleOut:
     """Add a rule: rows whose payee, UPI address or narration contain your text (and that
     match the direction and amounts you give) become the kind and category you set."""
     return RuleOut.model_validate(
-        await rules_book.create_rule(db, user.id, rule_document_fields(body))
+        await rule_store.create_rule(db, user.id, rule_document_fields(body))
     )
 
 
@@ -70,4 +70,4 @@ async def apply_rule(rule_id: str, user: CurrentUser, db: Db) -> RuleApplied:
     (title, category or income type, tags; an entry keeps its kind). Answers how many
     changed."""
     rule = await get_owned(db.rules, rule_id, user.id, "rule")
-    return RuleApplied(changed=await rules_book.apply_rule(db, user.id, rule))
+    return RuleApplied(changed=await rule_store.apply_rule(db, user.id, rule))

@@ -11,9 +11,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core.dates import now_ms, today
+from core.errors import BadRequest, ErrorCode
 from database import USER_COLLECTIONS, Doc
-from dates import now_ms, today
-from errors import BadRequest, ErrorCode
 from routes.deps import NO_CONTENT, CurrentUser, Db, responses
 from schemas import (
     BudgetOut,

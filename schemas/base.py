@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
-from dates import local_day
-from errors import ErrorCode, Unprocessable
+from core.dates import local_day
+from core.errors import ErrorCode, Unprocessable
 from schemas.types import ObjectIdStr
 
 T = TypeVar("T")

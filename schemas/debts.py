@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field, computed_field, model_validator
 
-from finance import overdue_days
-from money import quantize
+from core.money import quantize
+from loans.rules import overdue_days
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,

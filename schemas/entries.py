@@ -5,8 +5,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from budgeting import BudgetLevel
-from categories import IncomeType
+from ledger.categories import IncomeType
+from ledger.rules import BudgetLevel
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.types import (
     Amount,

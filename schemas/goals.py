@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from dates import as_day
-from goal_progress import (
+from core.dates import as_day
+from goals.rules import (
     monthly_required,
     months_left,
     progress_percentage,

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from errors import ErrorCode, Unprocessable
+from core.errors import ErrorCode, Unprocessable
+from imports.statements import FORMATS
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.entries import IncomeType
 from schemas.types import (
@@ -23,7 +24,6 @@ from schemas.types import (
     Text,
     Title,
 )
-from statements import FORMATS
 
 ImportFormat = StrEnum("ImportFormat", {name: name for name in FORMATS})  # type: ignore[misc]
 ImportFormat.__doc__ = "The statement layouts `statements.parse_statement` reads."

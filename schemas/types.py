@@ -19,8 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from dates import KNOWN_TIMEZONES
-from money import CENT
+from core.dates import KNOWN_TIMEZONES
+from core.money import CENT
 
 MAX_AMOUNT = Decimal("1000000000000")  # 1e12
 

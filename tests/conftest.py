@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-import embedded_db
 from config import Settings
 from main import create_app
+from ops import embedded_db
 from tests.factories import TestUser, make_settings, signup
 
 

@@ -7,11 +7,11 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-import embedded_db
 from config import Settings
-from dates import now_ms
+from core.dates import now_ms
+from delivery.outbox import Dispatcher
 from main import create_app
-from outbox import Dispatcher
+from ops import embedded_db
 from services import enqueue
 from tests.factories import make_settings, signup
 

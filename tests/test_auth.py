@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 import security
-from errors import Unauthorized
+from core.errors import Unauthorized
 from tests.factories import PASSWORD, signup
 
 

@@ -1,4 +1,4 @@
-"""`python -m backup`: a consistent dump in mongodump's layout, restored byte for byte."""
+"""`python -m ops.backup`: a consistent dump in mongodump's layout, restored byte for byte."""
 
 import asyncio
 import json
@@ -12,8 +12,8 @@ from pathlib import Path
 import bson
 from pymongo import MongoClient
 
-import backup
 from database import CODEC_OPTIONS
+from ops import backup
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,11 @@ def contents(db) -> dict[str, tuple[dict, dict[bytes, bytes]]]:
 def run_backup(*args: str, mongo_url: str, db_name: str) -> subprocess.CompletedProcess:
     env = os.environ | {"MONGODB_URL": mongo_url, "MONGODB_DB": db_name}
     return subprocess.run(
-        [sys.executable, "-m", "backup", *args], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "ops.backup", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 

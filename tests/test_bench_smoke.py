@@ -33,8 +33,8 @@ from bench.report import cpu_table, durability_table, throughput_table
 from bench.scenarios import endpoints
 from bench.seed import BenchUser, expense_docs, insert_many, sawtooth_amounts, seed_load
 from bench.statements_bench import hdfc_csv
+from core.dates import now_ms
 from database import CODEC_OPTIONS, connect, decimal_from_bson
-from dates import now_ms
 from tests.factories import make_settings
 
 pytestmark = pytest.mark.timeout(120)

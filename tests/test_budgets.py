@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from dates import current_month, month_bounds, start_of_day
-from ledger import check_budget
+from core.dates import current_month, month_bounds, start_of_day
+from ledger.store import check_budget
 from security import User
 
 

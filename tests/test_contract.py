@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from finance import add_months
+from loans.rules import add_months
 from main import create_app
 from tests.factories import (
     GUIDE_DEBT,

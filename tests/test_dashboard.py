@@ -8,8 +8,8 @@ from uuid import uuid4
 from bson import ObjectId
 from pymongo import monitoring
 
+from core.dates import current_month, local_date, start_of_day
 from database import connect, get_database
-from dates import current_month, local_date, start_of_day
 from tests.factories import (
     budget,
     debt,

@@ -293,7 +293,9 @@ async def test_another_users_debt_is_404_everywhere_and_untouched(client, user, 
     assert after == before
 
 
-@pytest.mark.parametrize("bad_id", ["123", "zzzzzzzzzzzzzzzzzzzzzzzz", str(ObjectId()), "%20"])
+@pytest.mark.parametrize(
+    "bad_id", ["123", "zzzzzzzzzzzzzzzzzzzzzzzz", "0123456789abcdef01234567", "%20"]
+)
 async def test_malformed_or_unknown_ids_are_404(client, user, bad_id):
     for method in ("GET", "PUT", "DELETE"):
         body = {"name": "x"} if method == "PUT" else None

@@ -35,7 +35,7 @@ def test_compose_runs_mongo_as_a_replica_set_and_waits_for_it():
         assert env["SECRET_KEY"].startswith("${SECRET_KEY")
     assert services["api"]["environment"]["RUN_WORKER"] == "false"
     assert services["api"]["ports"] == ["${PORT:-8000}:8000"]
-    assert services["worker"]["command"] == ["python", "-m", "worker"]
+    assert services["worker"]["command"] == ["python", "-m", "ops.worker"]
 
 
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="Debian's docker-compose absent")
@@ -54,7 +54,7 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck():
     conf = (ROOT / "gunicorn.conf.py").read_text()
     assert 'worker_class = "uvicorn_worker.UvicornWorker"' in conf
     assert "WEB_CONCURRENCY" in conf and "graceful_timeout" in conf
-    for path in ("requirements.txt", "main.py", "gunicorn.conf.py", "worker.py"):
+    for path in ("requirements.txt", "main.py", "gunicorn.conf.py", "ops/worker.py"):
         assert (ROOT / path).exists(), path
 
 
@@ -76,7 +76,7 @@ def test_kubernetes_manifests():
     hpa = docs[("HorizontalPodAutoscaler", "cleero-api")]["spec"]
     assert hpa["scaleTargetRef"]["name"] == "cleero-api" and hpa["minReplicas"] >= 3
     worker = docs[("Deployment", "cleero-worker")]["spec"]["template"]["spec"]["containers"][0]
-    assert worker["command"] == ["python", "-m", "worker"]
+    assert worker["command"] == ["python", "-m", "ops.worker"]
     secret = docs[("Secret", "cleero-secrets")]
     assert {"SECRET_KEY", "MONGODB_URL", "ONESIGNAL_API_KEY"} <= set(secret["stringData"])
 

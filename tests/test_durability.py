@@ -17,9 +17,9 @@ import httpx
 from bson import ObjectId
 from pymongo import MongoClient
 
-import embedded_db
 from bench.load import start_server, stop_server
 from database import CODEC_OPTIONS
+from ops import embedded_db
 
 PASSWORD = "SecurePass123!"
 ROUNDS = 4

@@ -1,4 +1,4 @@
-"""Unit and property tests for finance.py (pure loan/EMI arithmetic)."""
+"""Unit and property tests for loan_rules.py (pure loan/EMI arithmetic)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import finance
-from finance import (
+from loans import rules as loan_rules
+from loans.rules import (
     NeverPaysOff,
     Overpayment,
     PaymentTooSmall,
@@ -197,7 +197,7 @@ def _emi_bound_holds(principal: Decimal, rate: Decimal, tenure: int, e: Decimal)
         return D("0.01") * s_n * (1 + r) + D("0.005") < e
 
 
-def _check_schedule(sched: finance.Schedule, principal: Decimal) -> None:
+def _check_schedule(sched: loan_rules.Schedule, principal: Decimal) -> None:
     assert sum((r.principal for r in sched.rows), D(0)) + sched.lump_sum_applied == principal
     assert all(r.balance >= 0 and r.principal > 0 and r.interest >= 0 for r in sched.rows)
     assert sched.rows[-1].balance == 0 if sched.rows else sched.lump_sum_applied == principal
@@ -332,7 +332,7 @@ def debt_lists(draw: st.DrawFn, min_size: int = 1) -> list[PlanDebt]:
     return debts
 
 
-def _check_plan(plan: finance.Plan, debts: list[PlanDebt]) -> None:
+def _check_plan(plan: loan_rules.Plan, debts: list[PlanDebt]) -> None:
     assert sorted(plan.order) == sorted(d.id for d in debts)
     assert [d.id for d in plan.debts] == plan.order
     assert plan.months == max(d.payoff_month for d in plan.debts)
@@ -379,6 +379,6 @@ def test_plan_properties(debts: list[PlanDebt], extra: Decimal, more: Decimal) -
 def test_avalanche_optimal_without_rounding(debts: list[PlanDebt], extra: Decimal) -> None:
     # Same simulation with paisa rounding switched off: avalanche must not lose at all
     # (up to the 60-digit working precision).
-    with mock.patch.object(finance, "money", Decimal):
+    with mock.patch.object(loan_rules, "money", Decimal):
         aval, snow = compare_strategies(debts, extra, "avalanche", START)
     assert aval.total_interest <= snow.total_interest + D("1e-20")

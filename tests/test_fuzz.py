@@ -28,8 +28,8 @@ from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.python import asgi
 
 from config import Settings
+from core.dates import KNOWN_TIMEZONES
 from database import USER_COLLECTIONS
-from dates import KNOWN_TIMEZONES
 from main import create_app
 from tests.factories import make_settings
 from tests.statement_workbooks import FIXTURES
@@ -543,7 +543,7 @@ async def test_the_connection_stays_usable_after_a_non_finite_number(settings):
 
     import uvicorn
 
-    import embedded_db
+    from ops import embedded_db
 
     port = embedded_db.free_port()
     server = uvicorn.Server(

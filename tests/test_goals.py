@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from bson import ObjectId
 
-from goal_progress import milestones_for, monthly_required, months_left
+from goals.rules import milestones_for, monthly_required, months_left
 
 IST = ZoneInfo("Asia/Kolkata")
 

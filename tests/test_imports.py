@@ -17,8 +17,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.dates import today
 from database import USER_COLLECTIONS
-from dates import today
 from main import create_app
 from tests.factories import (
     all_rows,
@@ -890,14 +890,14 @@ def test_importing_is_pure():
     ],
 )
 def test_a_loan_is_compared_at_its_due_date_nearest_the_row(next_due, day, nearest):
-    from importing import nearest_due
+    from imports.rules import nearest_due
 
     assert nearest_due(next_due, day) == nearest
 
 
 def test_a_hand_entry_is_offered_to_one_row_only_closest_day_first():
-    from importing import HandEntry, HandMatcher
-    from statements import StatementRow
+    from imports.rules import HandEntry, HandMatcher
+    from imports.statements import StatementRow
 
     entries = [
         HandEntry("far", "expense", date(2024, 1, 4), Decimal("20.00")),
@@ -917,7 +917,7 @@ def test_a_hand_entry_is_offered_to_one_row_only_closest_day_first():
 
 
 def test_a_change_that_is_no_change_suggests_no_rule():
-    from importing import suggested_rule
+    from imports.rules import suggested_rule
 
     row = {"kind": "expense", "category": "food", "title": "Swiggy", "payee": "Swiggy",
            "narration": "UPI-SWIGGY-...", "direction": "debit"}  # fmt: skip

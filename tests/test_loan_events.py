@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finance import NeverPaysOff, Overpayment, PaymentTooSmall, add_months
-from loan_events import (
+from loans.events import (
     Event,
     LoanState,
     LoanTerms,
@@ -33,7 +32,8 @@ from loan_events import (
     tenure_as_of,
     without,
 )
-from loan_schedule import projection, schedule, statement
+from loans.rules import NeverPaysOff, Overpayment, PaymentTooSmall, add_months
+from loans.schedule import projection, schedule, statement
 
 D = Decimal
 C = D("0.01")

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
-from finance import add_months
+from loans.rules import add_months
 from tests.factories import get, post
 
 D = Decimal

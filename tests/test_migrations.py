@@ -7,9 +7,9 @@ from decimal import Decimal
 from bson import ObjectId
 from pymongo import ASCENDING
 
-import migrations
+from core.dates import start_of_day
 from database import ensure_indexes
-from dates import start_of_day
+from ops import migrations
 from tests.factories import get
 
 OLD = datetime(2024, 1, 1, tzinfo=UTC)  # written long before the migration ran

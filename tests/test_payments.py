@@ -11,7 +11,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 import routes.payments
-from dates import now_ms
+from core.dates import now_ms
 from tests.factories import create_debt, pay
 
 

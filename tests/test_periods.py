@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from dates import fiscal_period, fiscal_year, stats_period
-from errors import Unprocessable
+from core.dates import fiscal_period, fiscal_year, stats_period
+from core.errors import Unprocessable
 
 STATS = ["/api/payments/stats/monthly", "/api/income/stats/monthly", "/api/expenses/stats/monthly"]
 

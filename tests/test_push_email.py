@@ -19,10 +19,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 import services
-from dates import start_of_day
-from money import format_money
-from outbox import retry_failed
-from scheduler import run_reminders
+from core.dates import start_of_day
+from core.money import format_money
+from delivery.outbox import retry_failed
+from loans.reminders import run_reminders
 from schemas import NotificationType
 from security import User
 from services import Backends, notify, render_email

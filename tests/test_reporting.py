@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from money import format_money, from_sum, percent, quantize
-from reporting import change, net_savings, savings_rate
+from core.money import format_money, from_sum, percent, quantize
+from reports.rules import change, net_savings, savings_rate
 
 D = Decimal
 

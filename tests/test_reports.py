@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from bson import ObjectId
 
-from csv_export import CHUNK_BYTES, csv_rows, safe_cell
-from dates import local_date
+from core.dates import local_date
+from reports.csv_export import CHUNK_BYTES, csv_rows, safe_cell
 from tests.factories import (
     budget,
     contribute,

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from statements.amounts import CellError, drcr_of, parse_amount, parse_date
-from statements.tables import clean_reference, header_key, read_preamble
+from imports.statements.amounts import CellError, drcr_of, parse_amount, parse_date
+from imports.statements.tables import clean_reference, header_key, read_preamble
 
 D = Decimal
 

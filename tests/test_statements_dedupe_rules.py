@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statements import (
+from imports.statements import (
     DEFAULT_RULES,
     LoanForMatching,
     Rule,
@@ -22,7 +22,7 @@ from statements import (
     match_emi,
     parse_narration,
 )
-from statements.fingerprint import base_key
+from imports.statements.fingerprint import base_key
 
 D = Decimal
 

@@ -16,8 +16,8 @@ from itertools import pairwise
 
 import pytest
 
-import statements.parser as parser_module
-from statements import (
+import imports.statements.parser as parser_module
+from imports.statements import (
     ColumnMapping,
     CorruptFile,
     TooManyRows,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statements import normalise_narration, parse_narration, title_for
+from imports.statements import normalise_narration, parse_narration, title_for
 
 # narration, channel, payee, vpa, reference, bank
 CASES = [

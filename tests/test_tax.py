@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tax import ACT_1961, ACT_2025, Deduction, TaxCaps, TaxLoanInput, TaxResult, tax_summary
+from loans.tax import ACT_1961, ACT_2025, Deduction, TaxCaps, TaxLoanInput, TaxResult, tax_summary
 
 D = Decimal
 CAPS = TaxCaps()

@@ -1,4 +1,4 @@
-"""`python -m worker` as operators run it: --once (cron, tests), --retry-failed, the forever
+"""`python -m ops.worker` as operators run it: --once (cron, tests), --retry-failed, the forever
 loop with a clean SIGTERM, two workers at once, and a database that is down."""
 
 import asyncio
@@ -44,7 +44,7 @@ async def start_worker(settings, *args: str, **env: str) -> asyncio.subprocess.P
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "worker",
+        "ops.worker",
         *args,
         cwd=ROOT,
         env=worker_env(settings, **env),

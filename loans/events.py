@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from finance import (
+from core.money import CENT
+from loans.rules import (
     MAX_MONTHS,
     ZERO,
     Overpayment,
@@ -61,7 +62,6 @@ from finance import (
     monthly_rate,
     split_checked,
 )
-from money import CENT
 
 PrepaymentEffect = Literal["reduce_tenure", "reduce_emi"]
 RateTreatment = Literal["increase_emi", "extend_tenure"]

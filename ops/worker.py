@@ -1,8 +1,8 @@
 """The background worker as its own process.
 
-    python -m worker                 outbox dispatcher + reminder scheduler, until SIGTERM/SIGINT
-    python -m worker --once          one scheduler pass, then one dispatcher pass, and exit
-    python -m worker --retry-failed  requeue the messages that ran out of attempts, and exit
+    python -m ops.worker                 outbox dispatcher + reminder scheduler, until SIGTERM
+    python -m ops.worker --once          one scheduler pass, then one dispatcher pass, and exit
+    python -m ops.worker --retry-failed  requeue the messages that ran out of attempts, and exit
 
 Run it with RUN_WORKER=false on the API processes, or alongside them: a lease elects one active
 dispatcher and a unique index makes each reminder happen once, however many run.
@@ -18,12 +18,12 @@ import sys
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-import scheduler
 from config import Settings, get_settings
+from core.observability import configure_logging
 from database import connect, database_url, ensure_indexes, get_database
-from migrations import migrate
-from observability import configure_logging
-from outbox import Dispatcher, retry_failed
+from delivery.outbox import Dispatcher, retry_failed
+from loans import reminders
+from ops.migrations import migrate
 from services import Backends
 
 log = logging.getLogger("cleero.worker")
@@ -31,16 +31,16 @@ log = logging.getLogger("cleero.worker")
 
 async def run_once(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
     # Reminders first, so the messages they queue leave in this same pass.
-    reminders = await scheduler.run_reminders(db, settings)
+    queued = await reminders.run_reminders(db, settings)
     sent = await dispatcher.run_once()
-    log.info("worker pass done: %d reminders queued, %d messages sent", reminders, sent)
-    print(f"reminders={reminders} sent={sent}")
+    log.info("worker pass done: %d reminders queued, %d messages sent", queued, sent)
+    print(f"reminders={queued} sent={sent}")
 
 
 async def run_forever(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
     tasks = [
         asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"),
-        asyncio.create_task(scheduler.run_forever(db, settings), name="reminder-scheduler"),
+        asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler"),
     ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,7 +85,9 @@ async def main(mode: str, settings: Settings) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.worker", description=__doc__.split("\n")[0]
+    )
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument(
         "--once", action="store_true", help="one scheduler and dispatcher pass, then exit"

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
-from dates import as_day, local_day, now_ms, today
-from errors import Conflict, ErrorCode, Unprocessable
-from money import CENT, ZERO
-from money import quantize as money
+from core.dates import as_day, local_day, now_ms, today
+from core.errors import Conflict, ErrorCode, Unprocessable
+from core.money import CENT, ZERO
+from core.money import quantize as money
 
 MAX_MONTHS = 1200  # 100 years: anything longer is treated as "never pays off"
 _PREC = 60  # generous: (1+r)^n and 100 years of negative amortization stay exact enough

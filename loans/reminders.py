@@ -1,6 +1,6 @@
 """EMI reminders: a `payment_reminder` in the days before each active debt's due date and a
 `payment_due` on the day itself, exactly once per debt, due date and kind, however many
-schedulers (API replicas, `python -m worker`) run at the same time: a unique index on
+schedulers (API replicas, `python -m ops.worker`) run at the same time: a unique index on
 `reminders` (debt_id, due_date, kind) decides, and only the insert that wins notifies.
 """
 
@@ -15,9 +15,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from config import Settings
+from core.dates import as_day, now_ms
+from core.money import format_money
 from database import Doc
-from dates import as_day, now_ms
-from money import format_money
 from schemas import NotificationType
 from security import User
 from services import notify_once
@@ -161,7 +161,8 @@ async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | No
 
 
 async def run_forever(db: AsyncDatabase, settings: Settings) -> None:
-    """The scheduler loop (app lifespan or `python -m worker`): a pass now, then every interval."""
+    """The scheduler loop (app lifespan or `python -m ops.worker`): a pass now, then every
+    interval."""
     while True:
         try:
             sent = await run_reminders(db, settings)

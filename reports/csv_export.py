@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from dates import as_day
-from money import quantize
+from core.dates import as_day
+from core.money import quantize
 
 Doc = dict[str, Any]
 

@@ -1,8 +1,8 @@
 """One-off data migrations: run at start-up, before the API serves and before the indexes are
-ensured (and by `python -m migrations`). Each is idempotent and recorded in `migrations`, so a
+ensured (and by `python -m ops.migrations`). Each is idempotent and recorded in `migrations`, so a
 start-up after it finished costs one lookup, and a start-up after a crash finishes the job.
 
-    python -m migrations     run what has not run yet against MONGODB_URL (or the embedded db)
+    python -m ops.migrations     run what has not run yet against MONGODB_URL (or the embedded db)
 """
 
 import asyncio
@@ -16,11 +16,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
-import loan_book
 from config import get_settings
+from core.dates import DEFAULT_TZ, local_date, now_ms
+from core.errors import AppError
 from database import Doc, connect, database_url, get_database, in_transaction
-from dates import DEFAULT_TZ, local_date, now_ms
-from errors import AppError
+from loans import store as loan_store
 
 log = logging.getLogger("cleero.migrations")
 INDEX_NOT_FOUND = 27
@@ -106,7 +106,7 @@ async def loan_books(db: AsyncDatabase, started: datetime) -> None:
             session: AsyncClientSession, debt: Doc = debt | terms, terms: Doc = terms
         ) -> None:
             await db.debts.update_one({"_id": debt["_id"]}, {"$set": terms}, session=session)
-            await loan_book.book(db, debt, session)
+            await loan_store.book(db, debt, session)
 
         try:
             await in_transaction(db, work)
@@ -116,7 +116,7 @@ async def loan_books(db: AsyncDatabase, started: datetime) -> None:
                 {"user_id": debt["user_id"], "debt_id": debt["_id"]},
                 sort=[("payment_date", -1), ("_id", -1)],
             )
-            carried = loan_book.carried_state(debt, latest)
+            carried = loan_store.carried_state(debt, latest)
             await db.debts.update_one({"_id": debt["_id"]}, {"$set": terms | carried})
 
 

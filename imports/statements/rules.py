@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from categories import SUGGESTED_CATEGORIES, IncomeType
+from ledger.categories import SUGGESTED_CATEGORIES, IncomeType
 
 from .model import StatementRow
 from .narration import Narration, title_for

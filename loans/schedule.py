@@ -19,8 +19,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from finance import ZERO, NeverPaysOff, Row, money, monthly_rate
-from loan_events import Event, EventRow, LoanState, LoanTerms, replay
+from loans.events import Event, EventRow, LoanState, LoanTerms, replay
+from loans.rules import ZERO, NeverPaysOff, Row, money, monthly_rate
 
 
 @dataclass(frozen=True)

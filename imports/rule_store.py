@@ -10,11 +10,11 @@ from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core.dates import now_ms
+from core.errors import Conflict, ErrorCode
 from database import Doc
-from dates import now_ms
-from errors import Conflict, ErrorCode
-from importing import RuleBook
-from imports_book import ENTRY_COLLECTIONS
+from imports.rules import RuleBook
+from imports.store import ENTRY_COLLECTIONS
 
 MAX_RULES = 500  # per user: a preview reads them all
 

@@ -19,10 +19,10 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from dates import as_day, now_ms
-from errors import Conflict, ErrorCode, Unprocessable
-from finance import Overpayment, PaymentTooSmall
-from loan_events import (
+from core.dates import as_day, now_ms
+from core.errors import Conflict, ErrorCode, Unprocessable
+from core.money import quantize
+from loans.events import (
     Event,
     EventRow,
     LoanState,
@@ -34,7 +34,7 @@ from loan_events import (
     replay,
     resume,
 )
-from money import quantize
+from loans.rules import Overpayment, PaymentTooSmall
 
 Doc = dict[str, Any]
 

@@ -3,7 +3,7 @@ in tax.py). Pure: no I/O."""
 
 from decimal import Decimal
 
-from money import percent, quantize
+from core.money import percent, quantize
 
 
 def net_savings(income: Decimal, expenses: Decimal) -> Decimal:

@@ -4,7 +4,7 @@ Pure: no I/O."""
 from datetime import date
 from decimal import Decimal
 
-from money import ZERO, percent_of, quantize
+from core.money import ZERO, percent_of, quantize
 
 MILESTONES = (25, 50, 75, 100)
 # Contributions are taken while a goal is being saved for; completed/cancelled goals are closed.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from money import percent_of, quantize
+from core.money import percent_of, quantize
 
 
 class BudgetLevel(StrEnum):

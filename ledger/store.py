@@ -13,10 +13,10 @@ from bson import ObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from budgeting import BudgetLevel, budget_line, levels_reached
+from core.dates import Period, check_order, current_month, month_bounds, month_key, now_ms
+from core.money import ZERO, format_money, from_sum, total
 from database import Doc
-from dates import Period, check_order, current_month, month_bounds, month_key, now_ms
-from money import ZERO, format_money, from_sum, total
+from ledger.rules import BudgetLevel, budget_line, levels_reached
 from schemas import (
     BudgetStatus,
     BudgetStatusItem,

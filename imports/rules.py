@@ -14,8 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from finance import add_months
-from statements import (
+from imports.statements import (
     CATEGORIES,
     DEFAULT_RULES,
     LoanForMatching,
@@ -31,6 +30,7 @@ from statements import (
     match_emi,
     parse_narration,
 )
+from loans.rules import add_months
 
 MAX_ROWS = 50_000  # more is refused (413) as soon as row 50,001 is read
 DUPLICATE_WINDOW_DAYS = 3  # a hand entry this close in date may be the same transaction

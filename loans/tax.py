@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from dates import fy_label
-from finance import ZERO, _check_money, money
+from core.dates import fy_label
+from loans.rules import ZERO, _check_money, money
 
 Regime = Literal["old", "new"]
 PropertyUse = Literal["self_occupied", "let_out"]

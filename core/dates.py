@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from errors import ErrorCode, Unprocessable
+from core.errors import ErrorCode, Unprocessable
 
 DEFAULT_TZ = "Asia/Kolkata"
 KNOWN_TIMEZONES = frozenset(available_timezones())

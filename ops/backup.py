@@ -1,7 +1,7 @@
 """Consistent backups in mongodump's directory layout, and their restore.
 
-    python -m backup [--out DIR] [--db NAME]           # make backup [OUT=DIR]
-    python -m backup restore DIR [--db NAME] [--drop]  # make restore BACKUP=DIR [REPLACE=1]
+    python -m ops.backup [--out DIR] [--db NAME]           # make backup [OUT=DIR]
+    python -m ops.backup restore DIR [--db NAME] [--drop]  # make restore BACKUP=DIR [REPLACE=1]
 
 A backup is `DIR/<db>/<collection>.bson` (the documents as stored, raw BSON back to back) and
 `DIR/<db>/<collection>.metadata.json` (options and indexes in mongodump's canonical extended
@@ -29,8 +29,8 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.read_concern import ReadConcern
 
-import embedded_db
 from config import Settings, get_settings
+from ops import embedded_db
 
 RAW = CodecOptions(document_class=RawBSONDocument)
 BATCH = 1000  # documents per insert on restore (PyMongo splits further at 48 MB)
@@ -173,7 +173,9 @@ def summary(counts: dict[str, int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="python -m backup", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.backup", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--db", default=settings.mongodb_db, help="database (MONGODB_DB)")
     if argv[:1] == ["restore"]:
         parser.add_argument("dir", type=Path, help="a backup: the directory holding <db>/")

@@ -13,6 +13,8 @@ from pymongo.errors import PyMongoError
 
 from config import DEFAULT_TRANSACTION_LIFETIME
 
+ROOT = Path(__file__).resolve().parent.parent  # run as `-m ops.embedded_db` from here
+
 
 def url(port: int, host: str = "127.0.0.1") -> str:
     # SecantusDB advertises a one-node replica set; talk to it directly.
@@ -53,7 +55,8 @@ def start(
     proc = subprocess.Popen(
         [
             sys.executable,
-            str(Path(__file__).resolve()),
+            "-m",
+            "ops.embedded_db",
             str(transaction_lifetime_seconds),
             "--sync-on-commit",
             "--host",
@@ -67,6 +70,7 @@ def start(
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        cwd=ROOT,
         start_new_session=True,  # Ctrl-C reaches the API first; we stop the database after it
     )
     deadline = time.monotonic() + 60
@@ -95,7 +99,7 @@ def serve_with_api() -> None:
     import uvicorn
 
     from config import get_settings
-    from observability import configure_logging
+    from core.observability import configure_logging
 
     settings = get_settings()
     configure_logging()

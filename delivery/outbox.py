@@ -1,6 +1,6 @@
 """Delivering the outbox: the dispatcher that claims queued side effects and hands them to the
 providers in `services.Backends`, with retries and backoff; one active dispatcher per cluster.
-It runs in the API process (RUN_WORKER) or in `python -m worker`."""
+It runs in the API process (RUN_WORKER) or in `python -m ops.worker`."""
 
 import asyncio
 import logging
@@ -12,8 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from config import Settings
+from core.dates import now_ms
 from database import Doc
-from dates import now_ms
 from services import Backends
 
 log = logging.getLogger("cleero.outbox")

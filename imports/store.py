@@ -17,21 +17,21 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-import finance
-import loan_book
+from core.dates import as_day, current_month, now_ms
+from core.errors import AppError, Conflict, ErrorCode
+from core.money import quantize
 from database import Doc, get_owned, in_transaction
-from dates import as_day, current_month, now_ms
-from errors import AppError, Conflict, ErrorCode
-from importing import (
+from imports.rules import (
     DUPLICATE_WINDOW_DAYS,
     HandEntry,
     HandMatcher,
     Loan,
     payment_method,
 )
-from ledger import check_budget, entry_document
-from loan_events import Payment
-from money import quantize
+from ledger.store import check_budget, entry_document
+from loans import rules as loan_rules
+from loans import store as loan_store
+from loans.events import Payment
 from schemas import ExpenseCreate, IncomeCreate, NotificationType
 from security import User
 from services import enqueue, notify
@@ -119,13 +119,13 @@ def stored_rows(rows: list[Doc], user_id: ObjectId, import_id: ObjectId) -> list
     return out
 
 
-async def store_preview(db: AsyncDatabase, record: Doc, rows: list[Doc]) -> None:
-    """The rows, then the import: a reader never sees an import whose rows are not all
-    there (an interrupted preview leaves rows without an import, removed with the account)."""
+async def store_rows(db: AsyncDatabase, rows: list[Doc]) -> None:
+    """A preview's rows, stored before its import: a reader never sees an import whose rows
+    are not all there (an interrupted preview leaves rows without an import, removed with
+    the account)."""
     for at in range(0, len(rows), INSERT_BATCH):
         batch = rows[at : at + INSERT_BATCH]
         await db.import_rows.insert_many(batch, ordered=False)
-    await db.imports.insert_one(record)
 
 
 async def discard(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> None:
@@ -163,9 +163,9 @@ async def _payment(
     """The row as an EMI payment on its debt, exactly as POST /api/payments books one (the
     month's interest first, the due date advanced); a refusal is the domain error."""
     debt = await get_owned(db.debts, row["debt_id"], user_id, "debt", session=session)
-    finance.check_takes_payments(debt)
+    loan_rules.check_takes_payments(debt)
     event = Payment(str(row["_id"]), as_day(row["date"]), quantize(row["amount"]), "emi")
-    return await loan_book.record(
+    return await loan_store.record(
         db,
         debt,
         event,
@@ -384,7 +384,7 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
     async def reverse(session: AsyncClientSession) -> None:
         for payment in payments:
             debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
-            await loan_book.book(db, debt, session, remove=str(payment["_id"]))
+            await loan_store.book(db, debt, session, remove=str(payment["_id"]))
             await db.payments.delete_one({"_id": payment["_id"]}, session=session)
 
     if payments:
@@ -403,10 +403,17 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
 # ---------------------------------------------------------------- column mapping templates
 
 
-async def save_template(db: AsyncDatabase, user_id: ObjectId, name: str, mapping: Doc) -> None:
+async def save_template(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    name: str,
+    mapping: Doc,
+    session: AsyncClientSession | None = None,
+) -> None:
     at = now_ms()
     await db.import_templates.update_one(
         {"user_id": user_id, "name": name},
         {"$set": {"mapping": mapping, "updated_at": at}, "$setOnInsert": {"created_at": at}},
         upsert=True,
+        session=session,
     )
