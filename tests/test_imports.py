@@ -871,7 +871,7 @@ def test_importing_is_pure():
     import sys
 
     probe = (
-        "import sys, importing; "
+        "import sys, imports.rules; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
     )
     result = subprocess.run(

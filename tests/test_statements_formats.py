@@ -594,7 +594,7 @@ def test_package_is_pure():
     import sys
 
     probe = (
-        "import sys, statements; "
+        "import sys, imports.statements; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
