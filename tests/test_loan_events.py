@@ -25,13 +25,13 @@ from loans.events import (
     RateChange,
     TenureExtensionRefused,
     event_key,
-    minimum_emi,
     ordered,
     replay,
     resume,
     tenure_as_of,
     without,
 )
+from loans.instalments import minimum_emi
 from loans.rules import NeverPaysOff, Overpayment, PaymentTooSmall, add_months
 from loans.schedule import projection, schedule, statement
 

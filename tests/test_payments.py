@@ -10,7 +10,7 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-import routes.payments
+import core.idempotency
 from core.dates import now_ms
 from tests.factories import create_debt, pay
 
@@ -250,7 +250,7 @@ async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, mon
     headers = user.headers | {"Idempotency-Key": "raced"}
     body = {"debt_id": debt["id"], "amount": 10}
     first = await client.post("/api/payments", headers=headers, json=body)
-    real = routes.payments.in_transaction
+    real = core.idempotency.in_transaction
     calls = []
 
     async def lose_the_race_once(db, work):
@@ -259,15 +259,15 @@ async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, mon
             raise DuplicateKeyError("E11000 duplicate key error")
         return await real(db, work)
 
-    monkeypatch.setattr(routes.payments, "in_transaction", lose_the_race_once)
+    monkeypatch.setattr(core.idempotency, "in_transaction", lose_the_race_once)
     second = await client.post("/api/payments", headers=headers, json=body)
     assert second.status_code == 201 and second.json() == first.json() and len(calls) == 2
 
     async def always_duplicate(db, work):
         raise DuplicateKeyError("E11000 duplicate key error")
 
-    monkeypatch.setattr(routes.payments, "in_transaction", always_duplicate)
-    monkeypatch.setattr(routes.payments, "IDEMPOTENCY_WAIT_ATTEMPTS", 2)
+    monkeypatch.setattr(core.idempotency, "in_transaction", always_duplicate)
+    monkeypatch.setattr(core.idempotency, "WAIT_ATTEMPTS", 2)
     r = await client.post("/api/payments", headers=headers, json=body)
     assert r.status_code == 409 and r.json()["code"] == "idempotency_in_progress"
 
