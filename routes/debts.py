@@ -59,8 +59,9 @@ async def list_debts(
     if debt_type is not None:
         query["debt_type"] = str(debt_type)
     day = today(user.timezone)
-    newest_first = [("created_at", -1), ("_id", -1)]
-    return await paginate(db.debts, query, page, lambda d: DebtOut.of(d, day), sort=newest_first)
+    return await paginate(
+        db.debts, query, page, lambda d: DebtOut.of(d, day), sort=loan_store.NEWEST_FIRST
+    )
 
 
 @router.get("/stats/summary", responses=E401)

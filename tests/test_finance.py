@@ -1,4 +1,4 @@
-"""Unit and property tests for loan_rules.py (pure loan/EMI arithmetic)."""
+"""Unit and property tests for loans/rules.py and loans/payoff.py (pure loan/EMI arithmetic)."""
 
 from __future__ import annotations
 
@@ -381,3 +381,20 @@ def test_avalanche_optimal_without_rounding(debts: list[PlanDebt], extra: Decima
     with mock.patch.object(payoff, "money", Decimal):
         aval, snow = compare_strategies(debts, extra, "avalanche", START)
     assert aval.total_interest <= snow.total_interest + D("1e-20")
+
+
+def test_the_loan_rules_are_pure():
+    """The rules, the engine and the reading of a debt document import no web framework and
+    no database driver (a fresh interpreter, so nothing else loaded them)."""
+    import subprocess
+    import sys
+
+    modules = "rules, events, instalments, payoff, schedule, debt, state, tax, tax_law"
+    probe = (
+        f"import sys; from loans import {modules}; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

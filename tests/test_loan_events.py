@@ -1,4 +1,4 @@
-"""Golden and property tests for the event-sourced loan engine (loan_events, loan_schedule).
+"""Golden and property tests for the event-sourced loan engine (loans.events, loans.schedule).
 
 Every expected figure is computed here independently of the engine: the EMI formula at
 50 digits (``formula_emi``) and month-by-month loops (``pay``, ``repay``) written below,
