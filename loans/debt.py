@@ -49,7 +49,7 @@ class Debt:
     remaining_tenure: int | None  # None until the events were first replayed
     total_paid: Decimal
     total_interest: Decimal
-    booked: bool  # the document holds the state of its latest event, to continue from
+    has_state: bool  # the document holds the state of its latest event, to continue from
     last_event: EventKey | None
 
     @property
@@ -80,7 +80,7 @@ class Debt:
 
     def stored_state(self) -> LoanState | None:
         """The state the document holds, to continue from; None when it holds none yet."""
-        if not self.booked or self.remaining_tenure is None or self.next_due is None:
+        if not self.has_state or self.remaining_tenure is None or self.next_due is None:
             return None
         return LoanState(
             principal=self.opening,
@@ -113,7 +113,8 @@ def _due(debt: Debt) -> date:
 
 
 def debt_of(doc: Doc) -> Debt:
-    """The debt document as a `Debt`: the only place its fields are read and typed."""
+    """The debt document as a `Debt`: the one conversion of a stored debt into a domain value
+    (the engine's terms, a payoff plan's debt, an import's loan all start from it)."""
     last = doc.get("last_event")
     rate, monthly = doc["interest_rate"], quantize(doc["monthly_emi"])
     return Debt(
@@ -137,7 +138,7 @@ def debt_of(doc: Doc) -> Debt:
         remaining_tenure=doc.get("remaining_tenure_months"),
         total_paid=quantize(doc.get("total_paid", ZERO)),
         total_interest=quantize(doc.get("total_interest_paid", ZERO)),
-        booked="remaining_tenure_months" in doc and "last_event" in doc,
+        has_state="remaining_tenure_months" in doc and "last_event" in doc,
         last_event=None if last is None else (as_day(last["date"]), last["kind"], last["id"]),
     )
 
