@@ -34,6 +34,7 @@ from fastapi.responses import Response
 from pymongo import AsyncMongoClient
 
 from core.dates import month_bounds, now_ms, today
+from loans.store import summary_pipeline as _summary_pipeline
 from routes.dashboard import (
     EXPENSES,
     FEEDS,
@@ -47,7 +48,6 @@ from routes.dashboard import (
     Feed,
     month_and_recent_pipeline,
 )
-from routes.debts import _summary_pipeline
 from services import enqueue
 
 TZ = "Asia/Kolkata"  # every seeded user's timezone (our routes read it from the user)

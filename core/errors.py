@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     overpayment = "overpayment"
     payment_too_small = "payment_too_small"
     payment_date_in_future = "payment_date_in_future"
+    rate_change_date_in_future = "rate_change_date_in_future"
     never_pays_off = "never_pays_off"
     conflicts_with_history = "conflicts_with_history"
     emi_below_minimum = "emi_below_minimum"

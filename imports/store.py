@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from core.dates import as_day, current_month, now_ms
 from core.errors import AppError, Conflict, ErrorCode
 from core.money import quantize
-from database import Doc, get_owned, in_transaction
+from database import Doc, in_transaction
 from imports.rules import (
     DUPLICATE_WINDOW_DAYS,
     HandEntry,
@@ -29,8 +29,9 @@ from imports.rules import (
     payment_method,
 )
 from ledger.store import check_budget, entry_document
-from loans import rules as loan_rules
+from loans import service as loan_service
 from loans import store as loan_store
+from loans.debt import debt_of
 from loans.events import Payment
 from schemas import ExpenseCreate, IncomeCreate, NotificationType
 from security import User
@@ -45,19 +46,19 @@ ENTRY_COLLECTIONS = {"expense": "expenses", "income": "income", "payment": "paym
 
 
 async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
-    debts = await db.debts.find({"user_id": user_id, "status": "active"}).to_list(None)
+    debts = [debt_of(doc) for doc in await loan_store.active_debts(db, user_id)]
     return [
         Loan(
-            id=str(debt["_id"]),
-            name=debt["name"],
-            bank_name=debt.get("bank_name") or "",
-            monthly_emi=quantize(debt["monthly_emi"]),
-            next_due=as_day(debt["next_payment_date"]),
-            start=as_day(debt["start_date"]),
-            loan_account=debt.get("loan_account"),
+            id=debt.id,
+            name=debt.name,
+            bank_name=debt.bank_name,
+            monthly_emi=debt.emi,
+            next_due=debt.next_due,
+            start=debt.start,
+            loan_account=debt.loan_account,
         )
         for debt in debts
-        if debt.get("next_payment_date") is not None
+        if debt.next_due is not None
     ]
 
 
@@ -160,18 +161,19 @@ def _entry(row: Doc, user_id: ObjectId, at: Any) -> tuple[str, Doc]:
 async def _payment(
     db: AsyncDatabase, row: Doc, user_id: ObjectId, session: AsyncClientSession
 ) -> Doc:
-    """The row as an EMI payment on its debt, exactly as POST /api/payments books one (the
-    month's interest first, the due date advanced); a refusal is the domain error."""
-    debt = await get_owned(db.debts, row["debt_id"], user_id, "debt", session=session)
-    loan_rules.check_takes_payments(debt)
+    """The row as an EMI payment on its debt, through the path POST /api/payments takes (the
+    month's interest first, the due date advanced); a refusal is the domain error. No
+    notification per payment: the commit sends one summary."""
     event = Payment(str(row["_id"]), as_day(row["date"]), quantize(row["amount"]), "emi")
-    return await loan_store.record(
+    return await loan_service.record_payment(
         db,
-        debt,
+        user_id,
+        row["debt_id"],
         event,
-        session,
+        session=session,
         method=payment_method(row["narration"]),
         notes=row["title"],
+        notify=None,
         extra={"import_id": row["import_id"]},
     )
 
@@ -383,9 +385,7 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
 
     async def reverse(session: AsyncClientSession) -> None:
         for payment in payments:
-            debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
-            await loan_store.book(db, debt, session, remove=str(payment["_id"]))
-            await db.payments.delete_one({"_id": payment["_id"]}, session=session)
+            await loan_service.reverse_payment(db, user.id, payment, session)
 
     if payments:
         await in_transaction(db, reverse)

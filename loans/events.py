@@ -15,7 +15,7 @@ Terms and state
 Rounding (as Indian lenders do, half-up to 0.01, only here):
     * each EMI's interest: one month's interest on the balance, balance x rate/12/100;
     * an EMI recomputed on a rate reset or a reduce-EMI prepayment: the reducing-balance
-      formula over the remaining tenure (``finance.emi``: one rounding at the end).
+      formula over the remaining tenure (``loans.rules.emi``: one rounding at the end).
     Everything else is exact sums and differences of paise.
 
 Events, replayed in the order (date, kind, id) whatever order they were inserted in;
@@ -47,17 +47,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from core.money import CENT
+from loans.instalments import clears_within, instalments, minimum_emi, reamortize
 from loans.rules import (
     MAX_MONTHS,
     ZERO,
     Overpayment,
     PaymentTooSmall,
     PaymentType,
-    _check_money,
-    _check_rate,
     add_months,
-    emi,
+    check_money,
+    check_rate,
     money,
     monthly_rate,
     split_checked,
@@ -188,84 +187,13 @@ class LoanState:
         return add_months(self.next_due, self.remaining_tenure - 1)
 
 
-# ---------------------------------------------------------------- counting instalments
-
-
-def _clears_within(balance: Decimal, r: Decimal, payment: Decimal, limit: int) -> int | None:
-    """Instalments of ``payment`` that clear ``balance`` (the last one pays what is left),
-    or None if more than ``limit`` would be needed."""
-    for k in range(1, limit + 1):
-        interest = money(balance * r)
-        if payment >= balance + interest:
-            return k
-        if payment <= interest:  # the balance never falls again
-            return None
-        balance += interest - payment
-    return None
-
-
-def _instalments(balance: Decimal, r: Decimal, payment: Decimal, cap: int) -> int:
-    """Instalments left when at most ``cap`` remain and the last absorbs what is left."""
-    if balance == 0:
-        return 0
-    return _clears_within(balance, r, payment, cap - 1) or cap
-
-
-def minimum_emi(balance: Decimal, annual_rate: Decimal, within: int) -> Decimal:
-    """The smallest EMI, to the paisa, whose schedule (interest rounded half-up each
-    month, the last instalment paying what is left) repays ``balance`` at
-    ``annual_rate`` within ``within`` instalments.
-
-    It always exceeds the first month's interest, since an EMI at or below the interest
-    never repays: this is the bound behind both refusals of ``extend_tenure``.
-    """
-    _check_money("balance", balance, positive=True)
-    _check_rate(annual_rate)
-    if within < 1:
-        raise ValueError("within must be >= 1")
-    r = monthly_rate(annual_rate)
-    floor = int(money(balance * r) * 100)  # paise; never repays at or below this
-
-    def repays(paise: int) -> bool:
-        return _clears_within(balance, r, Decimal(paise).scaleb(-2), within) is not None
-
-    # The formula is within a few paise of the answer: gallop from it, then bisect with
-    # lo never repaying and hi repaying.
-    guess = max(int(emi(balance, annual_rate, within) * 100), floor + 1)
-    step = 1
-    if repays(guess):
-        lo, hi = max(guess - step, floor), guess
-        while lo > floor and repays(lo):
-            hi, step = lo, step * 2
-            lo = max(hi - step, floor)
-    else:
-        lo, hi = guess, guess + step
-        while not repays(hi):
-            lo, step = hi, step * 2
-            hi = lo + step
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if repays(mid):
-            hi = mid
-        else:
-            lo = mid
-    return Decimal(hi).scaleb(-2)
-
-
-def _reamortize(balance: Decimal, annual_rate: Decimal, tenure: int) -> Decimal:
-    # A rounded EMI can fall to the first month's interest on tiny, long, costly loans
-    # (see finance's test_rounded_emi_can_fail_to_amortize): never let it stop amortising.
-    interest = money(balance * monthly_rate(annual_rate))
-    return max(emi(balance, annual_rate, tenure), interest + CENT)
-
-
 # ---------------------------------------------------------------- replay
 
 
 def _check_terms(terms: LoanTerms) -> None:
-    _check_money("principal", terms.principal)
-    _check_money("emi", terms.emi, positive=True)
-    _check_rate(terms.annual_rate)
+    check_money("principal", terms.principal)
+    check_money("emi", terms.emi, positive=True)
+    check_rate(terms.annual_rate)
     if terms.tenure_months < 1:
         raise ValueError("tenure_months must be >= 1")
     if terms.max_tenure_months < 1:
@@ -274,13 +202,13 @@ def _check_terms(terms: LoanTerms) -> None:
 
 def _check_event(event: Event) -> None:
     if isinstance(event, Payment):
-        _check_money("amount", event.amount, positive=True)
+        check_money("amount", event.amount, positive=True)
         if event.payment_type not in ("emi", "prepayment"):
             raise ValueError(f"unknown payment_type {event.payment_type!r}")
         if event.prepayment_effect not in ("reduce_tenure", "reduce_emi"):
             raise ValueError(f"unknown prepayment_effect {event.prepayment_effect!r}")
     elif isinstance(event, RateChange):
-        _check_rate(event.annual_rate)
+        check_rate(event.annual_rate)
         if event.treatment not in ("increase_emi", "extend_tenure"):
             raise ValueError(f"unknown treatment {event.treatment!r}")
     else:
@@ -322,12 +250,12 @@ class _Fold:
             elif p.amount == self.emi and self.tenure > 1:
                 self.tenure -= 1  # exactly the projected instalment: the rest is unchanged
             else:
-                self.tenure = _instalments(self.balance, r, self.emi, max(self.tenure - 1, 1))
+                self.tenure = instalments(self.balance, r, self.emi, max(self.tenure - 1, 1))
         elif p.prepayment_effect == "reduce_emi" and self.balance > 0:
-            self.emi = _reamortize(self.balance, self.rate, self.tenure)
-            self.tenure = _instalments(self.balance, r, self.emi, self.tenure)
+            self.emi = reamortize(self.balance, self.rate, self.tenure)
+            self.tenure = instalments(self.balance, r, self.emi, self.tenure)
         else:
-            self.tenure = _instalments(self.balance, r, self.emi, self.tenure)
+            self.tenure = instalments(self.balance, r, self.emi, self.tenure)
         option = p.prepayment_effect if p.payment_type == "prepayment" else None
         self._row(p, option, p.amount, interest, principal, charged_at, due)
 
@@ -335,12 +263,12 @@ class _Fold:
         self.rate = c.annual_rate
         r = monthly_rate(self.rate)
         if self.balance > 0 and c.treatment == "increase_emi":
-            self.emi = _reamortize(self.balance, self.rate, self.tenure)
-            self.tenure = _instalments(self.balance, r, self.emi, self.tenure)
+            self.emi = reamortize(self.balance, self.rate, self.tenure)
+            self.tenure = instalments(self.balance, r, self.emi, self.tenure)
         elif self.balance > 0:
             interest = money(self.balance * r)
             within = max(self.terms.max_tenure_months - self.paid_instalments, 1)
-            needed = _clears_within(self.balance, r, self.emi, within)
+            needed = clears_within(self.balance, r, self.emi, within)
             if needed is None:
                 reason = "negative_amortisation" if self.emi <= interest else "beyond_max_tenure"
                 floor = minimum_emi(self.balance, self.rate, within)
@@ -379,8 +307,8 @@ class _Fold:
 def replay(terms: LoanTerms, events: list[Event], as_of: datetime.date | None = None) -> LoanState:
     """The loan after every event dated on or before ``as_of`` (all events if None).
 
-    Raises ``finance.PaymentTooSmall`` (an EMI below the month's interest),
-    ``finance.Overpayment`` (principal beyond the balance) and ``TenureExtensionRefused``;
+    Raises ``loans.rules.PaymentTooSmall`` (an EMI below the month's interest),
+    ``loans.rules.Overpayment`` (principal beyond the balance) and ``TenureExtensionRefused``;
     each carries the event that could not be applied as ``.event``.
     """
     _check_terms(terms)
@@ -390,7 +318,7 @@ def replay(terms: LoanTerms, events: list[Event], as_of: datetime.date | None = 
         balance=terms.principal,
         annual_rate=terms.annual_rate,
         emi=terms.emi,
-        remaining_tenure=_instalments(terms.principal, r, terms.emi, terms.tenure_months),
+        remaining_tenure=instalments(terms.principal, r, terms.emi, terms.tenure_months),
         instalments_paid=0,
         next_due=terms.due(1),
         total_paid=ZERO,

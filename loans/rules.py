@@ -1,7 +1,9 @@
-"""Loan / EMI arithmetic for the personal-finance backend.
+"""Loan rules: EMI arithmetic (EMI, interest split, amortization, what-ifs) and the rules of
+a stored debt (what a write may change, the day of an event, the due-date anchor).
 
 Pure functions only: no I/O, no floats. All money is ``decimal.Decimal`` rounded
-half-up to paise (0.01), which is how Indian lenders state EMIs and interest.
+half-up to paise (0.01), which is how Indian lenders state EMIs and interest. A refusal
+of a stored debt's rule is a domain error (core/errors.py).
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from decimal import Decimal, localcontext
 from typing import Any, Literal
 
 from core.dates import as_day, local_day, now_ms, today
-from core.errors import Conflict, ErrorCode, Unprocessable
+from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
 from core.money import CENT, ZERO
 from core.money import quantize as money
 
 MAX_MONTHS = 1200  # 100 years: anything longer is treated as "never pays off"
-_PREC = 60  # generous: (1+r)^n and 100 years of negative amortization stay exact enough
+PREC = 60  # generous: (1+r)^n and 100 years of negative amortization stay exact enough
 
 PaymentType = Literal["emi", "prepayment"]
-Strategy = Literal["avalanche", "snowball"]
 
 
 class PaymentTooSmall(ValueError):
@@ -49,7 +50,7 @@ class NeverPaysOff(ValueError):
     """The payments don't outpace the interest, so the loan never amortizes."""
 
 
-def _check_money(name: str, x: Decimal | int, *, positive: bool = False) -> None:
+def check_money(name: str, x: Decimal | int, *, positive: bool = False) -> None:
     # The exact-sum guarantees below only hold if inputs are whole paise.
     if isinstance(x, float) or not Decimal(x).is_finite() or Decimal(x) != money(x):
         raise ValueError(f"{name} must be a Decimal with at most 2 decimals, got {x!r}")
@@ -57,14 +58,14 @@ def _check_money(name: str, x: Decimal | int, *, positive: bool = False) -> None
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {x}")
 
 
-def _check_rate(annual_rate: Decimal) -> None:
+def check_rate(annual_rate: Decimal) -> None:
     if isinstance(annual_rate, float) or not Decimal(annual_rate).is_finite() or annual_rate < 0:
         raise ValueError(f"annual rate must be a finite Decimal >= 0, got {annual_rate!r}")
 
 
 def monthly_rate(annual_rate_percent: Decimal) -> Decimal:
     """Annual percentage -> monthly fraction, unrounded (12% -> 0.01)."""
-    with localcontext(prec=_PREC):
+    with localcontext(prec=PREC):
         return Decimal(annual_rate_percent) / 12 / 100
 
 
@@ -79,14 +80,14 @@ def add_months(d: datetime.date, k: int) -> datetime.date:
 def emi(principal: Decimal, annual_rate: Decimal, tenure_months: int) -> Decimal:
     """Reducing-balance EMI P·r·(1+r)^n / ((1+r)^n - 1), rounded to 0.01, and never below
     0.01: a few paise over many months would round to an instalment of nothing."""
-    _check_money("principal", principal, positive=True)
-    _check_rate(annual_rate)
+    check_money("principal", principal, positive=True)
+    check_rate(annual_rate)
     if tenure_months < 1:
         raise ValueError("tenure_months must be >= 1")
     r = monthly_rate(annual_rate)
     if r == 0:
         return max(money(principal / tenure_months), CENT)
-    with localcontext(prec=_PREC):  # full precision until the single final rounding
+    with localcontext(prec=PREC):  # full precision until the single final rounding
         growth = (1 + r) ** tenure_months
         return max(money(principal * r * growth / (growth - 1)), CENT)
 
@@ -95,9 +96,9 @@ def split_payment(
     amount: Decimal, remaining: Decimal, annual_rate: Decimal, payment_type: PaymentType
 ) -> tuple[Decimal, Decimal]:
     """Split a payment into (interest, principal). Caller must check principal <= remaining."""
-    _check_money("amount", amount, positive=True)
-    _check_money("remaining", remaining)
-    _check_rate(annual_rate)
+    check_money("amount", amount, positive=True)
+    check_money("remaining", remaining)
+    check_rate(annual_rate)
     if payment_type == "prepayment":
         return ZERO, amount  # prepayments go straight to principal
     if payment_type != "emi":
@@ -159,14 +160,14 @@ def amortize(
         ("extra_monthly", extra_monthly),
         ("lump_sum", lump_sum),
     ]:
-        _check_money(name, value)
-    _check_rate(annual_rate)
+        check_money(name, value)
+    check_rate(annual_rate)
     r = monthly_rate(annual_rate)
     lump = min(lump_sum, balance)
     balance -= lump
     payment = emi_amount + extra_monthly
     rows: list[Row] = []
-    with localcontext(prec=_PREC):
+    with localcontext(prec=PREC):
         while balance > 0:
             if len(rows) >= max_months:
                 raise NeverPaysOff(f"not paid off within {max_months} months")
@@ -224,125 +225,10 @@ def what_if(
     )
 
 
-@dataclass(frozen=True)
-class PlanDebt:
-    id: str
-    name: str
-    balance: Decimal
-    annual_rate: Decimal  # percent per year
-    emi: Decimal  # minimum monthly payment
-    # The debt's next due date, as its schedule shows it (overdue when past): month m of the
-    # plan falls on it + m - 1 months. None: a month after the plan's start, like a new loan.
-    first_due: datetime.date | None = None
-
-    def due(self, month: int, start: datetime.date) -> datetime.date:
-        """The day this debt's `month`-th instalment of the plan falls due."""
-        if self.first_due is None:
-            return add_months(start, month)
-        return add_months(self.first_due, month - 1)
-
-
-@dataclass(frozen=True)
-class DebtPayoff:
-    id: str
-    name: str
-    payoff_month: int  # 1-based, counted from start
-    payoff_date: datetime.date  # the debt's own due day of that month (PlanDebt.due)
-    interest_paid: Decimal
-
-
-@dataclass(frozen=True)
-class Plan:
-    strategy: Strategy
-    order: list[str]  # debt ids, highest priority first
-    debts: list[DebtPayoff]  # same order as ``order``
-    total_interest: Decimal
-    months: int
-    debt_free_date: datetime.date
-
-
-def _priority(debts: list[PlanDebt], strategy: Strategy) -> list[PlanDebt]:
-    # sorted() is stable, so remaining ties keep the caller's order.
-    if strategy == "avalanche":
-        return sorted(debts, key=lambda d: (-d.annual_rate, d.balance))
-    if strategy == "snowball":
-        return sorted(debts, key=lambda d: (d.balance, -d.annual_rate))
-    raise ValueError(f"unknown strategy {strategy!r}")
-
-
-def payoff_plan(
-    debts: list[PlanDebt], extra_monthly: Decimal, strategy: Strategy, start: datetime.date
-) -> Plan:
-    """Simulate paying several debts with a fixed budget (all EMIs + extra_monthly).
-
-    Every open debt gets its EMI (or what clears it); everything left over goes to
-    debts in priority order, so freed EMIs roll over to the next target.
-    """
-    _check_money("extra_monthly", extra_monthly)
-    if len({d.id for d in debts}) != len(debts):
-        raise ValueError("debt ids must be unique")
-    for d in debts:
-        _check_money(f"balance of {d.id}", d.balance, positive=True)
-        _check_money(f"emi of {d.id}", d.emi)
-        _check_rate(d.annual_rate)
-    ordered = _priority(debts, strategy)
-    budget = sum((d.emi for d in debts), ZERO) + extra_monthly
-    rate = {d.id: monthly_rate(d.annual_rate) for d in ordered}
-    bal = {d.id: d.balance for d in ordered}
-    interest = {d.id: ZERO for d in ordered}
-    paid_off: dict[str, int] = {}
-    month = 0
-    with localcontext(prec=_PREC):  # balances may grow a lot before we give up
-        while len(paid_off) < len(ordered):
-            if month >= MAX_MONTHS:
-                raise NeverPaysOff(f"debts not paid off within {MAX_MONTHS} months")
-            month += 1
-            open_debts = [d for d in ordered if d.id not in paid_off]
-            for d in open_debts:
-                charge = money(bal[d.id] * rate[d.id])
-                bal[d.id] += charge
-                interest[d.id] += charge
-            left = budget
-            for d in open_debts:  # minimums first
-                pay = min(d.emi, bal[d.id])
-                bal[d.id] -= pay
-                left -= pay
-            for d in open_debts:  # then the surplus, cascading down the priority list
-                pay = min(left, bal[d.id])
-                bal[d.id] -= pay
-                left -= pay
-            for d in open_debts:
-                if bal[d.id] == 0:
-                    paid_off[d.id] = month
-    payoffs = [
-        DebtPayoff(d.id, d.name, paid_off[d.id], d.due(paid_off[d.id], start), interest[d.id])
-        for d in ordered
-    ]
-    return Plan(
-        strategy=strategy,
-        order=[d.id for d in ordered],
-        debts=payoffs,
-        total_interest=sum(interest.values(), ZERO),
-        months=month,
-        debt_free_date=max((p.payoff_date for p in payoffs), default=start),
-    )
-
-
-def compare_strategies(
-    debts: list[PlanDebt], extra_monthly: Decimal, strategy: Strategy, start: datetime.date
-) -> tuple[Plan, Plan]:
-    """(chosen plan, plan for the other strategy) for side-by-side display."""
-    other: Strategy = "snowball" if strategy == "avalanche" else "avalanche"
-    return (
-        payoff_plan(debts, extra_monthly, strategy, start),
-        payoff_plan(debts, extra_monthly, other, start),
-    )
-
-
 # ---------------------------------------------------------------- the rules of a stored debt
-# A debt document as the API stores it (see loan_book): its terms as they started, a due-date
-# anchor, and the state its events give. These functions decide what a write may change; the
-# routes read, call them, and write (through loan_book for anything the events derive).
+# A debt document as the API stores it: its terms as they started, a due-date anchor, and
+# the state its events give (loans/debt.py reads it). These functions decide what a write may
+# change; loans/service.py reads, calls them, and writes through loans/store.py.
 
 Doc = dict[str, Any]
 # Loan terms: fixed once an event (a payment, a rate reset) exists, since events were applied
@@ -368,23 +254,50 @@ DESCRIPTION_FIELDS = (
 FUTURE_SLACK = datetime.timedelta(days=1)  # a payment may be dated a day ahead (zone skew)
 
 
-def event_day(
-    value: datetime.date | datetime.datetime | None, tz: str, field: str = "payment_date"
+def _event_day(
+    value: datetime.date | datetime.datetime | None, tz: str, field: str, code: ErrorCode
 ) -> datetime.date:
-    """The day a payment was made or a rate reset took effect: today by default, a datetime
-    read in the user's timezone, never after tomorrow there (a device in a zone ahead of the
-    profile's may be a day on): a loan's book records what has happened."""
+    """Today by default; a datetime read in the user's timezone; never after tomorrow there
+    (a device in a zone ahead of the profile's may be a day on): a loan's book records what
+    has happened."""
     day = today(tz)
     if value is None:
         return day
     on = local_day(value, tz)
     if on > day + FUTURE_SLACK:
-        raise Unprocessable(
-            f"{field} cannot be in the future",
-            code=ErrorCode.payment_date_in_future,
-            loc=("body", field),
-        )
+        raise Unprocessable(f"{field} cannot be in the future", code=code, loc=("body", field))
     return on
+
+
+def payment_day(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.date:
+    """The day a payment was made."""
+    return _event_day(value, tz, "payment_date", ErrorCode.payment_date_in_future)
+
+
+def rate_change_day(value: datetime.date | datetime.datetime | None, tz: str) -> datetime.date:
+    """The day a rate reset took effect."""
+    return _event_day(value, tz, "effective_date", ErrorCode.rate_change_date_in_future)
+
+
+def check_reset_after_start(debt: Doc, effective: datetime.date) -> None:
+    if effective < as_day(debt["start_date"]):
+        raise Unprocessable(
+            "effective_date is before the loan started",
+            code=ErrorCode.invalid_range,
+            loc=("body", "effective_date"),
+        )
+
+
+def latest_rate_change(debt: Doc) -> Doc:
+    """The rate reset an undo removes: the latest, while the debt is not paid off."""
+    changes = debt.get("rate_changes", [])
+    if not changes:
+        raise NotFound("rate_change")
+    if debt["status"] == "completed":
+        raise Conflict(
+            "This debt is paid off; delete a payment to reopen it", code=ErrorCode.debt_completed
+        )
+    return max(changes, key=lambda c: (as_day(c["effective_date"]), c["id"]))
 
 
 def anchor_fields(day: datetime.date, emis_paid: int = 0) -> Doc:

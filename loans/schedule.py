@@ -1,4 +1,4 @@
-"""Schedules and periodic statements of an event-sourced loan (see ``loan_events``).
+"""Schedules and periodic statements of an event-sourced loan (see ``loans.events``).
 
 Pure functions only. ``schedule`` is the loan as it stood on a day: what was paid up to
 then, event by event, and the instalments still to come. ``statement`` is the periodic
@@ -69,7 +69,7 @@ def projection(terms: LoanTerms, state: LoanState) -> tuple[Row, ...]:
     """The instalments left at the state's rate and EMI, ending at exactly 0.00.
 
     Instalments before the last pay the EMI, the last pays what is left plus its
-    interest. Raises ``finance.NeverPaysOff`` when an EMI would not reduce the principal
+    interest. Raises ``loans.rules.NeverPaysOff`` when an EMI would not reduce the principal
     (only an EMI entered below the interest can do that; the engine never sets one).
     """
     r = monthly_rate(state.annual_rate)

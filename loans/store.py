@@ -1,17 +1,12 @@
-"""A debt's book: its events (payments and rate resets) replayed by `loan_events` into the
-debt's state, and written back, in the caller's transaction.
+"""Loans as stored: debts and their payments, read and written in the caller's transaction,
+every query naming the user. What a change to a debt's events makes of its documents is
+worked out by loans/state.py (pure); this reads what that needs and writes what it gives.
 
-The debt document keeps the loan's terms as they started (`principal` or `outstanding_amount`,
-`tenure_months`, `original_rate`, `original_emi`, the due-date anchor) and, derived from the
-events, its state now: `remaining_amount`, `interest_rate`, `monthly_emi`,
-`remaining_tenure_months`, the totals, the next due date, `status`. Each payment keeps its own
-split. Recording an event dated after every other one continues from the stored state (it
-costs that event); anything else (a backdated payment, a deletion, a rate reset) replays the
-history and rewrites the splits it changes.
+Collections: `debts` (a loan's terms, its rate resets, and the state its events give),
+`payments` (each with the split its replay gave it).
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,135 +14,34 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.dates import as_day, now_ms
-from core.errors import Conflict, ErrorCode, Unprocessable
-from core.money import quantize
-from loans.events import (
-    Event,
-    EventRow,
-    LoanState,
-    LoanTerms,
-    Payment,
-    RateChange,
-    TenureExtensionRefused,
-    event_key,
-    replay,
-    resume,
-)
-from loans.rules import Overpayment, PaymentTooSmall
+from core.dates import Period, now_ms
+from database import Doc, delete_owned
+from loans.debt import events_of
+from loans.events import Event, Payment
+from loans.state import Booked, Change, changed_splits, rebook, resumes, split_fields
+from loans.state import carried_state as carried_state  # ops/migrations.py reads it here
 
-Doc = dict[str, Any]
+NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+BY_DEBT = "$debt_id"
+BY_MONTH = {"$dateToString": {"format": "%Y-%m", "date": "$payment_date"}}
 
 
-def terms(debt: Doc) -> LoanTerms:
-    """The loan as it started: what was outstanding, at what rate and EMI, from which due day."""
-    return LoanTerms(
-        principal=quantize(debt.get("outstanding_amount") or debt["principal"]),
-        annual_rate=debt.get("original_rate", debt["interest_rate"]),
-        tenure_months=debt["tenure_months"],
-        emi=quantize(debt.get("original_emi", debt["monthly_emi"])),
-        first_due=date.fromisoformat(debt["due_anchor"]),
-        anchor_offset=debt.get("anchor_offset", 0),
-    )
+# ---------------------------------------------------------------- a debt's events
 
 
-def payment_event(doc: Doc) -> Payment:
-    return Payment(
-        id=str(doc["_id"]),
-        date=as_day(doc["payment_date"]),
-        amount=quantize(doc["amount"]),
-        payment_type=doc["payment_type"],
-        prepayment_effect=doc.get("prepayment_effect") or "reduce_tenure",
-    )
-
-
-def rate_event(change: Doc) -> RateChange:
-    return RateChange(
-        id=change["id"],
-        effective_date=as_day(change["effective_date"]),
-        annual_rate=change["interest_rate"],
-        treatment=change["treatment"],
-    )
-
-
-async def _payments(db: AsyncDatabase, debt: Doc, session: AsyncClientSession | None) -> list[Doc]:
+async def payments_of(
+    db: AsyncDatabase, debt: Doc, session: AsyncClientSession | None = None
+) -> list[Doc]:
     # On the (user_id, debt_id, payment_date) index; a loan has a few hundred at most.
     query = {"user_id": debt["user_id"], "debt_id": debt["_id"]}
     return await db.payments.find(query, session=session).to_list(None)
-
-
-def _events(debt: Doc, payments: list[Doc]) -> list[Event]:
-    return [*map(payment_event, payments), *map(rate_event, debt.get("rate_changes", []))]
 
 
 async def events(
     db: AsyncDatabase, debt: Doc, session: AsyncClientSession | None = None
 ) -> list[Event]:
     """Every event of the debt: its payments and its rate changes (kept on the debt)."""
-    return _events(debt, await _payments(db, debt, session))
-
-
-def _stored_state(debt: Doc, loan: LoanTerms) -> LoanState | None:
-    """The state the debt document holds, to continue from; None when it holds none yet."""
-    if "remaining_tenure_months" not in debt or "last_event" not in debt:
-        return None
-    paid, interest = quantize(debt["total_paid"]), quantize(debt["total_interest_paid"])
-    return LoanState(
-        principal=loan.principal,
-        balance=quantize(debt["remaining_amount"]),
-        annual_rate=debt["interest_rate"],
-        emi=quantize(debt["monthly_emi"]),
-        remaining_tenure=debt["remaining_tenure_months"],
-        instalments_paid=debt["due_offset"],
-        next_due=as_day(debt["next_payment_date"]),
-        total_paid=paid,
-        total_interest=interest,
-        total_principal=paid - interest,
-        rows=(),
-    )
-
-
-def _after_everything(debt: Doc, event: Event) -> bool:
-    last = debt.get("last_event")
-    return last is None or event_key(event) > (as_day(last["date"]), last["kind"], last["id"])
-
-
-@dataclass(frozen=True)
-class Booked:
-    state: LoanState
-    rows: dict[str, EventRow]  # event id -> its row: the new event's, or every replayed one
-
-
-def _refused(exc: Exception, new: Event | None) -> Exception:
-    """The engine's refusal as the API says it: about the new event (422/409 as before), or
-    about a recorded one the change would break (409, naming its date)."""
-    event = getattr(exc, "event", None)
-    ours = new is not None and event is not None and event.id == new.id
-    if isinstance(exc, TenureExtensionRefused):
-        return Unprocessable(
-            "Keeping the EMI and extending the tenure is refused: the EMI must be at least "
-            f"{exc.minimum_emi} (this month's interest at the new rate is {exc.interest})",
-            code=ErrorCode.emi_below_minimum,
-            loc=("body", "treatment"),
-        )
-    if ours and isinstance(exc, PaymentTooSmall):
-        return Unprocessable(
-            f"An EMI payment must at least cover this month's interest of {exc.interest}",
-            code=ErrorCode.payment_too_small,
-            loc=("body", "amount"),
-        )
-    if ours and isinstance(exc, Overpayment):
-        return Conflict(
-            f"Payment exceeds what is owed: the remaining amount is {exc.remaining}"
-            f" ({exc.clears} clears the debt)",
-            code=ErrorCode.overpayment,
-        )
-    when = event.date.isoformat() if event is not None else "a recorded day"
-    return Conflict(
-        f"This change conflicts with the payment of {when}: with it, that payment would "
-        f"{'exceed what is owed' if isinstance(exc, Overpayment) else 'not cover its interest'}",
-        code=ErrorCode.conflicts_with_history,
-    )
+    return events_of(debt, await payments_of(db, debt, session))
 
 
 async def book(
@@ -159,50 +53,19 @@ async def book(
     remove: str | None = None,
     rate_changes: list[Doc] | None = None,
 ) -> Booked:
-    """Apply a change to the debt's book (`add` an event, `remove` one by id, or set the
-    debt's `rate_changes`) and write back the debt's state and the payments' splits; the
-    caller stores a new payment itself, with its row's split. A refusal is a domain error."""
-    loan = terms(debt)
-    stored = _stored_state(debt, loan)
-    fields: Doc = {} if rate_changes is None else {"rate_changes": rate_changes}
-    try:
-        if (
-            add is not None
-            and not remove
-            and not fields
-            and stored
-            and _after_everything(debt, add)
-        ):
-            state = resume(loan, stored, [add])  # type: ignore[arg-type, list-item]
-            payments = debt.get("payments_count", 0) + isinstance(add, Payment)
-            last: Event | None = add
-        else:
-            recorded = await _payments(db, debt, session)
-            history = [e for e in _events(debt | fields, recorded) if e.id != remove]
-            history += [add] if add is not None else []
-            state = replay(loan, history)
-            payments = sum(isinstance(e, Payment) for e in history)
-            last = max(history, key=event_key, default=None)
-            await _rewrite_splits(db, recorded, state, session)
-    except (PaymentTooSmall, Overpayment, TenureExtensionRefused) as exc:
-        raise _refused(exc, add) from exc
-    fields |= _state_fields(debt, state, payments, last)
-    await db.debts.update_one({"_id": debt["_id"]}, {"$set": fields}, session=session)
-    return Booked(state, {row.id: row for row in state.rows})
-
-
-async def _rewrite_splits(
-    db: AsyncDatabase, recorded: list[Doc], state: LoanState, session: AsyncClientSession
-) -> None:
-    """Every recorded payment whose split the replay changed gets its new one."""
-    rows = {row.id: row for row in state.rows}
-    for doc in recorded:
-        row = rows.get(str(doc["_id"]))
-        if row is None:  # the payment being deleted
-            continue
-        split = split_fields(row)
-        if any(doc.get(k) is None or quantize(doc[k]) != v for k, v in split.items()):
-            await db.payments.update_one({"_id": doc["_id"]}, {"$set": split}, session=session)
+    """Apply a change to the debt's events (`add` one, `remove` one by id, or set the debt's
+    `rate_changes`; none: its terms changed) and write back the debt's state and the splits
+    of the payments it changes; `record` stores a new payment. A refusal is a domain error."""
+    change = Change(add, remove, rate_changes)
+    recorded = None if resumes(debt, change) else await payments_of(db, debt, session)
+    booked = rebook(debt, change, recorded)
+    owner = debt["user_id"]
+    for payment_id, split in changed_splits(recorded or [], booked.state):
+        query = {"_id": payment_id, "user_id": owner}
+        await db.payments.update_one(query, {"$set": split}, session=session)
+    query = {"_id": debt["_id"], "user_id": owner}
+    await db.debts.update_one(query, {"$set": booked.fields}, session=session)
+    return booked
 
 
 async def record(
@@ -217,8 +80,7 @@ async def record(
     extra: Doc | None = None,
 ) -> Doc:
     """Book a payment on the debt (as read in the caller's transaction) and store it with its
-    split: POST /api/payments and a statement import record payments only through this.
-    `extra` fields are stored with it (an import's id)."""
+    split, under the event's id. `extra` fields are stored with it (an import's id)."""
     booked = await book(db, debt, session, add=event)
     payment = {
         "_id": ObjectId(event.id),
@@ -241,65 +103,106 @@ async def record(
     return payment
 
 
-def split_fields(row: Any) -> Doc:
-    """A payment's stored split, from its replayed row."""
-    return {
-        "interest_component": row.interest,
-        "principal_component": row.principal,
-        "remaining_after": row.remaining_after,
-        "interest_rate": row.annual_rate,
+async def unrecord(
+    db: AsyncDatabase, debt: Doc, payment_id: ObjectId, session: AsyncClientSession
+) -> None:
+    """Remove a payment: the debt replayed without it (its state, and the later payments'
+    splits, as if it had never been made), then the payment itself."""
+    await book(db, debt, session, remove=str(payment_id))
+    query = {"_id": payment_id, "user_id": debt["user_id"]}
+    await db.payments.delete_one(query, session=session)
+
+
+# ---------------------------------------------------------------- debts
+
+
+async def active_debts(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
+    """The user's active debts, newest first."""
+    query = {"user_id": user_id, "status": "active"}
+    return await db.debts.find(query).sort(NEWEST_FIRST).to_list(None)
+
+
+async def delete_debt(db: AsyncDatabase, user_id: ObjectId, debt_id: str) -> None:
+    """Delete the user's debt together with all of its payments (404 when not theirs)."""
+    await delete_owned(db, "debts", debt_id, user_id, "debt", children=("payments", "debt_id"))
+
+
+def summary_pipeline(user_id: Any, next_due: int) -> list[Doc]:
+    """The user's debts counted by status and type, their totals (remaining and EMI over
+    active debts), and the `next_due` active debts due soonest: one aggregation."""
+    active = {"$eq": ["$status", "active"]}
+    totals = {
+        "_id": None,
+        "count": {"$sum": 1},
+        "principal": {"$sum": "$principal"},
+        "paid": {"$sum": "$total_paid"},
+        "interest": {"$sum": "$total_interest_paid"},
+        "remaining": {"$sum": {"$cond": [active, "$remaining_amount", 0]}},
+        "emi": {"$sum": {"$cond": [active, "$monthly_emi", 0]}},
     }
+    due_fields = ("name", "next_payment_date", "status", "monthly_emi", "remaining_amount")
+    soonest = [
+        {"$match": {"status": "active"}},
+        {"$sort": {"next_payment_date": 1, "_id": 1}},
+        {"$limit": next_due},
+        {"$project": {"debt_id": "$_id", **dict.fromkeys(due_fields, 1)}},
+    ]
+    return [
+        {"$match": {"user_id": user_id}},
+        {
+            "$facet": {
+                "by_status": [{"$group": {"_id": "$status", "n": {"$sum": 1}}}],
+                "by_type": [{"$group": {"_id": "$debt_type", "n": {"$sum": 1}}}],
+                "totals": [{"$group": totals}],
+                "next_due": soonest,
+            }
+        },
+    ]
 
 
-def _state_fields(debt: Doc, state: LoanState, payments: int, last: Event | None) -> Doc:
-    at = now_ms()
-    fields: Doc = {
-        "remaining_amount": state.balance,
-        "interest_rate": state.annual_rate,
-        "monthly_emi": state.emi,
-        "remaining_tenure_months": state.remaining_tenure,
-        "total_paid": state.total_paid,
-        "total_interest_paid": state.total_interest,
-        "payments_count": payments,
-        "due_offset": state.instalments_paid,
-        "next_payment_date": state.next_due,
-        "last_event": None,
-        "updated_at": at,
-    }
-    if last is not None:
-        on, kind, ident = event_key(last)
-        fields["last_event"] = {"date": on, "kind": kind, "id": ident}
-    # Repaid is completed; a closed debt (the user's word) stays closed until it is repaid.
-    if state.balance == 0 and payments:
-        if debt["status"] != "completed":
-            fields |= {"status": "completed", "completed_at": at}
-    elif debt["status"] == "completed":
-        fields |= {"status": "active", "completed_at": None}
-    return fields
+async def summary(db: AsyncDatabase, user_id: ObjectId, next_due: int) -> Doc:
+    """`summary_pipeline`'s one answer: its facets."""
+    cursor = await db.debts.aggregate(summary_pipeline(user_id, next_due))
+    (facets,) = await cursor.to_list(None)
+    return facets
 
 
-def opening_fields(debt: Doc) -> Doc:
-    """A new debt's state before any event: what the terms give."""
-    state = replay(terms(debt), [])
-    return {"remaining_tenure_months": state.remaining_tenure, "last_event": None}
+# ---------------------------------------------------------------- payment totals
 
 
-def carried_state(debt: Doc, latest: Doc | None) -> Doc:
-    """A debt whose history the engine refuses keeps its stored figures as the start of its
-    book: the tenure its EMI needs from the stored balance, and its latest payment as the
-    point later payments continue from."""
-    left = max(debt["tenure_months"] - debt.get("due_offset", 0), 1)
-    carried = LoanTerms(
-        principal=quantize(debt["remaining_amount"]),
-        annual_rate=debt["interest_rate"],
-        tenure_months=left,
-        emi=quantize(debt["monthly_emi"]),
-        first_due=as_day(debt["next_payment_date"]),
-    )
-    state = replay(carried, []) if carried.principal > 0 else None
-    fields: Doc = {"remaining_tenure_months": state.remaining_tenure if state else 0}
-    fields["last_event"] = None
-    if latest is not None:
-        on, kind, ident = event_key(payment_event(latest))
-        fields["last_event"] = {"date": on, "kind": kind, "id": ident}
-    return fields
+async def payment_totals(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    start: date,
+    end: date,
+    key: Any = BY_MONTH,
+    debt_id: ObjectId | None = None,
+) -> list[Doc]:
+    """Payments in [start, end) (of one debt, or all) summed per `key`: `BY_DEBT` or
+    `BY_MONTH` ("2024-01"). One `$group` on (user_id[, debt_id], payment_date); each row has
+    the debt's name, the total, interest, principal and count."""
+    query: Doc = {"user_id": user_id, "payment_date": {"$gte": start, "$lt": end}}
+    if debt_id is not None:
+        query["debt_id"] = debt_id
+    pipeline = [
+        {"$match": query},
+        {
+            "$group": {
+                "_id": key,
+                "name": {"$max": "$debt_name"},
+                "total": {"$sum": "$amount"},
+                "interest": {"$sum": "$interest_component"},
+                "principal": {"$sum": "$principal_component"},
+                "count": {"$sum": 1},
+            }
+        },
+    ]
+    return await (await db.payments.aggregate(pipeline)).to_list(None)
+
+
+async def monthly_payment_totals(
+    db: AsyncDatabase, user_id: ObjectId, period: Period, debt_id: ObjectId | None = None
+) -> list[Doc]:
+    """`payment_totals` per month of `period`."""
+    start, end = period.bounds()
+    return await payment_totals(db, user_id, start, end, BY_MONTH, debt_id)

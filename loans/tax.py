@@ -1,20 +1,8 @@
 """Income-tax deductions for loan repayments in an Indian fiscal (tax) year.
 
-Pure functions only (no I/O, no floats). The law is the one in force for the year:
-    * up to FY 2025-26, the Income-tax Act, 1961: home-loan interest s.24(b) (self-
-      occupied: aggregate cap Rs 2,00,000, second and last provisos), principal s.80C
-      (cap Rs 1,50,000, s.80C(1), repayment under s.80C(2)(xviii)(c)), education-loan
-      interest s.80E (no cap), affordable-housing interest s.80EEA (Rs 1,50,000, loans
-      sanctioned 1 Apr 2019 - 31 Mar 2022, AY 2020-21 onwards), house-property loss
-      set off against other heads capped at Rs 2,00,000 by s.71(3A), carried forward
-      eight years by s.71B; new regime s.115BAC(2) and (3).
-    * from tax year 2026-27, the Income-tax Act, 2025 (30 of 2025, in force 1 Apr 2026):
-      s.22(1)(b) interest with the self-occupied cap in s.22(2)(a) and (5), s.123 with
-      Schedule XV, s.129, s.131, set-off cap s.109(1)(b), carry forward s.110; new
-      regime s.202(2)(a)(v), (xii) and (b)(ii).
-Each figure was read in the Acts' text; the sources, and the two provisions that could
-not be read there (s.71B, and the s.202 counterpart of s.115BAC(3)), are in
-docs/tax-law.md. Caps are parameters (``TaxCaps``), the statutory figures are
+Pure functions only (no I/O, no floats). The law is the one in force for the year
+(loans/tax_law.py: the Income-tax Act, 1961 up to FY 2025-26, the Income-tax Act, 2025
+from tax year 2026-27). Caps are parameters (``TaxCaps``), the statutory figures are
 only defaults.
 
 What the app cannot know is said in the notes: rent received (not tracked), whether a
@@ -26,23 +14,33 @@ unless passed in. Amounts are what was paid in the year, as recorded.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 from core.dates import fy_label
-from loans.rules import ZERO, _check_money, money
+from core.money import ZERO
+from core.money import quantize as money
+from loans.rules import check_money
+from loans.tax_law import (
+    EDUCATION_NOTES,
+    EEA_FIRST_FY,
+    NEW_REGIME_FROM,
+    Law,
+    affordable_notes,
+    eea_eligible,
+    law_for,
+    let_out_notes,
+    principal_notes,
+    self_occupied_notes,
+    set_off_notes,
+    year_label,
+    year_notes,
+)
 
 Regime = Literal["old", "new"]
 PropertyUse = Literal["self_occupied", "let_out"]
-
-ACT_1961 = "Income-tax Act, 1961"
-ACT_2025 = "Income-tax Act, 2025"
-NEW_ACT_FROM = 2026  # tax year 2026-27 onwards
-NEW_REGIME_FROM = 2020  # s.115BAC: FY 2020-21 (AY 2021-22) onwards
-EEA_FIRST_FY = 2019  # s.80EEA(2): AY 2020-21 onwards
-EEA_SANCTIONED = (datetime.date(2019, 4, 1), datetime.date(2022, 3, 31))
-CAPS_SINCE = 2014  # the default caps are those in force from FY 2014-15
 
 
 @dataclass(frozen=True)
@@ -103,73 +101,67 @@ class TaxResult:
     notes: tuple[str, ...]
 
 
+# ---------------------------------------------------------------- the year and its loans
+
+
 @dataclass(frozen=True)
-class _Law:
-    name: str
-    interest: str
-    so_cap_rule: str
-    annual_value: str
-    principal: str
-    education: str
-    affordable: str
-    affordable_once: str
-    set_off: str
-    carry_forward: str
-    new_regime_hp: str
-    new_regime_chapter: str
-    new_regime_set_off: str
+class _Year:
+    """The year summarised: its law, whether the old regime applies, the caps in paise, and
+    what other investments already claim of the principal's cap."""
+
+    law: Law
+    old: bool
+    caps: TaxCaps
+    other_80c: Decimal
+
+    def not_allowed(self) -> list[str]:
+        return [f"Not allowed under the new regime: {self.law.new_regime_chapter}."]
+
+    def line(
+        self,
+        key: str,
+        section: str,
+        description: str,
+        group: list[TaxLoanInput],
+        amounts: tuple[Decimal, Decimal | None, Decimal],
+        counts: bool,
+        notes: Sequence[str],
+    ) -> Deduction:
+        """A deduction line: `amounts` are (paid, cap, deductible)."""
+        paid, cap, deductible = amounts
+        return Deduction(
+            key=key,
+            section=section,
+            law=self.law.name,
+            description=description,
+            paid=paid,
+            cap=cap,
+            deductible=deductible,
+            counts_in_total=counts,
+            loan_ids=tuple(loan.loan_id for loan in group),
+            notes=tuple(notes),
+        )
 
 
-_1961 = _Law(
-    name=ACT_1961,
-    interest="24(b)",
-    so_cap_rule="s.24(b) second and last provisos",
-    annual_value="s.24(a)",
-    principal="80C",
-    education="80E",
-    affordable="80EEA",
-    affordable_once="s.80EEA(4)",
-    set_off="71(3A)",
-    carry_forward="s.71B",
-    new_regime_hp="s.115BAC(2)(i) (s.24(b) for a property under s.23(2))",
-    new_regime_chapter="s.115BAC(2)(i) (Chapter VI-A except s.80CCD(2), 80CCH(2), 80JJAA)",
-    new_regime_set_off="s.115BAC(2)(ii)(b), and s.115BAC(3) treats it as given full effect",
-)
-_2025 = _Law(
-    name=ACT_2025,
-    interest="22(1)(b)",
-    so_cap_rule="s.22(2)(a) and (5)",
-    annual_value="s.22(1)(a)",
-    principal="123 (Schedule XV)",
-    education="129",
-    affordable="131",
-    affordable_once="s.131(3)",
-    set_off="109(1)(b)",
-    carry_forward="s.110",
-    new_regime_hp="s.202(2)(a)(v) (s.22(1)(b) for properties under s.21(6))",
-    new_regime_chapter="s.202(2)(a)(xii) (Chapter VIII except s.124(1), 125(3), 146)",
-    new_regime_set_off=(
-        "s.202(2)(b)(ii); this summary also assumes, as s.115BAC(3) of the 1961 Act "
-        "provides, that it cannot be carried forward"
-    ),
-)
+@dataclass(frozen=True)
+class _Groups:
+    home: list[TaxLoanInput]
+    own: list[TaxLoanInput]  # self-occupied home loans
+    let: list[TaxLoanInput]  # let-out home loans
+    eea: list[TaxLoanInput]  # self-occupied, and eligible for s.80EEA / s.131
+    edu: list[TaxLoanInput]
 
 
-def _rs(amount: Decimal) -> str:
-    """Indian digit grouping: 150000 -> Rs 1,50,000; paise shown only when there are any."""
-    whole, paise = f"{amount:.2f}".split(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups: list[str] = []
-    while len(head) > 2:
-        head, groups = head[:-2], [head[-2:], *groups]
-    text = ",".join([g for g in [head, *groups] if g] + [tail])
-    return "Rs " + text + ("" if paise == "00" else "." + paise)
-
-
-def _eea_eligible(loan: TaxLoanInput, fy: int) -> bool:
-    first, last = EEA_SANCTIONED
-    on = loan.sanctioned_on
-    return fy >= EEA_FIRST_FY and on is not None and first <= on <= last
+def _groups(loans: list[TaxLoanInput], fy: int) -> _Groups:
+    home = [loan for loan in loans if loan.debt_type == "home_loan"]
+    own = [loan for loan in home if loan.property_use == "self_occupied"]
+    return _Groups(
+        home=home,
+        own=own,
+        let=[loan for loan in home if loan.property_use == "let_out"],
+        eea=[loan for loan in own if eea_eligible(loan.sanctioned_on, fy)],
+        edu=[loan for loan in loans if loan.debt_type == "education_loan"],
+    )
 
 
 def _check(fy: int, regime: str, loans: list[TaxLoanInput], caps: TaxCaps, other: Decimal) -> None:
@@ -183,19 +175,138 @@ def _check(fy: int, regime: str, loans: list[TaxLoanInput], caps: TaxCaps, other
         "affordable_housing_interest",
         "house_property_set_off",
     ):
-        _check_money(name, getattr(caps, name))
-    _check_money("other_section_80c", other)
+        check_money(name, getattr(caps, name))
+    check_money("other_section_80c", other)
     if len({loan.loan_id for loan in loans}) != len(loans):
         raise ValueError("loan ids must be unique")
     for loan in loans:
-        _check_money(f"interest_paid of {loan.loan_id}", loan.interest_paid)
-        _check_money(f"principal_paid of {loan.loan_id}", loan.principal_paid)
+        check_money(f"interest_paid of {loan.loan_id}", loan.interest_paid)
+        check_money(f"principal_paid of {loan.loan_id}", loan.principal_paid)
         if loan.property_use not in ("self_occupied", "let_out"):
             raise ValueError(f"unknown property_use {loan.property_use!r}")
 
 
 def _total(loans: list[TaxLoanInput], attr: str) -> Decimal:
     return sum((getattr(loan, attr) for loan in loans), ZERO)
+
+
+# ---------------------------------------------------------------- the deduction lines
+
+
+@dataclass(frozen=True)
+class _SelfOccupied:
+    """Self-occupied interest under its one cap for all such houses. Loans that can't use
+    s.80EEA take the cap first, so eligible interest beyond it is left for s.80EEA
+    (optimal)."""
+
+    paid: Decimal
+    eea_paid: Decimal
+    eea_within_cap: Decimal  # the s.80EEA loans' interest deducted under this cap
+    allowed: Decimal  # deductible in this regime
+
+    @classmethod
+    def of(cls, year: _Year, groups: _Groups) -> _SelfOccupied:
+        paid, eea_paid = _total(groups.own, "interest_paid"), _total(groups.eea, "interest_paid")
+        cap = year.caps.self_occupied_interest
+        other = min(paid - eea_paid, cap)
+        eea = min(eea_paid, cap - other)
+        return cls(paid, eea_paid, eea, other + eea if year.old else ZERO)
+
+
+def _self_occupied_line(year: _Year, groups: _Groups, own: _SelfOccupied) -> Deduction:
+    law, cap = year.law, year.caps.self_occupied_interest
+    return year.line(
+        "self_occupied_interest",
+        law.interest,
+        "Home-loan interest, self-occupied house",
+        groups.own,
+        (own.paid, cap if year.old else ZERO, own.allowed),
+        not groups.let or not year.old,
+        self_occupied_notes(law, year.old),
+    )
+
+
+def _let_out_line(year: _Year, groups: _Groups) -> Deduction:
+    law, paid = year.law, _total(groups.let, "interest_paid")
+    return year.line(
+        "let_out_interest",
+        law.interest,
+        "Home-loan interest, let-out house (deducted from that house's rent)",
+        groups.let,
+        (paid, None, paid),
+        False,
+        let_out_notes(law, year.old, year.caps.house_property_set_off),
+    )
+
+
+def _set_off_line(year: _Year, groups: _Groups, own: _SelfOccupied) -> Deduction:
+    loss, cap = own.allowed + _total(groups.let, "interest_paid"), year.caps.house_property_set_off
+    return year.line(
+        "house_property_set_off",
+        year.law.set_off,
+        "Loss from house property set off against other income",
+        groups.own + groups.let,
+        (loss, cap, min(loss, cap)),
+        True,
+        set_off_notes(year.law),
+    )
+
+
+def _affordable_line(year: _Year, groups: _Groups, own: _SelfOccupied) -> Deduction:
+    law, cap = year.law, year.caps.affordable_housing_interest
+    left = own.eea_paid - own.eea_within_cap
+    return year.line(
+        "affordable_housing_interest",
+        law.affordable,
+        "Additional home-loan interest, loan sanctioned 1 Apr 2019 - 31 Mar 2022",
+        groups.eea,
+        (left, cap if year.old else ZERO, min(left, cap) if year.old else ZERO),
+        True,
+        affordable_notes(law) if year.old else year.not_allowed(),
+    )
+
+
+def _principal_line(year: _Year, groups: _Groups) -> Deduction:
+    paid, cap = _total(groups.home, "principal_paid"), year.caps.principal
+    room = max(cap - year.other_80c, ZERO)
+    return year.line(
+        "home_loan_principal",
+        year.law.principal,
+        "Home-loan principal repaid",
+        groups.home,
+        (paid, cap if year.old else ZERO, min(paid, room) if year.old else ZERO),
+        True,
+        principal_notes(year.other_80c) if year.old else year.not_allowed(),
+    )
+
+
+def _education_line(year: _Year, groups: _Groups) -> Deduction:
+    paid = _total(groups.edu, "interest_paid")
+    return year.line(
+        "education_loan_interest",
+        year.law.education,
+        "Education-loan interest",
+        groups.edu,
+        (paid, None if year.old else ZERO, paid if year.old else ZERO),
+        True,
+        EDUCATION_NOTES if year.old else year.not_allowed(),
+    )
+
+
+def _lines(year: _Year, groups: _Groups) -> list[Deduction]:
+    """The year's deduction lines, for the kinds of loan there are."""
+    own = _SelfOccupied.of(year, groups)
+    lines = [_self_occupied_line(year, groups, own)] if groups.own else []
+    if groups.let:
+        lines.append(_let_out_line(year, groups))
+        lines += [_set_off_line(year, groups, own)] if year.old else []
+    lines += [_affordable_line(year, groups, own)] if groups.eea else []
+    lines += [_principal_line(year, groups)] if groups.home else []
+    lines += [_education_line(year, groups)] if groups.edu else []
+    return lines
+
+
+# ---------------------------------------------------------------- the summary
 
 
 def tax_summary(
@@ -215,196 +326,12 @@ def tax_summary(
         money(caps.affordable_housing_interest),
         money(caps.house_property_set_off),
     )
-    law = _2025 if fy_start_year >= NEW_ACT_FROM else _1961
-    old = regime == "old"
-    home = [loan for loan in loans if loan.debt_type == "home_loan"]
-    own = [loan for loan in home if loan.property_use == "self_occupied"]
-    let = [loan for loan in home if loan.property_use == "let_out"]
-    eea = [loan for loan in own if _eea_eligible(loan, fy_start_year)]
-    edu = [loan for loan in loans if loan.debt_type == "education_loan"]
-    lines: list[Deduction] = []
-
-    def line(
-        key: str,
-        section: str,
-        description: str,
-        group: list[TaxLoanInput],
-        paid: Decimal,
-        cap: Decimal | None,
-        deductible: Decimal,
-        counts: bool,
-        notes: list[str],
-    ) -> None:
-        lines.append(
-            Deduction(
-                key=key,
-                section=section,
-                law=law.name,
-                description=description,
-                paid=paid,
-                cap=cap,
-                deductible=deductible,
-                counts_in_total=counts,
-                loan_ids=tuple(loan.loan_id for loan in group),
-                notes=tuple(notes),
-            )
-        )
-
-    not_allowed = f"Not allowed under the new regime: {law.new_regime_chapter}."
-
-    # Self-occupied interest, one cap for all such houses. Loans that can't use s.80EEA
-    # take the cap first, so eligible interest beyond it is left for s.80EEA (optimal).
-    own_paid = _total(own, "interest_paid")
-    eea_paid = _total(eea, "interest_paid")
-    cap = caps.self_occupied_interest
-    own_other = min(own_paid - eea_paid, cap)
-    own_eea = min(eea_paid, cap - own_other)
-    own_allowed = own_other + own_eea if old else ZERO
-    if own:
-        line(
-            "self_occupied_interest",
-            law.interest,
-            "Home-loan interest, self-occupied house",
-            own,
-            own_paid,
-            cap if old else ZERO,
-            own_allowed,
-            not let or not old,
-            [
-                f"The cap is for all self-occupied houses together (up to two), and only if "
-                f"the house was bought or built with a loan and completed within five "
-                f"years from the end of the year of borrowing, with the lender's interest "
-                f"certificate ({law.so_cap_rule}); otherwise, or for a repair loan, it is "
-                f"Rs 30,000. The app cannot check these conditions.",
-                "Interest for the years before the house was completed is deductible in "
-                "five equal parts from the year of completion, within the same cap; the "
-                "app does not track it.",
-            ]
-            if old
-            else [f"Not allowed under the new regime: {law.new_regime_hp}."],
-        )
-    let_paid = _total(let, "interest_paid")
-    if let:
-        line(
-            "let_out_interest",
-            law.interest,
-            "Home-loan interest, let-out house (deducted from that house's rent)",
-            let,
-            let_paid,
-            None,
-            let_paid,
-            False,
-            [
-                "No cap on interest for a let-out house. It is deducted from the rent "
-                f"after the 30% standard deduction ({law.annual_value}); rent received is "
-                "not tracked, so the app cannot compute the income from the house.",
-                f"A resulting loss is set off against other income up to "
-                f"{_rs(caps.house_property_set_off)} a year (s.{law.set_off}); the rest "
-                f"is carried forward for eight years against house-property income only "
-                f"({law.carry_forward}). See the set-off line."
-                if old
-                else "Under the new regime a loss from house property cannot be set off "
-                f"against other income ({law.new_regime_set_off}): the interest only "
-                "reduces this house's rent, so it is not in the total.",
-            ],
-        )
-        if old:
-            loss = own_allowed + let_paid
-            line(
-                "house_property_set_off",
-                law.set_off,
-                "Loss from house property set off against other income",
-                own + let,
-                loss,
-                caps.house_property_set_off,
-                min(loss, caps.house_property_set_off),
-                True,
-                [
-                    "Assumes the let-out houses earned no rent (rent is not tracked): the "
-                    "loss is then the self-occupied interest allowed plus all let-out "
-                    "interest. Rent received reduces the loss first.",
-                    f"Loss beyond the cap is carried forward for eight years against "
-                    f"house-property income only ({law.carry_forward}).",
-                ],
-            )
-    if eea:
-        eea_left = eea_paid - own_eea
-        eea_cap = caps.affordable_housing_interest
-        line(
-            "affordable_housing_interest",
-            law.affordable,
-            "Additional home-loan interest, loan sanctioned 1 Apr 2019 - 31 Mar 2022",
-            eea,
-            eea_left,
-            eea_cap if old else ZERO,
-            min(eea_left, eea_cap) if old else ZERO,
-            True,
-            [
-                f"Only the interest not already deducted as house-property interest: the "
-                f"same interest is never deducted twice ({law.affordable_once}).",
-                "Conditions the app cannot check: the house's stamp-duty value is at most "
-                "Rs 45 lakh; you owned no residential house on the sanction date; the "
-                "lender is a bank or housing finance company; you do not claim the "
-                "FY 2016-17 first-home deduction (s.80EE / s.130).",
-                "Counted for self-occupied houses only: a let-out house's interest is "
-                "already deductible in full.",
-            ]
-            if old
-            else [not_allowed],
-        )
-    home_principal = _total(home, "principal_paid")
-    if home:
-        room = max(caps.principal - other_section_80c, ZERO)
-        line(
-            "home_loan_principal",
-            law.principal,
-            "Home-loan principal repaid",
-            home,
-            home_principal,
-            caps.principal if old else ZERO,
-            min(home_principal, room) if old else ZERO,
-            True,
-            [
-                "The cap is shared with your other investments in this section (PPF, "
-                "EPF, ELSS, life insurance, tuition fees...)"
-                + (
-                    f"; {_rs(other_section_80c)} of it is already used by them."
-                    if other_section_80c
-                    else "; none are counted here."
-                ),
-                "Only repayments to a bank, co-operative bank, LIC, NHB, a housing finance "
-                "company or certain employers count; stamp duty and registration also "
-                "count but are not tracked. Selling the house within five years from the "
-                "end of the year of possession reverses the deduction.",
-            ]
-            if old
-            else [not_allowed],
-        )
-    if edu:
-        edu_paid = _total(edu, "interest_paid")
-        line(
-            "education_loan_interest",
-            law.education,
-            "Education-loan interest",
-            edu,
-            edu_paid,
-            None if old else ZERO,
-            edu_paid if old else ZERO,
-            True,
-            [
-                "No cap. Allowed for the year interest payments start and the seven "
-                "after it; the app does not know your first year.",
-                "The loan must be from a bank, a notified financial institution or an "
-                "approved charitable institution, for the higher education of you, your "
-                "spouse or children, or a student you are the legal guardian of.",
-            ]
-            if old
-            else [not_allowed],
-        )
-
+    law, old = law_for(fy_start_year), regime == "old"
+    year = _Year(law, old, caps, other_section_80c)
+    lines = _lines(year, _groups(loans, fy_start_year))
     return TaxResult(
         fy=fy_label(fy_start_year),
-        label=("tax year " if law is _2025 else "FY ") + fy_label(fy_start_year),
+        label=year_label(fy_start_year),
         law=law.name,
         regime="old" if old else "new",
         start=datetime.date(fy_start_year, 4, 1),
@@ -412,11 +339,25 @@ def tax_summary(
         deductions=tuple(lines),
         loans=tuple(_loan_sections(loan, law, old, fy_start_year) for loan in loans),
         total_deductible=sum((d.deductible for d in lines if d.counts_in_total), ZERO),
-        notes=_notes(law, old, fy_start_year),
+        notes=year_notes(law, old, fy_start_year),
     )
 
 
-def _loan_sections(loan: TaxLoanInput, law: _Law, old: bool, fy: int) -> LoanSections:
+def _eea_note(loan: TaxLoanInput, law: Law, fy: int) -> str | None:
+    """Why a self-occupied home loan does not count under s.80EEA / s.131, if it does not."""
+    if eea_eligible(loan.sanctioned_on, fy):
+        return None
+    if loan.sanctioned_on is None:
+        return f"s.{law.affordable}: no sanction date recorded."
+    if fy < EEA_FIRST_FY:
+        return f"s.{law.affordable}: applies from FY 2019-20."
+    return (
+        f"s.{law.affordable}: sanctioned {loan.sanctioned_on.isoformat()}, "
+        "outside 1 Apr 2019 - 31 Mar 2022."
+    )
+
+
+def _loan_sections(loan: TaxLoanInput, law: Law, old: bool, fy: int) -> LoanSections:
     sections: list[str] = []
     notes: list[str] = []
     if loan.debt_type == "home_loan":
@@ -425,17 +366,9 @@ def _loan_sections(loan: TaxLoanInput, law: _Law, old: bool, fy: int) -> LoanSec
         if old:
             sections.append(law.principal)
         if old and loan.property_use == "self_occupied":
-            if _eea_eligible(loan, fy):
-                sections.append(law.affordable)
-            elif loan.sanctioned_on is None:
-                notes.append(f"s.{law.affordable}: no sanction date recorded.")
-            elif fy < EEA_FIRST_FY:
-                notes.append(f"s.{law.affordable}: applies from FY 2019-20.")
-            else:
-                notes.append(
-                    f"s.{law.affordable}: sanctioned {loan.sanctioned_on.isoformat()}, "
-                    "outside 1 Apr 2019 - 31 Mar 2022."
-                )
+            note = _eea_note(loan, law, fy)
+            sections += [law.affordable] if note is None else []
+            notes += [note] if note is not None else []
     elif loan.debt_type == "education_loan" and old:
         sections.append(law.education)
     return LoanSections(
@@ -447,26 +380,3 @@ def _loan_sections(loan: TaxLoanInput, law: _Law, old: bool, fy: int) -> LoanSec
         tuple(sections),
         tuple(notes),
     )
-
-
-def _notes(law: _Law, old: bool, fy: int) -> tuple[str, ...]:
-    notes = [
-        "Estimates for guidance; consult a tax adviser.",
-        f"{fy_label(fy)} falls under the {law.name}"
-        + (" (in force from 1 April 2026)." if law is _2025 else "."),
-        "Figures are what you paid in the year as recorded here; the lender's interest "
-        "certificate is the evidence. Caps are per taxpayer across all your loans, and "
-        "co-borrowers each claim their own share: this summary assumes each loan is "
-        "wholly yours.",
-        "Only loans recorded as home or education loans are considered (a personal loan "
-        "used to buy or build a house can qualify with proof of its use).",
-    ]
-    if not old:
-        notes.append(
-            "New regime: no deduction for a self-occupied home loan, home-loan principal, "
-            "education-loan or affordable-housing interest; a let-out house's interest "
-            "only reduces its own rent."
-        )
-    if fy < CAPS_SINCE:
-        notes.append("The default caps are those in force from FY 2014-15.")
-    return tuple(notes)

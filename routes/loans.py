@@ -1,25 +1,20 @@
 """A loan as its lender keeps it: the schedule (what was paid, then what is to come, as it
 stood on any day), the periodic statement, and floating-rate resets with the borrower's
-choice of a higher EMI or a longer tenure. The figures come from `loan_events` replaying the
-debt's book (`loan_book`)."""
+choice of a higher EMI or a longer tenure. The figures come from the loan's events replayed
+(loans/service.py)."""
 
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from bson import ObjectId
 from fastapi import APIRouter, Query, status
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from core.dates import as_day, check_order, now_ms, today
-from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from core.dates import check_order, today
 from core.money import ZERO, quantize
-from database import Doc, get_owned, in_transaction
 from loans import rules as loan_rules
-from loans import schedule as loan_schedule
-from loans import store as loan_store
-from loans.events import EventRow, LoanState, replay
+from loans import service as loan_service
+from loans.events import EventRow
 from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, ToDate, responses
 from schemas import (
     MAX_AMOUNT,
@@ -79,32 +74,12 @@ def _totals(
     )
 
 
-def _never_pays_off(emi: Decimal) -> Unprocessable:
-    return Unprocessable(
-        f"The EMI of {emi} never pays this debt off: it doesn't cover the monthly interest",
-        code=ErrorCode.never_pays_off,
-        loc=("query", "extra_monthly"),
-    )
-
-
-def _overdue(debt: Doc, state: LoanState, on: date) -> int:
-    if debt["status"] == "closed" or state.balance == 0:
-        return 0
-    return max(0, (on - state.next_due).days)
-
-
 def _what_if(
-    state: LoanState, baseline: Sequence[loan_rules.Row], extra: Decimal, lump: Decimal
+    baseline: Sequence[loan_rules.Row], scenario: loan_rules.Schedule | None, extra: Decimal
 ) -> WhatIfOut | None:
-    """Paying `extra` each month and/or `lump` now, against the schedule's own projection."""
-    if (extra == 0 and lump == 0) or state.balance == 0:
+    """The what-if against the schedule's own projection."""
+    if scenario is None:
         return None
-    try:
-        scenario = loan_rules.amortize(
-            state.balance, state.annual_rate, state.emi, state.next_due, extra, lump
-        )
-    except loan_rules.NeverPaysOff as exc:
-        raise _never_pays_off(state.emi) from exc
     base, what_if = _totals(baseline), _totals(scenario.rows, scenario.lump_sum_applied)
     return WhatIfOut(
         extra_monthly=extra,
@@ -127,23 +102,20 @@ async def debt_schedule(
 ) -> ScheduleOut:
     """What was paid (EMIs, prepayments, rate resets), then the instalments to come, as the
     plan stood on `as_of` (today by default); `extra_monthly` / `lump_sum` what-ifs."""
-    debt = await get_owned(db.debts, debt_id, user.id, "debt")
     day = as_of or today(user.timezone)
-    loan = loan_store.terms(debt)
-    try:
-        plan = loan_schedule.schedule(loan, await loan_store.events(db, debt), day)
-    except loan_rules.NeverPaysOff as exc:
-        raise _never_pays_off(quantize(debt["monthly_emi"])) from exc
+    extra = quantize(extra_monthly)
+    found = await loan_service.schedule(db, user.id, debt_id, day, extra, quantize(lump_sum))
+    plan = found.plan
     state, paid = plan.state, plan.paid
     return ScheduleOut(
-        debt_id=debt["_id"],
+        debt_id=found.debt["_id"],
         as_of=day,
         remaining_amount=state.balance,
         interest_rate=state.annual_rate,
         monthly_emi=state.emi,
         remaining_tenure_months=state.remaining_tenure,
         # An overdue debt's projection starts with the instalment already past due.
-        overdue_days=_overdue(debt, state, day),
+        overdue_days=found.overdue_days,
         history=[_event(row) for row in plan.history],
         items=_rows(plan.projection),
         totals=ScheduleSplit(
@@ -155,7 +127,7 @@ async def debt_schedule(
             ),
             projected=_totals(plan.projection),
         ),
-        what_if=_what_if(state, plan.projection, quantize(extra_monthly), quantize(lump_sum)),
+        what_if=_what_if(plan.projection, found.what_if, extra),
     )
 
 
@@ -174,10 +146,7 @@ async def loan_statement(
     end = end or day
     start = start or date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
     check_order(start, end)
-    debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    loan = loan_store.terms(debt)
-    events = await loan_store.events(db, debt)
-    found = loan_schedule.statement(loan, events, start, end, day)
+    debt, found = await loan_service.statement(db, user.id, debt_id, start, end, day)
     return LoanStatementOut(
         debt_id=debt["_id"],
         start=found.start,
@@ -205,29 +174,6 @@ async def loan_statement(
 # ---------------------------------------------------------------- rate resets
 
 
-def _changes_out(debt: Doc, state: LoanState) -> list[RateChangeOut]:
-    """The debt's rate resets, oldest first, each with the rate before it and the EMI and
-    tenure after it, as the replay gives them."""
-    recorded = {change["id"]: change for change in debt.get("rate_changes", [])}
-    found, rate = [], loan_store.terms(debt).annual_rate
-    for row in state.rows:
-        if row.kind == "rate_change":
-            found.append(
-                RateChangeOut(
-                    id=row.id,
-                    effective_date=row.date,
-                    interest_rate=row.annual_rate,
-                    treatment=row.option,
-                    previous_rate=rate,
-                    monthly_emi=row.emi,
-                    remaining_tenure_months=row.remaining_tenure,
-                    created_at=recorded[row.id]["created_at"],
-                )
-            )
-        rate = row.annual_rate if row.kind == "rate_change" else rate
-    return found
-
-
 @router.post(
     "/{debt_id}/rate-changes",
     status_code=status.HTTP_201_CREATED,
@@ -243,42 +189,18 @@ async def add_rate_change(
 ) -> RateChangeOut:
     """Record a floating-rate reset: `increase_emi` keeps the remaining tenure, `extend_tenure`
     keeps the EMI (refused with the minimum EMI when it would not cover the interest)."""
-    effective = loan_rules.event_day(body.effective_date, user.timezone, "effective_date")
-
-    async def work(session: AsyncClientSession) -> list[RateChangeOut]:
-        debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
-        loan_rules.check_takes_payments(debt)
-        if effective < as_day(debt["start_date"]):
-            raise Unprocessable(
-                "effective_date is before the loan started",
-                code=ErrorCode.invalid_range,
-                loc=("body", "effective_date"),
-            )
-        change = {
-            "id": str(ObjectId()),
-            "effective_date": effective,
-            "interest_rate": body.interest_rate,
-            "treatment": str(body.treatment),
-            "created_at": now_ms(),
-        }
-        changes = [*debt.get("rate_changes", []), change]
-        booked = await loan_store.book(db, debt, session, rate_changes=changes)
-        return [
-            c
-            for c in _changes_out(debt | {"rate_changes": changes}, booked.state)
-            if c.id == change["id"]
-        ]
-
-    (created,) = await in_transaction(db, work)
-    return created
+    effective = loan_rules.rate_change_day(body.effective_date, user.timezone)
+    created = await loan_service.add_rate_change(
+        db, user.id, debt_id, effective, body.interest_rate, str(body.treatment)
+    )
+    return RateChangeOut.model_validate(created)
 
 
 @router.get("/{debt_id}/rate-changes", responses={**E401, **E404})
 async def list_rate_changes(debt_id: str, user: CurrentUser, db: Db) -> list[RateChangeOut]:
     """The debt's rate resets, oldest first."""
-    debt = await get_owned(db.debts, debt_id, user.id, "debt")
-    state = replay(loan_store.terms(debt), await loan_store.events(db, debt))
-    return _changes_out(debt, state)
+    resets = await loan_service.rate_changes(db, user.id, debt_id)
+    return [RateChangeOut.model_validate(reset) for reset in resets]
 
 
 @router.delete(
@@ -288,19 +210,4 @@ async def list_rate_changes(debt_id: str, user: CurrentUser, db: Db) -> list[Rat
 )
 async def delete_latest_rate_change(debt_id: str, user: CurrentUser, db: Db) -> None:
     """Undo the latest rate reset: the loan is replayed without it, exactly."""
-
-    async def work(session: AsyncClientSession) -> None:
-        debt = await get_owned(db.debts, debt_id, user.id, "debt", session=session)
-        changes = debt.get("rate_changes", [])
-        if not changes:
-            raise NotFound("rate_change")
-        latest = max(changes, key=lambda c: (as_day(c["effective_date"]), c["id"]))
-        if debt["status"] == "completed":
-            raise Conflict(
-                "This debt is paid off; delete a payment to reopen it",
-                code=ErrorCode.debt_completed,
-            )
-        kept = [c for c in changes if c["id"] != latest["id"]]
-        await loan_store.book(db, debt, session, rate_changes=kept)
-
-    await in_transaction(db, work)
+    await loan_service.delete_latest_rate_change(db, user.id, debt_id)

@@ -1,7 +1,6 @@
 """Payments against debts: one atomic, idempotent apply (interest split, debt update,
-notifications), exact reversal, lists and monthly stats."""
+notifications: loans/service.py), exact reversal, lists and monthly stats."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from bson import ObjectId
@@ -11,10 +10,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from config import Settings
 from core.dates import stats_period
 from core.idempotency import digest_of, write_once
-from core.money import format_money, from_sum
+from core.money import from_sum
 from database import Doc, get_owned, in_transaction, paginate
 from ledger.store import date_query, fold_months, monthly_stats
 from loans import rules as loan_rules
+from loans import service as loan_service
 from loans import store as loan_store
 from loans.events import Payment
 from routes.deps import (
@@ -31,14 +31,12 @@ from routes.deps import (
 )
 from schemas import (
     MonthlyStats,
-    NotificationType,
     Page,
     PaymentCreate,
     PaymentOut,
     PaymentType,
 )
 from security import User
-from services import notify
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 E401 = responses(401)
@@ -47,86 +45,29 @@ E404_DEBT = responses((404, "Debt not found (or not yours)"))
 _LATEST = [("payment_date", -1), ("_id", -1)]  # served by (user_id[, debt_id], payment_date, _id)
 
 
-async def _notify_payment(
-    db: Db, settings: Settings, user: User, debt: Doc, payment: Doc, session: AsyncClientSession
-) -> None:
-    currency = user.currency
-    amount, remaining = format_money(payment["amount"], currency), payment["remaining_after"]
-    url = f"/debts/{debt['_id']}"
-    await notify(
-        db,
-        user,
-        NotificationType.payment_received,
-        "Payment received",
-        f"{amount} paid towards {debt['name']}. Remaining: {format_money(remaining, currency)}.",
-        action_url=url,
-        email=(
-            "payment_confirmation",
-            {
-                "amount": payment["amount"],
-                "interest": payment["interest_component"],
-                "principal": payment["principal_component"],
-                "remaining": remaining,
-                "currency": currency,
-                "debt_name": debt["name"],
-                "transaction_id": payment["transaction_id"],
-                "payment_date": payment["payment_date"].strftime("%d %b %Y"),
-                "completed": remaining == 0,
-                "debt_url": settings.app_url + url,
-            },
-        ),
-        session=session,
-    )
-    if remaining == 0:
-        await notify(
-            db,
-            user,
-            NotificationType.debt_completed,
-            "Debt paid off",
-            f"{debt['name']} is fully repaid. Congratulations!",
-            action_url=url,
-            session=session,
-        )
-
-
-async def record_payment(
-    db: Db,
-    settings: Settings,
-    user: User,
-    body: PaymentCreate,
-    paid_on: date,
-    session: AsyncClientSession,
-) -> Doc:
-    """Apply a payment inside the caller's transaction: book it on the debt as read in this
-    transaction (its split, and the debt's new state), store it, queue the notifications. A
-    concurrent payment on the same debt makes one of the two transactions retry."""
-    debt = await get_owned(db.debts, body.debt_id, user.id, "debt", session=session)
-    loan_rules.check_takes_payments(debt)
-    kind = str(body.payment_type)
-    effect = str(body.prepayment_effect) if kind == "prepayment" else None
-    event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
-    payment = await loan_store.record(
-        db,
-        debt,
-        event,
-        session,
-        method=str(body.payment_method),
-        effect=effect,
-        notes=body.notes,
-    )
-    await _notify_payment(db, settings, user, debt, payment, session)
-    return payment
-
-
 async def apply_payment(
     db: Db, settings: Settings, user: User, body: PaymentCreate, key: str | None
 ) -> tuple[PaymentOut, bool]:
-    """(the payment, whether it is a replay of an earlier request with the same key)."""
-    paid_on = loan_rules.event_day(body.payment_date, user.timezone)
+    """Record the request's payment once per Idempotency-Key, the user told: (the payment,
+    whether it is a replay of an earlier request with the same key)."""
+    paid_on = loan_rules.payment_day(body.payment_date, user.timezone)
     digest = digest_of(body.model_dump(mode="json", exclude_unset=True))
+    kind = str(body.payment_type)
+    effect = str(body.prepayment_effect) if kind == "prepayment" else None
 
     async def work(session: AsyncClientSession) -> Doc:
-        payment = await record_payment(db, settings, user, body, paid_on, session)
+        event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
+        payment = await loan_service.record_payment(
+            db,
+            user.id,
+            body.debt_id,
+            event,
+            session=session,
+            method=str(body.payment_method),
+            notes=body.notes,
+            notify=loan_service.Notice(user, settings.app_url),
+            effect=effect,
+        )
         return PaymentOut.model_validate(payment).model_dump()
 
     answer, replayed = await write_once(db, user.id, key, digest, work)
@@ -183,21 +124,6 @@ async def list_payments(
     return await paginate(db.payments, query, page, PaymentOut.model_validate, sort=_LATEST)
 
 
-def _monthly_pipeline(query: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"$match": query},
-        {
-            "$group": {
-                "_id": {"$dateToString": {"format": "%Y-%m", "date": "$payment_date"}},
-                "total": {"$sum": "$amount"},
-                "interest": {"$sum": "$interest_component"},
-                "principal": {"$sum": "$principal_component"},
-                "count": {"$sum": 1},
-            }
-        },
-    ]
-
-
 @router.get("/stats/monthly", responses={**E401, **E404_DEBT, **responses(422)})
 async def payment_stats(
     user: CurrentUser,
@@ -210,11 +136,10 @@ async def payment_stats(
     """Paid per month, split into interest and principal, for `year` or `from`..`to`
     (this year by default); optionally one debt's."""
     period = stats_period(year, start, end, user.timezone)
-    first, after = period.bounds()
-    query: dict[str, Any] = {"user_id": user.id, "payment_date": {"$gte": first, "$lt": after}}
+    debt = None
     if debt_id is not None:
-        query["debt_id"] = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
-    rows = await (await db.payments.aggregate(_monthly_pipeline(query))).to_list(None)
+        debt = (await get_owned(db.debts, debt_id, user.id, "debt"))["_id"]
+    rows = await loan_store.monthly_payment_totals(db, user.id, period, debt)
     split = [(r["_id"], "interest", from_sum(r["interest"]), r["count"]) for r in rows]
     split += [(r["_id"], "principal", from_sum(r["principal"]), 0) for r in rows]
     return monthly_stats(period, user.currency, "component", fold_months(period, split))
@@ -241,10 +166,6 @@ async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
     """Delete a payment: the debt is as if it had never been made (later payments re-split)."""
 
     async def work(session: AsyncClientSession) -> None:
-        payment = await get_owned(db.payments, payment_id, user.id, "payment", session=session)
-        debt = await get_owned(db.debts, payment["debt_id"], user.id, "debt", session=session)
-        # Replayed without it: the debt, and the later payments' splits, as if never made.
-        await loan_store.book(db, debt, session, remove=str(payment["_id"]))
-        await db.payments.delete_one({"_id": payment["_id"]}, session=session)
+        await loan_service.reverse_payment(db, user.id, payment_id, session)
 
     await in_transaction(db, work)

@@ -34,6 +34,7 @@ from core.money import ZERO, from_sum, total
 from database import Doc
 from ledger.store import active_budgets, date_query, monthly_totals, status_of
 from loans import tax
+from loans.store import payment_totals
 from reports.csv_export import EXPORT_BATCH, EXPORTS, csv_rows
 from reports.rules import change, net_savings, savings_rate
 from routes.deps import CurrentUser, Db, FromDate, SettingsDep, ToDate, Year, responses
@@ -91,27 +92,6 @@ def _month_of(field: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- aggregations
-
-
-async def payment_totals(
-    db: AsyncDatabase, user_id: ObjectId, start: date, end: date, key: Any
-) -> list[Doc]:
-    """Payments in [start, end) summed per `key` (the debt, or the month): one `$group` on
-    (user_id, payment_date)."""
-    pipeline = [
-        {"$match": {"user_id": user_id, "payment_date": {"$gte": start, "$lt": end}}},
-        {
-            "$group": {
-                "_id": key,
-                "name": {"$max": "$debt_name"},
-                "total": {"$sum": "$amount"},
-                "interest": {"$sum": "$interest_component"},
-                "principal": {"$sum": "$principal_component"},
-                "count": {"$sum": 1},
-            }
-        },
-    ]
-    return await (await db.payments.aggregate(pipeline)).to_list(None)
 
 
 async def contribution_totals(

@@ -1,4 +1,4 @@
-"""Unit and property tests for loan_rules.py (pure loan/EMI arithmetic)."""
+"""Unit and property tests for loans/rules.py and loans/payoff.py (pure loan/EMI arithmetic)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from loans import payoff
 from loans import rules as loan_rules
+from loans.payoff import PlanDebt, compare_strategies, payoff_plan
 from loans.rules import (
     NeverPaysOff,
     Overpayment,
     PaymentTooSmall,
-    PlanDebt,
     add_months,
     amortize,
-    compare_strategies,
     emi,
     money,
     monthly_rate,
-    payoff_plan,
     split_checked,
     split_payment,
     what_if,
@@ -332,7 +331,7 @@ def debt_lists(draw: st.DrawFn, min_size: int = 1) -> list[PlanDebt]:
     return debts
 
 
-def _check_plan(plan: loan_rules.Plan, debts: list[PlanDebt]) -> None:
+def _check_plan(plan: payoff.Plan, debts: list[PlanDebt]) -> None:
     assert sorted(plan.order) == sorted(d.id for d in debts)
     assert [d.id for d in plan.debts] == plan.order
     assert plan.months == max(d.payoff_month for d in plan.debts)
@@ -379,6 +378,23 @@ def test_plan_properties(debts: list[PlanDebt], extra: Decimal, more: Decimal) -
 def test_avalanche_optimal_without_rounding(debts: list[PlanDebt], extra: Decimal) -> None:
     # Same simulation with paisa rounding switched off: avalanche must not lose at all
     # (up to the 60-digit working precision).
-    with mock.patch.object(loan_rules, "money", Decimal):
+    with mock.patch.object(payoff, "money", Decimal):
         aval, snow = compare_strategies(debts, extra, "avalanche", START)
     assert aval.total_interest <= snow.total_interest + D("1e-20")
+
+
+def test_the_loan_rules_are_pure():
+    """The rules, the engine and the reading of a debt document import no web framework and
+    no database driver (a fresh interpreter, so nothing else loaded them)."""
+    import subprocess
+    import sys
+
+    modules = "rules, events, instalments, payoff, schedule, debt, state, tax, tax_law"
+    probe = (
+        f"import sys; from loans import {modules}; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'pymongo', 'bson'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

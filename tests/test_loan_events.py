@@ -1,4 +1,4 @@
-"""Golden and property tests for the event-sourced loan engine (loan_events, loan_schedule).
+"""Golden and property tests for the event-sourced loan engine (loans.events, loans.schedule).
 
 Every expected figure is computed here independently of the engine: the EMI formula at
 50 digits (``formula_emi``) and month-by-month loops (``pay``, ``repay``) written below,
@@ -25,13 +25,13 @@ from loans.events import (
     RateChange,
     TenureExtensionRefused,
     event_key,
-    minimum_emi,
     ordered,
     replay,
     resume,
     tenure_as_of,
     without,
 )
+from loans.instalments import minimum_emi
 from loans.rules import NeverPaysOff, Overpayment, PaymentTooSmall, add_months
 from loans.schedule import projection, schedule, statement
 

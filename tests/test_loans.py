@@ -159,6 +159,24 @@ async def test_a_reset_that_would_amortise_negatively_is_refused_with_the_minimu
     assert (await reset(client, user, debt, 11.5, "increase_emi")).status_code == 201
 
 
+async def test_a_reset_dated_in_the_future_is_refused_by_its_own_rule(client, user):
+    debt = await post(client, user, "/api/debts", LOAN)
+    r = await reset(client, user, debt, 9.25, "increase_emi", on="2099-01-01")
+    assert r.status_code == 422
+    assert r.json()["code"] == "rate_change_date_in_future"
+    (issue,) = r.json()["detail"]
+    assert (issue["loc"], issue["type"]) == (
+        ["body", "effective_date"],
+        "rate_change_date_in_future",
+    )
+    assert await get(client, user, f"/api/debts/{debt['id']}/rate-changes") == []
+    # A payment dated that day is refused by the payment's rule, under its own code.
+    body = {"debt_id": debt["id"], "amount": str(EMI), "payment_date": "2099-01-01"}
+    r = await client.post("/api/payments", json=body, headers=user.headers)
+    assert r.status_code == 422 and r.json()["code"] == "payment_date_in_future"
+    assert r.json()["detail"][0]["loc"] == ["body", "payment_date"]
+
+
 def instalments_within(balance: Decimal, rate: Decimal, emi: Decimal, limit: int) -> bool:
     for _ in range(limit):
         due = interest(balance, rate)

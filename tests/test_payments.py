@@ -4,15 +4,16 @@ idempotency, notifications through the outbox, exact reversal, lists and monthly
 import asyncio
 import uuid
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-import routes.payments
+import core.idempotency
 from core.dates import now_ms
-from tests.factories import create_debt, pay
+from tests.factories import all_rows, commit, create_debt, get, pay, upload
+from tests.statement_workbooks import FIXTURES
 
 
 def D(value):
@@ -250,7 +251,7 @@ async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, mon
     headers = user.headers | {"Idempotency-Key": "raced"}
     body = {"debt_id": debt["id"], "amount": 10}
     first = await client.post("/api/payments", headers=headers, json=body)
-    real = routes.payments.in_transaction
+    real = core.idempotency.in_transaction
     calls = []
 
     async def lose_the_race_once(db, work):
@@ -259,15 +260,15 @@ async def test_a_duplicate_key_race_rereads_the_winners_result(client, user, mon
             raise DuplicateKeyError("E11000 duplicate key error")
         return await real(db, work)
 
-    monkeypatch.setattr(routes.payments, "in_transaction", lose_the_race_once)
+    monkeypatch.setattr(core.idempotency, "in_transaction", lose_the_race_once)
     second = await client.post("/api/payments", headers=headers, json=body)
     assert second.status_code == 201 and second.json() == first.json() and len(calls) == 2
 
     async def always_duplicate(db, work):
         raise DuplicateKeyError("E11000 duplicate key error")
 
-    monkeypatch.setattr(routes.payments, "in_transaction", always_duplicate)
-    monkeypatch.setattr(routes.payments, "IDEMPOTENCY_WAIT_ATTEMPTS", 2)
+    monkeypatch.setattr(core.idempotency, "in_transaction", always_duplicate)
+    monkeypatch.setattr(core.idempotency, "WAIT_ATTEMPTS", 2)
     r = await client.post("/api/payments", headers=headers, json=body)
     assert r.status_code == 409 and r.json()["code"] == "idempotency_in_progress"
 
@@ -561,3 +562,58 @@ async def test_date_filters_include_a_payment_exactly_on_the_boundary(client, us
         r = await client.get(f"/api/payments/stats/monthly?{query}", headers=user.headers)
         counts = {m["month"]: m["count"] for m in r.json()["months"]}
         assert counts["2024-02"] == 1, query  # the 23:59:59 one is 31 January's
+
+
+# ---------------------------------------------------------------- one path for every payment
+
+
+async def test_an_emi_by_hand_and_one_imported_book_the_same_split(client, user, db):
+    """The statement import records an EMI through the path POST /api/payments takes: on the
+    same debt, the same amount on the same day books the same interest and principal, and
+    leaves the debt the same. Only the notification differs: the import sends one summary."""
+    # Rs 1,00,000.50 at 12 %, due 3 Jan 2024; the statement (tests/fixtures/statements) pays
+    # Rs 12,500 on 3 Jan: "ACH D- BAJAJ FINANCE LTD-P402PHR1234567", matched by the account.
+    debt = await create_debt(
+        client,
+        user,
+        principal="100000.50",
+        interest_rate=12,
+        tenure_months=9,
+        start_date="2023-12-03",
+        loan_account="P402PHR1234567",
+    )
+    before = await get(client, user, f"/api/debts/{debt['id']}")
+    # The reducing-balance rule: a month's interest on what remains, remaining x 12/12/100 =
+    # 1,000.005, rounded half-up to the paisa: 1,000.01 (half-even would give 1,000.00).
+    due = (Decimal("100000.50") * 12 / 12 / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert due == Decimal("1000.01")
+    expected = {
+        "interest_component": float(due),
+        "principal_component": float(Decimal(12500) - due),  # 11,499.99
+        "remaining_after": float(Decimal("100000.50") - (Decimal(12500) - due)),  # 88,500.51
+        "interest_rate": 12,
+    }
+    split = list(expected)
+    received = {"user_id": ObjectId(user.id), "notification_type": "payment_received"}
+
+    imp = await upload(client, user, (FIXTURES / "hdfc_delimited.txt").read_bytes())
+    (row,) = [r for r in await all_rows(client, user, imp["id"]) if r["line"] == 5]
+    assert (row["kind"], row["debt_id"], row["amount"]) == ("payment", debt["id"], 12500)
+    assert (await commit(client, user, imp["id"]))["created"]["payments"] == 1
+    (imported,) = (await get(client, user, "/api/payments"))["items"]
+    assert {k: imported[k] for k in split} == expected
+    assert imported["payment_date"] == "2024-01-03"
+    after_import = await get(client, user, f"/api/debts/{debt['id']}")
+    assert await db.notifications.count_documents(received) == 0
+
+    r = await client.post(f"/api/imports/{imp['id']}/undo", headers=user.headers)
+    assert r.status_code == 200 and r.json()["removed"]["payments"] == 1
+    restored = await get(client, user, f"/api/debts/{debt['id']}")
+    assert restored | {"updated_at": None} == before | {"updated_at": None}
+
+    by_hand = await pay(client, user, debt["id"], 12500, "2024-01-03")
+    assert {k: by_hand[k] for k in split} == expected
+    after_hand = await get(client, user, f"/api/debts/{debt['id']}")
+    assert after_hand | {"updated_at": None} == after_import | {"updated_at": None}
+    assert after_hand["remaining_amount"] == expected["remaining_after"]
+    assert await db.notifications.count_documents(received) == 1

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from loans.tax import ACT_1961, ACT_2025, Deduction, TaxCaps, TaxLoanInput, TaxResult, tax_summary
+from loans.tax import Deduction, TaxCaps, TaxLoanInput, TaxResult, tax_summary
+from loans.tax_law import ACT_1961, ACT_2025
 
 D = Decimal
 CAPS = TaxCaps()
