@@ -84,6 +84,7 @@ async def _remember(
         "user_id": user_id,
         "key": key,
         "request_hash": digest,
+        "status": "completed",
         "response": answer,
         "created_at": at,
         "expires_at": at + IDEMPOTENCY_TTL,
