@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,6 @@ from schemas import ErrorOut, ValidationErrorOut
 from schemas.base import ConflictOut
 from services import Backends
 
-log = logging.getLogger("cleero")
 ROUTERS = [
     auth.router,
     users.router,

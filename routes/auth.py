@@ -90,7 +90,9 @@ def token_pair(
 
 
 async def revoke_session(db: AsyncDatabase, user_id: object, session_id: str) -> None:
-    await db.sessions.update_one({"_id": session_id}, {"$set": {"revoked": True}})
+    await db.sessions.update_one(
+        {"_id": session_id, "user_id": user_id}, {"$set": {"revoked": True}}
+    )
     await db.users.update_one({"_id": user_id}, {"$pull": {"active_sessions": session_id}})
 
 
@@ -184,7 +186,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
     REFRESH_REUSE_GRACE_SECONDS (two requests that met a 401 together, React StrictMode's
     second effect) gets the same new pair; presented later, it ends the session."""
     claims = decode_token(settings.secret_key, body.refresh_token, "refresh")
-    session_id, jti = claims["sid"], claims["jti"]
+    session_id, jti, user_id = claims["sid"], claims["jti"], ObjectId(claims["sub"])
     # The new pair is derived from the token it replaces (an HMAC keyed by SECRET_KEY) and
     # the moment of the swap, so answering a second presentation needs only `rotated_at`:
     # no token, raw or encrypted, is ever stored.
@@ -193,7 +195,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
     # The decision, atomic across replicas: exactly one presentation moves the session on to
     # the successor and records when; every other one then finds it moved.
     session = await db.sessions.find_one_and_update(
-        {"_id": session_id, "refresh_jti": jti, "revoked": False},
+        {"_id": session_id, "user_id": user_id, "refresh_jti": jti, "revoked": False},
         {
             "$set": {
                 "refresh_jti": jtis[1],
@@ -209,6 +211,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
         session = await db.sessions.find_one(
             {
                 "_id": session_id,
+                "user_id": user_id,
                 "previous_jti": jti,
                 "revoked": False,
                 "rotated_at": {"$gte": at - grace},
@@ -218,7 +221,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
         # The session is gone, or this token was swapped before the grace (or its successor
         # already was too): a stolen copy is in play, so the whole family is revoked and both
         # holders must log in again.
-        await revoke_session(db, ObjectId(claims["sub"]), session_id)
+        await revoke_session(db, user_id, session_id)
         raise Unauthorized("Refresh token is no longer valid", code=ErrorCode.refresh_token_reused)
     user = await db.users.find_one({"_id": session["user_id"]})
     if user is None or not user.get("is_active", True):
