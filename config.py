@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     app_env: Literal["development", "production", "test"] = "development"
     secret_key: str = DEFAULT_SECRET
+    # `make run` listens on HOST:PORT. 127.0.0.1: this machine only; 0.0.0.0: every interface,
+    # to reach the API from a phone on the same network or from another container.
+    host: str = "127.0.0.1"
     port: int = 8000
     app_url: str = "http://localhost:3000"
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000"]
@@ -29,7 +32,8 @@ class Settings(BaseSettings):
     mongodb_db: str = "cleero_financial"
     test_mongodb_url: str | None = None
     embedded_db_path: Path = Path("var/db")
-    embedded_db_port: int = 27017
+    # Not MongoDB's 27017: a developer's own MongoDB there must never receive the app's writes.
+    embedded_db_port: int = 27117
     db_timeout_ms: int = 3000
     # The embedded database's; set MongoDB's transactionLifetimeLimitSeconds to match.
     transaction_lifetime_seconds: int = Field(default=DEFAULT_TRANSACTION_LIFETIME, ge=1)
@@ -38,6 +42,9 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     access_token_minutes: int = 30
     refresh_token_days: int = 7
+    # A refresh token presented again this soon after its swap gets the same new pair (two
+    # requests that met a 401 together); later, reuse revokes the session.
+    refresh_reuse_grace_seconds: float = Field(default=10, ge=0)
     reset_token_minutes: int = 60
 
     # Rate limits: attempts per window, per client address and per account.

@@ -2,7 +2,9 @@
 
 import os
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# In a container the API must listen on every interface to be reached through its published
+# port (HOST's development default, 127.0.0.1, is for `make run`).
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "uvicorn_worker.UvicornWorker"
 # On SIGTERM, workers stop accepting, finish in-flight requests and run the app's shutdown
@@ -10,7 +12,7 @@ worker_class = "uvicorn_worker.UvicornWorker"
 graceful_timeout = 30
 timeout = 60
 keepalive = 5
-accesslog = None  # the app logs each request as JSON with its request id
+accesslog = None  # the app logs each request once, as JSON with its request id
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

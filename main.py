@@ -2,17 +2,12 @@
 
 import asyncio
 import contextlib
-import logging
-import math
-import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -20,11 +15,10 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
-from pymongo.errors import ConnectionFailure, PyMongoError
-from starlette.exceptions import HTTPException
+from pymongo.errors import PyMongoError
 
 from config import Settings, get_settings
-from core.errors import AppError, ErrorCode
+from core.http_errors import RETRY_AFTER, add_error_handlers
 from core.observability import RequestContextMiddleware, configure_logging, metrics_text
 from database import connect, database_url, ensure_indexes, get_database
 from delivery.outbox import Dispatcher
@@ -49,9 +43,9 @@ from routes import (
 )
 from routes.deps import ERROR_DESCRIPTIONS
 from schemas import ErrorOut, ValidationErrorOut
+from schemas.base import ConflictOut
 from services import Backends
 
-log = logging.getLogger("cleero")
 ROUTERS = [
     auth.router,
     users.router,
@@ -69,8 +63,25 @@ ROUTERS = [
     rules.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
-RETRY_AFTER = "5"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
+# What a browser client may send (conditional requests, idempotent retries, the bearer token,
+# JSON bodies) and may read from an answer (a cross-origin fetch sees only the safelisted
+# response headers unless they are named here).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+CORS_EXPOSED_HEADERS = [
+    "ETag",
+    "Content-Disposition",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+    "Retry-After",
+]
 
 
 @contextlib.asynccontextmanager
@@ -102,109 +113,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await client.close()
 
 
-def _error(
-    status: int, detail: Any, code: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        status_code=status,
-        content=jsonable_encoder({"detail": detail, "code": code}),
-        headers=headers,
-    )
-
-
-def add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AppError)
-    async def app_error(request: Request, exc: AppError) -> JSONResponse:
-        detail: Any = exc.detail
-        if exc.status_code == 422:  # one shape for every 422: the fields, each with its message
-            locs = exc.locs or [("body",)]
-            detail = [{"loc": list(loc), "msg": exc.detail, "type": exc.code} for loc in locs]
-        return _error(exc.status_code, detail, exc.code, exc.headers)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code = {
-            400: ErrorCode.malformed_body,
-            404: ErrorCode.not_found,
-            405: ErrorCode.method_not_allowed,
-            413: ErrorCode.payload_too_large,
-        }.get(exc.status_code, ErrorCode.malformed_body)
-        headers = getattr(exc, "headers", None)
-        if exc.status_code == 405 and (allowed := allowed_methods(request)):
-            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
-        return _error(exc.status_code, exc.detail, code, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{k: v for k, v in e.items() if k != "ctx"} | _ctx(e) for e in exc.errors()]
-        return _error(422, _encodable(errors), ErrorCode.validation_error)
-
-    @app.exception_handler(ConnectionFailure)
-    async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc).__name__)
-        return _error(
-            503,
-            "Database unavailable, try again shortly",
-            ErrorCode.database_unavailable,
-            {"Retry-After": RETRY_AFTER},
-        )
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return _error(500, "Internal server error", ErrorCode.internal_error)
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """The methods of the resource at this path, from the OpenAPI paths (the router's 405
-    names only the first matching route's). A literal path wins over a template:
-    /debts/payoff-plan is not a /debts/{debt_id}."""
-    matches: dict[int, set[str]] = {}
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.url.path):
-            methods = matches.setdefault(template.count("{"), set())
-            methods |= {method.upper() for method in operations}
-    return sorted(matches[min(matches)]) if matches else []
-
-
-def _encodable(value: Any) -> Any:
-    """The echoed input as JSON can carry it: a lone surrogate ("\\ud800" in the JSON) becomes
-    valid UTF-8, and a number JSON has no word for (NaN, Infinity, 1e309 parsed as inf) becomes
-    its token as text. Either would make the 422 itself fail to render: a 500, and on a kept
-    alive connection the client's next request failing too."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {_encodable(k): _encodable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encodable(item) for item in value]
-    return value
-
-
-def _ctx(error: Any) -> dict[str, Any]:
-    # Pydantic puts the raised exception object in ctx; keep only printable values.
-    ctx = error.get("ctx")
-    return {"ctx": {k: str(v) for k, v in ctx.items()}} if ctx else {}
-
-
 def declare_transport_errors(app: FastAPI) -> None:
     """Declare in the OpenAPI schema the errors raised before a route runs, on every operation
     they can reach: a body that can't be parsed (400) or is too large (413, the middleware's
     cap), and the real shape of a 422 (FastAPI's default schema knows only the field list):
-    every 422 names the one `ValidationErrorOut` component."""
+    every 422 names the one `ValidationErrorOut` component. A 409 is a sentence or, when it
+    is about one field (a taken email), the 422's field list: `ConflictOut` says both."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (ErrorOut, ValidationErrorOut):
+            for model in (ErrorOut, ValidationErrorOut, ConflictOut):
                 _add_component(components, model)
             _one_validation_error_model(schema)
             for operation in _operations(schema):
+                if conflict := operation["responses"].get("409"):
+                    conflict["content"] = _json_body("ConflictOut")
                 if "requestBody" in operation:
                     for code in (400, 413):
                         operation["responses"].setdefault(str(code), _error_response(code))
@@ -254,8 +180,12 @@ def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
 def _error_response(code: int) -> dict[str, Any]:
     return {
         "description": ERROR_DESCRIPTIONS[code],
-        "content": {"application/json": {"schema": {"$ref": f"{REF}ErrorOut"}}},
+        "content": _json_body("ErrorOut"),
     }
+
+
+def _json_body(component: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"{REF}{component}"}}}
 
 
 def add_docs(app: FastAPI) -> None:
@@ -345,8 +275,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origin_regex=DEV_ORIGINS if settings.app_env == "development" else None,
         allow_credentials=True,
         allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["X-Request-ID", "Retry-After"],
+        allow_headers=CORS_REQUEST_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
     )
     app.add_middleware(
         RequestContextMiddleware,

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -11,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
@@ -83,10 +84,30 @@ def new_jti() -> str:
     return uuid.uuid4().hex
 
 
+def successor_jtis(secret_key: str, session_id: str, refresh_jti: str) -> tuple[str, str]:
+    """The ids (access, refresh) of the pair a refresh token is swapped for, derived from it
+    with an HMAC keyed by SECRET_KEY: unguessable without the key, and the same every time,
+    so a second presentation of the token can be answered with the very pair the first one
+    got (`routes.auth.refresh`) with nothing secret stored."""
+
+    def derive(purpose: str) -> str:
+        message = f"{purpose}:{session_id}:{refresh_jti}".encode()
+        return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+    return derive("access"), derive("refresh")
+
+
 def create_token(
-    settings: Settings, *, user_id: ObjectId, session_id: str, kind: TokenType, jti: str
+    settings: Settings,
+    *,
+    user_id: ObjectId,
+    session_id: str,
+    kind: TokenType,
+    jti: str,
+    issued: datetime | None = None,
 ) -> str:
-    issued = now_ms()
+    """A signed token; the same claims (`issued` included) sign to the same token."""
+    issued = issued or now_ms()
     lifetime = (
         timedelta(minutes=settings.access_token_minutes)
         if kind == "access"

@@ -1,4 +1,5 @@
-"""Domain errors: raised anywhere, turned into HTTP responses by one handler in main.py.
+"""Domain errors: raised anywhere (rules, stores, routers) without knowing about HTTP;
+`core.http_errors` is the one place that turns each kind into its status and body.
 
 Every error carries a code from `ErrorCode`, the one list of codes a client can receive (the
 OpenAPI schema publishes it as an enum)."""
@@ -109,40 +110,43 @@ class ErrorCode(StrEnum):
 
 
 class AppError(Exception):
-    status_code = 400
+    """A request the domain refuses: a code from `ErrorCode`, a sentence, and the input(s) it
+    is about. Its kind (the subclass) says what went wrong, not how HTTP says it: the one map
+    from kind to status is `core.http_errors.STATUS`."""
+
     code = ErrorCode.malformed_body
 
     def __init__(
-        self,
-        detail: str,
-        *,
-        code: ErrorCode | None = None,
-        headers: dict[str, str] | None = None,
-        loc: Loc | list[Loc] | None = None,
+        self, detail: str, *, code: ErrorCode | None = None, loc: Loc | list[Loc] | None = None
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
-        self.headers = headers
-        # The input(s) the error is about: a 422 names its field(s), so a form can show it.
+        # The input(s) the error is about: the answer names its field(s), so a form can show
+        # the message beside the field.
         self.locs: list[Loc] = [] if loc is None else loc if isinstance(loc, list) else [loc]
 
 
 class BadRequest(AppError):
-    status_code = 400
+    """The request can't be acted on as sent (a wrong password, a spent token)."""
 
 
 class Unauthorized(AppError):
-    status_code = 401
+    """No valid credentials."""
+
     code = ErrorCode.not_authenticated
 
     def __init__(self, detail: str = "Could not validate credentials", **kw: Any) -> None:
-        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
 
+class Forbidden(AppError):
+    """Valid credentials that don't grant this."""
+
+
 class NotFound(AppError):
-    status_code = 404
+    """A record that does not exist, or is someone else's."""
+
     code = ErrorCode.not_found
 
     def __init__(self, entity: str) -> None:
@@ -154,41 +158,32 @@ class NotFound(AppError):
 
 
 class Conflict(AppError):
-    status_code = 409
-
-
-class Unprocessable(AppError):
-    status_code = 422
-
-
-class Forbidden(AppError):
-    status_code = 403
+    """Valid input that the current state refuses (a taken email, an overpayment)."""
 
 
 class Gone(AppError):
-    status_code = 410
+    """Something that existed and no longer can be used (an expired link)."""
 
 
 class PayloadTooLarge(AppError):
-    status_code = 413
     code = ErrorCode.payload_too_large
 
 
 class UnsupportedMediaType(AppError):
-    status_code = 415
     code = ErrorCode.unsupported_media_type
 
 
-class ServiceUnavailable(AppError):
-    status_code = 503
+class Unprocessable(AppError):
+    """Input that breaks a rule the schema can't state; names the field(s)."""
 
 
 class TooManyRequests(AppError):
-    status_code = 429
     code = ErrorCode.rate_limited
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "Too many attempts, try again later",
-            headers={"Retry-After": str(max(1, retry_after))},
-        )
+        super().__init__("Too many attempts, try again later")
+        self.retry_after = max(1, retry_after)  # seconds
+
+
+class ServiceUnavailable(AppError):
+    """A dependency (storage, the database) is away for now."""

@@ -2,16 +2,19 @@
 
 import contextlib
 import functools
+import json
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-from config import DEFAULT_TRANSACTION_LIFETIME
+from config import DEFAULT_TRANSACTION_LIFETIME, Settings
 
 ROOT = Path(__file__).resolve().parent.parent  # run as `-m ops.embedded_db` from here
 
@@ -94,8 +97,91 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+# What `make run` records of the database it started, beside the data directory
+# (var/embedded-db.json): a server on EMBEDDED_DB_PORT is used only if it is that one.
+MARKER = "embedded-db.json"
+
+
+@dataclass(frozen=True)
+class Answering:
+    """The server answering on a port: SecantusDB or not, and its process id when it says."""
+
+    secantus: bool
+    pid: int | None
+
+
+def answering(port: int) -> Answering | None:
+    """Who answers on `port` of this machine, or None when nothing does. SecantusDB's
+    buildInfo carries `secantusVersion` (MongoDB's does not); serverStatus names the process
+    (a MongoDB with access control refuses it: then the pid is unknown)."""
+    client: MongoClient = MongoClient(url(port), serverSelectionTimeoutMS=300)
+    try:
+        secantus = "secantusVersion" in client.admin.command("buildInfo")
+        try:
+            pid = client.admin.command("serverStatus").get("pid")
+        except OperationFailure:
+            pid = None
+        return Answering(secantus, int(pid) if pid is not None else None)
+    except ConnectionFailure:
+        return None
+    finally:
+        client.close()
+
+
+def marker_path(settings: Settings) -> Path:
+    return Path(settings.embedded_db_path).parent / MARKER
+
+
+def refusal(settings: Settings, server: Answering) -> str | None:
+    """Why the server answering on EMBEDDED_DB_PORT must not get the app's writes, or None
+    when it is the embedded database a `make run` started (its marker names that process)."""
+    port = settings.embedded_db_port
+    try:
+        started = json.loads(marker_path(settings).read_text())
+    except (OSError, ValueError):
+        started = {}
+    if server.secantus and server.pid is not None and started == {"pid": server.pid, "port": port}:
+        return None
+    what = "a SecantusDB" if server.secantus else "a database server (MongoDB?)"
+    return (
+        f"Port {port} is answered by {what} that `make run` did not start, so the app will not "
+        f"write to it: stop that server, or set EMBEDDED_DB_PORT to a free port for the "
+        f"embedded database, or set MONGODB_URL={url(port)} to use that server on purpose."
+    )
+
+
+@contextlib.contextmanager
+def embedded(settings: Settings) -> Iterator[subprocess.Popen | None]:
+    """The embedded database for a command that needs one (`make run`): reused when the one a
+    `make run` started is still up, else started on EMBEDDED_DB_PORT (and stopped at the end,
+    its marker removed); SystemExit, saying what to do, when anything else answers there."""
+    server = answering(settings.embedded_db_port)
+    if server is not None:
+        if reason := refusal(settings, server):
+            raise SystemExit(reason)
+        yield None
+        return
+    marker = marker_path(settings)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    proc = start(
+        settings.embedded_db_path,
+        settings.embedded_db_port,
+        marker.parent / "db.log",
+        settings.transaction_lifetime_seconds,
+    )
+    marker.write_text(json.dumps({"pid": proc.pid, "port": settings.embedded_db_port}))
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while it stops
+            stop(proc)
+        marker.unlink(missing_ok=True)
+
+
 def serve_with_api() -> None:
-    """`make run`: the embedded database (unless MONGODB_URL is set), then the API."""
+    """`make run`: the embedded database (unless MONGODB_URL is set), then the API on
+    HOST:PORT. One line per request in the log: the app's (with its request id), not also
+    uvicorn's access line."""
     import uvicorn
 
     from config import get_settings
@@ -103,24 +189,20 @@ def serve_with_api() -> None:
 
     settings = get_settings()
     configure_logging()
-    proc = None
-    if not settings.mongodb_url and not is_up(settings.embedded_db_port):
-        Path("var").mkdir(exist_ok=True)
-        proc = start(
-            settings.embedded_db_path,
-            settings.embedded_db_port,
-            Path("var/db.log"),
-            settings.transaction_lifetime_seconds,
+    with contextlib.ExitStack() as stack:
+        if not settings.mongodb_url:
+            stack.enter_context(embedded(settings))
+            print(
+                f"SecantusDB on port {settings.embedded_db_port},"
+                f" data in {settings.embedded_db_path}"
+            )
+        uvicorn.run(
+            "main:app",
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
         )
-        print(
-            f"SecantusDB on port {settings.embedded_db_port}, data in {settings.embedded_db_path}"
-        )
-    try:
-        uvicorn.run("main:app", host="127.0.0.1", port=settings.port, log_config=None)
-    finally:
-        if proc is not None:
-            with contextlib.suppress(KeyboardInterrupt):
-                stop(proc)
 
 
 def serve_database(argv: list[str]) -> int:

@@ -1,10 +1,11 @@
 """Sign-up, login, token refresh with rotation, logout, password reset and change."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from bson import ObjectId
 from fastapi import APIRouter, Form, Request, status
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -35,6 +36,7 @@ from security import (
     new_jti,
     random_token,
     rate_limit,
+    successor_jtis,
     verify_password,
 )
 from services import enqueue_email
@@ -69,13 +71,18 @@ async def open_session(db: AsyncDatabase, settings: Settings, user: Doc) -> Toke
         {"_id": user["_id"]},
         {"$push": {"active_sessions": {"$each": [session_id], "$slice": -MAX_SESSIONS}}},
     )
-    return token_pair(settings, user, session_id, jti)
+    return token_pair(settings, user, session_id, (new_jti(), jti), at)
 
 
-def token_pair(settings: Settings, user: Doc, session_id: str, refresh_jti: str) -> TokenPair:
-    ids = {"user_id": user["_id"], "session_id": session_id}
+def token_pair(
+    settings: Settings, user: Doc, session_id: str, jtis: tuple[str, str], issued: datetime
+) -> TokenPair:
+    """The pair with these ids (access, refresh) issued at `issued`: the same arguments sign
+    to the same tokens."""
+    ids = {"user_id": user["_id"], "session_id": session_id, "issued": issued}
+    access_jti, refresh_jti = jtis
     return TokenPair(
-        access_token=create_token(settings, kind="access", jti=new_jti(), **ids),
+        access_token=create_token(settings, kind="access", jti=access_jti, **ids),
         refresh_token=create_token(settings, kind="refresh", jti=refresh_jti, **ids),
         expires_in=settings.access_token_minutes * 60,
         user=UserOut.model_validate(user),
@@ -83,7 +90,9 @@ def token_pair(settings: Settings, user: Doc, session_id: str, refresh_jti: str)
 
 
 async def revoke_session(db: AsyncDatabase, user_id: object, session_id: str) -> None:
-    await db.sessions.update_one({"_id": session_id}, {"$set": {"revoked": True}})
+    await db.sessions.update_one(
+        {"_id": session_id, "user_id": user_id}, {"$set": {"revoked": True}}
+    )
     await db.users.update_one({"_id": user_id}, {"$pull": {"active_sessions": session_id}})
 
 
@@ -140,7 +149,9 @@ async def signup(body: SignupRequest, request: Request, db: Db, settings: Settin
     try:
         await in_transaction(db, create)
     except DuplicateKeyError as exc:
-        raise Conflict("Email already registered", code=ErrorCode.email_taken) from exc
+        raise Conflict(
+            "Email already registered", code=ErrorCode.email_taken, loc=("body", "email")
+        ) from exc
     return await open_session(db, settings, user)
 
 
@@ -171,22 +182,46 @@ async def token(
 
 @router.post("/refresh", responses=E401)
 async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenPair:
-    """Swap a refresh token for a new pair; reusing an old refresh token ends the session."""
+    """Swap a refresh token for a new pair. The same token presented again within
+    REFRESH_REUSE_GRACE_SECONDS (two requests that met a 401 together, React StrictMode's
+    second effect) gets the same new pair; presented later, it ends the session."""
     claims = decode_token(settings.secret_key, body.refresh_token, "refresh")
-    new = new_jti()
+    session_id, jti, user_id = claims["sid"], claims["jti"], ObjectId(claims["sub"])
+    # The new pair is derived from the token it replaces (an HMAC keyed by SECRET_KEY) and
+    # the moment of the swap, so answering a second presentation needs only `rotated_at`:
+    # no token, raw or encrypted, is ever stored.
+    jtis = successor_jtis(settings.secret_key, session_id, jti)
+    at = now_ms()
+    # The decision, atomic across replicas: exactly one presentation moves the session on to
+    # the successor and records when; every other one then finds it moved.
     session = await db.sessions.find_one_and_update(
-        {"_id": claims["sid"], "refresh_jti": claims["jti"], "revoked": False},
+        {"_id": session_id, "user_id": user_id, "refresh_jti": jti, "revoked": False},
         {
             "$set": {
-                "refresh_jti": new,
-                "expires_at": now_ms() + timedelta(days=settings.refresh_token_days),
+                "refresh_jti": jtis[1],
+                "previous_jti": jti,
+                "rotated_at": at,
+                "expires_at": at + timedelta(days=settings.refresh_token_days),
             }
         },
+        return_document=ReturnDocument.AFTER,
     )
+    if session is None:  # moved on by an earlier presentation of this token: how long ago?
+        grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+        session = await db.sessions.find_one(
+            {
+                "_id": session_id,
+                "user_id": user_id,
+                "previous_jti": jti,
+                "revoked": False,
+                "rotated_at": {"$gte": at - grace},
+            }
+        )
     if session is None:
-        # Either the session is gone or this token was already rotated: a stolen copy is in
-        # play, so the whole family is revoked and both holders must log in again.
-        await revoke_session(db, ObjectId(claims["sub"]), claims["sid"])
+        # The session is gone, or this token was swapped before the grace (or its successor
+        # already was too): a stolen copy is in play, so the whole family is revoked and both
+        # holders must log in again.
+        await revoke_session(db, user_id, session_id)
         raise Unauthorized("Refresh token is no longer valid", code=ErrorCode.refresh_token_reused)
     user = await db.users.find_one({"_id": session["user_id"]})
     if user is None or not user.get("is_active", True):
@@ -194,7 +229,7 @@ async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenP
     if session["_id"] not in user.get("active_sessions", ()):  # pushed out by newer logins
         await revoke_session(db, user["_id"], session["_id"])
         raise Unauthorized("Session has ended", code=ErrorCode.session_ended)
-    return token_pair(settings, user, session["_id"], new)
+    return token_pair(settings, user, session_id, jtis, session["rotated_at"])
 
 
 @router.post("/logout", **NO_CONTENT, responses=E401)

@@ -136,12 +136,12 @@ class Message(BaseModel):
 
 
 class ValidationIssue(BaseModel):
-    """One invalid field: where (`loc`), what (`msg`, `type`), the input and the limits."""
+    """One invalid field: where (`loc`), what (`msg`, `type`) and the limits (`ctx`). The
+    input is never echoed (it may be a password): the client has what it sent."""
 
     loc: list[str | int]
     msg: str
     type: str
-    input: Any = None
     ctx: dict[str, str] | None = None
 
 
@@ -150,4 +150,12 @@ class ValidationErrorOut(BaseModel):
     the field; `code` is `validation_error` for the schema, or the rule that was broken."""
 
     detail: list[ValidationIssue]
+    code: ErrorCode
+
+
+class ConflictOut(BaseModel):
+    """A 409: a sentence, or, when the conflict is about one field (a taken email, a category
+    that already has a budget), that field as a 422 names it, so a form shows it there."""
+
+    detail: str | list[ValidationIssue]
     code: ErrorCode

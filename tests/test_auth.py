@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+import routes.auth
 import security
 from core.errors import Unauthorized
 from tests.factories import PASSWORD, signup
@@ -88,7 +89,13 @@ async def test_duplicate_email_in_any_case_is_409(client):
         json={"email": "case@EXAMPLE.com", "password": PASSWORD, "full_name": "B"},
     )
     assert r.status_code == 409
-    assert r.json() == {"detail": "Email already registered", "code": "email_taken"}
+    # About one field: the shape of a 422, so the form shows it under the email.
+    assert r.json() == {
+        "detail": [
+            {"loc": ["body", "email"], "msg": "Email already registered", "type": "email_taken"}
+        ],
+        "code": "email_taken",
+    }
     r = await client.post(
         "/api/auth/login", json={"email": "CASE@example.COM", "password": PASSWORD}
     )
@@ -193,7 +200,18 @@ def test_a_cached_token_is_not_valid_under_another_secret(settings):
         security.verify_access_token(rotated, token)
 
 
-async def test_refresh_rotates_and_reuse_revokes_the_family(client, user):
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the clock the refresh route reads (`now_ms`) `seconds` ahead of real time."""
+
+    def move(seconds):
+        real = routes.auth.now_ms
+        monkeypatch.setattr(routes.auth, "now_ms", lambda: real() + timedelta(seconds=seconds))
+
+    return move
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(client, user, settings, clock):
     old_refresh = user.tokens["refresh_token"]
     r = await client.post("/api/auth/refresh", json={"refresh_token": old_refresh})
     assert r.status_code == 200
@@ -202,7 +220,8 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, user):
     new_headers = {"Authorization": f"Bearer {new['access_token']}"}
     assert (await client.get("/api/auth/me", headers=new_headers)).status_code == 200
 
-    # The old refresh token is presented again: someone holds a stolen copy.
+    # The old refresh token is presented again, after the grace: someone holds a stolen copy.
+    clock(settings.refresh_reuse_grace_seconds + 1)
     r = await client.post("/api/auth/refresh", json={"refresh_token": old_refresh})
     assert r.status_code == 401
     assert r.json()["code"] == "refresh_token_reused"
@@ -210,6 +229,68 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, user):
     r = await client.post("/api/auth/refresh", json={"refresh_token": new["refresh_token"]})
     assert r.status_code == 401
     assert (await client.get("/api/auth/me", headers=new_headers)).status_code == 401
+
+
+async def refresh(client, token):
+    return await client.post("/api/auth/refresh", json={"refresh_token": token})
+
+
+def pair_of(answer):
+    return answer.json()["access_token"], answer.json()["refresh_token"]
+
+
+async def test_two_refreshes_at_once_both_get_the_same_new_pair(client, user):
+    """Two requests that met a 401 together (or React StrictMode's second effect) refresh
+    with the same token: both get the pair the first swap issued, and it works."""
+    old = user.tokens["refresh_token"]
+    first, second = await asyncio.gather(refresh(client, old), refresh(client, old))
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    assert pair_of(first) == pair_of(second)
+    access, new_refresh = pair_of(first)
+    assert new_refresh != old
+    headers = {"Authorization": f"Bearer {access}"}
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+    # The session goes on: the new refresh token swaps as usual.
+    r = await refresh(client, new_refresh)
+    assert r.status_code == 200 and r.json()["refresh_token"] not in (old, new_refresh)
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
+
+
+async def test_reuse_within_the_grace_answers_the_same_pair(client, user, settings, clock, db):
+    old = user.tokens["refresh_token"]
+    first = await refresh(client, old)
+    assert first.status_code == 200
+    clock(settings.refresh_reuse_grace_seconds - 1)  # still within the grace
+    again = await refresh(client, old)
+    assert again.status_code == 200 and pair_of(again) == pair_of(first)
+    # Nothing secret is stored to answer it: no token appears in the session document.
+    (session,) = await db.sessions.find({}).to_list()
+    assert not {str(v) for v in session.values()} & {old, *pair_of(first)}
+
+
+async def test_reuse_after_the_grace_revokes_the_family(client, user, settings, clock):
+    old = user.tokens["refresh_token"]
+    first = await refresh(client, old)
+    assert first.status_code == 200
+    access, new_refresh = pair_of(first)
+    clock(settings.refresh_reuse_grace_seconds + 1)
+    r = await refresh(client, old)
+    assert r.status_code == 401 and r.json()["code"] == "refresh_token_reused"
+    headers = {"Authorization": f"Bearer {access}"}
+    assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
+    assert (await refresh(client, new_refresh)).status_code == 401
+
+
+async def test_a_token_two_swaps_old_revokes_even_within_the_grace(client, user):
+    """The grace covers the latest swap only: once the new token has been swapped too, the
+    old one is a copy someone kept."""
+    old = user.tokens["refresh_token"]
+    first = await refresh(client, old)
+    second = await refresh(client, first.json()["refresh_token"])
+    assert (first.status_code, second.status_code) == (200, 200)
+    r = await refresh(client, old)
+    assert r.status_code == 401 and r.json()["code"] == "refresh_token_reused"
+    assert (await refresh(client, second.json()["refresh_token"])).status_code == 401
 
 
 async def test_access_token_cannot_refresh(client, user):

@@ -403,6 +403,47 @@ async def test_cors_allows_development_servers_in_development_only(
     assert (r.status_code == 200) is allowed
 
 
+async def test_cors_lets_a_vite_app_send_and_read_the_apis_headers(mongo_url, tmp_path):
+    """A React app on Vite's port: the preflight allows the headers it sends (conditional
+    requests, idempotent retries, the token, JSON), and an answer exposes the headers it
+    reads (a cross-origin fetch sees only the safelisted ones unless they are named)."""
+    origin = "http://localhost:5173"
+    sent = ["If-Match", "If-None-Match", "Idempotency-Key", "Authorization", "Content-Type"]
+    read = ["ETag", "Content-Disposition", "Idempotent-Replayed", "X-Request-ID", "Retry-After"]
+    app = create_app(make_settings(mongo_url, tmp_path, app_env="development"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        preflight = await client.options(
+            "/api/payments",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": ", ".join(sent).lower(),
+            },
+        )
+        simple = await client.get("/health", headers={"Origin": origin})
+        refused = await client.options(
+            "/api/payments",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-not-ours",
+            },
+        )
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == origin
+    allowed = {
+        h.strip().lower() for h in preflight.headers["access-control-allow-headers"].split(",")
+    }
+    assert {h.lower() for h in sent} <= allowed
+    assert simple.status_code == 200 and simple.headers["access-control-allow-origin"] == origin
+    exposed = {
+        h.strip().lower() for h in simple.headers["access-control-expose-headers"].split(",")
+    }
+    assert exposed == {h.lower() for h in read}
+    assert refused.status_code == 400  # a header the API does not take is not allowed
+
+
 # ---------------------------------------------------------------- dates that agree
 
 
