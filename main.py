@@ -43,7 +43,6 @@ from routes import (
 )
 from routes.deps import ERROR_DESCRIPTIONS
 from schemas import ErrorOut, ValidationErrorOut
-from schemas.base import ConflictOut
 from services import Backends
 
 ROUTERS = [
@@ -117,20 +116,17 @@ def declare_transport_errors(app: FastAPI) -> None:
     """Declare in the OpenAPI schema the errors raised before a route runs, on every operation
     they can reach: a body that can't be parsed (400) or is too large (413, the middleware's
     cap), and the real shape of a 422 (FastAPI's default schema knows only the field list):
-    every 422 names the one `ValidationErrorOut` component. A 409 is a sentence or, when it
-    is about one field (a taken email), the 422's field list: `ConflictOut` says both."""
+    every 422 names the one `ValidationErrorOut` component."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (ErrorOut, ValidationErrorOut, ConflictOut):
+            for model in (ErrorOut, ValidationErrorOut):
                 _add_component(components, model)
             _one_validation_error_model(schema)
             for operation in _operations(schema):
-                if conflict := operation["responses"].get("409"):
-                    conflict["content"] = _json_body("ConflictOut")
                 if "requestBody" in operation:
                     for code in (400, 413):
                         operation["responses"].setdefault(str(code), _error_response(code))

@@ -106,6 +106,7 @@ def refusal(exc: Exception, new: Event | None) -> AppError:
             f"Payment exceeds what is owed: the remaining amount is {exc.remaining}"
             f" ({exc.clears} clears the debt)",
             code=ErrorCode.overpayment,
+            loc=("body", "amount"),
         )
     when = event.date.isoformat() if event is not None else "a recorded day"
     return Conflict(

@@ -8,7 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
-from schemas import ErrorOut, IsoDate, PageParams, ValidationErrorOut
+from schemas import ConflictOut, ErrorOut, IsoDate, PageParams, ValidationErrorOut
 from security import User, current_user
 
 # Dependencies are `async def`: FastAPI runs a plain `def` dependency (or a class) in its
@@ -72,7 +72,7 @@ def responses(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
     for item in codes:
         code, description = item if isinstance(item, tuple) else (item, ERROR_DESCRIPTIONS[item])
         declared[code] = {
-            "model": ValidationErrorOut if code == 422 else ErrorOut,
+            "model": {422: ValidationErrorOut, 409: ConflictOut}.get(code, ErrorOut),
             "description": description,
         }
         if code in (429, 503):

@@ -86,7 +86,9 @@ async def test_overpaying_is_409_and_states_the_remaining_amount(client, user, d
         "/api/payments", headers=user.headers, json={"debt_id": debt["id"], "amount": 1010.01}
     )
     assert r.status_code == 409 and r.json()["code"] == "overpayment"
-    assert "1000.00" in r.json()["detail"] and "1010.00" in r.json()["detail"]
+    issue = r.json()["detail"][0]
+    assert issue["loc"] == ["body", "amount"]
+    assert "1000.00" in issue["msg"] and "1010.00" in issue["msg"]
     r = await client.post(
         "/api/payments",
         headers=user.headers,
