@@ -1,7 +1,7 @@
 """The user's statement rules as stored: read in the order they apply (a preview's rule
 book), created (at most MAX_RULES), applied to a preview's rows when one is remembered, and
 re-applied on request to the expenses and income imports created. How a rule matches a row
-is `statements.rules` (pure); the same match here is a query on the stored rows."""
+is `imports.statements.rules` (pure); the same match here is a query on the stored rows."""
 
 import re
 from decimal import Decimal

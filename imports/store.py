@@ -1,7 +1,8 @@
-"""Statement imports as stored: the reads a preview decides with, the preview's rows, the
-commit (entries, payments through `loan_book`, and the fingerprints that dedupe them), the
-undo, the saved column mappings. The rules are `rules_book.py`; the decisions themselves are
-in `importing.py` (pure).
+"""Statement imports as written to the books: the open loans a preview matches EMIs
+against, the commit (entries, payments through `loans.store`, and the fingerprints that
+dedupe them) and the undo. A preview's own reads and rows are `imports.preview_store`, the
+saved column mappings `imports.template_store`, the user's rules `imports.rule_store`; the
+decisions themselves are `imports.rules` (pure).
 
 Collections: `imports` (one per uploaded file), `import_rows` (its rows, what each is and
 what the commit did with it), `import_fingerprints` (one per committed row: the unique
@@ -22,9 +23,6 @@ from core.errors import AppError, Conflict, ErrorCode
 from core.money import quantize
 from database import Doc, in_transaction
 from imports.rules import (
-    DUPLICATE_WINDOW_DAYS,
-    HandEntry,
-    HandMatcher,
     Loan,
     payment_method,
 )
@@ -38,7 +36,6 @@ from security import User
 from services import enqueue, notify
 
 COMMIT_BATCH = 500  # rows per transaction (SecantusDB aborts a transaction open 8 s)
-INSERT_BATCH = 1000  # preview rows per insert
 COMMIT_ATTEMPTS = 5  # a batch that lost a fingerprint race is retried, then skips them
 ENTRY_COLLECTIONS = {"expense": "expenses", "income": "income", "payment": "payments"}
 
@@ -64,74 +61,6 @@ async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
 
 def _days(field: str, start: date, end: date) -> Doc:
     return {field: {"$gte": start, "$lt": end + timedelta(days=1)}}
-
-
-async def committed_prints(
-    db: AsyncDatabase, user_id: ObjectId, start: date, end: date
-) -> tuple[set[str], set[str]]:
-    """(the fingerprints committed for these days, the hand entries already linked to an
-    imported row near them): one range read on (user_id, date), however many rows."""
-    window = timedelta(days=DUPLICATE_WINDOW_DAYS)
-    query = {"user_id": user_id, **_days("date", start - window, end + window)}
-    found = await db.import_fingerprints.find(
-        query, projection={"fingerprint": 1, "date": 1, "entry_id": 1, "linked": 1}
-    ).to_list(None)
-    prints = {doc["fingerprint"] for doc in found if start <= as_day(doc["date"]) <= end}
-    linked = {str(doc["entry_id"]) for doc in found if doc.get("linked")}
-    return prints, linked
-
-
-async def hand_entries(
-    db: AsyncDatabase, user_id: ObjectId, start: date, end: date
-) -> list[HandEntry]:
-    """Expenses, income and payments the user typed in (no import made them) within the
-    duplicate window of these days: range reads on (user_id, date) with a projection."""
-    window = timedelta(days=DUPLICATE_WINDOW_DAYS)
-    first, last = start - window, end + window
-    out = []
-    for kind, collection in ENTRY_COLLECTIONS.items():
-        field = "payment_date" if kind == "payment" else "date"
-        query = {"user_id": user_id, **_days(field, first, last), "import_id": None}
-        docs = await db[collection].find(query, projection={field: 1, "amount": 1}).to_list(None)
-        out += [
-            HandEntry(str(d["_id"]), kind, as_day(d[field]), quantize(d["amount"])) for d in docs
-        ]
-    return out
-
-
-async def hand_matcher(
-    db: AsyncDatabase, user_id: ObjectId, start: date, end: date, linked: set[str]
-) -> HandMatcher:
-    return HandMatcher(await hand_entries(db, user_id, start, end), linked)
-
-
-# ---------------------------------------------------------------- the preview
-
-
-def stored_rows(rows: list[Doc], user_id: ObjectId, import_id: ObjectId) -> list[Doc]:
-    """`importing.preview_rows`' rows as documents: ids, the ids they name as ObjectIds, and
-    no empty fields (a row answers them as null or []; 10,000 rows insert a fifth faster)."""
-    out = []
-    for row in rows:
-        row["matches"] = [ObjectId(i) for i in row["matches"]]
-        row["debt_id"] = ObjectId(row["debt_id"]) if row["debt_id"] else None
-        doc = {k: v for k, v in row.items() if v is not None and v != []}
-        out.append({"_id": ObjectId(), "user_id": user_id, "import_id": import_id} | doc)
-    return out
-
-
-async def store_rows(db: AsyncDatabase, rows: list[Doc]) -> None:
-    """A preview's rows, stored before its import: a reader never sees an import whose rows
-    are not all there (an interrupted preview leaves rows without an import, removed with
-    the account)."""
-    for at in range(0, len(rows), INSERT_BATCH):
-        batch = rows[at : at + INSERT_BATCH]
-        await db.import_rows.insert_many(batch, ordered=False)
-
-
-async def discard(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> None:
-    await db.import_rows.delete_many({"user_id": user_id, "import_id": import_id})
-    await db.imports.delete_one({"_id": import_id, "user_id": user_id})
 
 
 # ---------------------------------------------------------------- commit
@@ -298,7 +227,8 @@ async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Do
             categories |= await _commit_batch(db, user, todo)
     result = await commit_result(db, user.id, record)
     done = {"status": "committed", "result": result, "committed_at": now_ms()}
-    await db.imports.update_one({"_id": record["_id"]}, {"$set": done | {"updated_at": now_ms()}})
+    owned = {"_id": record["_id"], "user_id": user.id}
+    await db.imports.update_one(owned, {"$set": done | {"updated_at": now_ms()}})
     await _after_commit(db, user, categories, result, record, app_url)
     return result
 
@@ -343,33 +273,6 @@ async def commit_result(db: AsyncDatabase, user_id: ObjectId, record: Doc) -> Do
     return {"created": created, "linked": linked, "skipped": skipped}
 
 
-async def outcomes(db: AsyncDatabase, record: Doc, rows: list[Doc]) -> list[Doc]:
-    """The rows of a page with what the commit made of each (`outcome`, `entry_id`), read
-    from the import's fingerprints in the page's lines (one range read)."""
-    if record["status"] not in ("committing", "committed", "undoing") or not rows:
-        return rows
-    lines = [row["line"] for row in rows]
-    query = {
-        "user_id": record["user_id"],
-        "import_id": record["_id"],
-        "line": {"$gte": min(lines), "$lte": max(lines)},
-    }
-    found = await db.import_fingerprints.find(
-        query, projection={"row_id": 1, "entry_id": 1, "linked": 1}
-    ).to_list(None)
-    made = {doc["row_id"]: doc for doc in found}
-    out = []
-    for row in rows:
-        doc = made.get(row["_id"])
-        if doc is None:
-            outcome = "skipped" if record["status"] == "committed" else None
-            out.append(row | {"outcome": outcome, "entry_id": None})
-        else:
-            outcome = "linked" if doc["linked"] else "created"
-            out.append(row | {"outcome": outcome, "entry_id": doc["entry_id"]})
-    return out
-
-
 # ---------------------------------------------------------------- undo
 
 
@@ -398,22 +301,3 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
     income = (await db.income.delete_many(owned)).deleted_count
     await db.import_fingerprints.delete_many(owned)
     return {"removed": {"expenses": expenses, "income": income, "payments": len(payments)}}
-
-
-# ---------------------------------------------------------------- column mapping templates
-
-
-async def save_template(
-    db: AsyncDatabase,
-    user_id: ObjectId,
-    name: str,
-    mapping: Doc,
-    session: AsyncClientSession | None = None,
-) -> None:
-    at = now_ms()
-    await db.import_templates.update_one(
-        {"user_id": user_id, "name": name},
-        {"$set": {"mapping": mapping, "updated_at": at}, "$setOnInsert": {"created_at": at}},
-        upsert=True,
-        session=session,
-    )

@@ -1,13 +1,16 @@
 """What every router shares, defined once: the dependencies (`Db`, `SettingsDep`,
-`CurrentUser`, `Pagination`), the period query parameters, and the declared error responses."""
+`CurrentUser`, `Pagination`), the period query parameters, the declared error responses, and
+the size check of an uploaded file."""
 
+import os
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response, UploadFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
+from core.errors import ErrorCode, PayloadTooLarge
 from schemas import ConflictOut, ErrorOut, IsoDate, PageParams, ValidationErrorOut
 from security import User, current_user
 
@@ -82,3 +85,14 @@ def responses(*codes: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
 
 # A 204 carries no body and so no content type.
 NO_CONTENT: dict[str, Any] = {"status_code": 204, "response_class": Response}
+
+
+def check_upload_size(file: UploadFile, limit: int, what: str) -> None:
+    """413 `file_too_large` for an upload over `limit` bytes, before any of it is read: the
+    size the form parser recorded, else the spooled file's end (`what`: "Receipt", ...)."""
+    size = file.size
+    if size is None:
+        size = file.file.seek(0, os.SEEK_END)
+        file.file.seek(0)
+    if size > limit:
+        raise PayloadTooLarge(f"{what} exceeds {limit} bytes", code=ErrorCode.file_too_large)

@@ -740,12 +740,12 @@ async def test_sixty_thousand_rows_are_refused_before_the_rest_is_read(client, u
 
 
 async def test_a_file_over_the_size_cap_is_413_before_parsing(mongo_url, tmp_path, monkeypatch):
-    import routes.imports
+    import imports.upload
 
     def never(*args, **kwargs):
         raise AssertionError("parsed")
 
-    monkeypatch.setattr(routes.imports, "parse_statement", never)
+    monkeypatch.setattr(imports.upload, "parse_statement", never)
     settings = make_settings(mongo_url, tmp_path, max_upload_bytes=1000)
     app = create_app(settings)
     import httpx

@@ -10,9 +10,11 @@ loan EMIs. Layout research and measured figures: LAYOUTS.md beside this file.
 from .emi import LoanForMatching, match_emi
 from .fingerprint import fingerprints
 from .model import (
+    CHANNELS,
     FORMATS,
     ColumnMapping,
     CorruptFile,
+    Narration,
     Statement,
     StatementError,
     StatementRow,
@@ -20,7 +22,7 @@ from .model import (
     UnknownLayout,
     UnsupportedFile,
 )
-from .narration import CHANNELS, Narration, normalise_narration, parse_narration, title_for
+from .narration import normalise_narration, parse_narration, title_for
 from .parser import parse_statement
 from .rules import (
     CATEGORIES,

@@ -26,8 +26,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import StatementRow
-from .narration import Narration
+from .model import Narration, StatementRow
 
 AMOUNT_TOLERANCE = Decimal("0.01")
 DATE_WINDOW_DAYS = 7

@@ -26,6 +26,38 @@ FORMATS = (
 
 Direction = Literal["debit", "credit"]
 
+CHANNELS = (
+    "upi",
+    "neft",
+    "imps",
+    "rtgs",
+    "atm",
+    "pos",
+    "ach",
+    "nach",
+    "ecs",
+    "cheque",
+    "salary",
+    "interest",
+    "card",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class Narration:
+    """What a narration says. ``reference`` is the UPI RRN (12 digits) or the
+    NEFT/RTGS UTR or IMPS RRN; ``bank`` is the counterparty's bank as written (a name,
+    a bank code such as "YESB" or an IFSC)."""
+
+    raw: str
+    channel: str
+    payee: str | None = None
+    vpa: str | None = None
+    reference: str | None = None
+    bank: str | None = None
+    note: str | None = None
+
 
 @dataclass(frozen=True)
 class StatementRow:

@@ -30,8 +30,8 @@ from typing import Any
 
 from ledger.categories import SUGGESTED_CATEGORIES, IncomeType
 
-from .model import StatementRow
-from .narration import Narration, title_for
+from .model import Narration, StatementRow
+from .narration import title_for
 
 KINDS = ("expense", "income", "payment", "skip")
 CATEGORIES = SUGGESTED_CATEGORIES  # the shipped rules set only these
@@ -145,59 +145,63 @@ def _suggest(outcome: RuleSet, row: StatementRow, narration: Narration, name: st
     )
 
 
+# The shipped rules: (name, narration needles, direction, what a match suggests); each needle
+# becomes one rule, in this order.
+_SHIPPED: tuple[tuple[str, tuple[str, ...], str | None, RuleSet], ...] = (
+    ("Swiggy", ("SWIGGY",), "debit", RuleSet("expense", "Swiggy", "food")),
+    ("Zomato", ("ZOMATO",), "debit", RuleSet("expense", "Zomato", "food")),
+    ("Uber", ("UBER",), "debit", RuleSet("expense", "Uber", "transport")),
+    ("Ola", ("OLACABS", "OLA CABS", "ANI TECHNOLOGIES"), "debit",
+     RuleSet("expense", "Ola", "transport")),
+    ("Rapido", ("RAPIDO", "ROPPEN TRANSPORTATION"), "debit",
+     RuleSet("expense", "Rapido", "transport")),
+    ("IRCTC", ("IRCTC",), "debit", RuleSet("expense", "IRCTC", "travel")),
+    ("BigBasket", ("BIGBASKET", "BIG BASKET", "SUPERMARKET GROCERY SUPPLIES"), "debit",
+     RuleSet("expense", "BigBasket", "groceries")),
+    ("Blinkit", ("BLINKIT", "GROFERS"), "debit", RuleSet("expense", "Blinkit", "groceries")),
+    ("Zepto", ("ZEPTO", "KIRANAKART"), "debit", RuleSet("expense", "Zepto", "groceries")),
+    ("DMart", ("DMART", "AVENUE SUPERMARTS"), "debit",
+     RuleSet("expense", "DMart", "groceries")),
+    ("Netflix", ("NETFLIX",), "debit", RuleSet("expense", "Netflix", "subscriptions")),
+    ("Spotify", ("SPOTIFY",), "debit", RuleSet("expense", "Spotify", "subscriptions")),
+    ("Hotstar", ("HOTSTAR", "NOVI DIGITAL"), "debit",
+     RuleSet("expense", "Disney+ Hotstar", "subscriptions")),
+    ("Amazon", ("AMAZON",), "debit", RuleSet("expense", "Amazon", "shopping")),
+    ("Flipkart", ("FLIPKART",), "debit", RuleSet("expense", "Flipkart", "shopping")),
+    ("Myntra", ("MYNTRA",), "debit", RuleSet("expense", "Myntra", "shopping")),
+    ("BESCOM", ("BESCOM",), "debit", RuleSet("expense", "BESCOM electricity", "utilities")),
+    ("MSEDCL", ("MSEDCL", "MAHADISCOM"), "debit",
+     RuleSet("expense", "MSEDCL electricity", "utilities")),
+    ("TNEB", ("TNEB", "TANGEDCO"), "debit",
+     RuleSet("expense", "TNEB electricity", "utilities")),
+    ("BSES", ("BSES",), "debit", RuleSet("expense", "BSES electricity", "utilities")),
+    ("Adani Electricity", ("ADANI ELECTRICITY",), "debit",
+     RuleSet("expense", "Adani Electricity", "utilities")),
+    ("Tata Power", ("TATA POWER",), "debit", RuleSet("expense", "Tata Power", "utilities")),
+    ("Airtel", ("AIRTEL",), "debit", RuleSet("expense", "Airtel", "utilities")),
+    ("Jio", ("RELIANCE JIO", "JIO PREPAID", "JIO POSTPAID", "JIOFIBER"), "debit",
+     RuleSet("expense", "Jio", "utilities")),
+    ("Vi", ("VODAFONE", "VODAIDEA", "VI POSTPAID"), "debit",
+     RuleSet("expense", "Vi", "utilities")),
+    ("Fuel", ("HPCL", "BPCL", "IOCL", "INDIAN OIL", "HINDUSTAN PETROLEUM",
+              "BHARAT PETROLEUM", "PETROL PUMP", "FUEL"), "debit",
+     RuleSet("expense", None, "fuel")),
+    ("LIC", ("LIC OF INDIA", "LIFE INSURANCE CORP", "LICPREMIUM", "LIC PREMIUM"), "debit",
+     RuleSet("expense", "LIC premium", "insurance")),
+    ("Credit card bill", ("CREDIT CARD", "CCBILL", "CC BILL"), "debit",
+     RuleSet("payment", "Credit card payment")),
+    ("Salary", ("SALARY",), "credit", RuleSet("income", None, None, "salary")),
+    ("Interest", ("INT.PD", "INT PD", "INTEREST"), "credit",
+     RuleSet("income", "Interest", None, "interest")),
+    ("Cash withdrawal", ("ATW-", "NWD-", "EAW-", "ATM WDL", "CASH WDL", "ATM CASH",
+                         "CASH WITHDRAWAL"), "debit",
+     RuleSet("expense", "Cash withdrawal", "other", None, ("cash", "atm"))),
+)  # fmt: skip
+
+
 def _defaults() -> list[Rule]:
-    table: list[tuple[str, tuple[str, ...], str | None, RuleSet]] = [
-        ("Swiggy", ("SWIGGY",), "debit", RuleSet("expense", "Swiggy", "food")),
-        ("Zomato", ("ZOMATO",), "debit", RuleSet("expense", "Zomato", "food")),
-        ("Uber", ("UBER",), "debit", RuleSet("expense", "Uber", "transport")),
-        ("Ola", ("OLACABS", "OLA CABS", "ANI TECHNOLOGIES"), "debit",
-         RuleSet("expense", "Ola", "transport")),
-        ("Rapido", ("RAPIDO", "ROPPEN TRANSPORTATION"), "debit",
-         RuleSet("expense", "Rapido", "transport")),
-        ("IRCTC", ("IRCTC",), "debit", RuleSet("expense", "IRCTC", "travel")),
-        ("BigBasket", ("BIGBASKET", "BIG BASKET", "SUPERMARKET GROCERY SUPPLIES"), "debit",
-         RuleSet("expense", "BigBasket", "groceries")),
-        ("Blinkit", ("BLINKIT", "GROFERS"), "debit", RuleSet("expense", "Blinkit", "groceries")),
-        ("Zepto", ("ZEPTO", "KIRANAKART"), "debit", RuleSet("expense", "Zepto", "groceries")),
-        ("DMart", ("DMART", "AVENUE SUPERMARTS"), "debit",
-         RuleSet("expense", "DMart", "groceries")),
-        ("Netflix", ("NETFLIX",), "debit", RuleSet("expense", "Netflix", "subscriptions")),
-        ("Spotify", ("SPOTIFY",), "debit", RuleSet("expense", "Spotify", "subscriptions")),
-        ("Hotstar", ("HOTSTAR", "NOVI DIGITAL"), "debit",
-         RuleSet("expense", "Disney+ Hotstar", "subscriptions")),
-        ("Amazon", ("AMAZON",), "debit", RuleSet("expense", "Amazon", "shopping")),
-        ("Flipkart", ("FLIPKART",), "debit", RuleSet("expense", "Flipkart", "shopping")),
-        ("Myntra", ("MYNTRA",), "debit", RuleSet("expense", "Myntra", "shopping")),
-        ("BESCOM", ("BESCOM",), "debit", RuleSet("expense", "BESCOM electricity", "utilities")),
-        ("MSEDCL", ("MSEDCL", "MAHADISCOM"), "debit",
-         RuleSet("expense", "MSEDCL electricity", "utilities")),
-        ("TNEB", ("TNEB", "TANGEDCO"), "debit",
-         RuleSet("expense", "TNEB electricity", "utilities")),
-        ("BSES", ("BSES",), "debit", RuleSet("expense", "BSES electricity", "utilities")),
-        ("Adani Electricity", ("ADANI ELECTRICITY",), "debit",
-         RuleSet("expense", "Adani Electricity", "utilities")),
-        ("Tata Power", ("TATA POWER",), "debit", RuleSet("expense", "Tata Power", "utilities")),
-        ("Airtel", ("AIRTEL",), "debit", RuleSet("expense", "Airtel", "utilities")),
-        ("Jio", ("RELIANCE JIO", "JIO PREPAID", "JIO POSTPAID", "JIOFIBER"), "debit",
-         RuleSet("expense", "Jio", "utilities")),
-        ("Vi", ("VODAFONE", "VODAIDEA", "VI POSTPAID"), "debit",
-         RuleSet("expense", "Vi", "utilities")),
-        ("Fuel", ("HPCL", "BPCL", "IOCL", "INDIAN OIL", "HINDUSTAN PETROLEUM",
-                  "BHARAT PETROLEUM", "PETROL PUMP", "FUEL"), "debit",
-         RuleSet("expense", None, "fuel")),
-        ("LIC", ("LIC OF INDIA", "LIFE INSURANCE CORP", "LICPREMIUM", "LIC PREMIUM"), "debit",
-         RuleSet("expense", "LIC premium", "insurance")),
-        ("Credit card bill", ("CREDIT CARD", "CCBILL", "CC BILL"), "debit",
-         RuleSet("payment", "Credit card payment")),
-        ("Salary", ("SALARY",), "credit", RuleSet("income", None, None, "salary")),
-        ("Interest", ("INT.PD", "INT PD", "INTEREST"), "credit",
-         RuleSet("income", "Interest", None, "interest")),
-        ("Cash withdrawal", ("ATW-", "NWD-", "EAW-", "ATM WDL", "CASH WDL", "ATM CASH",
-                             "CASH WITHDRAWAL"), "debit",
-         RuleSet("expense", "Cash withdrawal", "other", None, ("cash", "atm"))),
-    ]  # fmt: skip
     rules = []
-    for name, needles, direction, outcome in table:
+    for name, needles, direction, outcome in _SHIPPED:
         for needle in needles:
             rules.append(
                 Rule(

@@ -1,0 +1,119 @@
+"""An uploaded statement, read: the form fields sent with it, the column mapping (sent now or
+saved before), the parser run in a worker thread, and the parser's refusals as the API
+answers them."""
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+import anyio
+from bson import ObjectId
+from pydantic import ValidationError
+from pymongo.asynchronous.database import AsyncDatabase
+
+from core.errors import AppError, ErrorCode, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from core.idempotency import digest_of
+from database import Doc
+from imports import template_store
+from imports.rules import MAX_ROWS
+from imports.statements import ColumnMapping, Statement, StatementError, parse_statement
+from schemas import ColumnMappingIn, ImportFormat
+
+log = logging.getLogger("cleero.imports")
+
+
+def refusal(exc: StatementError) -> AppError:
+    """A statement the parser refused, as the API says it: 415 for a file that is not a
+    statement at all, 413 past the row limit, else a 422 naming the field to change."""
+    code = ErrorCode.__members__.get(exc.code, ErrorCode.unknown_layout)
+    if exc.http_status == 415:
+        return UnsupportedMediaType(exc.message, code=code)
+    if exc.http_status == 413:
+        return PayloadTooLarge(exc.message, code=code)
+    field = "file"
+    if exc.code in ("unknown_format", "format_mismatch"):
+        field = "format"
+    elif "mapping" in exc.code:
+        field = "mapping"
+    return Unprocessable(exc.message, code=code, loc=("body", field))
+
+
+def _bad_mapping(message: str) -> Unprocessable:
+    return Unprocessable(
+        f"mapping: {message}. Expected JSON like "
+        '{"date": "Txn Date", "narration": "Particulars", "debit": "Withdrawals", '
+        '"credit": "Deposits"}',
+        code=ErrorCode.invalid_mapping,
+        loc=("body", "mapping"),
+    )
+
+
+def column_mapping(text: str) -> tuple[ColumnMapping, Doc]:
+    """The `mapping` form field (JSON) as the parser takes it, and as it is saved."""
+    try:
+        parsed = ColumnMappingIn.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _bad_mapping(f"{where + ': ' if where else ''}{first['msg']}") from exc
+    fields = parsed.model_dump(exclude_none=True)
+    try:
+        return ColumnMapping(**fields), fields
+    except StatementError as exc:
+        raise refusal(exc) from exc
+
+
+async def chosen_mapping(
+    db: AsyncDatabase, user_id: ObjectId, mapping: str | None, template: str | None
+) -> tuple[ColumnMapping | None, Doc | None]:
+    """A mapping sent now (saved under `template` later, if named), else the saved one."""
+    if mapping is not None:
+        return column_mapping(mapping)
+    if template is None:
+        return None, None
+    saved = await template_store.find_template(db, user_id, template)
+    if saved is None:
+        raise Unprocessable(
+            f"You have no saved column mapping named {template!r}",
+            code=ErrorCode.template_not_found,
+            loc=("body", "template"),
+        )
+    return ColumnMapping(**saved["mapping"]), None
+
+
+async def parse(data: bytes, file_format: str | None, mapping: ColumnMapping | None) -> Statement:
+    """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound)."""
+    parser = partial(parse_statement, data, format=file_format, mapping=mapping, max_rows=MAX_ROWS)
+    try:
+        return await anyio.to_thread.run_sync(parser)
+    except StatementError as exc:
+        raise refusal(exc) from exc
+    except Exception as exc:  # a parser bug on odd input is still the file's 422, not a 500
+        log.exception("statement parser failed")
+        raise Unprocessable(
+            "This file could not be read as a bank statement",
+            code=ErrorCode.unreadable_file,
+            loc=("body", "file"),
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded statement and the form fields sent with it, as sent."""
+
+    data: bytes
+    filename: str | None
+    account: str | None = None
+    file_format: ImportFormat | None = None
+    mapping: str | None = None
+    template: str | None = None
+
+    def digest(self) -> str:
+        """What tells two uploads apart under one Idempotency-Key."""
+        fields = {
+            "account": self.account,
+            "format": self.file_format,
+            "mapping": self.mapping,
+            "template": self.template,
+        }
+        return digest_of(self.data, fields)
