@@ -11,7 +11,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from config import Settings
 from core.dates import EARLIEST_YEAR, LATEST_YEAR
 from core.errors import ErrorCode, PayloadTooLarge
-from schemas import ConflictOut, ErrorOut, IsoDate, PageParams, ValidationErrorOut
+from schemas import ErrorOut, IsoDate, PageParams, ValidationErrorOut
+from schemas.base import ConflictOut
 from security import User, current_user
 
 # Dependencies are `async def`: FastAPI runs a plain `def` dependency (or a class) in its
