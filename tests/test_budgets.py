@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 
 from core.dates import current_month, month_bounds, start_of_day
-from ledger.store import check_budget
+from ledger.service import check_budget
 from security import User
 
 
@@ -362,3 +362,19 @@ async def test_each_month_alerts_afresh(client, user, db):
     # Deleting the budget removes its alert history.
     await client.delete(f"/api/budgets/{budget['id']}", headers=user.headers)
     assert await db.budget_alerts.count_documents({}) == 0
+
+
+async def test_concurrent_expenses_send_the_warning_and_the_limit_once_each_every_round(
+    client, user, db
+):
+    # 12 x ₹1,000 against ₹10,000 at 80 %: the 8th expense takes the month to ₹8,000 (the
+    # threshold, 80 % x ₹10,000) and the 10th to ₹10,000 (the limit), whatever order they land in.
+    for round_ in range(4):
+        category = f"round{round_}"
+        await make_budget(client, user, category=category, monthly_limit=10000)
+        await asyncio.gather(*[spend(client, user, 1000, category) for _ in range(12)])
+        titles = [t for t in await alerts(db, user) if t.split(": ")[1].startswith(category)]
+        assert sorted(titles) == [
+            f"Budget alert: {category} at 80.00%",
+            f"Budget exceeded: {category}",
+        ]
