@@ -51,6 +51,7 @@ from security import User
 from services import enqueue, notify
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 # A counter's or an alert record's first insert can lose a race to another transaction's,
 # which some servers report as a duplicate key rather than a conflict: a fresh try sees it.
 RACE_ATTEMPTS = 5
@@ -176,6 +177,33 @@ def stored_answer(
     return read
 
 
+async def _create_once(
+    db: AsyncDatabase,
+    key: str | None,
+    body: BaseModel,
+    collection: str,
+    doc: Doc,
+    shape: type[M],
+    write: Callable[[AsyncClientSession], Awaitable[object]],
+) -> tuple[M, bool]:
+    """(the created document as `shape`, whether it replays): `write` stores `doc` (with its
+    side effects) in the transaction that also stores the key's answer."""
+
+    async def work(session: AsyncClientSession) -> Doc:
+        await write(session)
+        return shape.model_validate(doc).model_dump()
+
+    answer, replayed = await write_once(
+        db,
+        doc["user_id"],
+        key,
+        request_digest(collection, body),
+        work,
+        already_written=stored_answer(db[collection], doc, shape),
+    )
+    return shape.model_validate(answer), replayed
+
+
 async def create_expense(
     db: AsyncDatabase, user: User, body: ExpenseCreate, key: str | None, app_url: str
 ) -> tuple[ExpenseOut, bool]:
@@ -183,20 +211,11 @@ async def create_expense(
     day = body.values(user.timezone)["date"] or today(user.timezone)
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
 
-    async def work(session: AsyncClientSession) -> Doc:
+    async def write(session: AsyncClientSession) -> None:
         await db.expenses.insert_one(doc, session=session)
         await expenses_written(db, user, session, added=[doc], app_url=app_url)
-        return ExpenseOut.model_validate(doc).model_dump()
 
-    answer, replayed = await write_once(
-        db,
-        user.id,
-        key,
-        request_digest("expenses", body),
-        work,
-        already_written=stored_answer(db.expenses, doc, ExpenseOut),
-    )
-    return ExpenseOut.model_validate(answer), replayed
+    return await _create_once(db, key, body, "expenses", doc, ExpenseOut, write)
 
 
 async def create_income(
@@ -207,7 +226,7 @@ async def create_income(
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
     amount = format_money(body.amount, user.currency)
 
-    async def work(session: AsyncClientSession) -> Doc:
+    async def write(session: AsyncClientSession) -> None:
         await db.income.insert_one(doc, session=session)
         await notify(
             db,
@@ -218,17 +237,8 @@ async def create_income(
             action_url=entry_url("income", doc["_id"]),
             session=session,
         )
-        return IncomeOut.model_validate(doc).model_dump()
 
-    answer, replayed = await write_once(
-        db,
-        user.id,
-        key,
-        request_digest("income", body),
-        work,
-        already_written=stored_answer(db.income, doc, IncomeOut),
-    )
-    return IncomeOut.model_validate(answer), replayed
+    return await _create_once(db, key, body, "income", doc, IncomeOut, write)
 
 
 def budget_exists() -> Conflict:
@@ -245,28 +255,22 @@ async def create_budget(
     doc = body.model_dump() | {"_id": ObjectId(), "user_id": user.id}
     doc |= {"created_at": at, "updated_at": at}
 
-    async def work(session: AsyncClientSession) -> Doc:
+    async def write(session: AsyncClientSession) -> None:
         try:
             await db.budgets.insert_one(doc, session=session)
         except DuplicateKeyError as exc:
             if is_own_id(exc):
                 raise
             raise budget_exists() from exc
-        return BudgetOut.model_validate(doc).model_dump()
 
-    already_written = stored_answer(db.budgets, doc, BudgetOut)
-    digest = request_digest("budgets", body)
     try:
-        answer, replayed = await write_once(
-            db, user.id, key, digest, work, already_written=already_written
-        )
+        return await _create_once(db, key, body, "budgets", doc, BudgetOut, write)
     except Conflict:
         # The category's active budget may be this very one, stored by a first attempt
         # whose answer was lost (the server names either unique index first).
-        if (answer := await already_written()) is None:
+        if (answer := await stored_answer(db.budgets, doc, BudgetOut)()) is None:
             raise
-        replayed = False
-    return BudgetOut.model_validate(answer), replayed
+        return BudgetOut.model_validate(answer), False
 
 
 # ---------------------------------------------------------------- edits and deletes
