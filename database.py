@@ -74,6 +74,7 @@ USER_COLLECTIONS = (
     "expenses",
     "budgets",
     "budget_alerts",
+    "category_spend",
     "goals",
     "goal_contributions",
     "reminders",
@@ -109,6 +110,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notifications": _per_user(
         IndexModel([("user_id", ASCENDING), ("is_read", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel("expires_at", expireAfterSeconds=0),
+        # The notifications that link to an entry being deleted (they lose the link).
+        IndexModel([("user_id", ASCENDING), ("action_url", ASCENDING)]),
     ),
     # Debt lists (newest first, optionally one status or type), summary and payoff plan.
     "debts": [
@@ -201,6 +204,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("budget_id", ASCENDING), ("month", ASCENDING), ("level", ASCENDING)], unique=True
         )
     ),
+    # One spend counter per user, category and month (ledger.store): every expense write
+    # moves its own with `$inc`, and the unique index makes two first writes one counter.
+    "category_spend": [
+        IndexModel(
+            [("user_id", ASCENDING), ("category", ASCENDING), ("month", ASCENDING)], unique=True
+        ),
+    ],
     # Goal lists (newest first, optionally one status) and the summary.
     "goals": _per_user(
         IndexModel([("user_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)])

@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from core.dates import as_day, current_month, now_ms
+from core.dates import as_day, now_ms
 from core.errors import AppError, Conflict, ErrorCode
 from core.money import quantize
 from database import Doc, in_transaction
@@ -26,14 +26,15 @@ from imports.rules import (
     Loan,
     payment_method,
 )
-from ledger.store import check_budget, entry_document
+from ledger.service import expenses_written, remove_imported
+from ledger.store import entry_document
 from loans import service as loan_service
 from loans import store as loan_store
 from loans.debt import debt_of
 from loans.events import Payment
 from schemas import ExpenseCreate, IncomeCreate, NotificationType
 from security import User
-from services import enqueue, notify
+from services import notify
 
 COMMIT_BATCH = 500  # rows per transaction (SecantusDB aborts a transaction open 8 s)
 COMMIT_ATTEMPTS = 5  # a batch that lost a fingerprint race is retried, then skips them
@@ -144,17 +145,18 @@ def committable(row: Doc) -> bool:
     return row["kind"] != "payment" or row.get("debt_id") is not None
 
 
-async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[str]:
+async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url: str) -> None:
     """One transaction: every row of the batch whose fingerprint no commit has taken yet
-    becomes its entry (or its link) and takes the fingerprint. Returns the categories of
-    the expenses it created. A concurrent commit that took a fingerprint first makes the
-    insert fail on the unique index; the batch is then retried and skips that row. The rows
-    themselves are not written (what became of each is its fingerprint's record), except
-    for a payment the debt refused, which says why."""
+    becomes its entry (or its link) and takes the fingerprint; the expenses it creates move
+    the spend per category and month, and send the budget alerts the spend as of this batch
+    reaches (`ledger.service.expenses_written`). A concurrent commit that took a fingerprint
+    first makes the insert fail on the unique index; the batch is then retried and skips
+    that row. The rows themselves are not written (what became of each is its fingerprint's
+    record), except for a payment the debt refused, which says why."""
 
     days = [as_day(row["date"]) for row in rows]
 
-    async def work(session: AsyncClientSession) -> set[str]:
+    async def work(session: AsyncClientSession) -> None:
         taken = await db.import_fingerprints.find(
             {"user_id": user.id, **_days("date", min(days), max(days))},
             projection={"fingerprint": 1},
@@ -162,7 +164,7 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[s
         ).to_list(None)
         present = {doc["fingerprint"] for doc in taken}
         entries: dict[str, list[Doc]] = defaultdict(list)
-        prints, categories = [], set()
+        prints = []
         at = now_ms()
         for row in rows:
             if row["fingerprint"] in present:  # imported before, or by a concurrent commit
@@ -175,22 +177,20 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc]) -> set[s
                     payment = await _payment(db, row, user.id, session)
                 except AppError as exc:  # refused before anything was written
                     change = {"error": f"Not recorded: {exc.detail}"}
-                    await db.import_rows.update_one(
-                        {"_id": row["_id"]}, {"$set": change}, session=session
-                    )
+                    owned = {"_id": row["_id"], "user_id": user.id}
+                    await db.import_rows.update_one(owned, {"$set": change}, session=session)
                 else:
                     prints.append(_fingerprint(row, payment["_id"], "payment", False))
             else:
                 kind, doc = _entry(row, user.id, at)
                 entries[kind].append(doc)
                 prints.append(_fingerprint(row, doc["_id"], kind, False))
-                if kind == "expense":
-                    categories.add(doc["category"])
         for kind, docs in entries.items():
             await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
-        return categories
+        expenses = entries.get("expense", [])
+        await expenses_written(db, user, session, added=expenses, app_url=app_url)
 
     for _ in range(COMMIT_ATTEMPTS):
         try:
@@ -217,29 +217,23 @@ async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Do
     COMMIT_BATCH lines of the file, a bounded range on the (user_id, import_id, line) index
     (SecantusDB reads every index entry within a query's bounds, even under a limit), so
     memory holds one batch, however long the file."""
-    categories: set[str] = set()
     for first in range(0, record["last_line"] + 1, COMMIT_BATCH):
         lines = {"$gte": first, "$lt": first + COMMIT_BATCH}
         query = {"user_id": user.id, "import_id": record["_id"], "line": lines}
         rows = await db.import_rows.find(query).sort("line", 1).to_list(None)
         todo = [row for row in rows if committable(row)]
         if todo:
-            categories |= await _commit_batch(db, user, todo)
+            await _commit_batch(db, user, todo, app_url)
     result = await commit_result(db, user.id, record)
     done = {"status": "committed", "result": result, "committed_at": now_ms()}
     owned = {"_id": record["_id"], "user_id": user.id}
     await db.imports.update_one(owned, {"$set": done | {"updated_at": now_ms()}})
-    await _after_commit(db, user, categories, result, record, app_url)
+    await _after_commit(db, user, result, record)
     return result
 
 
-async def _after_commit(
-    db: AsyncDatabase, user: User, categories: set[str], result: Doc, record: Doc, app_url: str
-) -> None:
-    """One budget check per category spent in this month, one summary notification."""
-    year, month = current_month(user.timezone)
-    for category in sorted(categories):
-        await check_budget(db, user, category, date(year, month, 1), app_url=app_url)
+async def _after_commit(db: AsyncDatabase, user: User, result: Doc, record: Doc) -> None:
+    """One summary notification (the budget alerts went with the batches)."""
     created = result["created"]
     if sum(created.values()) == 0:
         return
@@ -292,12 +286,6 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
 
     if payments:
         await in_transaction(db, reverse)
-    receipts = await db.expenses.find(
-        owned | {"receipt_key": {"$ne": None}}, projection={"receipt_key": 1}
-    ).to_list(None)
-    for doc in receipts:
-        await enqueue(db, "storage_delete", {"key": doc["receipt_key"]})
-    expenses = (await db.expenses.delete_many(owned)).deleted_count
-    income = (await db.income.delete_many(owned)).deleted_count
+    removed = await remove_imported(db, user, import_id)
     await db.import_fingerprints.delete_many(owned)
-    return {"removed": {"expenses": expenses, "income": income, "payments": len(payments)}}
+    return {"removed": removed | {"payments": len(payments)}}

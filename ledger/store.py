@@ -1,7 +1,12 @@
-"""The user's books, as more than one router reads them: income and expense entries, their
-totals per month, budgets against a month's spend, and the budget alert an expense can raise.
+"""The user's books as stored: income and expense entries, their totals per month, the spend
+per category and month (`category_spend`), budgets against a month's spend, and the records
+that make each budget alert go out once.
 
-Aggregation happens in the database; Python folds only grouped rows (months x categories)."""
+Aggregation happens in the database; Python folds only grouped rows (months x categories).
+
+`category_spend` holds one counter per (user_id, category, month): the sum of the user's
+expenses in that category dated in that month, moved by `$inc` in the transaction of every
+expense write (`ledger.service.expenses_written`), so a write knows the spend as of itself."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,26 +15,32 @@ from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import Period, check_order, current_month, month_bounds, month_key, now_ms
-from core.money import ZERO, format_money, from_sum, total
+from core.money import ZERO, from_sum, quantize, total
 from database import Doc
-from ledger.rules import BudgetLevel, budget_line, levels_reached
+from ledger.rules import BudgetLevel, BudgetLine, budget_line
 from schemas import (
     BudgetStatus,
     BudgetStatusItem,
     ExpenseCreate,
     IncomeCreate,
     MonthlyStats,
-    NotificationType,
     StatsRange,
 )
 from security import User
-from services import notify_once
 
 # ---------------------------------------------------------------- entries
+
+
+def month_expr(day: str) -> Doc:
+    """The month key of a day field (`core.dates.month_key`: "YYYY-MM"), computed in the
+    database; a day is stored as midnight UTC, so its month is the UTC one."""
+    return {"$dateToString": {"format": "%Y-%m", "date": day}}
 
 
 def entry_document(
@@ -100,7 +111,7 @@ async def monthly_totals(
     """Entries per month and per `field` (`fold_months`), grouped by one `$group` in the
     database."""
     start, after = period.bounds()
-    month = {"$dateToString": {"format": "%Y-%m", "date": "$date"}}
+    month = month_expr("$date")
     pipeline = [
         {"$match": {"user_id": user_id, "date": {"$gte": start, "$lt": after}}},
         {
@@ -190,76 +201,96 @@ async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
     return status_of(budgets, spend, (year, month), user.currency)
 
 
-async def check_budget(
-    db: AsyncDatabase, user: User, category: str, day: date, *, app_url: str = ""
-) -> list[BudgetLevel]:
-    """After an expense write: the alert for the level that the spend in `category` in `day`'s
-    month has reached, once per budget, month and level (a unique index on budget_alerts
-    decides). Returns the level this call alerted, if any."""
-    budget = await db.budgets.find_one({"user_id": user.id, "category": category, "active": True})
-    if budget is None:
-        return []
-    start, end = month_bounds(day.year, day.month)
-    spent = (await month_spend(db, user.id, [category], start, end)).get(category, ZERO)
-    levels = levels_reached(spent, budget["monthly_limit"], budget["alert_threshold"])
-    if levels and await _alert(db, user, budget, (day.year, day.month), levels, spent, app_url):
-        return [levels[-1]]
-    return []
+async def active_budget(
+    db: AsyncDatabase, user_id: ObjectId, category: str, session: AsyncClientSession
+) -> Doc | None:
+    query = {"user_id": user_id, "category": category, "active": True}
+    return await db.budgets.find_one(query, session=session)
 
 
-async def _alert(
+async def record_alert(
     db: AsyncDatabase,
-    user: User,
     budget: Doc,
-    year_month: tuple[int, int],
-    levels: list[BudgetLevel],
-    spent: Decimal,
-    app_url: str,
+    month: str,
+    level: BudgetLevel,
+    line: BudgetLine,
+    session: AsyncClientSession,
 ) -> bool:
-    """One alert for the highest of `levels`; every level is recorded with it, so an expense
-    that crosses the threshold and 100 % at once sends one alert, and no later write sends
-    the lower one."""
-    level = levels[-1]
-    line = budget_line(spent, budget["monthly_limit"], budget["alert_threshold"])
-    category, percent = budget["category"], line.percent
-    label = datetime(*year_month, 1).strftime("%B %Y")
-    spent_text = format_money(spent, user.currency)
-    limit_text = format_money(line.limit, user.currency)
-    if level == BudgetLevel.exceeded:
-        title = f"Budget exceeded: {category}"
-    else:
-        title = f"Budget alert: {category} at {percent}%"
-    message = (
-        f"You have spent {spent_text} of your {limit_text} {category} budget "
-        f"for {label} ({percent}%)."
+    """Record that the budget's `level` was reached in `month`; True for the one write that
+    records it first (the unique (budget_id, month, level) index decides)."""
+    key = {"user_id": budget["user_id"], "budget_id": budget["_id"], "month": month}
+    key["level"] = str(level)
+    doc = key | {"spent": line.spent, "percent": line.percent, "created_at": now_ms()}
+    result = await db.budget_alerts.update_one(
+        key, {"$setOnInsert": doc}, upsert=True, session=session
     )
-    context = {
-        "category": category,
-        "spent": spent,
-        "limit": line.limit,
-        "percent": percent,
-        "threshold": budget["alert_threshold"],
-        "level": str(level),
-        "currency": user.currency,
-        "month_label": label,
-        "app_url": app_url,
-    }
-    at, month = now_ms(), month_key(*year_month)
+    return result.upserted_id is not None
 
-    def record(reached: BudgetLevel) -> tuple[Doc, Doc]:
-        key = {"budget_id": budget["_id"], "month": month, "level": str(reached)}
-        doc = key | {"user_id": user.id, "spent": spent, "percent": percent, "created_at": at}
-        return key, doc
 
-    covers = [("budget_alerts", *record(lower)) for lower in levels[:-1]]
-    return await notify_once(
-        db,
-        ("budget_alerts", record(level)[1]),
-        user,
-        NotificationType.expense_alert,
-        title,
-        message,
-        covers=covers,
-        action_url="/budgets",
-        email=("expense_alert", context),
+# ---------------------------------------------------------------- spend per category and month
+
+
+async def move_spend(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    category: str,
+    month: str,
+    amount: Decimal,
+    session: AsyncClientSession,
+) -> Decimal:
+    """Move the category's spend in `month` by `amount` (negative takes it back) and return
+    the spend as of this write. Two writes on one counter never run at once: the second's
+    transaction conflicts and is retried, so each sees the other's amount or none of it."""
+    doc = await db.category_spend.find_one_and_update(
+        {"user_id": user_id, "category": category, "month": month},
+        {"$inc": {"spent": amount}, "$set": {"updated_at": now_ms()}},
+        projection={"spent": 1},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
+    return quantize(doc["spent"])
+
+
+async def spend_of(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    category: str,
+    month: str,
+    session: AsyncClientSession | None = None,
+) -> Decimal:
+    query = {"user_id": user_id, "category": category, "month": month}
+    doc = await db.category_spend.find_one(query, projection={"spent": 1}, session=session)
+    return quantize(doc["spent"]) if doc else ZERO
+
+
+async def rebuild_spend(db: AsyncDatabase, user_id: ObjectId, session: AsyncClientSession) -> int:
+    """Set the user's counters to the sums of their expenses (one `$group` in the database),
+    and to zero where no expense is left. In one transaction: an expense written meanwhile
+    conflicts with it, so the counters end exact. Returns the counters changed."""
+    pipeline = [
+        {"$match": {"user_id": user_id}},
+        {
+            "$group": {
+                "_id": {"category": "$category", "month": month_expr("$date")},
+                "spent": {"$sum": "$amount"},
+            }
+        },
+    ]
+    rows = await (await db.expenses.aggregate(pipeline, session=session)).to_list(None)
+    sums = {(r["_id"]["category"], r["_id"]["month"]): from_sum(r["spent"]) for r in rows}
+    stored = await db.category_spend.find({"user_id": user_id}, session=session).to_list(None)
+    have = {(doc["category"], doc["month"]): quantize(doc["spent"]) for doc in stored}
+    at = now_ms()
+    writes = [
+        UpdateOne(
+            {"user_id": user_id, "category": category, "month": month},
+            {"$set": {"spent": spent, "updated_at": at}},
+            upsert=True,
+        )
+        for (category, month), spent in (dict.fromkeys(have, ZERO) | sums).items()
+        if have.get((category, month)) != spent
+    ]
+    if writes:
+        await db.category_spend.bulk_write(writes, ordered=False, session=session)
+    return len(writes)

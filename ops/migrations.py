@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -20,6 +21,7 @@ from config import get_settings
 from core.dates import DEFAULT_TZ, local_date, now_ms
 from core.errors import AppError
 from database import Doc, connect, database_url, get_database, in_transaction
+from ledger import store as ledger_store
 from loans import store as loan_store
 
 log = logging.getLogger("cleero.migrations")
@@ -120,11 +122,25 @@ async def loan_books(db: AsyncDatabase, started: datetime) -> None:
             await db.debts.update_one({"_id": debt["_id"]}, {"$set": terms | carried})
 
 
+async def category_spend(db: AsyncDatabase, started: datetime) -> None:
+    """The spend counters per user, category and month (`ledger.store.move_spend`) start
+    equal to the expenses already stored: each user's are set to the sums of their expenses
+    in one transaction (`ledger.store.rebuild_spend`). Setting, never adding, makes a second
+    run (after a crash, or from another replica at the same time) leave them as exact."""
+    async for user in db.users.find({}, {"_id": 1}):
+
+        async def work(session: AsyncClientSession, user_id: ObjectId = user["_id"]) -> int:
+            return await ledger_store.rebuild_spend(db, user_id, session)
+
+        await in_transaction(db, work)
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
     ("2026-11-calendar-days", calendar_days),
     ("2026-11-loan-books", loan_books),
+    ("2026-12-category-spend", category_spend),
 )
 
 

@@ -1,43 +1,50 @@
 """Monthly budgets per expense category and their status this month (the alerts an expense
-raises are in `ledger.check_budget`)."""
+raises: `ledger.service.expenses_written`)."""
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pymongo.errors import DuplicateKeyError
 
-from core.dates import now_ms
-from core.errors import Conflict, ErrorCode
 from database import delete_owned, get_owned, paginate, update_owned
+from ledger import service as ledger
 from ledger.store import budget_status
-from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
+from routes.deps import NO_CONTENT, CurrentUser, Db, IdempotencyKey, Pagination, responses
 from schemas import BudgetCreate, BudgetOut, BudgetStatus, BudgetUpdate, Page
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 E401 = responses(401)
 E404 = responses((404, "Budget not found"))
 E409 = responses((409, "An active budget for this category exists"))
-
-
-def _budget_exists() -> Conflict:
-    return Conflict(
-        "An active budget for this category already exists", code=ErrorCode.budget_exists
+E409_CREATE = responses(
+    (
+        409,
+        "An active budget for this category exists, or a request with this Idempotency-Key "
+        "is still being processed",
     )
+)
+E422_CREATE = responses(
+    (422, "Invalid input, or the Idempotency-Key was used with another request")
+)
 
 
-# ---------------------------------------------------------------- routes
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E409})
-async def create_budget(body: BudgetCreate, user: CurrentUser, db: Db) -> BudgetOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**E401, **E409_CREATE, **E422_CREATE},
+)
+async def create_budget(
+    body: BudgetCreate,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> BudgetOut:
     """Set a monthly limit for an expense category (one active budget per category)."""
-    at = now_ms()
-    doc = body.model_dump() | {"user_id": user.id, "created_at": at, "updated_at": at}
-    try:
-        await db.budgets.insert_one(doc)
-    except DuplicateKeyError as exc:
-        raise _budget_exists() from exc
-    return BudgetOut.model_validate(doc)
+    budget, replayed = await ledger.create_budget(db, user, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return budget
 
 
 @router.get("", responses=E401)
@@ -72,7 +79,7 @@ async def update_budget(budget_id: str, body: BudgetUpdate, user: CurrentUser, d
     try:
         doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget", check)
     except DuplicateKeyError as exc:
-        raise _budget_exists() from exc
+        raise ledger.budget_exists() from exc
     return BudgetOut.model_validate(doc)
 
 

@@ -25,9 +25,9 @@ from core.money import from_sum, percent, total
 from database import Doc
 from ledger.store import active_budgets, status_of
 from loans.service import summarise_debts
+from notifications.store import unread_count
 from reports.rules import net_savings, savings_rate
 from routes.deps import CurrentUser, Db, responses
-from routes.notifications import unread_count
 from schemas import (
     DashboardDebt,
     DashboardOut,

@@ -7,13 +7,11 @@ from typing import Annotated, Any, BinaryIO
 
 import anyio
 from botocore.exceptions import BotoCoreError, ClientError
-from fastapi import APIRouter, Query, Request, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 
-from config import Settings
-from core.dates import as_day, current_month, now_ms, stats_period, today
+from core.dates import now_ms, stats_period
 from core.errors import (
     ErrorCode,
     Forbidden,
@@ -23,14 +21,17 @@ from core.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from database import Doc, get_owned, in_transaction, object_id, paginate, update_owned
+from database import Doc, get_owned, in_transaction, paginate
+from ledger import service as ledger
 from ledger.categories import SUGGESTED_CATEGORIES
-from ledger.store import check_budget, date_query, entry_document, monthly_stats, monthly_totals
+from ledger.receipts import EXTENSION_TYPES, HEAD_BYTES, detect_file_type
+from ledger.store import date_query, monthly_stats, monthly_totals
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
     FromDate,
+    IdempotencyKey,
     Pagination,
     SettingsDep,
     ToDate,
@@ -53,34 +54,15 @@ router = APIRouter(prefix="/expenses", tags=["expenses"])
 E401 = responses(401)
 E404 = responses((404, "Expense not found"))
 E422 = responses((422, "Invalid input or date range"))
+# A create that takes an Idempotency-Key.
+E_KEYED = responses(
+    (409, "A request with this Idempotency-Key is still being processed"),
+    (422, "Invalid input, or the Idempotency-Key was used with another request"),
+)
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
 
 
-# ---------------------------------------------------------------- receipts: file types
-
-HEIF_BRANDS = frozenset({b"heic", b"heix", b"mif1", b"msf1", b"heis", b"hevc"})
-EXTENSION_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "heic": "image/heic",
-    "pdf": "application/pdf",
-}
-
-
-def detect_file_type(head: bytes) -> str | None:
-    """The receipt's extension from its first bytes (never the client's content type)."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        return "heic"
-    return None
+# ---------------------------------------------------------------- receipts
 
 
 def _file_size(file: BinaryIO) -> int:
@@ -117,31 +99,25 @@ def expense_query(
     return query
 
 
-async def after_expense_write(db: AsyncDatabase, user: User, doc: Doc, settings: Settings) -> None:
-    """A new or changed expense dated this month may push its category past a budget level.
-
-    Only the category the expense is in now is checked: moving spend out of a category or
-    lowering an amount can never cross a threshold upwards. Backdated expenses in an earlier
-    month change no current budget, so they alert nothing.
-    """
-    day = as_day(doc["date"])
-    if (day.year, day.month) == current_month(user.timezone):
-        await check_budget(db, user, doc["category"], day, app_url=settings.app_url)
-
-
 # ---------------------------------------------------------------- routes
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E_KEYED})
 async def create_expense(
-    body: ExpenseCreate, user: CurrentUser, db: Db, settings: SettingsDep
+    body: ExpenseCreate,
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> ExpenseOut:
-    """Record an expense; crossing a budget's threshold or limit alerts you once a month."""
-    day = body.values(user.timezone)["date"] or today(user.timezone)
-    doc = entry_document(body, user.id, day, now_ms())
-    await db.expenses.insert_one(doc)
-    await after_expense_write(db, user, doc, settings)
-    return ExpenseOut.model_validate(doc)
+    """Record an expense; reaching a budget's threshold or limit this month alerts you, once."""
+    expense, replayed = await ledger.create_expense(
+        db, user, body, idempotency_key, settings.app_url
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return expense
 
 
 @router.get("", responses={**E401, **E422})
@@ -231,29 +207,15 @@ async def get_expense(expense_id: str, user: CurrentUser, db: Db) -> ExpenseOut:
 async def update_expense(
     expense_id: str, body: ExpenseUpdate, user: CurrentUser, db: Db, settings: SettingsDep
 ) -> ExpenseOut:
-    """Change an expense; fields left out keep their value. Budget alerts are re-checked."""
-    changes = body.values(user.timezone, partial=True)
-    check = body.echo_check(ExpenseOut.model_validate)
-    doc = await update_owned(db.expenses, expense_id, user.id, changes, "expense", check)
-    await after_expense_write(db, user, doc, settings)
-    return ExpenseOut.model_validate(doc)
+    """Change an expense; fields left out keep their value. Its spend moves with it, and
+    what it adds this month may alert a budget."""
+    return await ledger.update_expense(db, user, expense_id, body, settings.app_url)
 
 
 @router.delete("/{expense_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
-    """Delete an expense and its receipt."""
-    oid = object_id(expense_id)
-
-    async def work(session: AsyncClientSession) -> Doc | None:
-        doc = await db.expenses.find_one_and_delete(
-            {"_id": oid, "user_id": user.id}, session=session
-        )
-        if doc and doc.get("receipt_key"):
-            await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
-        return doc
-
-    if oid is None or await in_transaction(db, work) is None:
-        raise NotFound("expense")
+    """Delete an expense and its receipt; its spend leaves its budget's month."""
+    await ledger.delete_entry(db, user, "expenses", expense_id)
 
 
 @router.post(
@@ -281,7 +243,7 @@ async def upload_receipt(
         raise PayloadTooLarge(
             f"Receipt exceeds {settings.max_upload_bytes} bytes", code=ErrorCode.file_too_large
         )
-    head = await file.read(16)
+    head = await file.read(HEAD_BYTES)
     await file.seek(0)
     ext = detect_file_type(head)
     if ext is None:

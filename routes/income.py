@@ -2,55 +2,50 @@
 
 from typing import Any
 
-from bson import ObjectId
-from fastapi import APIRouter, status
-from pymongo.asynchronous.client_session import AsyncClientSession
+from fastapi import APIRouter, Response, status
 
-from core.dates import now_ms, stats_period, today
-from core.money import format_money
-from database import delete_owned, get_owned, in_transaction, paginate, update_owned
-from ledger.store import date_query, entry_document, monthly_stats, monthly_totals
-from routes.deps import NO_CONTENT, CurrentUser, Db, FromDate, Pagination, ToDate, Year, responses
-from schemas import (
-    IncomeCreate,
-    IncomeOut,
-    IncomeType,
-    IncomeUpdate,
-    MonthlyStats,
-    NotificationType,
-    Page,
+from core.dates import stats_period
+from database import get_owned, paginate, update_owned
+from ledger import service as ledger
+from ledger.store import date_query, monthly_stats, monthly_totals
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    FromDate,
+    IdempotencyKey,
+    Pagination,
+    ToDate,
+    Year,
+    responses,
 )
-from services import notify
+from schemas import IncomeCreate, IncomeOut, IncomeType, IncomeUpdate, MonthlyStats, Page
 
 router = APIRouter(prefix="/income", tags=["income"])
 E401 = responses(401)
 E404 = responses((404, "Income not found"))
 E422 = responses((422, "Invalid input or date range"))
+# A create that takes an Idempotency-Key.
+E_KEYED = responses(
+    (409, "A request with this Idempotency-Key is still being processed"),
+    (422, "Invalid input, or the Idempotency-Key was used with another request"),
+)
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E422})
-async def create_income(body: IncomeCreate, user: CurrentUser, db: Db) -> IncomeOut:
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E_KEYED})
+async def create_income(
+    body: IncomeCreate,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> IncomeOut:
     """Record income; you get an in-app and push notification for it."""
-    day = body.values(user.timezone)["date"] or today(user.timezone)
-    doc = entry_document(body, user.id, day, now_ms())
-    doc["_id"] = ObjectId()  # fixed up front, so a retried transaction writes the same record
-    amount = format_money(body.amount, user.currency)
-
-    async def record(session: AsyncClientSession) -> None:
-        await db.income.insert_one(doc, session=session)
-        await notify(
-            db,
-            user,
-            NotificationType.income_received,
-            "Income received",
-            f"{amount} from {body.source} recorded.",
-            action_url=f"/income/{doc['_id']}",
-            session=session,
-        )
-
-    await in_transaction(db, record)
-    return IncomeOut.model_validate(doc)
+    income, replayed = await ledger.create_income(db, user, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return income
 
 
 @router.get("", responses={**E401, **E422})
@@ -98,5 +93,5 @@ async def update_income(income_id: str, body: IncomeUpdate, user: CurrentUser, d
 
 @router.delete("/{income_id}", **NO_CONTENT, responses={**E401, **E404})
 async def delete_income(income_id: str, user: CurrentUser, db: Db) -> None:
-    """Delete an income record."""
-    await delete_owned(db, "income", income_id, user.id, "income")
+    """Delete an income record; its notification stays, without its link."""
+    await ledger.delete_entry(db, user, "income", income_id)

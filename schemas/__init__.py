@@ -68,7 +68,6 @@ from schemas.entries import (
     StatsRange,
 )
 from schemas.goals import (
-    ChannelPrefs,
     ContributionCreate,
     ContributionOut,
     ContributionResult,
@@ -80,11 +79,6 @@ from schemas.goals import (
     GoalType,
     GoalUpdate,
     GoalUserStatus,
-    NotificationOut,
-    NotificationPreferences,
-    NotificationType,
-    ReadAllResult,
-    UnreadCount,
 )
 from schemas.imports import (
     ColumnMappingIn,
@@ -115,6 +109,14 @@ from schemas.imports import (
     RuleUpdate,
     UndoResult,
     rule_document_fields,
+)
+from schemas.notifications import (
+    ChannelPrefs,
+    NotificationOut,
+    NotificationPreferences,
+    NotificationType,
+    ReadAllResult,
+    UnreadCount,
 )
 from schemas.reports import (
     AnnualFigures,

@@ -1,4 +1,4 @@
-"""Savings goals and their contributions; the notifications inbox."""
+"""Savings goals and their contributions."""
 
 from datetime import date
 from decimal import Decimal
@@ -26,27 +26,7 @@ from schemas.types import (
     ObjectIdStr,
     Percent,
     Savings,
-    StrictBool,
 )
-
-
-class NotificationType(StrEnum):
-    payment_due = "payment_due"
-    payment_reminder = "payment_reminder"
-    payment_received = "payment_received"
-    debt_completed = "debt_completed"
-    goal_milestone = "goal_milestone"
-    expense_alert = "expense_alert"
-    income_received = "income_received"
-    system = "system"
-
-
-class ChannelPrefs(RequestModel):
-    email: StrictBool = True
-    push: StrictBool = True
-
-
-NotificationPreferences = dict[NotificationType, ChannelPrefs]
 
 
 class GoalType(StrEnum):
@@ -174,24 +154,6 @@ class GoalSummary(ResponseModel):
     total_remaining: Amount
     overall_progress: Percent
     at_risk: list[GoalOut]
-
-
-class NotificationOut(OutModel):
-    title: str
-    message: str
-    notification_type: NotificationType
-    is_read: bool
-    action_url: str | None = None
-    read_at: Instant | None = None
-    created_at: Instant
-
-
-class UnreadCount(ResponseModel):
-    count: int
-
-
-class ReadAllResult(ResponseModel):
-    updated: int
 
 
 GoalUpdate.echo_of = GoalOut

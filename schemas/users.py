@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field
 
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
-from schemas.goals import NotificationPreferences
+from schemas.notifications import NotificationPreferences
 from schemas.types import (
     Currency,
     Day,

@@ -1,14 +1,29 @@
 """Budgets: CRUD, one active budget per category, this month's status, threshold alerts."""
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from bson import ObjectId
 
-from core.dates import current_month, month_bounds, start_of_day
-from ledger.store import check_budget
+from core.dates import current_month, month_bounds, month_key, shift_month, start_of_day
+from database import in_transaction
+from ledger.service import check_budget
+from ledger.store import rebuild_spend
+from ops import migrations
 from security import User
+from tests.factories import commit, get, upload
+from tests.idempotent_creates import (
+    check_concurrent,
+    check_replay,
+    check_resent,
+    check_unreachable,
+)
+from tests.test_imports import hdfc_rows
+
+TZ = "Asia/Kolkata"
+ONE_DAY = timedelta(days=1)
 
 
 async def make_budget(client, user, **fields):
@@ -85,6 +100,7 @@ async def test_one_active_budget_per_category(client, user, other_user):
     )
     assert r.status_code == 409
     assert r.json()["code"] == "budget_exists"
+    assert r.json()["detail"][0]["loc"] == ["body", "category"]  # a form shows it by the field
     # Inactive budgets may repeat; another user has their own namespace.
     old = await make_budget(client, user, active=False)
     await make_budget(client, user, active=False)
@@ -362,3 +378,181 @@ async def test_each_month_alerts_afresh(client, user, db):
     # Deleting the budget removes its alert history.
     await client.delete(f"/api/budgets/{budget['id']}", headers=user.headers)
     assert await db.budget_alerts.count_documents({}) == 0
+
+
+async def test_concurrent_expenses_send_the_warning_and_the_limit_once_each_every_round(
+    client, user, db
+):
+    # 12 x ₹1,000 against ₹10,000 at 80 %: the 8th expense takes the month to ₹8,000 (the
+    # threshold, 80 % x ₹10,000) and the 10th to ₹10,000 (the limit), whatever order they land in.
+    for round_ in range(4):
+        category = f"round{round_}"
+        await make_budget(client, user, category=category, monthly_limit=10000)
+        await asyncio.gather(*[spend(client, user, 1000, category) for _ in range(12)])
+        titles = [t for t in await alerts(db, user) if t.split(": ")[1].startswith(category)]
+        assert sorted(titles) == [
+            f"Budget alert: {category} at 80.00%",
+            f"Budget exceeded: {category}",
+        ]
+
+
+# ---------------------------------------------------------------- the spend counters
+
+
+async def counters(db, user):
+    """The user's spend per (category, month) as counted, zeros left out."""
+    docs = await db.category_spend.find({"user_id": ObjectId(user.id)}).to_list(None)
+    return {(d["category"], d["month"]): d["spent"] for d in docs if d["spent"] != 0}
+
+
+async def assert_counters_are_the_sums(db, user):
+    """Setting the counters to the sums of the expenses (as the migration does) changes none."""
+
+    async def work(session):
+        return await rebuild_spend(db, ObjectId(user.id), session)
+
+    assert await in_transaction(db, work) == 0
+
+
+def months():
+    """(this month's key, last month's key, the first day of this month, the last of the one
+    before), in the user's timezone."""
+    year, month = current_month(TZ)
+    first = date(year, month, 1)
+    return month_key(year, month), month_key(*shift_month(year, month, -1)), first, first - ONE_DAY
+
+
+async def edit(client, user, expense, **changes):
+    r = await client.put(f"/api/expenses/{expense['id']}", json=changes, headers=user.headers)
+    assert r.status_code == 200, r.text
+
+
+async def test_edits_and_deletes_move_spend_between_counters(client, user, other_user, db):
+    this, last, first, before = months()
+    await make_budget(client, user, category="food", monthly_limit=1000)
+    await make_budget(client, user, category="fuel", monthly_limit=500)
+    lunch = await spend(client, user, 300, "food", date=first.isoformat())
+    snack = await spend(client, user, 200, "food", date=first.isoformat())
+    petrol = await spend(client, user, 100, "fuel", date=first.isoformat())
+    await spend(client, user, 400, "food", date=before.isoformat())
+    await spend(client, other_user, 50, "food", date=first.isoformat())
+    assert await counters(db, user) == {(f, m): v for f, m, v in [
+        ("food", this, 500), ("fuel", this, 100), ("food", last, 400)]}  # fmt: skip
+
+    await edit(client, user, lunch, amount=350)  # food this month: 350 + 200 = 550
+    await edit(client, user, snack, category="fuel")  # food 350; fuel 100 + 200 = 300
+    await edit(client, user, lunch, date=before.isoformat())  # food 0; last month 400 + 350
+    await edit(client, user, petrol, title="Petrol")  # the spend does not move
+    r = await client.delete(f"/api/expenses/{petrol['id']}", headers=user.headers)
+    assert r.status_code == 204  # fuel 300 - 100 = 200
+    assert await counters(db, user) == {("fuel", this): 200, ("food", last): 750}
+    assert await counters(db, other_user) == {("food", this): 50}
+
+    status = (await get(client, user, "/api/budgets/status"))["items"]
+    rows = {i["category"]: (i["spent"], i["remaining"], i["percent"], i["level"]) for i in status}
+    # fuel: 500 - 200 = 300 left, 200 / 500 = 40 %; food: nothing this month.
+    assert rows == {"food": (0, 1000, 0, "ok"), "fuel": (200, 300, 40, "ok")}
+    assert await alerts(db, user) == []
+    await assert_counters_are_the_sums(db, user)
+    await assert_counters_are_the_sums(db, other_user)
+
+
+async def test_an_edit_into_a_budget_alerts_once_however_often_it_moves(client, user, db):
+    this, _, first, _ = months()
+    await make_budget(client, user, category="food", monthly_limit=100)
+    pizza = await spend(client, user, 90, "shopping", date=first.isoformat())
+    await edit(client, user, pizza, category="food")  # 0 -> 90 %: the threshold
+    await edit(client, user, pizza, category="shopping")  # out again: 0 %
+    await edit(client, user, pizza, category="food")  # 90 % again: already told this month
+    await edit(client, user, pizza, amount=120)  # 120 %: over the limit
+    assert await alerts(db, user) == ["Budget alert: food at 90.00%", "Budget exceeded: food"]
+    assert await counters(db, user) == {("food", this): 120}
+
+
+async def test_concurrent_writes_keep_the_counters_equal_to_the_expenses(client, user, db):
+    this, _, _, _ = months()
+    first = [await spend(client, user, 10 + i, "food") for i in range(6)]
+    await asyncio.gather(
+        *[client.delete(f"/api/expenses/{e['id']}", headers=user.headers) for e in first[:3]],
+        *[edit(client, user, e, amount=100, category="fuel") for e in first[3:]],
+        *[spend(client, user, 7, "food") for _ in range(6)],
+    )
+    # food: the 6 new x 7 = 42 (the first three deleted, the last three moved); fuel: 3 x 100.
+    assert await counters(db, user) == {("food", this): 42, ("fuel", this): 300}
+    await assert_counters_are_the_sums(db, user)
+
+
+async def test_the_migration_counts_the_expenses_stored_before_the_counters(
+    client, user, other_user, db
+):
+    this, last, first, before = months()
+    await make_budget(client, user, category="food", monthly_limit=1000)
+    await spend(client, user, 100, "food", date=first.isoformat())  # counted when written
+    await spend(client, other_user, 5, "food", date=first.isoformat())
+    # As a version without the counters stored them: no counter moved.
+    uid, at = ObjectId(user.id), datetime.now(UTC)
+    old = [("food", first, "600.50"), ("food", first, "99.50"), ("fuel", before, "40.00")]
+    await db.expenses.insert_many(
+        [
+            {"user_id": uid, "title": "Old", "category": category, "amount": Decimal(amount),
+             "date": datetime(day.year, day.month, day.day, tzinfo=UTC), "tags": [],
+             "created_at": at, "updated_at": at}
+            for category, day, amount in old
+        ]
+    )  # fmt: skip
+    await db.migrations.delete_one({"_id": "2026-12-category-spend"})
+
+    assert await migrations.migrate(db) == ["2026-12-category-spend"]
+    # food this month: 100 + 600.50 + 99.50 = 800; fuel last month: 40.
+    expected = {("food", this): Decimal("800.00"), ("fuel", last): Decimal("40.00")}
+    assert await counters(db, user) == expected
+    assert await counters(db, other_user) == {("food", this): 5}
+    # Recorded: a second start-up runs nothing; a forced second run changes nothing.
+    assert await migrations.migrate(db) == []
+    await migrations.category_spend(db, at)
+    assert await counters(db, user) == expected
+    # The next expense sees the whole month: 800 + 50 = 850 of 1,000, past the 80 % threshold.
+    await spend(client, user, 50, "food")
+    assert await alerts(db, user) == ["Budget alert: food at 85.00%"]
+
+
+async def test_a_statement_import_and_its_undo_move_the_counters(client, user, db):
+    this, last, first, before = months()
+    data = hdfc_rows(
+        (first, "UPI-SWIGGY-SWIGGY@ICICI-ICIC0DC0099-500112345678-ORDER", "850.00", "0.00",
+         "500112345678", "9150.00"),
+        (first, "UPI-ZOMATO-ZOMATO@HDFCBANK-HDFC0000499-500112345679-ORDER", "300.00", "0.00",
+         "500112345679", "8850.00"),
+        (before, "UPI-SWIGGY-SWIGGY@ICICI-ICIC0DC0099-500112345670-ORDER", "25.25", "0.00",
+         "500112345670", "10000.00"),
+    )  # fmt: skip
+    imp = await upload(client, user, data)
+    await commit(client, user, imp["id"])
+    # This month: 850 + 300 = 1,150; last month 25.25.
+    assert await counters(db, user) == {("food", this): 1150, ("food", last): Decimal("25.25")}
+    await assert_counters_are_the_sums(db, user)
+    r = await client.post(f"/api/imports/{imp['id']}/undo", headers=user.headers)
+    assert r.json()["removed"] == {"expenses": 3, "income": 0, "payments": 0}
+    assert await counters(db, user) == {}
+    await assert_counters_are_the_sums(db, user)
+
+
+# ---------------------------------------------------------------- Idempotency-Key, retries
+
+
+async def test_an_idempotency_key_makes_one_budget(client, user, db):
+    # Inactive budgets may repeat, so the same body without a key makes another.
+    body = {"category": "food", "monthly_limit": 1000, "active": False}
+    other = body | {"monthly_limit": 999}
+    await check_replay(client, db, user, "/api/budgets", body, other, "budgets")
+    # Concurrent requests with one key for an active budget: one budget, no 409.
+    active = {"category": "fuel", "monthly_limit": 10}
+    await check_concurrent(client, db, user, "/api/budgets", active, "budgets")
+
+
+async def test_a_budget_sent_again_after_it_landed_is_the_same_write(client, user, db, monkeypatch):
+    body = {"category": "travel", "monthly_limit": 10}
+    created = await check_resent(client, db, user, "/api/budgets", body, "budgets", monkeypatch)
+    assert created == await get(client, user, f"/api/budgets/{created['id']}")
+    body = {"category": "rent", "monthly_limit": 10}
+    await check_unreachable(client, db, user, "/api/budgets", body, "budgets", monkeypatch)

@@ -1,9 +1,18 @@
 """Expenses: create, categories, list filters and search, update, delete, monthly stats."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from bson import ObjectId
+
+from tests.factories import get
+from tests.idempotent_creates import (
+    check_concurrent,
+    check_replay,
+    check_resent,
+    check_unreachable,
+)
 
 LUNCH = {
     "title": "Team lunch",
@@ -271,3 +280,23 @@ async def test_stats_are_one_aggregation(client, user, monkeypatch):
     assert r.status_code == 200
     assert calls == ["expenses"]
     assert len(r.json()["breakdown"]) == 6
+
+
+# ---------------------------------------------------------------- Idempotency-Key, retries
+
+
+async def test_an_idempotency_key_makes_one_expense(client, user, db):
+    other = LUNCH | {"amount": 99}
+    await check_replay(client, db, user, "/api/expenses", LUNCH, other, "expenses")
+    await check_concurrent(client, db, user, "/api/expenses", LUNCH, "expenses")
+
+
+async def test_an_expense_sent_again_after_it_landed_is_the_same_write(
+    client, user, db, monkeypatch
+):
+    created = await check_resent(client, db, user, "/api/expenses", LUNCH, "expenses", monkeypatch)
+    assert created == await get(client, user, f"/api/expenses/{created['id']}")
+    # Its spend was counted once: February 2024's food counter holds the one expense.
+    counter = await db.category_spend.find_one({"user_id": ObjectId(user.id), "month": "2024-02"})
+    assert (counter["category"], counter["spent"]) == ("food", Decimal("1250.75"))
+    await check_unreachable(client, db, user, "/api/expenses", LUNCH, "expenses", monkeypatch)

@@ -10,6 +10,12 @@ import pytest
 from bson import ObjectId
 
 from goals.rules import milestones_for, monthly_required, months_left
+from tests.idempotent_creates import (
+    check_concurrent,
+    check_replay,
+    check_resent,
+    check_unreachable,
+)
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -522,3 +528,59 @@ async def test_someone_elses_or_malformed_goal_id_is_404(
 async def test_goals_need_authentication(client):
     r = await client.get("/api/goals")
     assert r.status_code == 401
+
+
+# ---------------------------------------------------------------- Idempotency-Key, retries
+
+
+async def test_an_idempotency_key_makes_one_goal(client, user, db):
+    body, other = goal_body(), goal_body(target_amount=600000)
+    await check_replay(client, db, user, "/api/goals", body, other, "goals")
+    await check_concurrent(client, db, user, "/api/goals", body, "goals")
+
+
+async def test_an_idempotency_key_makes_one_contribution(client, user, db):
+    goal = await create_goal(client, user, target_amount=1000, current_amount=0)
+    path = f"/api/goals/{goal['id']}/contribute"
+    first = await check_replay(
+        client, db, user, path, {"amount": 300}, {"amount": 301}, "goal_contributions"
+    )
+    assert first["new_milestones"] == [25]  # 300 of 1,000
+    await check_concurrent(client, db, user, path, {"amount": 100}, "goal_contributions")
+    # Three contributions stored (the first, the one without a key, the concurrent one):
+    # 300 + 300 + 100 = 700, and each milestone was notified once: 25 and 50 %.
+    stored = await db.goals.find_one({"_id": ObjectId(goal["id"])})
+    assert stored["current_amount"] == Decimal("700.00")
+    assert sorted(stored["milestones_reached"]) == [25, 50]
+    assert await db.notifications.count_documents({"notification_type": "goal_milestone"}) == 2
+    # One key is bound to one goal: the same body to another goal is another request.
+    key = {"Idempotency-Key": "k"}
+    other = await create_goal(client, user, target_amount=1000, current_amount=0)
+    for gid in (goal["id"], other["id"]):
+        r = await client.post(
+            f"/api/goals/{gid}/contribute", json={"amount": 1}, headers=user.headers | key
+        )
+        assert r.status_code == (201 if gid == goal["id"] else 422), r.text
+
+
+async def test_a_goal_sent_again_after_it_landed_is_the_same_write(client, user, db, monkeypatch):
+    created = await check_resent(client, db, user, "/api/goals", goal_body(), "goals", monkeypatch)
+    r = await client.get(f"/api/goals/{created['id']}", headers=user.headers)
+    assert created == r.json()
+    await check_unreachable(client, db, user, "/api/goals", goal_body(), "goals", monkeypatch)
+
+
+async def test_a_contribution_sent_again_after_it_landed_is_the_same_write(
+    client, user, db, monkeypatch
+):
+    goal = await create_goal(client, user, target_amount=1000, current_amount=0)
+    path = f"/api/goals/{goal['id']}/contribute"
+    result = await check_resent(
+        client, db, user, path, {"amount": 500}, "goal_contributions", monkeypatch
+    )
+    # Counted once, and the answer is the first attempt's: it reached 25 and 50 %.
+    assert result["goal"]["current_amount"] == 500 and result["new_milestones"] == [25, 50]
+    assert await db.notifications.count_documents({"notification_type": "goal_milestone"}) == 2
+    await check_unreachable(
+        client, db, user, path, {"amount": 1}, "goal_contributions", monkeypatch
+    )

@@ -6,6 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from bson import ObjectId
 
+from tests.factories import get
+from tests.idempotent_creates import (
+    check_concurrent,
+    check_replay,
+    check_resent,
+    check_unreachable,
+)
+
 SALARY = {
     "source": "Acme Corp",
     "amount": 85000.50,
@@ -230,3 +238,44 @@ async def test_stats_default_to_this_year_and_reject_mixed_ranges(client, user):
     ]:
         r = await client.get(f"/api/income/stats/monthly?{bad}", headers=user.headers)
         assert r.status_code == 422, bad
+
+
+# ---------------------------------------------------------------- Idempotency-Key, retries
+
+
+async def test_an_idempotency_key_makes_one_income_and_one_notification(client, user, db):
+    other = SALARY | {"amount": 1}
+    await check_replay(client, db, user, "/api/income", SALARY, other, "income")
+    await check_concurrent(client, db, user, "/api/income", SALARY, "income")
+    # One notification per income stored: the replays and the losers of the race sent none.
+    assert await db.notifications.count_documents({"notification_type": "income_received"}) == 3
+
+
+async def test_income_sent_again_after_it_landed_is_the_same_write(client, user, db, monkeypatch):
+    created = await check_resent(client, db, user, "/api/income", SALARY, "income", monkeypatch)
+    assert created == await get(client, user, f"/api/income/{created['id']}")
+    assert await db.notifications.count_documents({"notification_type": "income_received"}) == 1
+    await check_unreachable(client, db, user, "/api/income", SALARY, "income", monkeypatch)
+
+
+# ---------------------------------------------------------------- its notification
+
+
+async def test_deleting_income_unlinks_its_notification(client, user, other_user, db):
+    gone = await add(client, user)
+    kept = await add(client, user, source="Side gig", amount=10)
+    await add(client, other_user)
+    r = await client.delete(f"/api/income/{gone['id']}", headers=user.headers)
+    assert r.status_code == 204
+    # The inbox still says the income came in, but no longer links to what is not there.
+    notes = (await get(client, user, "/api/notifications"))["items"]
+    assert [(n["title"], n["message"], n["action_url"]) for n in notes] == [
+        ("Income received", "₹10.00 from Side gig recorded.", f"/income/{kept['id']}"),
+        ("Income received", "₹85,000.50 from Acme Corp recorded.", None),
+    ]
+    assert all(n["is_read"] is False for n in notes)
+    # Another user's notification is not touched.
+    theirs = (await get(client, other_user, "/api/notifications"))["items"]
+    assert [n["action_url"] for n in theirs if n["notification_type"] == "income_received"] == [
+        f"/income/{(await get(client, other_user, '/api/income'))['items'][0]['id']}"
+    ]

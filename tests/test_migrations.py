@@ -103,6 +103,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-11-owner-names",
         "2026-11-calendar-days",
         "2026-11-loan-books",
+        "2026-12-category-spend",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -154,5 +155,6 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-11-owner-names",
         "2026-11-calendar-days",
         "2026-11-loan-books",
+        "2026-12-category-spend",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"

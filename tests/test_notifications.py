@@ -196,3 +196,29 @@ async def test_push_payload_targets_the_user(client, user, db):
         "message": note["message"],
         "action_url": note["action_url"],
     }
+
+
+# ---------------------------------------------------------------- links to deleted entries
+
+
+async def test_a_notification_loses_its_link_when_its_expense_is_deleted(client, user, db):
+    r = await client.post(
+        "/api/expenses", json={"title": "Taxi", "category": "transport", "amount": 10},
+        headers=user.headers,
+    )  # fmt: skip
+    expense = r.json()
+    (about, other) = await add(db, user, 2)
+    await db.notifications.update_one(
+        {"_id": about["_id"]}, {"$set": {"action_url": f"/expenses/{expense['id']}"}}
+    )
+    r = await client.delete(f"/api/expenses/{expense['id']}", headers=user.headers)
+    assert r.status_code == 204
+    r = await client.get("/api/notifications", headers=user.headers)
+    links = {n["id"]: n["action_url"] for n in r.json()["items"]}
+    assert links == {str(about["_id"]): None, str(other["_id"]): "/x/1"}
+    # The link is looked up on an index, not by reading every notification of the user.
+    query = {"user_id": ObjectId(user.id), "action_url": "/x/1"}
+    plan = (await db.notifications.find(query).explain())["queryPlanner"]["winningPlan"]
+    while plan.get("stage") != "IXSCAN" and "inputStage" in plan:
+        plan = plan["inputStage"]
+    assert plan.get("indexName") == "user_id_1_action_url_1"

@@ -9,8 +9,12 @@ import httpx
 import pytest
 from moto import mock_aws
 
+from core.dates import today
+from ledger.receipts import EXTENSION_TYPES, HEAD_BYTES, detect_file_type
 from main import create_app
-from tests.factories import make_settings, signup
+from tests.factories import commit, get, make_settings, signup
+from tests.factories import upload as upload_statement
+from tests.test_imports import hdfc_rows
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
 SAMPLES = {
@@ -384,3 +388,35 @@ async def test_s3_big_upload_streams_in_parts(s3):
     head = s3_client.head_object(Bucket="test-bucket", Key=key)
     assert head["ContentLength"] == 9 * MB
     assert head["ServerSideEncryption"] == "AES256"
+
+
+# ---------------------------------------------------------------- what detects a type
+
+
+@pytest.mark.parametrize("ext", sorted(SAMPLES))
+def test_the_first_bytes_name_the_type(ext):
+    data, content_type = SAMPLES[ext]
+    assert detect_file_type(data[:HEAD_BYTES]) == ext
+    assert EXTENSION_TYPES[ext] == content_type
+
+
+def test_anything_else_has_no_type():
+    for data in (b"", b"GIF89a" + b"\0" * 10, b"RIFF\0\0\0\0WAVE", b"\0\0\0\x18ftypisom"):
+        assert detect_file_type(data[:HEAD_BYTES]) is None
+
+
+# ---------------------------------------------------------------- an undone import
+
+
+async def test_undoing_an_import_removes_its_expenses_receipts(client, user, db, settings, deliver):
+    day = today("Asia/Kolkata")
+    data = hdfc_rows((day, "POS 4321 DMART", "5.00", "0.00", "1", "100.00"))
+    imp = await upload_statement(client, user, data)
+    await commit(client, user, imp["id"])
+    (expense,) = (await get(client, user, "/api/expenses"))["items"]
+    assert (await upload(client, user, expense["id"], PNG)).status_code == 200
+    assert len(stored_files(settings)) == 1
+    r = await client.post(f"/api/imports/{imp['id']}/undo", headers=user.headers)
+    assert r.json()["removed"]["expenses"] == 1
+    await deliver()
+    assert stored_files(settings) == []

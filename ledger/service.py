@@ -1,0 +1,376 @@
+"""The ledger's workflows: writing income and expense entries and budgets, and the one path
+every expense write takes (`expenses_written`): a hand entry, an edit, a delete, a statement
+import's batch and its undo.
+
+Every write of expenses moves the spend counters (`ledger.store.move_spend`) in its own
+transaction, and in that same transaction records and sends the budget alerts the spend as of
+that write calls for. Writes on one counter are serialised by their transactions, so each
+sees the spend exactly as of itself: whatever the concurrency, each level (the alert
+threshold, the limit) of a budget goes out once a month, from the write that reaches it."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from bson import ObjectId
+from pydantic import BaseModel
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from core.dates import current_month, month_key, now_ms, today
+from core.errors import Conflict, ErrorCode, NotFound
+from core.idempotency import digest_of, is_own_id, write_once
+from core.money import format_money
+from database import Doc, get_owned, in_transaction, object_id
+from ledger import store
+from ledger.rules import (
+    BudgetLevel,
+    alert_level,
+    budget_alert,
+    budget_line,
+    entry_url,
+    levels_reached,
+    spend_changes,
+)
+from notifications import store as inbox
+from schemas import (
+    BudgetCreate,
+    BudgetOut,
+    ExpenseCreate,
+    ExpenseOut,
+    ExpenseUpdate,
+    IncomeCreate,
+    IncomeOut,
+    NotificationType,
+)
+from security import User
+from services import enqueue, notify
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+# A counter's or an alert record's first insert can lose a race to another transaction's,
+# which some servers report as a duplicate key rather than a conflict: a fresh try sees it.
+RACE_ATTEMPTS = 5
+REMOVE_BATCH = 500  # entries per transaction when an import is undone
+ENTITY = {"expenses": "expense", "income": "income"}
+
+# ---------------------------------------------------------------- the path of every expense write
+
+
+async def expenses_written(
+    db: AsyncDatabase,
+    user: User,
+    session: AsyncClientSession,
+    *,
+    removed: Iterable[Doc] = (),
+    added: Iterable[Doc] = (),
+    app_url: str = "",
+) -> list[BudgetLevel]:
+    """After expenses were written in `session`: `removed` as they were (deleted, or before
+    an edit), `added` as they are now (created, or after an edit). Moves each (category,
+    month) counter they touch, and where spend went up in this month (the user's timezone)
+    sends the budget alert the spend as of this write has reached, if no write sent it
+    before. Returns the levels alerted. Spend taken out of a category, or added in another
+    month, alerts nothing: no current budget went up."""
+    this_month = current_month(user.timezone)
+    alerted = []
+    for (category, year_month), amount in sorted(spend_changes(removed, added).items()):
+        month = month_key(*year_month)
+        spent = await store.move_spend(db, user.id, category, month, amount, session)
+        if amount > 0 and year_month == this_month:
+            alerted += await _alert(db, user, category, year_month, spent, session, app_url)
+    return alerted
+
+
+async def _alert(
+    db: AsyncDatabase,
+    user: User,
+    category: str,
+    year_month: tuple[int, int],
+    spent: Decimal,
+    session: AsyncClientSession,
+    app_url: str,
+) -> list[BudgetLevel]:
+    """Record every level `spent` reaches against the category's active budget; the write
+    that records the highest first sends its alert (in `session`, with its push and email)."""
+    budget = await store.active_budget(db, user.id, category, session)
+    if budget is None:
+        return []
+    limit, threshold = budget["monthly_limit"], budget["alert_threshold"]
+    reached = levels_reached(spent, limit, threshold)
+    line = budget_line(spent, limit, threshold)
+    month = month_key(*year_month)
+    newly = [
+        level
+        for level in reached
+        if await store.record_alert(db, budget, month, level, line, session)
+    ]
+    level = alert_level(reached, newly)
+    if level is None:
+        return []
+    text = budget_alert(category, line, threshold, year_month, user.currency, app_url)
+    await notify(
+        db,
+        user,
+        NotificationType.expense_alert,
+        text.title,
+        text.message,
+        action_url="/budgets",
+        email=("expense_alert", text.context),
+        session=session,
+    )
+    return [level]
+
+
+async def check_budget(
+    db: AsyncDatabase, user: User, category: str, day: date, *, app_url: str = ""
+) -> list[BudgetLevel]:
+    """The alert the category's spend in `day`'s month has reached and no write has sent
+    (a month whose spend was entered before it began), sent once. Returns the level sent."""
+    year_month = (day.year, day.month)
+
+    async def work(session: AsyncClientSession) -> list[BudgetLevel]:
+        month = month_key(*year_month)
+        spent = await store.spend_of(db, user.id, category, month, session)
+        return await _alert(db, user, category, year_month, spent, session, app_url)
+
+    return await in_ledger_transaction(db, work)
+
+
+async def in_ledger_transaction(
+    db: AsyncDatabase, work: Callable[[AsyncClientSession], Awaitable[T]]
+) -> T:
+    """`database.in_transaction`, tried again when a counter's or alert record's insert lost
+    the race to a concurrent one (reported as a duplicate key)."""
+    for _ in range(RACE_ATTEMPTS - 1):
+        try:
+            return await in_transaction(db, work)
+        except DuplicateKeyError as exc:
+            if is_own_id(exc):
+                raise
+    return await in_transaction(db, work)
+
+
+# ---------------------------------------------------------------- creates (Idempotency-Key)
+
+
+def request_digest(kind: str, body: BaseModel) -> str:
+    """What a create's Idempotency-Key is bound to: the endpoint and the body as sent
+    (numbers written differently are the same request)."""
+    return digest_of(kind.encode(), body.model_dump(mode="json", exclude_unset=True))
+
+
+def stored_answer(
+    coll: AsyncCollection, doc: Doc, shape: type[BaseModel]
+) -> Callable[[], Awaitable[Doc | None]]:
+    """`write_once`'s `already_written`: the answer of a create whose document is stored
+    (its first attempt landed and the transaction was sent again)."""
+
+    async def read() -> Doc | None:
+        stored = await coll.find_one({"_id": doc["_id"], "user_id": doc["user_id"]})
+        return None if stored is None else shape.model_validate(stored).model_dump()
+
+    return read
+
+
+async def _create_once(
+    db: AsyncDatabase,
+    key: str | None,
+    body: BaseModel,
+    collection: str,
+    doc: Doc,
+    shape: type[M],
+    write: Callable[[AsyncClientSession], Awaitable[object]],
+) -> tuple[M, bool]:
+    """(the created document as `shape`, whether it replays): `write` stores `doc` (with its
+    side effects) in the transaction that also stores the key's answer."""
+
+    async def work(session: AsyncClientSession) -> Doc:
+        await write(session)
+        return shape.model_validate(doc).model_dump()
+
+    answer, replayed = await write_once(
+        db,
+        doc["user_id"],
+        key,
+        request_digest(collection, body),
+        work,
+        already_written=stored_answer(db[collection], doc, shape),
+    )
+    return shape.model_validate(answer), replayed
+
+
+async def create_expense(
+    db: AsyncDatabase, user: User, body: ExpenseCreate, key: str | None, app_url: str
+) -> tuple[ExpenseOut, bool]:
+    """(the expense, whether it replays an earlier request with this key)."""
+    day = body.values(user.timezone)["date"] or today(user.timezone)
+    doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+
+    async def write(session: AsyncClientSession) -> None:
+        await db.expenses.insert_one(doc, session=session)
+        await expenses_written(db, user, session, added=[doc], app_url=app_url)
+
+    return await _create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+
+
+async def create_income(
+    db: AsyncDatabase, user: User, body: IncomeCreate, key: str | None
+) -> tuple[IncomeOut, bool]:
+    """(the income, whether it replays): stored with its in-app and push notification."""
+    day = body.values(user.timezone)["date"] or today(user.timezone)
+    doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+    amount = format_money(body.amount, user.currency)
+
+    async def write(session: AsyncClientSession) -> None:
+        await db.income.insert_one(doc, session=session)
+        await notify(
+            db,
+            user,
+            NotificationType.income_received,
+            "Income received",
+            f"{amount} from {body.source} recorded.",
+            action_url=entry_url("income", doc["_id"]),
+            session=session,
+        )
+
+    return await _create_once(db, key, body, "income", doc, IncomeOut, write)
+
+
+def budget_exists() -> Conflict:
+    return Conflict(
+        "An active budget for this category already exists",
+        code=ErrorCode.budget_exists,
+        loc=("body", "category"),
+    )
+
+
+async def create_budget(
+    db: AsyncDatabase, user: User, body: BudgetCreate, key: str | None
+) -> tuple[BudgetOut, bool]:
+    """(the budget, whether it replays); a second active budget for a category is a 409."""
+    at = now_ms()
+    doc = body.model_dump() | {"_id": ObjectId(), "user_id": user.id}
+    doc |= {"created_at": at, "updated_at": at}
+
+    async def write(session: AsyncClientSession) -> None:
+        try:
+            await db.budgets.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            if is_own_id(exc):
+                raise
+            raise budget_exists() from exc
+
+    try:
+        return await _create_once(db, key, body, "budgets", doc, BudgetOut, write)
+    except Conflict:
+        # The category's active budget may be this very one, stored by a first attempt
+        # whose answer was lost (the server names either unique index first).
+        if (answer := await stored_answer(db.budgets, doc, BudgetOut)()) is None:
+            raise
+        return BudgetOut.model_validate(answer), False
+
+
+# ---------------------------------------------------------------- edits and deletes
+
+
+async def update_expense(
+    db: AsyncDatabase, user: User, expense_id: str, body: ExpenseUpdate, app_url: str
+) -> ExpenseOut:
+    """Change an expense; its spend moves from where it was (category, month, amount) to
+    where it is now, in the same transaction."""
+    changes = body.values(user.timezone, partial=True)
+    check = body.echo_check(ExpenseOut.model_validate)
+
+    async def work(session: AsyncClientSession) -> Doc:
+        old = await get_owned(db.expenses, expense_id, user.id, "expense", session=session)
+        if check is not None:
+            check(old)
+        new = await db.expenses.find_one_and_update(
+            {"_id": old["_id"], "user_id": user.id},
+            {"$set": {**changes, "updated_at": now_ms()}},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        await expenses_written(db, user, session, removed=[old], added=[new], app_url=app_url)
+        return new
+
+    return ExpenseOut.model_validate(await in_ledger_transaction(db, work))
+
+
+async def entries_removed(
+    db: AsyncDatabase,
+    user: User,
+    collection: str,
+    docs: list[Doc],
+    session: AsyncClientSession,
+) -> None:
+    """After income or expense entries were deleted in `session`: their notifications no
+    longer link to them, and an expense's spend and receipt go with it."""
+    await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
+    if collection != "expenses":
+        return
+    await expenses_written(db, user, session, removed=docs)
+    for doc in docs:
+        if doc.get("receipt_key"):
+            await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
+
+
+async def delete_entry(db: AsyncDatabase, user: User, collection: str, entry_id: str) -> None:
+    """Delete an income or expense entry and what hangs off it, in one transaction."""
+    oid = object_id(entry_id)
+    if oid is None:
+        raise NotFound(ENTITY[collection])
+
+    async def work(session: AsyncClientSession) -> None:
+        doc = await db[collection].find_one_and_delete(
+            {"_id": oid, "user_id": user.id}, session=session
+        )
+        if doc is None:
+            raise NotFound(ENTITY[collection])
+        await entries_removed(db, user, collection, [doc], session)
+
+    await in_ledger_transaction(db, work)
+
+
+async def remove_imported(db: AsyncDatabase, user: User, import_id: ObjectId) -> dict[str, int]:
+    """Delete the expenses and income a statement import created, a batch of days a
+    transaction, each batch with its spend, receipts and links. Safe to repeat after an
+    interruption: a batch is gone with everything it moved, or not at all. Returns how many
+    of each were removed."""
+    removed = {}
+    for collection in ("expenses", "income"):
+        removed[collection] = 0
+        while done := await _remove_days(db, user, collection, import_id):
+            removed[collection] += done
+    return removed
+
+
+async def _remove_days(db: AsyncDatabase, user: User, collection: str, import_id: ObjectId) -> int:
+    """The import's entries of its earliest days, REMOVE_BATCH and the rest of the last of
+    those days: a range on the (user_id, import_id, date) index, read and deleted in one
+    snapshot (on SecantusDB a delete by a list of ids takes seconds a batch)."""
+
+    async def work(session: AsyncClientSession) -> int:
+        batch: Doc = {"user_id": user.id, "import_id": import_id}
+        edge = (
+            await db[collection]
+            .find(batch, {"date": 1}, session=session)
+            .sort("date", 1)
+            .skip(REMOVE_BATCH - 1)
+            .limit(1)
+            .to_list(None)
+        )
+        if edge:
+            batch["date"] = {"$lte": edge[0]["date"]}
+        docs = await db[collection].find(batch, session=session).to_list(None)
+        if docs:
+            await db[collection].delete_many(batch, session=session)
+            await entries_removed(db, user, collection, docs, session)
+        return len(docs)
+
+    return await in_ledger_transaction(db, work)

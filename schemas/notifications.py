@@ -1,0 +1,43 @@
+"""The notifications inbox and the per-type channel preferences."""
+
+from enum import StrEnum
+
+from schemas.base import OutModel, RequestModel, ResponseModel
+from schemas.types import Instant, StrictBool
+
+
+class NotificationType(StrEnum):
+    payment_due = "payment_due"
+    payment_reminder = "payment_reminder"
+    payment_received = "payment_received"
+    debt_completed = "debt_completed"
+    goal_milestone = "goal_milestone"
+    expense_alert = "expense_alert"
+    income_received = "income_received"
+    system = "system"
+
+
+class ChannelPrefs(RequestModel):
+    email: StrictBool = True
+    push: StrictBool = True
+
+
+NotificationPreferences = dict[NotificationType, ChannelPrefs]
+
+
+class NotificationOut(OutModel):
+    title: str
+    message: str
+    notification_type: NotificationType
+    is_read: bool
+    action_url: str | None = None  # null once what it pointed at was deleted
+    read_at: Instant | None = None
+    created_at: Instant
+
+
+class UnreadCount(ResponseModel):
+    count: int
+
+
+class ReadAllResult(ResponseModel):
+    updated: int
