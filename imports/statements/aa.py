@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
-from .amounts import CellError, cell_text, parse_amount, parse_date
+from .amounts import CellError, cell_text, parse_amount, parse_date, quote
+from .balances import check_balances
 from .model import CorruptFile, Statement, StatementRow, TooManyRows, UnknownLayout
 from .ofx import IST
+from .preamble import last_four
 from .tables import rows_period
 
 _MAX_DEPTH = 8
@@ -33,7 +36,13 @@ def parse_aa(text: str, max_rows: int) -> Statement:
     try:
         document = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as exc:
-        raise CorruptFile("corrupt_json", f"The JSON file is damaged or truncated: {exc}.") from exc
+        raise CorruptFile(
+            "corrupt_json",
+            f"The JSON file is damaged or truncated at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg.lower()}).",
+        ) from exc
+    except RecursionError as exc:
+        raise CorruptFile("corrupt_json", "The JSON file is nested too deeply to read.") from exc
     accounts = list(_accounts(document, 0))
     if not accounts:
         raise UnknownLayout(
@@ -72,7 +81,28 @@ def parse_aa(text: str, max_rows: int) -> Statement:
             )
         rows.append(_row(item, position, rows[-1].date if rows else None))
     masked = cell_text(account.get("maskedAccNumber")) or None
-    return Statement("aa_json", masked, period or rows_period(rows), rows)
+    rows, opening, closing = check_balances(rows)
+    return Statement(
+        "aa_json",
+        masked,
+        period or rows_period(rows),
+        rows,
+        currency=_currency(account),
+        account_number=masked,
+        number_last4=last_four(masked),
+        opening_balance=opening,
+        closing_balance=closing,
+    )
+
+
+def _currency(account: dict[str, Any]) -> str | None:
+    """``Summary.currency`` when given; Account Aggregator is India's (RBI) framework and
+    its deposit accounts are in rupees unless they say otherwise."""
+    summary = account.get("Summary")
+    stated = cell_text(summary.get("currency")).upper() if isinstance(summary, dict) else ""
+    if not stated:
+        return "INR"
+    return stated if re.fullmatch(r"[A-Z]{3}", stated) else None
 
 
 def _accounts(node: Any, depth: int):
@@ -94,7 +124,7 @@ def _date_of(timestamp: object) -> dt.date:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise CellError(f"'{text}' is not a timestamp") from exc
+        raise CellError(f"{quote(text)} is not a timestamp") from exc
     if moment.tzinfo is not None:
         moment = moment.astimezone(IST)
     return moment.date()
