@@ -33,46 +33,8 @@ _MAX_DEPTH = 8
 
 
 def parse_aa(text: str, max_rows: int) -> Statement:
-    try:
-        document = json.loads(text, parse_float=Decimal, parse_int=Decimal)
-    except json.JSONDecodeError as exc:
-        raise CorruptFile(
-            "corrupt_json",
-            f"The JSON file is damaged or truncated at line {exc.lineno}, column {exc.colno} "
-            f"({exc.msg.lower()}).",
-        ) from exc
-    except RecursionError as exc:
-        raise CorruptFile("corrupt_json", "The JSON file is nested too deeply to read.") from exc
-    accounts = list(_accounts(document, 0))
-    if not accounts:
-        raise UnknownLayout(
-            "unknown_layout",
-            "This JSON is not Account Aggregator deposit data: expected an object with "
-            '"Transactions" ({"Account": {"maskedAccNumber", "Summary", "Transactions": '
-            '{"Transaction": [...]}}}).',
-        )
-    if len(accounts) > 1:
-        raise UnknownLayout(
-            "several_accounts",
-            f"This Account Aggregator file holds {len(accounts)} accounts; import one account "
-            "at a time.",
-        )
-    account = accounts[0]
-    block = account["Transactions"]
-    period = None
-    if isinstance(block, dict):
-        items = block.get("Transaction", [])
-        if isinstance(items, dict):  # XML-to-JSON converters collapse a single element
-            items = [items]
-        try:
-            if block.get("startDate") and block.get("endDate"):
-                period = (parse_date(block["startDate"]), parse_date(block["endDate"]))
-        except CellError:
-            period = None
-    else:
-        items = block
-    if not isinstance(items, list):
-        raise UnknownLayout("unknown_layout", '"Transactions" must hold a list of transactions.')
+    account = _one_account(_document(text))
+    items, period = _transactions(account["Transactions"])
     rows: list[StatementRow] = []
     for position, item in enumerate(items, start=1):
         if len(rows) >= max_rows:
@@ -103,6 +65,56 @@ def _currency(account: dict[str, Any]) -> str | None:
     if not stated:
         return "INR"
     return stated if re.fullmatch(r"[A-Z]{3}", stated) else None
+
+
+def _document(text: str) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal)
+    except json.JSONDecodeError as exc:
+        raise CorruptFile(
+            "corrupt_json",
+            f"The JSON file is damaged or truncated at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg.lower()}).",
+        ) from exc
+    except RecursionError as exc:
+        raise CorruptFile("corrupt_json", "The JSON file is nested too deeply to read.") from exc
+
+
+def _one_account(document: Any) -> dict[str, Any]:
+    accounts = list(_accounts(document, 0))
+    if not accounts:
+        raise UnknownLayout(
+            "unknown_layout",
+            "This JSON is not Account Aggregator deposit data: expected an object with "
+            '"Transactions" ({"Account": {"maskedAccNumber", "Summary", "Transactions": '
+            '{"Transaction": [...]}}}).',
+        )
+    if len(accounts) > 1:
+        raise UnknownLayout(
+            "several_accounts",
+            f"This Account Aggregator file holds {len(accounts)} accounts; import one account "
+            "at a time.",
+        )
+    return accounts[0]
+
+
+def _transactions(block: Any) -> tuple[list[Any], tuple[dt.date, dt.date] | None]:
+    """The transaction list and the stated period of a "Transactions" value."""
+    period = None
+    if isinstance(block, dict):
+        items = block.get("Transaction", [])
+        if isinstance(items, dict):  # XML-to-JSON converters collapse a single element
+            items = [items]
+        try:
+            if block.get("startDate") and block.get("endDate"):
+                period = (parse_date(block["startDate"]), parse_date(block["endDate"]))
+        except CellError:
+            period = None
+    else:
+        items = block
+    if not isinstance(items, list):
+        raise UnknownLayout("unknown_layout", '"Transactions" must hold a list of transactions.')
+    return items, period
 
 
 def _accounts(node: Any, depth: int):

@@ -71,8 +71,9 @@ def check_balances(
         return rows, None, None
     forward = _mismatches(rows, stated_opening)
     newest_first = rows[::-1]
-    backward = _mismatches(newest_first, None) if forward and len(rows) > 1 else set()
-    if len(backward) < len(forward):
+    # Only a file that does not chain in its own order may be newest first.
+    backward = _mismatches(newest_first, None) if forward and len(rows) > 1 else None
+    if backward is not None and len(backward) < len(forward):
         last = len(rows) - 1
         flagged = {last - position for position in backward}
         chronological = newest_first

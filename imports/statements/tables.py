@@ -62,7 +62,7 @@ SKIP_MARKERS = (
 def header_key(value: object) -> str:
     """Header text reduced to lowercase letters and digits: "Withdrawal Amount (INR )" and
     "Withdrawal Amount(INR)" both become "withdrawalamountinr"."""
-    return re.sub(r"[^a-z0-9]", "", cell_text(value).lower())
+    return marker_key(cell_text(value))
 
 
 @dataclass(frozen=True)
@@ -350,7 +350,8 @@ def read_table(
     for line, cells in body:
         if not reader.feed(line, cells):
             break
-    rows, opening, closing = check_balances(reader.rows, found.opening or reader.stated_opening)
+    stated = found.opening if found.opening is not None else reader.stated_opening
+    rows, opening, closing = check_balances(reader.rows, stated)
     return Statement(
         format=layout.format,
         account=found.account,
