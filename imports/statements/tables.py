@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .amounts import CellError, cell_text, drcr_of, is_blank, parse_amount, parse_date, read_amount
+from .amounts import CellError, cell_text, drcr_of, is_blank, parse_date, read_amount
 from .balances import check_balances
 from .model import Statement, StatementRow, TooManyRows, marker_key
 from .preamble import last_four, read_preamble_details
@@ -294,7 +294,7 @@ class TableReader:
         if "balance" not in self.columns:
             return None
         try:
-            balance = parse_amount(self._cell(cells, "balance"))
+            balance, _marker = read_amount(self._cell(cells, "balance"))
         except CellError as exc:
             problems.append(f"balance: {exc}")
             return None
