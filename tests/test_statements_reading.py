@@ -562,3 +562,11 @@ def test_stated_zero_opening_balance_is_still_checked():
     assert right.rows[0].balance_mismatch is False
     wrong = parse_statement((head + "15/05/2024,SALARY,100.00,90.00\n").encode(), mapping=mapping)
     assert wrong.rows[0].balance_mismatch is True
+
+
+def test_amount_marker_against_the_direction_column_is_an_error_row():
+    text = "Date,Details,Amount,Dr/Cr\n15/05/2024,A,500.00 Dr,CR\n16/05/2024,B,20.00,DR\n"
+    mapping = ColumnMapping(date="Date", narration="Details", amount="Amount", direction="Dr/Cr")
+    first, second = parse_statement(text.encode(), mapping=mapping).rows
+    assert first.error is not None and "'500.00 Dr' is marked debit" in first.error
+    assert (second.error, second.direction) == (None, "debit")

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .amounts import CellError, cell_text, drcr_of, is_blank, parse_date, read_amount
+from .amounts import CellError, cell_text, drcr_of, is_blank, parse_date, quote, read_amount
 from .balances import check_balances
 from .model import Statement, StatementRow, TooManyRows, marker_key
 from .preamble import last_four, read_preamble_details
@@ -274,12 +274,13 @@ class TableReader:
             return abs(value), marker or ("debit" if value < 0 else "credit")
         stated = self._direction(self._cell(cells, "drcr"))
         if stated is None:
-            drcr = cell_text(self._cell(cells, "drcr"))
-            problems.append(f"Dr/Cr: '{drcr}' is neither a debit nor a credit marker")
+            drcr = quote(cell_text(self._cell(cells, "drcr")))
+            problems.append(f"Dr/Cr: {drcr} is neither a debit nor a credit marker")
             return abs(value), None
         if marker is not None and marker != stated:
             problems.append(
-                f"amount: '{cell_text(cell)}' is marked {marker} but the Dr/Cr column says {stated}"
+                f"amount: {quote(cell_text(cell))} is marked {marker} but the Dr/Cr column "
+                f"says {stated}"
             )
         return abs(value), marker or turned(stated, value)
 
