@@ -14,6 +14,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "statements"
 STARS = ["*" * 10] * 7
 
 
+def fixture(name: str) -> bytes:
+    """A committed statement file's bytes."""
+    return (FIXTURES / name).read_bytes()
+
+
 def xls_bytes(rows: list[list[object]], start_column: int = 0) -> bytes:
     book = xlwt.Workbook()
     sheet = book.add_sheet("Sheet1")
@@ -41,16 +46,35 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
+def hdfc_xls_head(account: str, start: str, end: str) -> list[list[object]]:
+    """An HDFC XLS download's preamble, header row and the asterisk rows around it."""
+    return [
+        ["HDFC BANK Ltd.", "", "", "", "Page No .: 1", "", "Statement of accounts"],
+        ["MR RAVI KUMAR", "", "", "", "Account Branch :", "HSR LAYOUT"],
+        ["12 MG ROAD", "", "", "", "Account No :", account],
+        ["BANGALORE 560001", "", "", "", "A/C Open Date :", "01/04/18"],
+        ["Statement From :", start, "To :", end],
+        STARS,
+        ["Date", "Narration", "Chq./Ref.No.", "Value Dt", "Withdrawal Amt.", "Deposit Amt.",
+         "Closing Balance"],
+        STARS,
+    ]  # fmt: skip
+
+
+def hdfc_xls_tail(summary: list[object], generated: str) -> list[list[object]]:
+    """The asterisk row, summary block and footer after an HDFC XLS download's rows."""
+    return [
+        STARS,
+        ["STATEMENT SUMMARY  :-"],
+        ["Opening Balance", "", "Dr Count", "Cr Count", "Debits", "Credits", "Closing Bal"],
+        summary,
+        [f"Generated On: {generated}"],
+        ["This is a computer generated statement and does not require signature."],
+    ]
+
+
 HDFC_XLS_ROWS: list[list[object]] = [
-    ["HDFC BANK Ltd.", "", "", "", "Page No .: 1", "", "Statement of accounts"],
-    ["MR RAVI KUMAR", "", "", "", "Account Branch :", "HSR LAYOUT"],
-    ["12 MG ROAD", "", "", "", "Account No :", "XXXXXXXX1234"],
-    ["BANGALORE 560001", "", "", "", "A/C Open Date :", "01/04/18"],
-    ["Statement From :", "01/02/2024", "To :", "29/02/2024"],
-    STARS,
-    ["Date", "Narration", "Chq./Ref.No.", "Value Dt", "Withdrawal Amt.", "Deposit Amt.",
-     "Closing Balance"],
-    STARS,
+    *hdfc_xls_head("XXXXXXXX1234", "01/02/2024", "29/02/2024"),
     # Opening balance before the first row: 40,000.00
     ["01/02/24", "UPI-ZOMATO-ZOMATO.ORDER@HDFCBANK-HDFC0000499-403212345678-ORDER",
      "0000403212345678", "01/02/24", "649.00", "", "39,351.00"],
@@ -66,12 +90,7 @@ HDFC_XLS_ROWS: list[list[object]] = [
     # An unreadable amount: kept as an error row, not an exception.
     ["08/02/24", "UPI-SWIGGY-SWIGGY@ICICI-ICIC0DC0099-403912345678-ORDER", "0000403912345678",
      "08/02/24", "4S0.00", "", "1,07,352.00"],
-    STARS,
-    ["STATEMENT SUMMARY  :-"],
-    ["Opening Balance", "", "Dr Count", "Cr Count", "Debits", "Credits", "Closing Bal"],
-    [40000.0, "", 4, 1, 17648.0, 85000.0, 107352.0],
-    ["Generated On: 01/03/2024 10:15:22"],
-    ["This is a computer generated statement and does not require signature."],
+    *hdfc_xls_tail([40000.0, "", 4, 1, 17648.0, 85000.0, 107352.0], "01/03/2024 10:15:22"),
 ]  # fmt: skip
 
 ICICI_XLS_ROWS: list[list[object]] = [
@@ -112,3 +131,29 @@ def sbi_xls_rows() -> list[list[object]]:
                 "WDL TFR UPI/DR/400512345678/MEENA STORES/SBIN/\nmeena.stores@oksbi/groceries--"
             )
     return rows
+
+
+# An HDFC XLS download with reversals written as NEGATIVE withdrawals (the closing balance
+# rises), once as a numeric cell and once as text, and one row whose printed balance does
+# not follow from the row before it.
+HDFC_XLS_REFUND_ROWS: list[list[object]] = [
+    *hdfc_xls_head("XXXXXXXX5678", "01/03/2024", "31/03/2024"),
+    # Opening balance before the first row: 20,000.00
+    ["01/03/24", "POS 512967XXXXXX1234 AMAZON PAY INDIA", "0000000000000000", "01/03/24",
+     2499.0, "", 17501.0],
+    # The refund of that order: -2,499.00 under Withdrawal, balance 17,501.00 -> 20,000.00.
+    ["04/03/24", "REV-POS 512967XXXXXX1234 AMAZON PAY INDIA", "0000000000000000", "04/03/24",
+     -2499.0, "", 20000.0],
+    # A failed UPI payment reversed, as text: 20,000.00 + 1,200.00 = 21,200.00.
+    ["05/03/24", "REV-UPI-MEENA STORES-MEENA@OKSBI-SBIN0001234-406512345678-UPI",
+     "0000406512345678", "05/03/24", "-1,200.00", "", "21,200.00"],
+    ["06/03/24", "NEFT CR-ICIC0000001-RAVI KUMAR-SELF", "ICICN52024030600001", "06/03/24",
+     "", "3,000.00", "24,200.00"],
+    # Printed balance 19,000.00; 24,200.00 - 5,000.00 is 19,200.00: flagged, kept.
+    ["08/03/24", "ATW-512967XXXXXX1234-S1ANBY92-MG ROAD BANGALORE", "0000000000007301",
+     "08/03/24", "5,000.00", "", "19,000.00"],
+    # The chain resumes from the bank's 19,000.00: 19,000.00 - 500.00 = 18,500.00.
+    ["09/03/24", "UPI-BMTC BUS-BMTC.PAY@AXISBANK-UTIB0000100-406912345601-TICKET",
+     "0000406912345601", "09/03/24", "500.00", "", "18,500.00"],
+    *hdfc_xls_tail([20000.0, "", 3, 3, 7999.0, 6699.0, 18500.0], "01/04/2024 10:15:22"),
+]  # fmt: skip

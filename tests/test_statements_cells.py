@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from imports.statements.amounts import CellError, drcr_of, parse_amount, parse_date
-from imports.statements.tables import clean_reference, header_key, read_preamble
+from imports.statements.preamble import read_preamble
+from imports.statements.tables import clean_reference, header_key
 
 D = Decimal
 

@@ -26,20 +26,16 @@ from imports.statements import (
     parse_statement,
 )
 from tests.statement_workbooks import (
-    FIXTURES,
     HDFC_XLS_ROWS,
     ICICI_XLS_ROWS,
     STARS,
+    fixture,
     sbi_xls_rows,
     xls_bytes,
     xlsx_bytes,
 )
 
 D = Decimal
-
-
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
 
 
 def assert_balances_chain(rows, opening: Decimal) -> None:

@@ -7,10 +7,13 @@ dedupe keys, ``apply_rules``/``DEFAULT_RULES`` suggest a category, ``match_emi``
 loan EMIs. Layout research and measured figures: LAYOUTS.md beside this file.
 """
 
+from .dateorder import DATE_ORDERS, DateOrder
 from .emi import LoanForMatching, match_emi
 from .fingerprint import fingerprints
 from .model import (
     CHANNELS,
+    CREDIT_MARKERS,
+    DEBIT_MARKERS,
     FORMATS,
     ColumnMapping,
     CorruptFile,
@@ -39,12 +42,16 @@ from .rules import (
 __all__ = [
     "CATEGORIES",
     "CHANNELS",
+    "CREDIT_MARKERS",
+    "DATE_ORDERS",
+    "DEBIT_MARKERS",
     "DEFAULT_RULES",
     "FORMATS",
     "INCOME_TYPES",
     "KINDS",
     "ColumnMapping",
     "CorruptFile",
+    "DateOrder",
     "LoanForMatching",
     "Narration",
     "Rule",

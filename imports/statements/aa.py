@@ -18,22 +18,69 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
-from .amounts import CellError, cell_text, parse_amount, parse_date
+from .amounts import CellError, cell_text, parse_amount, parse_date, quote
+from .balances import check_balances
 from .model import CorruptFile, Statement, StatementRow, TooManyRows, UnknownLayout
 from .ofx import IST
+from .preamble import last_four
 from .tables import rows_period
 
 _MAX_DEPTH = 8
 
 
 def parse_aa(text: str, max_rows: int) -> Statement:
+    account = _one_account(_document(text))
+    items, period = _transactions(account["Transactions"])
+    rows: list[StatementRow] = []
+    for position, item in enumerate(items, start=1):
+        if len(rows) >= max_rows:
+            raise TooManyRows(
+                "too_many_rows", f"The statement has more than {max_rows:,} transactions."
+            )
+        rows.append(_row(item, position, rows[-1].date if rows else None))
+    masked = cell_text(account.get("maskedAccNumber")) or None
+    rows, opening, closing = check_balances(rows)
+    return Statement(
+        "aa_json",
+        masked,
+        period or rows_period(rows),
+        rows,
+        currency=_currency(account),
+        account_number=masked,
+        number_last4=last_four(masked),
+        opening_balance=opening,
+        closing_balance=closing,
+    )
+
+
+def _currency(account: dict[str, Any]) -> str | None:
+    """``Summary.currency`` when given; Account Aggregator is India's (RBI) framework and
+    its deposit accounts are in rupees unless they say otherwise."""
+    summary = account.get("Summary")
+    stated = cell_text(summary.get("currency")).upper() if isinstance(summary, dict) else ""
+    if not stated:
+        return "INR"
+    return stated if re.fullmatch(r"[A-Z]{3}", stated) else None
+
+
+def _document(text: str) -> Any:
     try:
-        document = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as exc:
-        raise CorruptFile("corrupt_json", f"The JSON file is damaged or truncated: {exc}.") from exc
+        raise CorruptFile(
+            "corrupt_json",
+            f"The JSON file is damaged or truncated at line {exc.lineno}, column {exc.colno} "
+            f"({exc.msg.lower()}).",
+        ) from exc
+    except RecursionError as exc:
+        raise CorruptFile("corrupt_json", "The JSON file is nested too deeply to read.") from exc
+
+
+def _one_account(document: Any) -> dict[str, Any]:
     accounts = list(_accounts(document, 0))
     if not accounts:
         raise UnknownLayout(
@@ -48,8 +95,11 @@ def parse_aa(text: str, max_rows: int) -> Statement:
             f"This Account Aggregator file holds {len(accounts)} accounts; import one account "
             "at a time.",
         )
-    account = accounts[0]
-    block = account["Transactions"]
+    return accounts[0]
+
+
+def _transactions(block: Any) -> tuple[list[Any], tuple[dt.date, dt.date] | None]:
+    """The transaction list and the stated period of a "Transactions" value."""
     period = None
     if isinstance(block, dict):
         items = block.get("Transaction", [])
@@ -64,15 +114,7 @@ def parse_aa(text: str, max_rows: int) -> Statement:
         items = block
     if not isinstance(items, list):
         raise UnknownLayout("unknown_layout", '"Transactions" must hold a list of transactions.')
-    rows: list[StatementRow] = []
-    for position, item in enumerate(items, start=1):
-        if len(rows) >= max_rows:
-            raise TooManyRows(
-                "too_many_rows", f"The statement has more than {max_rows:,} transactions."
-            )
-        rows.append(_row(item, position, rows[-1].date if rows else None))
-    masked = cell_text(account.get("maskedAccNumber")) or None
-    return Statement("aa_json", masked, period or rows_period(rows), rows)
+    return items, period
 
 
 def _accounts(node: Any, depth: int):
@@ -94,7 +136,7 @@ def _date_of(timestamp: object) -> dt.date:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise CellError(f"'{text}' is not a timestamp") from exc
+        raise CellError(f"{quote(text)} is not a timestamp") from exc
     if moment.tzinfo is not None:
         moment = moment.astimezone(IST)
     return moment.date()

@@ -7,7 +7,8 @@ from itertools import chain, islice
 
 from .aa import parse_aa
 from .banks import expected_layouts_text, layouts_for
-from .generic import find_mapped_header, missing_columns_error
+from .dateorder import DateOrder, check_order
+from .generic import find_mapped_header, missing_columns_error, with_date_order
 from .model import FORMATS, ColumnMapping, Statement, UnknownLayout
 from .ofx import parse_ofx
 from .qif import parse_qif
@@ -17,6 +18,9 @@ from .tables import HeaderMatch, find_header, read_table
 
 _STRUCTURED = ("ofx", "qif", "aa_json")
 _QIF_START = re.compile(r"^!(type|account|option|clear)", re.IGNORECASE)
+# How an OFX file may begin: its v1 header, an XML declaration, the v2 processing
+# instruction, a commented-out header, or straight away with the body.
+_OFX_STARTS = ("OFXHEADER", "<?XML", "<?OFX", "<!--", "<OFX>")
 
 
 def parse_statement(
@@ -25,14 +29,20 @@ def parse_statement(
     format: str | None = None,
     mapping: ColumnMapping | None = None,
     max_rows: int = 50_000,
+    date_order: str | None = None,
 ) -> Statement:
     """Parse a bank statement file.
 
     ``format`` forces one layout (it must still fit, else ``UnknownLayout``); a ``mapping``
-    selects the "generic" layout. Raises ``UnsupportedFile``, ``UnknownLayout``,
-    ``CorruptFile`` or ``TooManyRows`` (all ``StatementError``); rows that cannot be read
-    are returned with ``error`` set instead.
+    selects the "generic" layout. ``date_order`` ("dmy" or "mdy") says which way round a
+    QIF file's dates, or a generic file's without a mapping ``date_format``, are written;
+    without it the order is decided from all the file's dates and a file whose dates read
+    both ways is refused (``ambiguous_date_order``). Other formats fix their own order and
+    ignore it. Raises ``UnsupportedFile``, ``UnknownLayout``, ``CorruptFile`` or
+    ``TooManyRows`` (all ``StatementError``); rows that cannot be read are returned with
+    ``error`` set instead.
     """
+    order = check_order(date_order)
     if format is not None and format not in FORMATS:
         raise UnknownLayout(
             "unknown_format", f"Unknown format '{format}'; expected one of {', '.join(FORMATS)}."
@@ -48,20 +58,18 @@ def parse_statement(
     sniffed = sniff(data)
     if sniffed.kind == "text":
         assert sniffed.text is not None
-        return _parse_text(data, sniffed.text, format, mapping, max_rows)
+        return _parse_text(sniffed.text, format, mapping, max_rows, order)
     if format in _STRUCTURED:
         raise _not_format(format)
-    return _parse_spreadsheet(data, sniffed.kind, format, mapping, max_rows)
+    return _parse_spreadsheet(data, sniffed.kind, format, mapping, max_rows, order)
 
 
 def structured_kind(text: str) -> str | None:
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     upper = head.upper()
-    if upper.startswith("OFXHEADER") or (upper.startswith("<?XML") and "<OFX" in upper):
+    if upper.startswith(_OFX_STARTS) and ("<OFX>" in upper or upper.startswith("OFXHEADER")):
         return "ofx"
-    if upper.startswith("<OFX>"):
-        return "ofx"
-    if _QIF_START.match(head):
+    if _QIF_START.match(_after_comments(head)):
         return "qif"
     if head.startswith(("{", "[")):
         return "aa_json"
@@ -70,8 +78,22 @@ def structured_kind(text: str) -> str | None:
     return None
 
 
+def _after_comments(head: str) -> str:
+    """The text from its first line that is neither blank nor a "#" comment (some QIF
+    exporters start with "# Exported by ..." lines)."""
+    for line in head.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped
+    return ""
+
+
 def _parse_text(
-    data: bytes, text: str, format: str | None, mapping: ColumnMapping | None, max_rows: int
+    text: str,
+    format: str | None,
+    mapping: ColumnMapping | None,
+    max_rows: int,
+    order: DateOrder | None,
 ) -> Statement:
     kind = structured_kind(text)
     if kind == "html":
@@ -84,24 +106,34 @@ def _parse_text(
         raise _not_format(format)
     if kind is not None and mapping is None and format in (None, kind):
         if kind == "ofx":
-            return parse_ofx(data, text, max_rows)
+            return parse_ofx(text, max_rows)
         if kind == "qif":
-            return parse_qif(text, max_rows)
+            return parse_qif(text, max_rows, order)
         return parse_aa(text, max_rows)
     missing: list[str] | None = None
     for delimiter in DELIMITERS:
         prefix = csv_prefix(text, delimiter)
         match = _header(prefix, format, mapping)
         if isinstance(match, HeaderMatch):
+            preamble = prefix[: match.index]
+            if mapping is not None:
+                cells = (cells for _, cells in csv_rows(text, delimiter))
+                rest = islice(cells, match.index + 1, None)
+                match = with_date_order(match, mapping, preamble, rest, order)
             body = islice(csv_rows(text, delimiter), match.index + 1, None)
-            return read_table(match, prefix[: match.index], body, max_rows, text_source=True)
+            return read_table(match, preamble, body, max_rows, text_source=True)
         if match is not None and (missing is None or len(match) < len(missing)):
             missing = match
     raise _unknown(mapping, missing)
 
 
 def _parse_spreadsheet(
-    data: bytes, kind: Kind, format: str | None, mapping: ColumnMapping | None, max_rows: int
+    data: bytes,
+    kind: Kind,
+    format: str | None,
+    mapping: ColumnMapping | None,
+    max_rows: int,
+    order: DateOrder | None,
 ) -> Statement:
     workbook = open_workbook(data, kind)
     missing: list[str] | None = None
@@ -110,8 +142,12 @@ def _parse_spreadsheet(
         prefix = list(islice(rows, PREFIX_ROWS))
         match = _header([cells for _, cells in prefix], format, mapping)
         if isinstance(match, HeaderMatch):
-            body = chain(prefix[match.index + 1 :], rows)
             preamble = [cells for _, cells in prefix[: match.index]]
+            if mapping is not None:
+                cells = (cells for _, cells in sheet_rows(workbook, index, kind))
+                rest = islice(cells, match.index + 1, None)
+                match = with_date_order(match, mapping, preamble, rest, order)
+            body = chain(prefix[match.index + 1 :], rows)
             return read_table(match, preamble, body, max_rows)
         if match is not None and (missing is None or len(match) < len(missing)):
             missing = match

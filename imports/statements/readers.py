@@ -46,8 +46,23 @@ def csv_rows(text: str, delimiter: str) -> Rows:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise CorruptFile(
-            "corrupt_csv", f"The CSV is malformed near line {reader.line_num}: {exc}."
+            "corrupt_csv",
+            f"The CSV is malformed near line {reader.line_num}: {_csv_problem(exc)}.",
         ) from exc
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """What a ``csv.Error`` means for the file, in words (its own text names the reader's
+    internals, e.g. the field size limit)."""
+    text = str(exc).lower()
+    if "field larger than field limit" in text:
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters, usually a "
+            "quote that is never closed"
+        )
+    if "new-line character seen in unquoted field" in text:
+        return "a line break inside a cell that is not in quotes"
+    return "a quote or delimiter is out of place"
 
 
 def csv_prefix(text: str, delimiter: str) -> list[list[object]]:
@@ -64,10 +79,15 @@ def open_workbook(data: bytes, kind: Kind) -> CalamineWorkbook:
             "CSV statement instead.",
         ) from exc
     except CalamineError as exc:
-        raise CorruptFile(
-            "corrupt_spreadsheet",
-            f"The {kind.upper()} file is damaged or truncated and cannot be read ({exc}).",
-        ) from exc
+        raise _damaged(kind) from exc
+
+
+def _damaged(kind: Kind) -> CorruptFile:
+    return CorruptFile(
+        "corrupt_spreadsheet",
+        f"The {kind.upper()} file is damaged or truncated and cannot be read; open it in a "
+        "spreadsheet program and save it again, or download it again.",
+    )
 
 
 def sheet_rows(workbook: CalamineWorkbook, index: int, kind: Kind) -> Rows:
@@ -78,7 +98,4 @@ def sheet_rows(workbook: CalamineWorkbook, index: int, kind: Kind) -> Rows:
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             yield number, list(cells)
     except CalamineError as exc:
-        raise CorruptFile(
-            "corrupt_spreadsheet",
-            f"The {kind.upper()} file is damaged or truncated and cannot be read ({exc}).",
-        ) from exc
+        raise _damaged(kind) from exc

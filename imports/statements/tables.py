@@ -28,8 +28,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .amounts import CellError, cell_text, drcr_of, is_blank, parse_amount, parse_date
-from .model import Statement, StatementRow, TooManyRows
+from .amounts import CellError, cell_text, drcr_of, is_blank, parse_date, quote, read_amount
+from .balances import check_balances
+from .model import Statement, StatementRow, TooManyRows, marker_key
+from .preamble import last_four, read_preamble_details
 
 HEADER_SCAN_ROWS = 150
 
@@ -60,7 +62,7 @@ SKIP_MARKERS = (
 def header_key(value: object) -> str:
     """Header text reduced to lowercase letters and digits: "Withdrawal Amount (INR )" and
     "Withdrawal Amount(INR)" both become "withdrawalamountinr"."""
-    return re.sub(r"[^a-z0-9]", "", cell_text(value).lower())
+    return marker_key(cell_text(value))
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,12 @@ class Layout:
     label: str  # how a person would name it in an error message
     columns: tuple[Column, ...]
     date_formats: tuple[str, ...] | None = None
+    # Dates in the preamble's period line (default: the day-first formats).
+    period_formats: tuple[str, ...] | None = None
+    # (debit, credit) texts of the "drcr" column as marker_key values; default drcr_of.
+    drcr_values: tuple[frozenset[str], frozenset[str]] | None = None
+    # The currency when the preamble names none: Indian bank layouts are in rupees.
+    currency: str | None = "INR"
 
     def match(self, cells: list[object]) -> dict[str, int] | None:
         """Column index per role if ``cells`` is this layout's header row, else None.
@@ -115,43 +123,6 @@ def find_header(rows: list[list[object]], layouts: Iterable[Layout]) -> HeaderMa
     return None
 
 
-_DATE_TEXT = r"\d{1,2}[-/. ](?:[A-Za-z]{3,9}|\d{1,2})[-/. ,]*\d{2,4}"
-_PERIOD = re.compile(
-    rf"(?:from|period)\s*:?\s*-?\s*({_DATE_TEXT})\s*(?:to|till|-)\s*:?\s*({_DATE_TEXT})",
-    re.IGNORECASE,
-)
-_ACCOUNT = re.compile(
-    r"(?:account|a/c)\s*(?:no|number|num)?\s*\.?\s*[:\-]*\s*([0-9Xx*]{4,}(?:[ -]?[0-9Xx*]+)*)",
-    re.IGNORECASE,
-)
-
-
-def read_preamble(rows: list[list[object]]) -> tuple[str | None, tuple[dt.date, dt.date] | None]:
-    """Account number (masked as printed) and statement period from the lines above the
-    header, e.g. "Account No : XXXXXXXX1234", "Statement of Account No - 9230... for the
-    period (From : 16-03-2025 To : 04-05-2025)", "Account Statement from 1 Jan 2024 to
-    31 Jan 2024", "Transaction Date from | 01/08/2026 | to | 31/08/2026"."""
-    account = None
-    period = None
-    for cells in rows:
-        line = " ".join(t for t in (cell_text(c) for c in cells) if t)
-        if account is None:
-            found = _ACCOUNT.search(line)
-            if found and any(ch.isdigit() for ch in found.group(1)):
-                account = re.sub(r"\s+", "", found.group(1))
-        if period is None:
-            found = _PERIOD.search(line)
-            if found:
-                try:
-                    start = parse_date(found.group(1))
-                    end = parse_date(found.group(2))
-                except CellError:
-                    continue
-                if start <= end:
-                    period = (start, end)
-    return account, period
-
-
 # SBI fills "Ref No./Cheque No." with the internal transfer leg ("TRANSFER TO 4897...")
 # for every UPI/NEFT row: the same text on many rows, so it identifies nothing.
 _NOT_A_REFERENCE = re.compile(r"^(?:TRANSFER\s+(?:TO|FROM)|TFR\b)", re.IGNORECASE)
@@ -182,6 +153,7 @@ class TableReader:
         self.max_rows = max_rows
         self.rows: list[StatementRow] = []
         self._last_date: dt.date | None = None
+        self.stated_opening: Decimal | None = None
 
     def _cell(self, cells: list[object], role: str) -> object:
         index = self.columns.get(role)
@@ -221,6 +193,7 @@ class TableReader:
         if any(marker in lowered for marker in TERMINAL_MARKERS):
             return False
         if any(marker in lowered for marker in SKIP_MARKERS):
+            self._note_opening(cells)
             return True
         if all(is_blank(self._cell(cells, role)) for role in AMOUNT_ROLES):
             narration = cell_text(self._cell(cells, "narration"))
@@ -238,6 +211,7 @@ class TableReader:
         if amount is None and not problems:
             lowered = narration.lower()
             if not self.rows or any(m in lowered for m in SKIP_MARKERS):
+                self._note_opening(cells)
                 return True
             problems.append("no debit or credit amount")
         balance = self._balance(cells, problems)
@@ -267,31 +241,16 @@ class TableReader:
         self, cells: list[object], problems: list[str]
     ) -> tuple[Decimal | None, str | None]:
         if "amount" in self.columns:
-            try:
-                value = parse_amount(self._cell(cells, "amount"))
-            except CellError as exc:
-                problems.append(f"amount: {exc}")
-                return None, None
-            if value is None or value == 0:
-                return None, None
-            if "drcr" in self.columns:
-                direction = drcr_of(self._cell(cells, "drcr"))
-                if direction is None:
-                    problems.append(
-                        f"Dr/Cr: '{cell_text(self._cell(cells, 'drcr'))}' is neither Dr nor Cr"
-                    )
-                    return abs(value), None
-                return abs(value), direction
-            return abs(value), "debit" if value < 0 else "credit"
+            return self._single_amount(cells, problems)
         found: list[tuple[Decimal, str]] = []
         for role in ("debit", "credit"):
             try:
-                value = parse_amount(self._cell(cells, role))
+                value, marker = read_amount(self._cell(cells, role))
             except CellError as exc:
                 problems.append(f"{role}: {exc}")
                 continue
             if value:  # None and 0.00 both mean "no money this side"
-                found.append((abs(value), role))
+                found.append((abs(value), marker or turned(role, value)))
         if len(found) == 2:
             problems.append("both a debit and a credit amount")
             return found[0][0], found[0][1]
@@ -299,11 +258,44 @@ class TableReader:
             return found[0]
         return None, None
 
+    def _single_amount(
+        self, cells: list[object], problems: list[str]
+    ) -> tuple[Decimal | None, str | None]:
+        """One amount column: signed, or with a Dr/Cr column beside it."""
+        cell = self._cell(cells, "amount")
+        try:
+            value, marker = read_amount(cell)
+        except CellError as exc:
+            problems.append(f"amount: {exc}")
+            return None, None
+        if value is None or value == 0:
+            return None, None
+        if "drcr" not in self.columns:
+            return abs(value), marker or ("debit" if value < 0 else "credit")
+        stated = self._direction(self._cell(cells, "drcr"))
+        if stated is None:
+            drcr = quote(cell_text(self._cell(cells, "drcr")))
+            problems.append(f"Dr/Cr: {drcr} is neither a debit nor a credit marker")
+            return abs(value), None
+        if marker is not None and marker != stated:
+            problems.append(
+                f"amount: {quote(cell_text(cell))} is marked {marker} but the Dr/Cr column "
+                f"says {stated}"
+            )
+        return abs(value), marker or turned(stated, value)
+
+    def _direction(self, value: object) -> str | None:
+        if self.layout.drcr_values is None:
+            return drcr_of(value)
+        debit, credit = self.layout.drcr_values
+        key = marker_key(cell_text(value))
+        return "debit" if key in debit else "credit" if key in credit else None
+
     def _balance(self, cells: list[object], problems: list[str]) -> Decimal | None:
         if "balance" not in self.columns:
             return None
         try:
-            balance = parse_amount(self._cell(cells, "balance"))
+            balance, _marker = read_amount(self._cell(cells, "balance"))
         except CellError as exc:
             problems.append(f"balance: {exc}")
             return None
@@ -311,6 +303,12 @@ class TableReader:
         if balance is not None and marker == "debit":
             balance = -abs(balance)
         return balance
+
+    def _note_opening(self, cells: list[object]) -> None:
+        """A balance line skipped before the first transaction (Axis "OPENING BALANCE",
+        ICICI's zero-amount "B/F") states the balance before it: no money has moved yet."""
+        if not self.rows:
+            self.stated_opening = self._balance(cells, [])
 
     def _append_error(self, line: int, cells: list[object], why: str) -> None:
         problems = [why]
@@ -347,17 +345,33 @@ def read_table(
     text_source: bool = False,
 ) -> Statement:
     """Read every line after the header (``body`` yields (line number, cells))."""
-    account, period = read_preamble(preamble)
+    layout = match.layout
+    found = read_preamble_details(preamble, layout.period_formats)
     reader = TableReader(match, max_rows, text_source)
     for line, cells in body:
         if not reader.feed(line, cells):
             break
+    stated = found.opening if found.opening is not None else reader.stated_opening
+    rows, opening, closing = check_balances(reader.rows, stated)
     return Statement(
-        format=match.layout.format,
-        account=account,
-        period=period or rows_period(reader.rows),
-        rows=reader.rows,
+        format=layout.format,
+        account=found.account,
+        period=found.period or rows_period(rows),
+        rows=rows,
+        currency=found.currency or layout.currency,
+        account_number=found.account,
+        number_last4=last_four(found.account),
+        opening_balance=opening,
+        closing_balance=closing,
     )
+
+
+def turned(direction: str, value: Decimal) -> str:
+    """A column's direction, turned round by a minus sign: a negative withdrawal is money
+    coming back (a reversal or refund), so a credit; a negative deposit is a debit."""
+    if value >= 0:
+        return direction
+    return "credit" if direction == "debit" else "debit"
 
 
 def rows_period(rows: list[StatementRow]) -> tuple[dt.date, dt.date] | None:
