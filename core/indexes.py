@@ -35,6 +35,9 @@ def _per_user(*extra: IndexModel) -> list[IndexModel]:
 # One place for every index a query relies on (see README, "Indexes"). Keys are ascending
 # throughout: SecantusDB 0.7 drops an inclusive bound on a descending key that another key
 # follows, and MongoDB walks an ascending index backwards for newest-first sorts anyway.
+# A per-user collection is sharded on user_id, and a sharded cluster enforces uniqueness only
+# for an index the shard key prefixes: every unique index on one starts with user_id. (An
+# index's key changed means a new name: ops/migrations.py drops the one it replaces.)
 INDEXES: dict[str, list[IndexModel]] = {
     "users": [IndexModel("email", unique=True)],
     "sessions": _per_user(IndexModel("expires_at", expireAfterSeconds=0)),
@@ -85,7 +88,7 @@ INDEXES: dict[str, list[IndexModel]] = {
                 ("_id", ASCENDING),
             ]
         ),
-        IndexModel("transaction_id", unique=True),
+        IndexModel([("user_id", ASCENDING), ("transaction_id", ASCENDING)], unique=True),
         # An import's payments (its undo); hand-entered ones near a statement's days.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("payment_date", ASCENDING)]),
     ),
@@ -139,7 +142,13 @@ INDEXES: dict[str, list[IndexModel]] = {
     # An expense alert is sent once per budget, month and level: the insert that wins sends it.
     "budget_alerts": _per_user(
         IndexModel(
-            [("budget_id", ASCENDING), ("month", ASCENDING), ("level", ASCENDING)], unique=True
+            [
+                ("user_id", ASCENDING),
+                ("budget_id", ASCENDING),
+                ("month", ASCENDING),
+                ("level", ASCENDING),
+            ],
+            unique=True,
         )
     ),
     # Goal lists (newest first, optionally one status) and the summary.
@@ -163,7 +172,13 @@ INDEXES: dict[str, list[IndexModel]] = {
     # matters until its due date has passed (REMINDER_DAYS is at most 60), so it expires.
     "reminders": _per_user(
         IndexModel(
-            [("debt_id", ASCENDING), ("due_date", ASCENDING), ("kind", ASCENDING)], unique=True
+            [
+                ("user_id", ASCENDING),
+                ("debt_id", ASCENDING),
+                ("due_date", ASCENDING),
+                ("kind", ASCENDING),
+            ],
+            unique=True,
         ),
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),

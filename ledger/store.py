@@ -247,8 +247,13 @@ async def _alert(
     at, month = now_ms(), month_key(*year_month)
 
     def record(reached: BudgetLevel) -> tuple[Doc, Doc]:
-        key = {"budget_id": budget["_id"], "month": month, "level": str(reached)}
-        doc = key | {"user_id": user.id, "spent": spent, "percent": percent, "created_at": at}
+        key = {
+            "user_id": user.id,
+            "budget_id": budget["_id"],
+            "month": month,
+            "level": str(reached),
+        }
+        doc = key | {"spent": spent, "percent": percent, "created_at": at}
         return key, doc
 
     covers = [("budget_alerts", *record(lower)) for lower in levels[:-1]]
