@@ -325,7 +325,6 @@ async def create_payment(request: Request) -> Response:
                     "user_id": user_id,
                     "key": key,
                     "request_hash": "-",
-                    "status": "completed",
                     "response": response,
                     "created_at": at,
                     "expires_at": at + IDEMPOTENCY_TTL,
