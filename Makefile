@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLIENTS_TOOLS := clients/node_modules/.installed
 
-.PHONY: run test lint format fuzz bench bench-reports bench-load bench-imports bench-durability worker backup restore clean
+.PHONY: run test test-fast lint format fuzz bench bench-reports bench-load bench-imports bench-durability worker backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -25,8 +25,20 @@ run: $(VENV)/.installed-runtime
 worker: $(VENV)/.installed-runtime
 	$(BIN)/python -m ops.worker
 
+# Every test, on every core (TEST_WORKERS=0: in this process). Each xdist worker starts its
+# own SecantusDB. worksteal hands each worker half the tests, in order (a module's tests share
+# its servers), and an idle worker takes over the other's untouched half. Not loadscope,
+# loadfile or loadgroup: they key work by node id, and the fuzzer's cases share one, so they
+# would run one case of 88 (conftest.py refuses them).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist worksteal
+
 test: $(VENV)/.installed-dev $(CLIENTS_TOOLS)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# The inner loop: everything but the tests that start processes or servers, or fuzz.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not process" $(PYTEST_ARGS)
 
 # The TypeScript client generators and tsc, pinned in clients/package-lock.json, for
 # tests/test_clients.py (which skips the TypeScript part, saying why, without node and npm).

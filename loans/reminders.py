@@ -1,7 +1,7 @@
 """EMI reminders: a `payment_reminder` in the days before each active debt's due date and a
 `payment_due` on the day itself, exactly once per debt, due date and kind, however many
 schedulers (API replicas, `python -m ops.worker`) run at the same time: a unique index on
-`reminders` (debt_id, due_date, kind) decides, and only the insert that wins notifies.
+`reminders` (user_id, debt_id, due_date, kind) decides, and only the insert that wins notifies.
 """
 
 import asyncio

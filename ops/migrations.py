@@ -20,6 +20,7 @@ from pymongo.errors import OperationFailure
 from config import get_settings
 from core.dates import DEFAULT_TZ, local_date, now_ms
 from core.errors import AppError
+from core.indexes import INDEXES
 from database import Doc, connect, database_url, get_database, in_transaction
 from ledger import store as ledger_store
 from loans import store as loan_store
@@ -42,11 +43,8 @@ DAY_FIELDS = {
 async def owner_names(db: AsyncDatabase, started: datetime) -> None:
     """The owner's field names: budgets `monthly_limit`/`active` (were `amount`/`is_active`),
     notifications `notification_type` (was `type`), payments `status`, users `updated_at`."""
-    try:  # the one-active-budget index filtered on `is_active`; ensure_indexes makes the new one
-        await db.budgets.drop_index("one_active_budget_per_category")
-    except OperationFailure as exc:
-        if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
-            raise
+    # The one-active-budget index filtered on `is_active`; ensure_indexes makes the new one.
+    await _drop_index(db, "budgets", "one_active_budget_per_category")
     await db.budgets.update_many(
         {"amount": {"$exists": True}}, {"$rename": {"amount": "monthly_limit"}}
     )
@@ -61,6 +59,14 @@ async def owner_names(db: AsyncDatabase, started: datetime) -> None:
         await db.users.update_one(
             {"_id": user["_id"]}, {"$set": {"updated_at": user.get("created_at") or started}}
         )
+
+
+async def _drop_index(db: AsyncDatabase, collection: str, name: str) -> None:
+    try:
+        await db[collection].drop_index(name)
+    except OperationFailure as exc:
+        if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
+            raise
 
 
 async def calendar_days(db: AsyncDatabase, started: datetime) -> None:
@@ -135,12 +141,31 @@ async def category_spend(db: AsyncDatabase, started: datetime) -> None:
         await in_transaction(db, work)
 
 
+# The unique indexes that did not start with user_id, the shard key of per-user collections
+# (a sharded cluster enforces uniqueness only under it), by collection.
+NOT_USER_FIRST = {
+    "payments": "transaction_id_1",
+    "budget_alerts": "budget_id_1_month_1_level_1",
+    "reminders": "debt_id_1_due_date_1_kind_1",
+}
+
+
+async def user_first_unique_indexes(db: AsyncDatabase, started: datetime) -> None:
+    """Each replaced unique index is dropped only once its user_id-first successor exists, so
+    no insert in between escapes the check. The successor's key extends the old one, so the
+    documents the old index let in never violate it."""
+    for collection, old_name in NOT_USER_FIRST.items():
+        await db[collection].create_indexes(INDEXES[collection])
+        await _drop_index(db, collection, old_name)
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
     ("2026-11-calendar-days", calendar_days),
     ("2026-11-loan-books", loan_books),
     ("2026-12-category-spend", category_spend),
+    ("2026-12-user-first-unique-indexes", user_first_unique_indexes),
 )
 
 

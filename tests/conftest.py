@@ -4,13 +4,14 @@ import email
 import email.policy
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from _pytest.mark.expression import Expression
 from fastapi import FastAPI
 
 from config import Settings
@@ -18,10 +19,45 @@ from main import create_app
 from ops import embedded_db
 from tests.factories import TestUser, make_settings, signup
 
+# Files whose every test is marked `process` and that are slow to collect (the schema fuzzer
+# derives its cases while collecting): skipped unread when `-m` deselects `process` anyway.
+PROCESS_ONLY = {"test_fuzz.py"}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.name not in PROCESS_ONLY or not config.option.markexpr:
+        return None
+    expression = Expression.compile(config.option.markexpr)
+
+    def marked(others: bool) -> Callable[..., bool]:
+        return lambda name, /, **_: name == "process" or others
+
+    # Deselected whether a test in it has no other mark or every other: `not process`,
+    # `not process and not x`. Anything else is collected and left to `-m` itself.
+    if not any(expression.evaluate(marked(others)) for others in (False, True)):
+        return True
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """schemathesis gives all of an operation-parametrized test's cases one node id; the xdist
+    schedulers that key work by node id would silently run one of them."""
+    dist = node.config.getoption("dist")
+    if dist in ("loadscope", "loadfile", "loadgroup") and len(set(ids)) < len(ids):
+        raise pytest.UsageError(f"--dist {dist} would drop tests sharing a node id: use worksteal")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests (marked `process`) first: on several xdist workers they then run beside
+    the quick ones instead of alone at the end. Stable, so every worker collects one order."""
+    items.sort(key=lambda item: item.get_closest_marker("process") is None)
+
 
 @pytest.fixture(scope="session")
 def mongo_url() -> Iterator[str]:
-    """TEST_MONGODB_URL when set, else an in-memory SecantusDB on a free port."""
+    """TEST_MONGODB_URL when set, else an in-memory SecantusDB on a free port: one per xdist
+    worker (session fixtures run in each), every test in a database of its own."""
     if url := os.environ.get("TEST_MONGODB_URL"):
         yield url
         return

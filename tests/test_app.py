@@ -219,6 +219,7 @@ async def test_dispatcher_lease_has_one_holder(app, db, settings):
     assert await second.acquire_lease()
 
 
+@pytest.mark.process  # stops and restarts a SecantusDB process
 async def test_database_outage_is_503_and_recovers_by_itself(tmp_path):
     port = embedded_db.free_port()
     storage = tmp_path / "db"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import bson
+import pytest
 from pymongo import MongoClient
 
 from database import CODEC_OPTIONS
@@ -67,6 +68,7 @@ def run_backup(*args: str, mongo_url: str, db_name: str) -> subprocess.Completed
     )
 
 
+@pytest.mark.process
 async def test_backup_drop_restore_round_trip_and_the_api_works_on_it(
     client, user, settings, mongo_url, tmp_path
 ):
@@ -126,6 +128,7 @@ async def test_backup_drop_restore_round_trip_and_the_api_works_on_it(
     sync.close()
 
 
+@pytest.mark.process
 async def test_restore_refuses_a_non_empty_database_unless_told_to_drop_it(
     client, user, settings, mongo_url, tmp_path
 ):

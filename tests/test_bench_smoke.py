@@ -61,6 +61,7 @@ def servers(mongo_url, tmp_path_factory):
     client.close()
 
 
+@pytest.mark.process
 def test_every_endpoint_runs_under_the_load_generator_on_both_sides(servers):
     api, bare, db = servers
     cfg = replace(QUICK, users=2, expenses=40, debts=2, payments=6)
@@ -106,6 +107,7 @@ def _same_dashboard(http: httpx.Client, api: str, bare: str, user: BenchUser) ->
     assert ours["debt"]["active_debts"] == theirs["debts"][0]["totals"][0]["count"]
 
 
+@pytest.mark.process
 def test_bare_app_issues_the_same_queries_as_our_routes(servers):
     api, bare, db = servers
     (user,) = seed_load(api, db, replace(QUICK, users=1, expenses=200, debts=3, payments=50))
@@ -134,6 +136,7 @@ def _latest(db, collection: str, query: dict) -> dict:
     return db[collection].find_one(query, sort=[("created_at", -1), ("_id", -1)])
 
 
+@pytest.mark.process
 def test_bare_app_and_seeder_store_what_our_routes_store(servers):
     api, bare, db = servers
     (user,) = seed_load(api, db, replace(QUICK, users=1, expenses=3, debts=1, payments=1))
@@ -173,6 +176,7 @@ def test_bare_app_and_seeder_store_what_our_routes_store(servers):
     )
 
 
+@pytest.mark.process
 def test_report_tables_render_from_a_run(servers):
     api, bare, db = servers
     cfg = replace(QUICK, users=1, expenses=10, debts=1, payments=2, duration=0.4)
@@ -192,6 +196,7 @@ def test_report_tables_render_from_a_run(servers):
     assert "| 300 |" in stats_bench.stats_table(stats)
 
 
+@pytest.mark.process
 def test_durability_sides_differ_in_durability_only(tmp_path, mongo_url):
     """Before: no `--sync-on-commit`, the client's default write concern; after: both."""
     cfg = replace(QUICK, users=1, expenses=10, debts=1, payments=1, duration=0.4, warmup=0)

@@ -217,6 +217,7 @@ def endpoint(package: ModuleType, operation_id: str) -> Any:
     return module(package, f"api.{tag}.{operation_id.replace('-', '_')}")
 
 
+@pytest.mark.process  # the generator runs as a process
 async def test_python_client_runs_the_guide(app, python_client):
     models = module(python_client, "models")
     transport = httpx.ASGITransport(app=app)
@@ -287,6 +288,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 120) -> str:
     return output
 
 
+@pytest.mark.process
 def test_typescript_clients_type_check_the_guide():
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:

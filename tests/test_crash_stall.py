@@ -9,7 +9,10 @@ import sys
 import time
 from decimal import Decimal
 
+import pytest
 from bson import ObjectId
+
+pytestmark = pytest.mark.process  # a second process, killed mid-transaction
 
 # The dead API: a separate process opens a transaction, writes the debt the way a payment
 # does, and is SIGKILLed before it commits or aborts, leaving the transaction open.

@@ -38,6 +38,7 @@ def test_compose_runs_mongo_as_a_replica_set_and_waits_for_it():
     assert services["worker"]["command"] == ["python", "-m", "ops.worker"]
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not shutil.which("docker-compose"), reason="Debian's docker-compose absent")
 def test_docker_compose_config_accepts_the_file():
     subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, check=True)

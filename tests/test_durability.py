@@ -14,12 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 from bson import ObjectId
 from pymongo import MongoClient
 
 from bench.load import start_server, stop_server
 from database import CODEC_OPTIONS
 from ops import embedded_db
+
+pytestmark = pytest.mark.process  # starts SecantusDB on disk and the API as a process
 
 PASSWORD = "SecurePass123!"
 ROUNDS = 4

@@ -4,13 +4,15 @@ field names) reads back as the owner's names and the right calendar days, exactl
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from bson import ObjectId
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
-from core.dates import start_of_day
-from database import ensure_indexes
+from core.dates import DEFAULT_TZ, current_month, start_of_day
+from database import USER_COLLECTIONS, ensure_indexes
 from ops import migrations
-from tests.factories import get
+from tests.factories import budget, expense, get
 
 OLD = datetime(2024, 1, 1, tzinfo=UTC)  # written long before the migration ran
 
@@ -104,6 +106,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-11-calendar-days",
         "2026-11-loan-books",
         "2026-12-category-spend",
+        "2026-12-user-first-unique-indexes",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -156,5 +159,68 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-11-calendar-days",
         "2026-11-loan-books",
         "2026-12-category-spend",
+        "2026-12-user-first-unique-indexes",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
+
+
+async def unique_keys(db, collection):
+    """{index name: its key fields} of the collection's unique indexes."""
+    info = await db[collection].index_information()
+    return {name: [f for f, _ in i["key"]] for name, i in info.items() if i.get("unique")}
+
+
+async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
+    """Per-user collections are sharded on user_id, and a sharded cluster only enforces a
+    unique index that the shard key prefixes. Read from the database the start-up built."""
+    checked = set()
+    for name in USER_COLLECTIONS:
+        for index, fields in (await unique_keys(db, name)).items():
+            assert fields[0] == "user_id", (name, index, fields)
+            checked.add(name)
+    assert checked == {
+        "payments",
+        "idempotency_keys",
+        "budgets",
+        "budget_alerts",
+        "category_spend",
+        "reminders",
+        "import_fingerprints",
+        "import_templates",
+    }
+
+
+async def test_the_old_unique_indexes_are_replaced_and_still_dedupe(client, db, user):
+    """A deployment from before: unique on (budget_id, month, level), (debt_id, due_date,
+    kind) and transaction_id. The migration swaps each for its user_id-first successor;
+    an alert recorded under the old index still stops a second one."""
+    year, month = current_month(DEFAULT_TZ)  # alerts are for the user's current month
+    first = date(year, month, 1).isoformat()
+    await budget(client, user, "food", 1000)
+    await expense(client, user, 1000, first)  # 100 % of 1,000: "exceeded" (80 % recorded too)
+    alert = {"notification_type": "expense_alert"}
+    assert await db.notifications.count_documents(alert) == 1
+    olds = {
+        "budget_alerts": ["budget_id", "month", "level"],
+        "reminders": ["debt_id", "due_date", "kind"],
+        "payments": ["transaction_id"],
+    }
+    for name, fields in olds.items():  # as the old version's ensure_indexes left them
+        for index in await unique_keys(db, name):
+            await db[name].drop_index(index)
+        await db[name].create_index([(f, ASCENDING) for f in fields], unique=True)
+    await db.migrations.delete_one({"_id": "2026-12-user-first-unique-indexes"})
+
+    assert await migrations.migrate(db) == ["2026-12-user-first-unique-indexes"]
+    await ensure_indexes(db)
+    for name, fields in olds.items():
+        assert list((await unique_keys(db, name)).values()) == [["user_id", *fields]]
+
+    await expense(client, user, 5, first)  # still over the limit this month
+    assert await db.notifications.count_documents(alert) == 1
+    uid = ObjectId(user.id)
+    reminder = {"user_id": uid, "debt_id": ObjectId(), "due_date": "2024-03-05", "kind": "due"}
+    await db.reminders.insert_one(dict(reminder))
+    with pytest.raises(DuplicateKeyError):
+        await db.reminders.insert_one(dict(reminder))
+    assert await migrations.migrate(db) == []  # recorded: a second start-up runs nothing

@@ -18,10 +18,11 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-import services
 from core.dates import start_of_day
 from core.money import format_money
+from delivery import emails
 from delivery.outbox import retry_failed
+from delivery.providers import OneSignalPushBackend
 from loans.reminders import run_reminders
 from schemas import NotificationType
 from security import User
@@ -131,7 +132,7 @@ def test_onesignal_client_has_a_timeout(settings):
         update={"push_backend": "onesignal", "onesignal_app_id": "a", "onesignal_api_key": "k"}
     )
     push = Backends(configured).push
-    assert isinstance(push, services.OneSignalPushBackend)
+    assert isinstance(push, OneSignalPushBackend)
     timeout = push.client.timeout
     assert 0 < timeout.connect <= 10 and 0 < timeout.read <= 10
 
@@ -267,7 +268,7 @@ def test_money_format(amount, currency, text):
 def _probe_context(template: str) -> dict:
     """A context for any template: amounts (the `money` filter's input) and counts are numbers,
     the currency is INR, everything else (user text) is a <script> tag."""
-    env = services._jinja
+    env = emails._jinja
     names, amounts = {"name"}, set()
     for suffix in ("html", "txt"):
         source = env.loader.get_source(env, f"{template}.{suffix}")[0]
@@ -296,7 +297,7 @@ def test_every_template_escapes_user_text_and_has_both_parts(template):
 
 
 def test_all_six_templates_exist():
-    folder = Path(services.TEMPLATES)
+    folder = Path(emails.TEMPLATES)
     for template in TEMPLATES:
         assert (folder / f"{template}.html").is_file(), template
         assert (folder / f"{template}.txt").is_file(), template

@@ -9,6 +9,8 @@ from pymongo import MongoClient
 
 from bench.load import start_server, stop_server
 
+pytestmark = pytest.mark.process  # two API servers
+
 PASSWORD = "SecurePass123!"
 
 

@@ -11,10 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from bson import ObjectId
 
 ROOT = Path(__file__).resolve().parents[1]
 IST = "Asia/Kolkata"
+
+pytestmark = pytest.mark.process  # `python -m ops.worker` processes
 
 
 def worker_env(settings, **overrides) -> dict[str, str]:
