@@ -4,6 +4,7 @@ core/codecs.py, the indexes in core/indexes.py."""
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import pymongo
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -53,12 +54,20 @@ async def ensure_indexes(db: AsyncDatabase) -> None:
         await db[name].create_indexes(indexes)
 
 
+# How long a transaction is retried on transient errors (write conflicts, a failover). PyMongo's
+# own limit is 120 s: with the database down, a request would wait two minutes for its 503.
+# SecantusDB aborts a transaction open 8 s, so no healthy one needs longer.
+TRANSACTION_TIME_LIMIT = 10.0
+
+
 async def in_transaction(
     db: AsyncDatabase, work: Callable[[AsyncClientSession], Awaitable[T]]
 ) -> T:
-    """Run `work` in one multi-document transaction, retried on transient conflicts."""
-    async with db.client.start_session() as session:
-        return await session.with_transaction(work)
+    """Run `work` in one multi-document transaction, retried on transient conflicts for at
+    most TRANSACTION_TIME_LIMIT seconds (then `ExecutionTimeout`, answered as a 503)."""
+    with pymongo.timeout(TRANSACTION_TIME_LIMIT):
+        async with db.client.start_session() as session:
+            return await session.with_transaction(work)
 
 
 def object_id(value: str | ObjectId | None) -> ObjectId | None:
