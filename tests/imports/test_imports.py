@@ -32,28 +32,20 @@ from tests.factories import (
 )
 from tests.statement_workbooks import (
     FIXTURES,
+    HDFC_HEADER,
     HDFC_XLS_ROWS,
     ICICI_XLS_ROWS,
+    hdfc_rows,
     sbi_xls_rows,
     xls_bytes,
     xlsx_bytes,
 )
 
 TZ = "Asia/Kolkata"
-HDFC_HEADER = "Date,Narration,Value Dat,Debit Amount,Credit Amount,Chq/Ref Number,Closing Balance"
 
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-def hdfc_rows(*rows: tuple[date, str, str, str, str, str]) -> bytes:
-    """An HDFC delimited statement: (day, narration, debit, credit, reference, balance)."""
-    lines = ["", HDFC_HEADER]
-    for day, narration, debit, credit, ref, balance in rows:
-        d = day.strftime("%d/%m/%y")
-        lines.append(f" {d},{narration},{d},{debit},{credit},{ref},{balance}")
-    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 async def totals(client, user):
