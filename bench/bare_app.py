@@ -11,7 +11,7 @@ which separates the cost of authentication from the rest of our stack.
 
 Query shapes are copied from the routes (filters, sort, skip/limit, count, transaction
 contents, day ranges; the debt summary's and the dashboard's pipelines are imported from the
-routes); keep them in step when a route's queries change (tests/test_bench_smoke.py compares
+routes); keep them in step when a route's queries change (tests/process/test_bench_smoke.py compares
 answers and stored documents). Writes use our write concern (`w="majority"`, `j=true`). The
 client has no codec: calendar days are passed as the midnight-UTC datetimes our codec stores
 them as, and Decimal128 values are left undecoded. Responses are the raw documents as JSON
