@@ -65,8 +65,8 @@ class FinanceUser(HttpUser):
         # Plain pseudo-randomness is fine for test traffic.
         expense = {
             "title": "Lunch",
-            "category": random.choice(CATEGORIES),  # noqa: S311
-            "amount": round(random.uniform(50, 900), 2),  # noqa: S311
+            "category": random.choice(CATEGORIES),
+            "amount": round(random.uniform(50, 900), 2),
         }
         self.client.post("/api/expenses", json=expense)
 
