@@ -236,6 +236,86 @@ async def create_expense(request: Request) -> Response:
     return _json(doc, 201)
 
 
+async def _book(db: Any, debt: dict, amount: Decimal, paid_on: Any, session: Any) -> tuple:
+    """The debt's new state in one `$set`: a prepayment's, worked out by subtraction."""
+    remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
+    payment_id, at = ObjectId(), now_ms()
+    state = {
+        "remaining_amount": Decimal128(remaining),
+        "interest_rate": debt["interest_rate"],
+        "monthly_emi": debt["monthly_emi"],
+        "remaining_tenure_months": debt["remaining_tenure_months"],
+        "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
+        "total_interest_paid": debt["total_interest_paid"],
+        "payments_count": debt["payments_count"] + 1,
+        "due_offset": debt["due_offset"],
+        "next_payment_date": debt["next_payment_date"],
+        "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
+        "updated_at": at,
+    }
+    owned = {"_id": debt["_id"], "user_id": debt["user_id"]}
+    await db.debts.update_one(owned, {"$set": state}, session=session)
+    return payment_id, remaining
+
+
+def _payment(body: dict, debt: dict, payment_id: ObjectId, paid: tuple) -> dict:
+    amount, remaining, paid_on = paid
+    kind = body.get("payment_type", "emi")
+    return {
+        "_id": payment_id,
+        "user_id": debt["user_id"],
+        "debt_id": debt["_id"],
+        "debt_name": debt["name"],
+        "amount": Decimal128(amount),
+        "payment_date": paid_on,
+        "payment_type": kind,
+        "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
+        "payment_method": body.get("payment_method", "other"),
+        "status": "completed",
+        "notes": body.get("notes"),
+        "interest_component": Decimal128("0.00"),
+        "principal_component": Decimal128(amount),
+        "remaining_after": Decimal128(remaining),
+        "interest_rate": debt["interest_rate"],
+        "transaction_id": str(uuid.uuid4()),
+        "created_at": now_ms(),
+    }
+
+
+async def _notify(db: Any, debt: dict, amount: Decimal, remaining: Decimal, session: Any) -> None:
+    """The notification, and push + email in the outbox: the same inserts as ours."""
+    title, url = "Payment received", f"/debts/{debt['_id']}"
+    message = f"{amount} paid towards {debt['name']}. Remaining: {remaining}."
+    note = {
+        "user_id": debt["user_id"],
+        "notification_type": "payment_received",
+        "title": title,
+        "message": message,
+        "action_url": url,
+        "is_read": False,
+        "created_at": now_ms(),
+    }
+    await db.notifications.insert_one(note, session=session)
+    push = {"user_id": str(debt["user_id"]), "title": title, "message": message, "action_url": url}
+    email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
+    for outbox_kind, payload in (("push", push), ("email", email)):
+        await enqueue(db, outbox_kind, payload, session=session)
+
+
+async def _remember(db: Any, user_id: ObjectId, key: str, response: dict, session: Any) -> None:
+    at = now_ms()
+    record = {
+        "user_id": user_id,
+        "key": key,
+        "request_hash": "-",
+        "status": "completed",
+        "response": response,
+        "created_at": at,
+        "expires_at": at + IDEMPOTENCY_TTL,
+    }
+    await db.idempotency_keys.insert_one(record, session=session)
+
+
 @app.post("/bare/payments", status_code=201)
 async def create_payment(request: Request) -> Response:
     """`apply_payment`'s transaction: idempotency record, debt, the debt's new state in one
@@ -248,7 +328,6 @@ async def create_payment(request: Request) -> Response:
     key = request.headers.get("idempotency-key")
     amount = Decimal(str(body["amount"]))
     paid_on = _day(today(TZ))
-    kind = body.get("payment_type", "emi")
 
     async def work(session: Any) -> dict[str, Any]:
         stored = await db.idempotency_keys.find_one(
@@ -259,79 +338,13 @@ async def create_payment(request: Request) -> Response:
         debt = await db.debts.find_one(
             {"_id": ObjectId(body["debt_id"]), "user_id": user_id}, session=session
         )
-        remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
-        payment_id, at = ObjectId(), now_ms()
-        await db.debts.update_one(
-            {"_id": debt["_id"]},
-            {
-                "$set": {
-                    "remaining_amount": Decimal128(remaining),
-                    "interest_rate": debt["interest_rate"],
-                    "monthly_emi": debt["monthly_emi"],
-                    "remaining_tenure_months": debt["remaining_tenure_months"],
-                    "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
-                    "total_interest_paid": debt["total_interest_paid"],
-                    "payments_count": debt["payments_count"] + 1,
-                    "due_offset": debt["due_offset"],
-                    "next_payment_date": debt["next_payment_date"],
-                    "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
-                    "updated_at": at,
-                }
-            },
-            session=session,
-        )
-        payment = {
-            "_id": payment_id,
-            "user_id": user_id,
-            "debt_id": debt["_id"],
-            "debt_name": debt["name"],
-            "amount": Decimal128(amount),
-            "payment_date": paid_on,
-            "payment_type": kind,
-            "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
-            "payment_method": body.get("payment_method", "other"),
-            "status": "completed",
-            "notes": body.get("notes"),
-            "interest_component": Decimal128("0.00"),
-            "principal_component": Decimal128(amount),
-            "remaining_after": Decimal128(remaining),
-            "interest_rate": debt["interest_rate"],
-            "transaction_id": str(uuid.uuid4()),
-            "created_at": now_ms(),
-        }
+        payment_id, remaining = await _book(db, debt, amount, paid_on, session)
+        payment = _payment(body, debt, payment_id, (amount, remaining, paid_on))
         await db.payments.insert_one(payment, session=session)
-        title, url = "Payment received", f"/debts/{debt['_id']}"
-        message = f"{amount} paid towards {debt['name']}. Remaining: {remaining}."
-        await db.notifications.insert_one(
-            {
-                "user_id": user_id,
-                "notification_type": "payment_received",
-                "title": title,
-                "message": message,
-                "action_url": url,
-                "is_read": False,
-                "created_at": now_ms(),
-            },
-            session=session,
-        )
-        push = {"user_id": str(user_id), "title": title, "message": message, "action_url": url}
-        email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
-        for outbox_kind, payload in (("push", push), ("email", email)):
-            await enqueue(db, outbox_kind, payload, session=session)  # the same insert as ours
+        await _notify(db, debt, amount, remaining, session)
         response = {k: v for k, v in payment.items() if k != "user_id"}
         if key is not None:
-            await db.idempotency_keys.insert_one(
-                {
-                    "user_id": user_id,
-                    "key": key,
-                    "request_hash": "-",
-                    "status": "completed",
-                    "response": response,
-                    "created_at": at,
-                    "expires_at": at + IDEMPOTENCY_TTL,
-                },
-                session=session,
-            )
+            await _remember(db, user_id, key, response, session)
         return response
 
     async with db.client.start_session() as session:
