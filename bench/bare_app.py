@@ -198,15 +198,19 @@ async def dashboard(request: Request) -> Response:
 
 @app.post("/bare/expenses", status_code=201)
 async def create_expense(request: Request) -> Response:
-    """insert_one, then `check_budget`: the category's active budget and this month's spend."""
+    """`ledger.service.expenses_written` in the expense's transaction: insert_one, the
+    category's month counter moved with `$inc`, then the category's active budget (and, past
+    its threshold, the alert records upserted)."""
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
     at, day = now_ms(), today(TZ)
+    amount = Decimal(str(body["amount"]))
     doc = {
+        "_id": ObjectId(),
         "title": body["title"],
         "category": body["category"],
-        "amount": Decimal128(str(body["amount"])),
+        "amount": Decimal128(amount),
         "description": body.get("description"),
         "tags": body.get("tags", []),
         "user_id": user_id,
@@ -216,24 +220,43 @@ async def create_expense(request: Request) -> Response:
         "receipt_key": None,
         "receipt_content_type": None,
     }
-    await db.expenses.insert_one(doc)
-    budget = await db.budgets.find_one(
-        {"user_id": user_id, "category": doc["category"], "active": True}
-    )
-    if budget is not None:
-        start, end = _month(day)
-        pipeline = [
-            {
-                "$match": {
-                    "user_id": user_id,
-                    "date": {"$gte": start, "$lt": end},
-                    "category": doc["category"],
-                }
-            },
-            {"$group": {"_id": "$category", "spent": {"$sum": "$amount"}}},
-        ]
-        await _aggregate(db.expenses, pipeline)
+
+    async def work(session: Any) -> None:
+        await db.expenses.insert_one(doc, session=session)
+        counter = {"user_id": user_id, "category": doc["category"], "month": day.strftime("%Y-%m")}
+        spent = await db.category_spend.find_one_and_update(
+            counter,
+            {"$inc": {"spent": Decimal128(amount)}, "$set": {"updated_at": at}},
+            projection={"spent": 1},
+            upsert=True,
+            return_document=True,
+            session=session,
+        )
+        budget = await db.budgets.find_one(
+            {"user_id": user_id, "category": doc["category"], "active": True}, session=session
+        )
+        if budget is not None:
+            await _bare_alerts(db, budget, counter["month"], spent["spent"].to_decimal(), session)
+
+    async with db.client.start_session() as session:
+        await session.with_transaction(work)
     return _json(doc, 201)
+
+
+async def _bare_alerts(db: Any, budget: dict, month: str, spent: Decimal, session: Any) -> None:
+    """The levels reached, each recorded once by an upsert (the unique index decides)."""
+    limit = budget["monthly_limit"].to_decimal()
+    levels = [("exceeded", spent >= limit)]
+    levels.append(("warning", spent * 100 >= limit * budget["alert_threshold"]))
+    for level, reached in levels:
+        if reached:
+            key = {"user_id": budget["user_id"], "budget_id": budget["_id"], "month": month}
+            await db.budget_alerts.update_one(
+                key | {"level": level},
+                {"$setOnInsert": {"spent": Decimal128(spent), "created_at": now_ms()}},
+                upsert=True,
+                session=session,
+            )
 
 
 async def _book(db: Any, debt: dict, amount: Decimal, paid_on: Any, session: Any) -> tuple:
