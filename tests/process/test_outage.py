@@ -1,14 +1,14 @@
 """With the database gone, a write answers 503 with Retry-After, promptly and never a 500.
 A database that dies in the middle of a transaction is the slow case: a transaction is retried
 on transient errors, and PyMongo's own limit would hold the request two minutes; ours stops
-after `database.TRANSACTION_TIME_LIMIT` seconds."""
+after `core.transactions.TRANSACTION_TIME_LIMIT` seconds."""
 
 import time
 
 import httpx
 import pytest
 
-import database
+from core import transactions
 from ledger import store as ledger_store
 from main import create_app
 from ops import embedded_db
@@ -19,7 +19,7 @@ LIMIT = 3.0
 
 
 async def test_the_database_dying_mid_transaction_is_a_prompt_503(tmp_path, monkeypatch):
-    monkeypatch.setattr(database, "TRANSACTION_TIME_LIMIT", LIMIT)
+    monkeypatch.setattr(transactions, "TRANSACTION_TIME_LIMIT", LIMIT)
     port = embedded_db.free_port()
     proc = embedded_db.start(":memory:", port, log_path=tmp_path / "db.log")
     move_spend = ledger_store.move_spend
