@@ -54,15 +54,14 @@ class RequestModel(BaseModel):
         return _days(self.model_dump(exclude_unset=partial), tz)
 
 
-IGNORED = (
-    "Read-only: the answer's value, accepted whatever it holds and ignored, so an edit form can "
-    "send back the object as GET answered it."
-)
+IGNORED = "Read-only: the answer's value, ignored whatever it holds (an edit form sends it back)."
 
 
-def _update_schema(schema: dict[str, Any], model: type) -> None:
+def _update_schema(schema: dict[str, Any], model: type["UpdateModel"]) -> None:
+    # Untyped: the server takes any value there, and each request schema states exactly what
+    # the server accepts (tests/test_fuzz.py holds them to it).
     properties = schema.setdefault("properties", {})
-    for name in sorted(model.read_only()):  # type: ignore[attr-defined]
+    for name in sorted(model.read_only()):
         properties[name] = {"readOnly": True, "description": IGNORED}
 
 
@@ -74,8 +73,8 @@ class UpdateModel(RequestModel):
       ignored;
     - a derived value of a writable field (`derived_values`: `completed`, which only the
       amounts decide) is ignored: the status stays as the system has it;
-    - `null` for a field in `null_is_unchanged` (one the answer may show as null but a client
-      can't clear, such as a paid-off debt's next due date) is ignored.
+    - `null` for a field in `null_is_unchanged` (nullable in the answer, but not a client's to
+      clear: a debt's next due date can be moved, never removed) is ignored.
     Unknown fields stay a 422. A form loaded before another write is caught by its ETag
     (If-Match), never by comparing the echoed values."""
 
