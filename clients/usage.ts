@@ -240,7 +240,9 @@ export type FormErrors = { fields: Record<string, string>; message?: string; cod
 /** An error answer as a form shows it: each issue located in the body beside its field
  * (`loc` `["body", "profile", "timezone"]` is the field `profile.timezone`), the rest above. */
 export function formErrors(error: ApiError): FormErrors {
-  if (typeof error.detail === "string") return { fields: {}, message: error.detail, code: error.code };
+  if (typeof error.detail === "string") {
+    return { fields: {}, message: error.detail, code: error.code };
+  }
   const fields: Record<string, string> = {};
   const elsewhere: string[] = [];
   for (const issue of error.detail) {
@@ -258,20 +260,22 @@ export async function saveDebt(
   form: DebtOut,
 ): Promise<{ debt: DebtOut } | { errors: FormErrors }> {
   try {
-    const { data } = await updateDebt({ path: { debt_id }, body: { ...form }, throwOnError: true });
-    return { debt: data };
+    const body = { ...form };
+    return { debt: (await updateDebt({ path: { debt_id }, body, throwOnError: true })).data };
   } catch (thrown: unknown) {
     if (!isApiError(thrown)) throw thrown; // offline, aborted, or not the API answering
     return { errors: formErrors(thrown) };
   }
 }
 
-/** The same without throwing: `error` is typed by the operation, `response.status` says which. */
-export async function saveDebtWithoutThrowing(debt_id: string, form: DebtOut): Promise<FormErrors | null> {
+/** The same without throwing: `error` is typed by the operation (`UpdateDebtError`), and
+ * `response.status` says which answer it is. */
+export async function saveDebtWithoutThrowing(
+  debt_id: string,
+  form: DebtOut,
+): Promise<(FormErrors & { status: number }) | null> {
   const { error, response } = await updateDebt({ path: { debt_id }, body: { ...form } });
-  if (error === undefined) return null;
-  const errors = formErrors(error);
-  return response.status === 409 ? { ...errors, message: errors.message ?? "Conflict" } : errors;
+  return error === undefined ? null : { ...formErrors(error), status: response.status };
 }
 
 // ---------------------------------------------------------------- openapi-typescript answers

@@ -367,6 +367,20 @@ async def test_a_derived_status_is_ignored(client, user):
     assert (r.status_code, r.json()["code"]) == (409, "debt_completed")
 
 
+async def test_a_due_date_sent_back_keeps_the_month_end_due_day(client, user):
+    """An edit form sends next_payment_date back unchanged: the due days stay anchored on
+    the 31st (31 Jan, 29 Feb, 31 Mar), instead of being re-anchored on the 29th."""
+    terms = {"principal": 120000, "interest_rate": 0, "tenure_months": 12}
+    debt = await create_debt(client, user, **terms, start_date="2023-12-31")
+    await pay(client, user, debt["id"], 10000, "2024-01-31")
+    shown = await get(client, user, f"/api/debts/{debt['id']}")
+    assert shown["next_payment_date"] == "2024-02-29"
+    await client.put(f"/api/debts/{debt['id']}", json=shown | {"name": "X"}, headers=user.headers)
+    await pay(client, user, debt["id"], 10000, "2024-02-29")
+    schedule = await get(client, user, f"/api/debts/{debt['id']}/schedule")
+    assert [row["due_date"] for row in schedule["items"][:2]] == ["2024-03-31", "2024-04-30"]
+
+
 async def test_null_keeps_a_due_date_and_clears_an_optional_field(client, user):
     """`null` where the answer may show it: a due date can be moved, never removed (null
     changes nothing); an optional field such as bank_name is cleared."""
