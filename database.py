@@ -112,8 +112,7 @@ async def update_owned(
     check: Callable[[Doc], None] | None = None,
 ) -> Doc:
     """Apply `$set` changes to the user's document and return it; 404 if it is not theirs.
-    `check` sees the stored document first and may refuse the change (a PUT that echoes
-    read-only fields with other values)."""
+    `check` sees the stored document first and may refuse the change."""
     oid = object_id(id_)
     doc = None
     if oid is not None and check is not None:

@@ -210,12 +210,12 @@ def add_health(app: FastAPI) -> None:
         return Response(await metrics_text(request.app.state.db), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/health", tags=["health"])
-    async def health() -> dict[str, str]:
+    async def get_health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
     @app.get("/health/ready", tags=["health"], responses={503: {"description": "Database down"}})
-    async def ready(request: Request) -> JSONResponse:
+    async def get_readiness(request: Request) -> JSONResponse:
         """Readiness: the database answers; also the outbox backlog and failed messages."""
         db = request.app.state.db
         try:
@@ -234,14 +234,17 @@ def add_health(app: FastAPI) -> None:
 
 
 def operation_id(route: APIRoute) -> str:
-    """`<tag>-<function>` (`debts-create_debt`), as the FastAPI full-stack template does:
-    generated clients group operations by tag and name each after its function
-    (`DebtsService.createDebt`, `debts.create_debt`). Every documented route needs a tag."""
+    """The route function's name in camelCase (`list_debts` -> `listDebts`): each generator
+    names the operation after it (`listDebts()` in @hey-api/openapi-ts, `list_debts` in
+    openapi-python-client, `operations["listDebts"]` in openapi-typescript), so a function's
+    name says what it does to what (`get_debt_schedule`, not `debt_schedule`). Names are unique
+    across the app (tested). Every documented route needs a tag: generators group by it."""
     if not route.include_in_schema:
         return route.name
     if not route.tags:
         raise ValueError(f"route {route.path} ({route.name}) has no tag")
-    return f"{route.tags[0]}-{route.name}"
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,23 +1,46 @@
 /**
  * What a frontend writes against the generated TypeScript clients, checked by `tsc --noEmit`
- * (tests/test_clients.py, run by `make test`, generates both clients first).
+ * under `strict` (tests/test_clients.py, run by `make test`, generates both clients first).
  *
- * The three request bodies are the owner's guide's examples, verbatim (STRUCTURE.md, "API Usage
- * Examples": signup, create debt, make payment). Each must be accepted as the request type of
- * both generators, and the answers' fields must read with the types a frontend relies on.
+ * - The owner's guide's three request bodies, verbatim (STRUCTURE.md, "API Usage Examples":
+ *   signup, create debt, make payment), as the request types of both generators, and the
+ *   answers' fields read with the types a frontend relies on.
+ * - The edit form of every resource with a PUT: the object as GET answered it, spread into the
+ *   body (`{ ...debt }`), unchanged and with an edit, for both generators.
+ * - Errors with `throwOnError`: the thrown value is the answer's body, mapped to form fields.
  */
 import {
-  authSignup,
+  type ConflictOut,
+  createDebt,
+  createPayment,
   type DebtCreate,
   type DebtOut,
-  debtsCreateDebt,
+  type ErrorOut,
+  getBudget,
+  getDebt,
+  getExpense,
+  getGoal,
+  getIncome,
+  getMe,
+  getRule,
+  listImportRows,
+  listPayments,
   type PagePaymentOut,
   type PaymentCreate,
   type PaymentOut,
-  paymentsCreatePayment,
-  paymentsListPayments,
+  signup,
   type SignupRequest,
   type TokenPair,
+  updateBudget,
+  updateDebt,
+  updateExpense,
+  updateGoal,
+  updateImportRow,
+  updateIncome,
+  updateMe,
+  updateRule,
+  type UserOut,
+  type ValidationErrorOut,
 } from "./generated/hey-api";
 import type { operations } from "./generated/openapi-typescript/schema";
 
@@ -35,14 +58,14 @@ type Answer<Op extends keyof operations, Status extends number> = operations[Op]
 
 // ---------------------------------------------------------------- the guide's bodies
 
-export const signup = {
+export const signupBody = {
   email: "user@example.com",
   password: "SecurePass123!",
   full_name: "John Doe",
   phone: "+91 98765 43210",
-} satisfies SignupRequest & Body<"auth-signup">;
+} satisfies SignupRequest & Body<"signup">;
 
-export const createDebt = {
+export const createDebtBody = {
   name: "Home Loan",
   debt_type: "home_loan",
   principal: 3500000,
@@ -51,35 +74,35 @@ export const createDebt = {
   monthly_emi: 42500,
   bank_name: "HDFC",
   start_date: "2024-01-01T00:00:00Z",
-} satisfies DebtCreate & Body<"debts-create_debt">;
+} satisfies DebtCreate & Body<"createDebt">;
 
 // payment_type and payment_method have defaults on the server: the body may leave them out.
-export const makePayment = {
+export const makePaymentBody = {
   debt_id: "123abc",
   amount: 42500,
   payment_method: "net_banking",
   payment_date: "2024-01-05T00:00:00Z",
-} satisfies PaymentCreate & Body<"payments-create_payment">;
+} satisfies PaymentCreate & Body<"createPayment">;
 
 // ---------------------------------------------------------------- @hey-api/openapi-ts
 
 /** The guide's flow through the generated SDK (Fetch client): signup, debt, payment, list. */
 export async function guideFlow(baseUrl: string): Promise<string> {
-  const { data: tokens } = await authSignup({ baseUrl, body: signup, throwOnError: true });
+  const { data: tokens } = await signup({ baseUrl, body: signupBody, throwOnError: true });
   const headers = { Authorization: `Bearer ${tokens.access_token}` };
-  const { data: debt } = await debtsCreateDebt({
+  const { data: debt } = await createDebt({
     baseUrl,
     headers,
-    body: createDebt,
+    body: createDebtBody,
     throwOnError: true,
   });
-  const { data: payment } = await paymentsCreatePayment({
+  const { data: payment } = await createPayment({
     baseUrl,
     headers,
-    body: { ...makePayment, debt_id: debt.id },
+    body: { ...makePaymentBody, debt_id: debt.id },
     throwOnError: true,
   });
-  const { data: page } = await paymentsListPayments({ baseUrl, headers, throwOnError: true });
+  const { data: page } = await listPayments({ baseUrl, headers, throwOnError: true });
   return [session(tokens), debtLine(debt), paymentLine(payment), listLine(page)].join("\n");
 }
 
@@ -103,13 +126,165 @@ function listLine(page: PagePaymentOut): string {
   return `${page.total} payments: ${amounts.join(", ")}`;
 }
 
-// ---------------------------------------------------------------- openapi-typescript
+// ---------------------------------------------------------------- edit forms (hey-api)
+// Each GETs the object, PUTs it back as it is (`{ ...it }`: read-only and derived fields are
+// ignored), then with one edit. The client's baseUrl and auth come from `client.setConfig`.
+
+export async function editDebt(debt_id: string, name: string): Promise<DebtOut> {
+  const { data: debt } = await getDebt({ path: { debt_id }, throwOnError: true });
+  await updateDebt({ path: { debt_id }, body: { ...debt }, throwOnError: true });
+  const edited = { ...debt, name };
+  return (await updateDebt({ path: { debt_id }, body: edited, throwOnError: true })).data;
+}
+
+export async function editIncome(income_id: string, source: string): Promise<string> {
+  const { data: income } = await getIncome({ path: { income_id }, throwOnError: true });
+  await updateIncome({ path: { income_id }, body: { ...income }, throwOnError: true });
+  const edited = { ...income, source };
+  return (await updateIncome({ path: { income_id }, body: edited, throwOnError: true })).data.id;
+}
+
+export async function editExpense(expense_id: string, amount: number): Promise<number> {
+  const { data: expense } = await getExpense({ path: { expense_id }, throwOnError: true });
+  await updateExpense({ path: { expense_id }, body: { ...expense }, throwOnError: true });
+  const edited = { ...expense, amount };
+  const { data } = await updateExpense({ path: { expense_id }, body: edited, throwOnError: true });
+  return data.amount;
+}
+
+export async function editBudget(budget_id: string, monthly_limit: number): Promise<number> {
+  const { data: budget } = await getBudget({ path: { budget_id }, throwOnError: true });
+  await updateBudget({ path: { budget_id }, body: { ...budget }, throwOnError: true });
+  const edited = { ...budget, monthly_limit };
+  const { data } = await updateBudget({ path: { budget_id }, body: edited, throwOnError: true });
+  return data.monthly_limit;
+}
+
+export async function editGoal(goal_id: string, title: string): Promise<string> {
+  // A completed goal answers status "completed": sent back, it changes nothing.
+  const { data: goal } = await getGoal({ path: { goal_id }, throwOnError: true });
+  await updateGoal({ path: { goal_id }, body: { ...goal }, throwOnError: true });
+  const edited = { ...goal, title };
+  return (await updateGoal({ path: { goal_id }, body: edited, throwOnError: true })).data.status;
+}
+
+export async function editProfile(timezone: string): Promise<UserOut> {
+  const { data: me } = await getMe({ throwOnError: true });
+  await updateMe({ body: { ...me }, throwOnError: true });
+  const edited = { ...me, full_name: "Jane Doe", profile: { ...me.profile, timezone } };
+  return (await updateMe({ body: edited, throwOnError: true })).data;
+}
+
+export async function editRule(rule_id: string, order: number): Promise<number> {
+  const { data: rule } = await getRule({ path: { rule_id }, throwOnError: true });
+  await updateRule({ path: { rule_id }, body: { ...rule }, throwOnError: true });
+  const edited = { ...rule, order, set: { ...rule.set, category: "transport" } };
+  return (await updateRule({ path: { rule_id }, body: edited, throwOnError: true })).data.order;
+}
+
+export async function editImportRow(import_id: string, category: string): Promise<string> {
+  // Rows are read a page at a time (GET /api/imports/{import_id}/rows): an item is the object.
+  const { data: page } = await listImportRows({ path: { import_id }, throwOnError: true });
+  const row = page.items[0];
+  const path = { import_id, row_id: row.id };
+  await updateImportRow({ path, body: { ...row }, throwOnError: true });
+  const { data } = await updateImportRow({ path, body: { ...row, category }, throwOnError: true });
+  return data.row.category ?? "";
+}
+
+// ---------------------------------------------------------------- edit forms (openapi-typescript)
+// The same spreads as the request types of openapi-typescript: each answer of a GET, as it is
+// and with one edit, is the body of the matching PUT.
+
+export const forms = {
+  debt: (it: Answer<"getDebt", 200>): Body<"updateDebt">[] => [{ ...it }, { ...it, name: "Car" }],
+  income: (it: Answer<"getIncome", 200>): Body<"updateIncome">[] => [
+    { ...it },
+    { ...it, source: "Salary" },
+  ],
+  expense: (it: Answer<"getExpense", 200>): Body<"updateExpense">[] => [
+    { ...it },
+    { ...it, amount: 250 },
+  ],
+  budget: (it: Answer<"getBudget", 200>): Body<"updateBudget">[] => [
+    { ...it },
+    { ...it, monthly_limit: 9000 },
+  ],
+  goal: (it: Answer<"getGoal", 200>): Body<"updateGoal">[] => [{ ...it }, { ...it, title: "Car" }],
+  me: (it: Answer<"getMe", 200>): Body<"updateMe">[] => [
+    { ...it },
+    { ...it, profile: { ...it.profile, timezone: "Europe/London" } },
+  ],
+  rule: (it: Answer<"getRule", 200>): Body<"updateRule">[] => [{ ...it }, { ...it, order: 3 }],
+  importRow: (page: Answer<"listImportRows", 200>): Body<"updateImportRow">[] => [
+    { ...page.items[0] },
+    { ...page.items[0], category: "rent" },
+  ],
+};
+
+// ---------------------------------------------------------------- errors (hey-api)
+
+/** What an operation can answer besides success: a sentence (`ErrorOut`), the fields in error
+ * (`ValidationErrorOut`, every 422), or a 409 that is either (`ConflictOut`). */
+export type ApiError = ErrorOut | ValidationErrorOut | ConflictOut;
+
+/** With `throwOnError: true` the SDK throws the error answer's parsed body, a plain object (not
+ * an `Error`); a network failure throws the fetch's own `TypeError`, and a body that is not
+ * JSON (a proxy's HTML page) is thrown as its text. */
+export function isApiError(thrown: unknown): thrown is ApiError {
+  return typeof thrown === "object" && thrown !== null && "code" in thrown && "detail" in thrown;
+}
+
+export type FormErrors = { fields: Record<string, string>; message?: string; code: string };
+
+/** An error answer as a form shows it: each issue located in the body beside its field
+ * (`loc` `["body", "profile", "timezone"]` is the field `profile.timezone`), the rest above. */
+export function formErrors(error: ApiError): FormErrors {
+  if (typeof error.detail === "string") {
+    return { fields: {}, message: error.detail, code: error.code };
+  }
+  const fields: Record<string, string> = {};
+  const elsewhere: string[] = [];
+  for (const issue of error.detail) {
+    const [where, ...path] = issue.loc;
+    if (where === "body" && path.length > 0) fields[path.join(".")] = issue.msg;
+    else elsewhere.push(issue.msg); // a query parameter or a header: not a field of the form
+  }
+  const message = elsewhere.length > 0 ? elsewhere.join("; ") : undefined;
+  return { fields, message, code: error.code };
+}
+
+/** A debt form's submit: the saved debt, or what to show on the form. */
+export async function saveDebt(
+  debt_id: string,
+  form: DebtOut,
+): Promise<{ debt: DebtOut } | { errors: FormErrors }> {
+  try {
+    const body = { ...form };
+    return { debt: (await updateDebt({ path: { debt_id }, body, throwOnError: true })).data };
+  } catch (thrown: unknown) {
+    if (!isApiError(thrown)) throw thrown; // offline, aborted, or not the API answering
+    return { errors: formErrors(thrown) };
+  }
+}
+
+/** The same without throwing: `error` is typed by the operation (`UpdateDebtError`), and
+ * `response.status` says which answer it is. */
+export async function saveDebtWithoutThrowing(
+  debt_id: string,
+  form: DebtOut,
+): Promise<(FormErrors & { status: number }) | null> {
+  const { error, response } = await updateDebt({ path: { debt_id }, body: { ...form } });
+  return error === undefined ? null : { ...formErrors(error), status: response.status };
+}
+
+// ---------------------------------------------------------------- openapi-typescript answers
 
 export function readAnswers(
-  tokens: Answer<"auth-signup", 201>,
-  debt: Answer<"debts-create_debt", 201>,
-  payment: Answer<"payments-create_payment", 201>,
-  page: Answer<"payments-list_payments", 200>,
+  tokens: Answer<"signup", 201>,
+  debt: Answer<"createDebt", 201>,
+  payment: Answer<"createPayment", 201>,
+  page: Answer<"listPayments", 200>,
 ): string {
   const paymentsCount: number = debt.payments_count;
   const amount: number = payment.amount;

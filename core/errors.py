@@ -44,7 +44,6 @@ class ErrorCode(StrEnum):
     debt_has_payments = "debt_has_payments"
     debt_completed = "debt_completed"
     invalid_amounts = "invalid_amounts"
-    read_only_field = "read_only_field"
     overpayment = "overpayment"
     payment_too_small = "payment_too_small"
     payment_date_in_future = "payment_date_in_future"

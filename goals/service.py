@@ -159,7 +159,6 @@ async def update_goal(
 
     async def work(session: AsyncClientSession) -> Doc:
         goal = await get_owned(db.goals, goal_id, user.id, "goal", session=session)
-        body.check_echo(GoalOut.of(goal, day))
         merged = goal | changes
         new_status = settled_status(
             str(merged["status"]), goal["current_amount"], merged["target_amount"]

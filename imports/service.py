@@ -193,7 +193,6 @@ async def update_row(
     row = await db.import_rows.find_one(owned) if owned["_id"] else None
     if row is None:
         raise NotFound("row")
-    body.check_echo(ImportRowOut.model_validate(row))
     changes = await row_changes(db, user_id, row, body)
     suggestion = suggested_rule(row, changes)
     if changes:

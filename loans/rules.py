@@ -330,6 +330,15 @@ def _changed_terms(debt: Doc, changes: Doc) -> list[str]:
     return [k for k in TERMS if k in changes and changes[k] != current.get(k)]
 
 
+def _due_date_moved(debt: Doc, changes: Doc) -> bool:
+    """A new due date re-anchors the schedule; the stored one sent back (an edit form) keeps
+    the anchor, so due days stay on the month's end (31 Jan -> 29 Feb -> 31 Mar, not 29 Mar)."""
+    if changes.get("next_payment_date") is None:
+        return False
+    stored = debt.get("next_payment_date")
+    return stored is None or changes["next_payment_date"] != as_day(stored)
+
+
 def _status_change(debt: Doc, changes: Doc) -> Doc:
     wanted = changes.get("status")
     if wanted is None or wanted == debt["status"]:
@@ -378,7 +387,7 @@ def debt_update(debt: Doc, changes: Doc) -> Doc:
     if "start_date" in terms:
         update["start_date"] = changes["start_date"]
         update |= anchor_fields(add_months(changes["start_date"], 1))
-    if "next_payment_date" in changes:
+    if _due_date_moved(debt, changes):
         update |= anchor_fields(changes["next_payment_date"], debt.get("due_offset", 0))
     update["updated_at"] = now_ms()
     return update

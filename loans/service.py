@@ -143,15 +143,16 @@ async def update_debt(
     user_id: ObjectId,
     debt_id: str,
     changes: Doc,
-    check: Callable[[Doc], None],
+    check: Callable[[Doc], None] | None = None,
 ) -> Doc:
-    """Apply a PUT's `changes` (its days resolved) to the user's debt, after `check` of the
-    debt as read (the request's echoed read-only fields); new terms or a new due day give
-    the debt a new state, worked out from its events. Returns the debt as written."""
+    """Apply a PUT's `changes` (its days resolved) to the user's debt, after `check` (which
+    may refuse) of the debt as read; new terms or a new due day give the debt a new state,
+    worked out from its events. Returns the debt as written."""
 
     async def work(session: AsyncClientSession) -> Doc:
         debt = await get_owned(db.debts, debt_id, user_id, "debt", session=session)
-        check(debt)
+        if check is not None:
+            check(debt)
         updated = await db.debts.find_one_and_update(
             {"_id": debt["_id"], "user_id": user_id},
             {"$set": loan_rules.debt_update(debt, changes)},

@@ -163,7 +163,7 @@ async def login(body: LoginRequest, request: Request, db: Db, settings: Settings
 
 
 @router.post("/token", responses={**E401, **E429})
-async def token(
+async def oauth2_token(
     username: Annotated[str, Form(min_length=1, max_length=320)],
     password: Annotated[
         str, Form(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
@@ -181,7 +181,7 @@ async def token(
 
 
 @router.post("/refresh", responses=E401)
-async def refresh(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenPair:
+async def refresh_tokens(body: RefreshRequest, db: Db, settings: SettingsDep) -> TokenPair:
     """Swap a refresh token for a new pair. The same token presented again within
     REFRESH_REUSE_GRACE_SECONDS (two requests that met a 401 together, React StrictMode's
     second effect) gets the same new pair; presented later, it ends the session."""
@@ -239,7 +239,7 @@ async def logout(request: Request, user: CurrentUser, db: Db) -> None:
 
 
 @router.post("/password-reset-request", status_code=status.HTTP_202_ACCEPTED, responses=E429)
-async def password_reset_request(
+async def request_password_reset(
     body: PasswordResetRequest, request: Request, db: Db, settings: SettingsDep
 ) -> Message:
     """Email a single-use reset link; the answer is the same whether or not the email exists."""
@@ -280,7 +280,7 @@ async def password_reset_request(
     "/password-reset-confirm",
     responses=responses((400, "Invalid, used or expired token")),
 )
-async def password_reset_confirm(
+async def confirm_password_reset(
     body: PasswordResetConfirm, db: Db, settings: SettingsDep
 ) -> Message:
     """Set a new password with a reset token; every existing session is logged out."""
@@ -321,6 +321,6 @@ async def change_password(
 
 
 @router.get("/me", responses=E401)
-async def me(user: CurrentUser) -> UserOut:
+async def get_session_user(user: CurrentUser) -> UserOut:
     """The logged-in user."""
     return UserOut.model_validate(user.doc)

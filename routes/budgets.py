@@ -75,9 +75,8 @@ async def get_budget(budget_id: str, user: CurrentUser, db: Db) -> BudgetOut:
 async def update_budget(budget_id: str, body: BudgetUpdate, user: CurrentUser, db: Db) -> BudgetOut:
     """Change a budget; fields left out keep their value."""
     changes = body.model_dump(exclude_unset=True)
-    check = body.echo_check(BudgetOut.model_validate)
     try:
-        doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget", check)
+        doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget")
     except DuplicateKeyError as exc:
         raise ledger.budget_exists() from exc
     return BudgetOut.model_validate(doc)

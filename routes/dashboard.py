@@ -173,7 +173,7 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 
 @router.get("", responses=E401)
-async def dashboard(user: CurrentUser, db: Db) -> DashboardOut:
+async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
     """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
     uid, day = user.id, today(user.timezone)
     year, month = day.year, day.month

@@ -137,7 +137,7 @@ async def list_expenses(
 
 
 @router.get("/categories", responses=E401)
-async def list_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
+async def list_expense_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
     """Suggested categories plus the ones you have used."""
     used = await db.expenses.distinct("category", {"user_id": user.id})
     custom = sorted(set(used) - set(SUGGESTED_CATEGORIES))
@@ -149,7 +149,7 @@ async def list_categories(user: CurrentUser, db: Db) -> ExpenseCategories:
 
 
 @router.get("/stats/monthly", responses={**E401, **E422})
-async def expense_stats(
+async def get_expense_stats(
     user: CurrentUser, db: Db, year: Year = None, start: FromDate = None, end: ToDate = None
 ) -> MonthlyStats:
     """Spending per month, split by category, for `year` or `from`..`to` (this year by

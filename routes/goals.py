@@ -86,7 +86,7 @@ async def list_goals(
 
 
 @router.get("/summary/all", responses=E401)
-async def goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
+async def get_goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
     """Totals, overall progress, counts by status and the active goals at risk."""
     day = today(user.timezone)
     facets = await store.summary(db, user.id, now_ms(), day)

@@ -112,7 +112,9 @@ async def list_imports(user: CurrentUser, db: Db, page: Pagination) -> Page[Impo
 
 
 @router.get("/templates", responses=E401)
-async def list_templates(user: CurrentUser, db: Db, page: Pagination) -> Page[ImportTemplateOut]:
+async def list_import_templates(
+    user: CurrentUser, db: Db, page: Pagination
+) -> Page[ImportTemplateOut]:
     """Your saved column mappings (POST /api/imports with `mapping` and `template`)."""
     query = {"user_id": user.id}
     sort = [("name", 1)]
@@ -126,7 +128,7 @@ async def get_import(import_id: str, user: CurrentUser, db: Db) -> ImportOut:
 
 
 @router.get("/{import_id}/rows", responses={**E401, **E404})
-async def list_rows(
+async def list_import_rows(
     import_id: str,
     user: CurrentUser,
     db: Db,
@@ -145,7 +147,7 @@ async def list_rows(
     "/{import_id}/rows/{row_id}",
     responses={**E401, **E404_ROW, **E409, **responses(422)},
 )
-async def update_row(
+async def update_import_row(
     import_id: str, row_id: str, body: ImportRowUpdate, user: CurrentUser, db: Db
 ) -> ImportRowChange:
     """Correct a row of a preview. A changed kind or category suggests a rule for the payee;

@@ -92,7 +92,7 @@ def _what_if(
 
 
 @router.get("/{debt_id}/schedule", responses={**E401, **E404, **responses(422)})
-async def debt_schedule(
+async def get_debt_schedule(
     debt_id: str,
     user: CurrentUser,
     db: Db,
@@ -132,7 +132,7 @@ async def debt_schedule(
 
 
 @router.get("/{debt_id}/statement", responses={**E401, **E404, **responses(422)})
-async def loan_statement(
+async def get_debt_statement(
     debt_id: str,
     user: CurrentUser,
     db: Db,
@@ -184,7 +184,7 @@ async def loan_statement(
         **responses((422, "Invalid, in the future, or an EMI too low to extend the tenure")),
     },
 )
-async def add_rate_change(
+async def create_rate_change(
     debt_id: str, body: RateChangeCreate, user: CurrentUser, db: Db
 ) -> RateChangeOut:
     """Record a floating-rate reset: `increase_emi` keeps the remaining tenure, `extend_tenure`

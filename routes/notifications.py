@@ -31,7 +31,7 @@ async def get_unread_count(user: CurrentUser, db: Db) -> UnreadCount:
 
 
 @router.post("/read-all", responses=E401)
-async def read_all(user: CurrentUser, db: Db, settings: SettingsDep) -> ReadAllResult:
+async def mark_all_read(user: CurrentUser, db: Db, settings: SettingsDep) -> ReadAllResult:
     """Mark every unread notification read."""
     return ReadAllResult(updated=await store.read_all(db, user.id, settings.notification_ttl_days))
 

@@ -125,7 +125,7 @@ async def list_payments(
 
 
 @router.get("/stats/monthly", responses={**E401, **E404_DEBT, **responses(422)})
-async def payment_stats(
+async def get_payment_stats(
     user: CurrentUser,
     db: Db,
     year: Year = None,

@@ -27,7 +27,7 @@ Regime = Annotated[
 
 
 @router.get("/monthly", responses={**E401, **E422})
-async def monthly_report(
+async def get_monthly_report(
     user: CurrentUser, db: Db, year: Year = None, month: Month = None
 ) -> MonthlyReport:
     """One month in your timezone (this month by default), compared with the month before."""
@@ -35,7 +35,7 @@ async def monthly_report(
 
 
 @router.get("/annual", responses={**E401, **E422})
-async def annual_report(
+async def get_annual_report(
     user: CurrentUser, db: Db, year: Year = None, fy: FiscalYear = None
 ) -> AnnualReport:
     """Each month of a calendar year (`year`) or Indian fiscal year (`fy=2024-25`), and totals."""
@@ -43,7 +43,7 @@ async def annual_report(
 
 
 @router.get("/tax-summary", responses={**E401, **E422})
-async def tax_summary(
+async def get_tax_summary(
     user: CurrentUser,
     db: Db,
     settings: SettingsDep,

@@ -53,7 +53,6 @@ def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
 @router.put("/me", responses=E401)
 async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
     """Update your name, phone, profile (currency, timezone, ...) or notification preferences."""
-    body.check_echo(UserOut.model_validate(user.doc))
     changes = body.values(user.timezone, partial=True)
     update: dict[str, Any] = {"updated_at": now_ms()}
     for key in ("full_name", "phone"):

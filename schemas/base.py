@@ -1,14 +1,13 @@
 """The shapes every domain shares: request and response bases, a page of results, errors."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from core.dates import local_day
-from core.errors import ErrorCode, Unprocessable
+from core.errors import ErrorCode
 from schemas.types import ObjectIdStr
 
 T = TypeVar("T")
@@ -22,6 +21,14 @@ def _days(value: Any, tz: str) -> Any:
     return value
 
 
+def _answer_schema(schema: dict[str, Any], _: type) -> None:
+    # An answer is read-only as a whole. Pydantic marks a computed field `readOnly`, and
+    # @hey-api/openapi-ts then generates a `...Writable` twin of the model (and of every model
+    # holding it: `DebtOutWritable`, `PageDebtOutWritable`) for requests that never send it.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("readOnly", None)
+
+
 class ResponseModel(BaseModel):
     """A response body: every field is always sent, defaulted ones included.
 
@@ -31,7 +38,9 @@ class ResponseModel(BaseModel):
     never requests: a model that is both would be published twice (`X-Input`, `X-Output`, one
     title, which openapi-python-client can't tell apart)."""
 
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True, json_schema_extra=_answer_schema
+    )
 
 
 class RequestModel(BaseModel):
@@ -45,16 +54,35 @@ class RequestModel(BaseModel):
         return _days(self.model_dump(exclude_unset=partial), tz)
 
 
+IGNORED = "Read-only: the answer's value, ignored whatever it holds (an edit form sends it back)."
+
+
+def _update_schema(schema: dict[str, Any], model: type["UpdateModel"]) -> None:
+    # Untyped: the server takes any value there, and each request schema states exactly what
+    # the server accepts (tests/test_fuzz.py holds them to it).
+    properties = schema.setdefault("properties", {})
+    for name in sorted(model.read_only()):
+        properties[name] = {"readOnly": True, "description": IGNORED}
+
+
 class UpdateModel(RequestModel):
-    """A PUT body. It may also carry the object exactly as GET returned it (the usual edit
-    form): a read-only field of `echo_of` (id, timestamps, computed figures) is accepted and
-    then checked against the stored object by `check_echo`; unknown fields stay a 422."""
+    """A PUT body: partial (a field left out keeps its value), and it takes the object exactly
+    as GET answered it, with the user's edits (the usual edit form: `{...debt, name}`):
+    - every other field of the answer `echo_of` (id, timestamps, figures derived from time or
+      from other data) is a read-only property of the schema, accepted whatever its value and
+      ignored;
+    - a derived value of a writable field (`derived_values`: `completed`, which only the
+      amounts decide) is ignored: the status stays as the system has it;
+    - `null` for a field in `null_is_unchanged` (nullable in the answer, but not a client's to
+      clear: a debt's next due date can be moved, never removed) is ignored.
+    Unknown fields stay a 422. A form loaded before another write is caught by its ETag
+    (If-Match), never by comparing the echoed values."""
+
+    model_config = RequestModel.model_config | ConfigDict(json_schema_extra=_update_schema)
 
     echo_of: ClassVar[type[BaseModel]]
-    # Values of a writable field that only the system sets (a goal's `completed`): accepted
-    # when they equal the stored value, like a read-only field.
     derived_values: ClassVar[dict[str, frozenset[str]]] = {}
-    _echoed: dict[str, Any] = PrivateAttr(default_factory=dict)
+    null_is_unchanged: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def read_only(cls) -> frozenset[str]:
@@ -62,40 +90,22 @@ class UpdateModel(RequestModel):
         shown = frozenset(out.model_fields) | frozenset(out.model_computed_fields)
         return shown - frozenset(cls.model_fields)
 
-    @model_validator(mode="wrap")
+    @model_validator(mode="before")
     @classmethod
-    def _set_aside_echoes(cls, data: Any, handler: Any) -> Any:
-        echoed: dict[str, Any] = {}
-        if isinstance(data, dict):
-            derived = {
-                k
-                for k, values in cls.derived_values.items()
-                if isinstance(data.get(k), str) and data[k] in values
-            }
-            echoed = {k: data[k] for k in (cls.read_only() | derived) & data.keys()}
-            data = {k: v for k, v in data.items() if k not in echoed}
-        model = handler(data)
-        model._echoed = echoed
-        return model
+    def _drop_ignored(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        read_only = cls.read_only()
 
-    def echo_check(self, shown: Callable[[Any], BaseModel]) -> Callable[[Any], None] | None:
-        """For `database.update_owned`: check the echoed fields against the stored document as
-        `shown` turns it into its response; None when nothing was echoed (no read needed)."""
-        if not self._echoed:
-            return None
-        return lambda stored: self.check_echo(shown(stored))
-
-    def check_echo(self, current: BaseModel) -> None:
-        """A read-only field sent with another value than `current` (the stored object as GET
-        returns it) is a 422 naming it."""
-        shown = current.model_dump(mode="json")
-        wrong = [k for k, v in self._echoed.items() if k not in shown or shown[k] != v]
-        if wrong:
-            raise Unprocessable(
-                f"{', '.join(sorted(wrong))} cannot be changed here",
-                code=ErrorCode.read_only_field,
-                loc=[("body", k) for k in sorted(wrong)],
+        def ignored(name: str, value: Any) -> bool:
+            derived = cls.derived_values.get(name, frozenset())
+            return (
+                name in read_only
+                or (value is None and name in cls.null_is_unchanged)
+                or (isinstance(value, str) and value in derived)
             )
+
+        return {k: v for k, v in data.items() if not ignored(k, v)}
 
 
 class OutModel(ResponseModel):

@@ -44,13 +44,6 @@ class DebtStatus(StrEnum):
     closed = "closed"  # set by the user (settled elsewhere, transferred, ...)
 
 
-class DebtUserStatus(StrEnum):
-    """The statuses a client may set: `completed` only ever follows from payments."""
-
-    active = "active"
-    closed = "closed"
-
-
 class PaymentType(StrEnum):
     emi = "emi"
     prepayment = "prepayment"
@@ -109,7 +102,10 @@ class DebtCreate(RequestModel):
 
 class DebtUpdate(UpdateModel):
     """Partial. Loan terms (principal, tenure, outstanding_amount, start_date) are editable
-    only until the first payment; `remaining_amount` and the totals are never client-set."""
+    only until the first payment; `remaining_amount` and the totals are never client-set.
+    `status`: `active` or `closed`; `completed` follows from payments only, so sending it
+    changes nothing. `next_payment_date`: `null` (a paid-off or closed debt shows it) changes
+    nothing; a due date can be moved, not removed."""
 
     name: Name = Field(default=None)  # type: ignore[assignment]
     debt_type: DebtType = Field(default=None)  # type: ignore[assignment]
@@ -121,8 +117,8 @@ class DebtUpdate(UpdateModel):
     bank_name: ShortText | None = None
     loan_account: LoanAccount | None = None
     start_date: Day = Field(default=None)  # type: ignore[assignment]
-    next_payment_date: Day = Field(default=None)  # type: ignore[assignment]
-    status: DebtUserStatus = Field(default=None)  # type: ignore[assignment]
+    next_payment_date: Day | None = None
+    status: DebtStatus = Field(default=None)  # type: ignore[assignment]
     notes: Notes | None = None
     property_use: PropertyUse | None = None
     sanctioned_on: Day | None = None
@@ -389,3 +385,4 @@ class PaymentOut(OutModel):
 
 DebtUpdate.echo_of = DebtOut
 DebtUpdate.derived_values = {"status": frozenset({DebtStatus.completed})}
+DebtUpdate.null_is_unchanged = frozenset({"next_payment_date"})

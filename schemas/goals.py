@@ -78,14 +78,16 @@ class GoalCreate(RequestModel):
 
 
 class GoalUpdate(UpdateModel):
-    """Partial. `current_amount` changes only through contributions."""
+    """Partial. `current_amount` changes only through contributions. `status`: `active`,
+    `paused` or `cancelled`; `completed` follows from the amounts only, so sending it changes
+    nothing."""
 
     title: GoalTitle = Field(default=None)  # type: ignore[assignment]
     goal_type: GoalType = Field(default=None)  # type: ignore[assignment]
     target_amount: Money = Field(default=None)  # type: ignore[assignment]
     target_date: Day = Field(default=None)  # type: ignore[assignment]
     priority: GoalPriority = Field(default=None)  # type: ignore[assignment]
-    status: GoalUserStatus = Field(default=None)  # type: ignore[assignment]
+    status: GoalStatus = Field(default=None)  # type: ignore[assignment]
     description: GoalText | None = None
 
 

@@ -85,7 +85,7 @@ class ProfileOut(ResponseModel):
     address: str | None = None
     preferred_currency: str = "INR"
     timezone: str = "Asia/Kolkata"
-    tax_regime: str = "old"
+    tax_regime: TaxRegimeChoice = TaxRegimeChoice.old
 
 
 class UserOut(OutModel):

@@ -2,7 +2,10 @@
 calendar days that never move, PUT what you GET, one 422 shape, bodiless 204s, CORS for
 development servers, and overdue debts."""
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,12 +17,15 @@ from tests.factories import (
     GUIDE_DEBT,
     GUIDE_PAYMENT,
     GUIDE_SIGNUP,
+    all_rows,
     create_debt,
     get,
     make_settings,
     pay,
     post,
+    upload,
 )
+from tests.statement_workbooks import FIXTURES
 
 # ---------------------------------------------------------------- the guide, verbatim
 
@@ -213,80 +219,176 @@ async def test_instants_are_utc_milliseconds_and_a_create_reads_back_exactly(cli
 # ---------------------------------------------------------------- PUT what you GET
 
 
-async def _resources(client, user):
-    """(path, a writable field, a new value) of one of each resource the user can edit."""
-    debt = await create_debt(client, user)
+@dataclass(frozen=True)
+class Editable:
+    """An object with a PUT, and one edit a form makes to it."""
+
+    path: str
+    field: str
+    value: Any
+    listed_in: str | None = None  # the page it is read from, when it has no GET of its own
+
+
+async def _editables(client, user) -> list[Editable]:
+    """One of each object with a PUT, in the states a form meets: a debt with a payment
+    (terms locked) that is overdue, a paid-off debt, a completed goal, an import row."""
+    today = datetime.now(ZoneInfo("Asia/Kolkata")).date()
+    due = today - timedelta(days=40)
+    start = (due - timedelta(days=31)).isoformat()
+    terms = {"principal": 120000, "interest_rate": 0, "tenure_months": 12, "start_date": start}
+    late = await create_debt(client, user, **terms, next_payment_date=due.isoformat())
+    await pay(client, user, late["id"], 10000)  # the next EMI, a month on, is still past due
+    paid = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=1)
+    await pay(client, user, paid["id"], 1000)
     income = await post(client, user, "/api/income", {"source": "Job", "amount": 5})
     expense = await post(
         client, user, "/api/expenses", {"title": "Tea", "category": "food", "amount": 2}
     )
     budget = await post(client, user, "/api/budgets", {"category": "food", "monthly_limit": 9})
-    goal = await post(
-        client,
-        user,
-        "/api/goals",
-        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
+    goal = {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"}
+    goal, done = [await post(client, user, "/api/goals", goal) for _ in range(2)]
+    r = await client.post(
+        f"/api/goals/{done['id']}/contribute", json={"amount": 9}, headers=user.headers
     )
+    assert r.json()["goal"]["status"] == "completed"
+    rule = {"name": "Cabs", "match": {"narration": "UBER"}, "set": {"category": "transport"}}
+    rule = await post(client, user, "/api/rules", rule)
+    imp = await upload(client, user, (FIXTURES / "axis_statement.csv").read_bytes())
+    row = (await all_rows(client, user, imp["id"]))[0]
+    rows = f"/api/imports/{imp['id']}/rows"
     return [
-        (f"/api/debts/{debt['id']}", "name", "Renamed", "remaining_amount"),
-        (f"/api/income/{income['id']}", "source", "Renamed", "created_at"),
-        (f"/api/expenses/{expense['id']}", "title", "Renamed", "receipt_url"),
-        (f"/api/budgets/{budget['id']}", "name", "Renamed", "id"),
-        (f"/api/goals/{goal['id']}", "title", "Renamed", "progress_percentage"),
-        ("/api/users/me", "full_name", "Renamed", "email"),
+        Editable(f"/api/debts/{late['id']}", "name", "Renamed"),
+        Editable(f"/api/debts/{paid['id']}", "notes", "Paid early"),
+        Editable(f"/api/income/{income['id']}", "source", "Renamed"),
+        Editable(f"/api/expenses/{expense['id']}", "title", "Renamed"),
+        Editable(f"/api/budgets/{budget['id']}", "name", "Renamed"),
+        Editable(f"/api/goals/{goal['id']}", "title", "Renamed"),
+        Editable(f"/api/goals/{done['id']}", "title", "Renamed"),
+        Editable("/api/users/me", "full_name", "Renamed"),
+        Editable(f"/api/rules/{rule['id']}", "order", 7),
+        Editable(f"{rows}/{row['id']}", "category", "rent", listed_in=rows),
     ]
 
 
+async def _read(client, user, item: Editable) -> dict[str, Any]:
+    """The object as GET answers it (an import row: as its page lists it)."""
+    if item.listed_in is None:
+        return await get(client, user, item.path)
+    page = await get(client, user, item.listed_in, limit=100)
+    return next(row for row in page["items"] if item.path.endswith(f"/{row['id']}"))
+
+
+async def _put(client, user, item: Editable, body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.put(item.path, json=body, headers=user.headers)
+    assert r.status_code == 200, (item.path, r.text)
+    return r.json()["row"] if item.listed_in else r.json()  # a row's PUT answers {row, ...}
+
+
+def _untimed(shown: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in shown.items() if k != "updated_at"}
+
+
 async def test_put_takes_the_object_exactly_as_get_returned_it(client, user):
-    for path, field, value, _ in await _resources(client, user):
-        shown = await get(client, user, path)
-        r = await client.put(path, json=shown | {field: value}, headers=user.headers)
-        assert r.status_code == 200, (path, r.text)
-        after = r.json()
-        assert after[field] == value
-        unchanged = {k: v for k, v in shown.items() if k not in (field, "updated_at")}
-        assert {k: after[k] for k in unchanged} == unchanged, path
+    """The edit form: the object as GET answered it, sent back as it is, changes nothing; with
+    one edit, changes that field only. Read-only and derived fields (overdue_days, totals, a
+    completed status) are part of what is sent back."""
+    items = await _editables(client, user)
+    for item in items:
+        shown = await _read(client, user, item)
+        assert _untimed(await _put(client, user, item, shown)) == _untimed(shown), item.path
+        after = await _put(client, user, item, shown | {item.field: item.value})
+        assert _untimed(after) == _untimed(shown | {item.field: item.value}), item.path
+        assert _untimed(await _read(client, user, item)) == _untimed(after), item.path
+    late, paid = [await _read(client, user, item) for item in items[:2]]
+    assert late["overdue_days"] > 0 and late["payments_count"] == 1  # terms locked, yet echoed
+    assert paid["status"] == "completed"
 
 
-async def test_put_refuses_a_changed_read_only_field_and_unknown_fields(client, user, db):
-    for path, _, _, read_only in await _resources(client, user):
-        shown = await get(client, user, path)
-        changed = shown | {read_only: "someone else's" if read_only == "email" else "x"}
-        r = await client.put(path, json=changed, headers=user.headers)
-        assert r.status_code == 422, (path, r.text)
-        assert r.json()["code"] == "read_only_field"
-        assert r.json()["detail"][0]["loc"] == ["body", read_only]
-        assert await get(client, user, path) == shown  # nothing was written
-        r = await client.put(path, json=shown | {"user_id": "x"}, headers=user.headers)
+async def test_every_put_is_an_edit_form(app, client, user):
+    """Each PUT of the schema is one of the edit forms above."""
+    paths = [item.path for item in await _editables(client, user)]
+    puts = [path for path, ops in app.openapi()["paths"].items() if "put" in ops]
+    for template in puts:
+        pattern = re.sub(r"\{[^}]+\}", "[^/]+", template)
+        assert any(re.fullmatch(pattern, path) for path in paths), template
+
+
+def _read_only(app, path: str) -> set[str]:
+    """The read-only properties of the body of PUT `path` (a concrete path)."""
+    schema = app.openapi()
+    for template, ops in schema["paths"].items():
+        if "put" in ops and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path):
+            ref = ops["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            body = schema["components"]["schemas"][ref.split("/")[-1]]
+            return {k for k, v in body["properties"].items() if v.get("readOnly")}
+    raise AssertionError(path)
+
+
+async def test_read_only_fields_are_ignored_whatever_they_hold(app, client, user):
+    """A read-only field is never refused, whatever it holds (a form loaded before midnight
+    holds yesterday's overdue_days), and never written; an unknown field is a 422 and nothing
+    is written. A stale form is caught by If-Match, not by comparing echoes."""
+    for item in await _editables(client, user):
+        shown = await _read(client, user, item)
+        read_only = _read_only(app, item.path)
+        assert {"id"} <= read_only < set(shown), item.path
+        stale = {field: "x" for field in read_only}
+        after = await _put(client, user, item, shown | stale | {item.field: item.value})
+        assert _untimed(after) == _untimed(shown | {item.field: item.value}), item.path
+        shown = await _read(client, user, item)
+        r = await client.put(item.path, json=shown | {"user_id": "x"}, headers=user.headers)
         assert r.status_code == 422 and r.json()["detail"][0]["type"] == "extra_forbidden"
+        assert r.json()["detail"][0]["loc"] == ["body", "user_id"]
+        assert await _read(client, user, item) == shown  # nothing was written
 
 
-async def test_a_derived_status_is_accepted_only_as_it_is(client, user):
-    goal = await post(
-        client,
-        user,
-        "/api/goals",
-        {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"},
-    )
-    r = await client.post(
-        f"/api/goals/{goal['id']}/contribute", json={"amount": 9}, headers=user.headers
-    )
-    done = r.json()["goal"]
-    assert done["status"] == "completed"
+async def test_a_derived_status_is_ignored(client, user):
+    """`completed` follows from the amounts: sent, it changes nothing (it is what a completed
+    goal's or paid-off debt's form sends back); the statuses a user sets still apply."""
+    goal = {"title": "Car", "target_amount": 9, "target_date": "2099-01-01"}
+    goal = await post(client, user, "/api/goals", goal)
+    debt = await create_debt(client, user)
+    for path in (f"/api/goals/{goal['id']}", f"/api/debts/{debt['id']}"):
+        r = await client.put(path, json={"status": "completed"}, headers=user.headers)
+        assert (r.status_code, r.json()["status"]) == (200, "active"), r.text
     r = await client.put(
-        f"/api/goals/{goal['id']}", json=done | {"title": "Bike"}, headers=user.headers
+        f"/api/goals/{goal['id']}", json={"status": "paused"}, headers=user.headers
     )
-    assert r.status_code == 200 and r.json()["status"] == "completed"
-    other = await post(
-        client,
-        user,
-        "/api/goals",
-        {"title": "Trip", "target_amount": 9, "target_date": "2099-01-01"},
-    )
+    assert r.json()["status"] == "paused"
     r = await client.put(
-        f"/api/goals/{other['id']}", json={"status": "completed"}, headers=user.headers
+        f"/api/debts/{debt['id']}", json={"status": "closed"}, headers=user.headers
     )
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "status"]
+    assert r.json()["status"] == "closed"
+    paid = await create_debt(client, user, principal=1000, interest_rate=0, tenure_months=1)
+    await pay(client, user, paid["id"], 1000)
+    r = await client.put(
+        f"/api/debts/{paid['id']}", json={"status": "active"}, headers=user.headers
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "debt_completed")
+
+
+async def test_a_due_date_sent_back_keeps_the_month_end_due_day(client, user):
+    """An edit form sends next_payment_date back unchanged: the due days stay anchored on
+    the 31st (31 Jan, 29 Feb, 31 Mar), instead of being re-anchored on the 29th."""
+    terms = {"principal": 120000, "interest_rate": 0, "tenure_months": 12}
+    debt = await create_debt(client, user, **terms, start_date="2023-12-31")
+    await pay(client, user, debt["id"], 10000, "2024-01-31")
+    shown = await get(client, user, f"/api/debts/{debt['id']}")
+    assert shown["next_payment_date"] == "2024-02-29"
+    await client.put(f"/api/debts/{debt['id']}", json=shown | {"name": "X"}, headers=user.headers)
+    await pay(client, user, debt["id"], 10000, "2024-02-29")
+    schedule = await get(client, user, f"/api/debts/{debt['id']}/schedule")
+    assert [row["due_date"] for row in schedule["items"][:2]] == ["2024-03-31", "2024-04-30"]
+
+
+async def test_null_keeps_a_due_date_and_clears_an_optional_field(client, user):
+    """`null` where the answer may show it: a due date can be moved, never removed (null
+    changes nothing); an optional field such as bank_name is cleared."""
+    debt = await create_debt(client, user, start_date="2099-01-15")
+    body = {"next_payment_date": None, "bank_name": None}
+    r = await client.put(f"/api/debts/{debt['id']}", json=body, headers=user.headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["next_payment_date"], r.json()["bank_name"]) == ("2099-02-15", None)
 
 
 # ---------------------------------------------------------------- one error contract

@@ -141,9 +141,12 @@ async def test_update_changes_only_given_fields(client, user):
     assert updated["source"] == "Acme Corp" and updated["tags"] == ["job", "primary"]
     assert updated["updated_at"] > created["updated_at"]
 
-    for bad in [{"amount": None}, {"source": None}, {"id": "x"}, {"amount": 1.001}]:
+    for bad in [{"amount": None}, {"source": None}, {"user_id": "x"}, {"amount": 1.001}]:
         r = await client.put(f"/api/income/{created['id']}", json=bad, headers=user.headers)
         assert r.status_code == 422, bad
+    # A read-only field (an edit form sends it back) is ignored, not refused.
+    r = await client.put(f"/api/income/{created['id']}", json={"id": "x"}, headers=user.headers)
+    assert (r.status_code, r.json()["id"]) == (200, created["id"])
 
 
 async def test_delete_income(client, user):

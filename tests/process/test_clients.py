@@ -1,20 +1,24 @@
 """Generated clients: the app's own OpenAPI schema through each generator with its default
 options, then the result used the way the frontend and a Python caller would.
 
-- The schema: readable, unique operation ids; one 422 model; a timezone is a string, not a
-  599-value enum; a field with a default is optional in a request and present in an answer.
+- The schema: operation ids that read as function names (`listDebts`), unique; one 422
+  model; a timezone is a string, not a 599-value enum; a field with a default is optional in a
+  request and present in an answer; every PUT body takes its answer as it is (the edit form).
 - Python: openapi-python-client generates a client with no warning; the generated package
   runs the owner's guide (signup, create debt, make payment, list payments) against the app
   in process, and its typed answers are checked.
 - TypeScript (needs node and npm; `make test` runs `npm ci` in clients/): @hey-api/openapi-ts
   and openapi-typescript generate from the same schema, and `tsc --noEmit` type-checks
-  clients/usage.ts, which builds the guide's bodies as their request types and reads answers.
+  clients/usage.ts, which builds the guide's bodies as their request types, reads answers,
+  sends every GET's answer back to its PUT, and maps errors to form fields; hey-api generates
+  no `...Writable` type that nothing uses.
 """
 
 import functools
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,10 +26,12 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
 
+import schemas
 from main import create_app
 
 # The payment's debt_id ("123abc" in the guide) becomes the id of the debt just created.
@@ -65,17 +71,42 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 # ---------------------------------------------------------------- the schema
 
 
-def test_operation_ids_are_tag_dash_function_and_unique():
+# What a React developer calls: each id is the generated function's name.
+NAMES = {
+    ("GET", "/api/dashboard"): "getDashboard",
+    ("GET", "/api/debts"): "listDebts",
+    ("POST", "/api/debts"): "createDebt",
+    ("GET", "/api/debts/{debt_id}"): "getDebt",
+    ("PUT", "/api/debts/{debt_id}"): "updateDebt",
+    ("DELETE", "/api/debts/{debt_id}"): "deleteDebt",
+    ("GET", "/api/debts/stats/summary"): "getDebtSummary",
+    ("GET", "/api/debts/{debt_id}/schedule"): "getDebtSchedule",
+    ("GET", "/api/debts/{debt_id}/rate-changes"): "listRateChanges",
+    ("POST", "/api/debts/{debt_id}/rate-changes"): "createRateChange",
+    ("DELETE", "/api/debts/{debt_id}/rate-changes/latest"): "deleteLatestRateChange",
+    ("GET", "/api/payments"): "listPayments",
+    ("POST", "/api/payments"): "createPayment",
+    ("GET", "/api/payments/stats/monthly"): "getPaymentStats",
+    ("GET", "/api/income/stats/monthly"): "getIncomeStats",
+    ("GET", "/api/goals/summary/all"): "getGoalsSummary",
+    ("GET", "/api/users/me"): "getMe",
+    ("PUT", "/api/users/me"): "updateMe",
+    ("GET", "/api/auth/me"): "getSessionUser",  # the same user: getMe is the one to use
+    ("GET", "/health"): "getHealth",
+    ("GET", "/health/ready"): "getReadiness",
+}
+
+
+def test_operation_ids_are_camel_case_function_names_and_unique():
     schema = app_schema()
-    ids = []
+    ids = {}
     for method, path, op in operations(schema):
         assert op.get("tags"), f"{method} {path} has no tag"
-        tag, _, function = op["operationId"].partition("-")
-        assert tag == op["tags"][0] and function.isidentifier(), op["operationId"]
-        ids.append(op["operationId"])
-    assert len(ids) == len(set(ids)) > 60
-    assert schema["paths"]["/api/debts"]["post"]["operationId"] == "debts-create_debt"
-    assert schema["paths"]["/api/payments"]["post"]["operationId"] == "payments-create_payment"
+        assert re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)*", op["operationId"]), op["operationId"]
+        ids[method, path] = op["operationId"]
+    assert len(ids) == len(set(ids.values())) > 60
+    assert {key: ids[key] for key in NAMES} == NAMES
+    assert not [name for name in ids.values() if name.startswith(("loans", "debts", "auth"))]
 
 
 def test_a_documented_route_without_a_tag_is_refused():
@@ -122,6 +153,39 @@ async def test_an_unknown_timezone_is_a_clear_422(client, user):
     body = {"profile": {"timezone": "America/Argentina/ComodRivadavia"}}
     r = await client.put("/api/users/me", headers=user.headers, json=body)
     assert r.status_code == 200 and r.json()["profile"]["timezone"] == body["profile"]["timezone"]
+
+
+def nullable(prop: dict[str, Any]) -> bool:
+    return any(option.get("type") == "null" for option in prop.get("anyOf", []))
+
+
+def test_every_put_body_takes_its_answer_as_it_is():
+    """The edit form (`{...debt, name}`): each field of the answer is a property of the PUT
+    body; one the body doesn't take is read-only (ignored); a field the answer may show as null
+    is nullable in the body. (usage.ts proves the types with both generators.)"""
+    schema = app_schema()
+    components = schema["components"]["schemas"]
+    puts = [op for method, _, op in operations(schema) if method == "PUT"]
+    assert len(puts) >= 8
+    for op in puts:
+        name = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        model = getattr(schemas, name)
+        body, answer = components[name]["properties"], components[model.echo_of.__name__]
+        assert set(answer["properties"]) <= set(body), name
+        for field, prop in answer["properties"].items():
+            if field not in model.model_fields:
+                assert body[field]["readOnly"] is True, f"{name}.{field}"
+            elif nullable(prop):
+                assert nullable(body[field]), f"{name}.{field} can't take the answer's null"
+    # An answer publishes no readOnly (it is read-only whole): hey-api would generate an
+    # unused `...Writable` twin of it (a computed field made `DebtOutWritable`).
+    answers = [n for n, model in vars(schemas).items() if isinstance(model, type)
+               and issubclass(model, schemas.ResponseModel) and n in components]  # fmt: skip
+    assert "DebtOut" in answers
+    for name in answers:
+        assert not [
+            f for f, p in components[name].get("properties", {}).items() if p.get("readOnly")
+        ]
 
 
 def reachable(schema: dict[str, Any], roots: list[Any]) -> set[str]:
@@ -212,9 +276,12 @@ def module(package: ModuleType, name: str) -> Any:
 
 
 def endpoint(package: ModuleType, operation_id: str) -> Any:
-    """The generated module of an operation: `debts-create_debt` is api/debts/debts_create_debt."""
-    tag, _, _ = operation_id.partition("-")
-    return module(package, f"api.{tag}.{operation_id.replace('-', '_')}")
+    """The generated module of an operation: `createDebt` (tag debts) is api/debts/create_debt."""
+    (tag,) = {
+        op["tags"][0] for *_, op in operations(app_schema()) if op["operationId"] == operation_id
+    }
+    snake = re.sub("([A-Z])", r"_\1", operation_id).lower()
+    return module(package, f"api.{tag}.{snake}")
 
 
 @pytest.mark.process  # the generator runs as a process
@@ -225,9 +292,7 @@ async def test_python_client_runs_the_guide(app, python_client):
     anonymous.set_async_httpx_client(httpx.AsyncClient(transport=transport, base_url="http://test"))
     async with anonymous:
         signup = models.SignupRequest.from_dict(GUIDE_SIGNUP)
-        r = await endpoint(python_client, "auth-signup").asyncio_detailed(
-            client=anonymous, body=signup
-        )
+        r = await endpoint(python_client, "signup").asyncio_detailed(client=anonymous, body=signup)
     assert r.status_code == 201, r.content
     tokens = r.parsed
     assert isinstance(tokens, models.TokenPair)
@@ -239,7 +304,7 @@ async def test_python_client_runs_the_guide(app, python_client):
         base_url="http://test", token=tokens.access_token, httpx_args={"transport": transport}
     )
     async with client:
-        debt = await endpoint(python_client, "debts-create_debt").asyncio(
+        debt = await endpoint(python_client, "createDebt").asyncio(
             client=client, body=models.DebtCreate.from_dict(GUIDE_DEBT)
         )
         assert isinstance(debt, models.DebtOut), debt
@@ -247,23 +312,28 @@ async def test_python_client_runs_the_guide(app, python_client):
         assert debt.debt_type == models.DebtType.HOME_LOAN and debt.payments_count == 0
 
         body = models.PaymentCreate.from_dict(GUIDE_PAYMENT | {"debt_id": debt.id})
-        payment = await endpoint(python_client, "payments-create_payment").asyncio(
-            client=client, body=body
-        )
+        payment = await endpoint(python_client, "createPayment").asyncio(client=client, body=body)
         assert isinstance(payment, models.PaymentOut), payment
         assert payment.amount == 42500 and payment.debt_id == debt.id
         assert payment.payment_method == models.PaymentMethod.NET_BANKING
         assert payment.payment_type == models.PaymentType.EMI  # the server's default
 
-        page = await endpoint(python_client, "payments-list_payments").asyncio(client=client)
+        # The edit form: the debt as GET answered it, with a new name, is an update body.
+        shown = await endpoint(python_client, "getDebt").asyncio(client=client, debt_id=debt.id)
+        body = models.DebtUpdate.from_dict(shown.to_dict() | {"name": "Home"})
+        edited = await endpoint(python_client, "updateDebt").asyncio(
+            client=client, debt_id=debt.id, body=body
+        )
+        assert isinstance(edited, models.DebtOut), edited
+        assert edited.to_dict() == shown.to_dict() | {"name": "Home", "updated_at": ANY}
+
+        page = await endpoint(python_client, "listPayments").asyncio(client=client)
         assert isinstance(page, models.PagePaymentOut), page
         assert page.total == 1 and [item.id for item in page.items] == [payment.id]
 
         # A 422 parses as the one validation-error model.
         bad = models.UserUpdate.from_dict({"profile": {"timezone": "Mars/Olympus"}})
-        r = await endpoint(python_client, "users-update_me").asyncio_detailed(
-            client=client, body=bad
-        )
+        r = await endpoint(python_client, "updateMe").asyncio_detailed(client=client, body=bad)
         assert r.status_code == 422 and isinstance(r.parsed, models.ValidationErrorOut)
         assert r.parsed.code == models.ErrorCode.VALIDATION_ERROR
         assert "unknown IANA timezone" in r.content.decode()
@@ -304,3 +374,18 @@ def test_typescript_clients_type_check_the_guide():
     assert (generated / "hey-api" / "sdk.gen.ts").exists()
     assert (generated / "openapi-typescript" / "schema.ts").exists()
     finish(npm("typecheck"))
+    assert_every_writable_type_is_used(generated / "hey-api")
+
+
+def assert_every_writable_type_is_used(sdk: Path) -> None:
+    """hey-api generates `XWritable` (X without its readOnly properties) for a model with
+    readOnly properties: the PUT bodies use theirs; one nothing uses is a model the schema
+    marks readOnly for no request (pydantic's computed fields made `DebtOutWritable`)."""
+    types = (sdk / "types.gen.ts").read_text()
+    writable = re.findall(r"^export type (\w+Writable) = ", types, flags=re.MULTILINE)
+    puts = [op for method, _, op in operations(app_schema()) if method == "PUT"]
+    assert len(writable) == len(puts), writable  # the PUT bodies, each with read-only echoes
+    for name in writable:
+        uses = re.findall(rf"\b{name}\b", types)
+        assert len(uses) > 1, f"{name} is generated and nothing uses it"
+        assert re.search(rf"body\??: {name};", types), f"{name} is no request's body"

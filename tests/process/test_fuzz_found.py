@@ -163,7 +163,7 @@ async def test_currency_codes_in_any_case_but_ascii_only(client, user):
 
 
 async def test_the_token_form_states_its_required_fields(app, client):
-    form = app.openapi()["components"]["schemas"]["Body_auth-token"]
+    form = app.openapi()["components"]["schemas"]["Body_oauth2Token"]
     assert form["properties"]["username"]["minLength"] == 1
     r = await client.post("/api/auth/token", data={"username": "", "password": ""})
     assert r.status_code == 422

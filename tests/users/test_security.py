@@ -64,6 +64,8 @@ SERVER_OWNED = {
     "is_admin",
     "role",
 }
+# The server-owned fields an answer shows: a PUT takes them back from an edit form, ignored.
+SHOWN = {"id", "created_at", "updated_at", "is_active"}
 # Never in any answer (API3): secrets, hashes and internal keys.
 SECRET_KEYS = {
     "hashed_password",
@@ -231,31 +233,49 @@ def _schema(app: FastAPI, node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def read_only_fields(app: FastAPI, op: dict[str, Any]) -> set[str]:
-    """Server-owned fields plus every field of the answer the request does not take."""
-    request = _schema(app, op["requestBody"]["content"]["application/json"]["schema"])
-    taken = set(request.get("properties", {}))
+def _properties(app: FastAPI, op: dict[str, Any]) -> dict[str, Any]:
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    return _schema(app, schema).get("properties", {})
+
+
+def refused_fields(app: FastAPI, op: dict[str, Any]) -> set[str]:
+    """Server-owned fields plus every field of the answer the request does not declare."""
     answered: set[str] = set()
     for status, response in op["responses"].items():
         schema = response.get("content", {}).get("application/json", {}).get("schema")
         if status.startswith("2") and schema:
             answered |= set(_schema(app, schema).get("properties", {}))
-    return (SERVER_OWNED | answered) - taken
+    return (SERVER_OWNED | answered) - set(_properties(app, op))
+
+
+def ignored_fields(app: FastAPI, op: dict[str, Any]) -> set[str]:
+    """The answer's read-only fields a PUT body declares (`readOnly`), so that an edit form
+    may send the object back as GET answered it: accepted, never written."""
+    return {name for name, prop in _properties(app, op).items() if prop.get("readOnly")}
+
+
+def _timeless(state: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [{k: v for k, v in doc.items() if k != "updated_at"} for doc in docs]
+        for name, docs in state.items()
+    }
 
 
 async def test_api3_no_body_accepts_server_owned_or_computed_fields(app, client, db, user):
-    """Mass assignment: every JSON body refuses each server-owned or computed field with a 422
-    naming that field, and nothing is stored. Derived statuses can't be set either."""
+    """Mass assignment: every JSON body refuses each server-owned or computed field it does not
+    declare with a 422 naming that field, and nothing is stored. A PUT declares its answer's
+    read-only fields (id, timestamps, figures) for edit forms: whatever they hold, they are
+    ignored and nothing but the edit's time is stored. Derived statuses are never set."""
     mine = await seed(client, user)
     bodies = base_bodies(user, mine)
-    checked = 0
+    checked = ignored = 0
     for method, path, op in operations(app):
         if body_kind(op) != "application/json":
             continue
         baseline = await send(client, method, path, op, mine, user.headers, bodies)
         assert baseline.status_code != 422, f"{method} {path} baseline: {baseline.text}"
         before = await snapshot(db, user.id)
-        for field in sorted(read_only_fields(app, op)):
+        for field in sorted(refused_fields(app, op)):
             body = body_for(bodies, method, path) | {field: str(ObjectId())}
             url = path.format(**mine)
             r = await client.request(method, url, headers=user.headers, json=body)
@@ -263,13 +283,20 @@ async def test_api3_no_body_accepts_server_owned_or_computed_fields(app, client,
             assert ["body", field] in [issue["loc"] for issue in r.json()["detail"]]
             checked += 1
         assert await snapshot(db, user.id) == before, f"{method} {path} stored something"
-    assert checked > 100
+        for field in sorted(ignored_fields(app, op)):
+            assert method == "PUT" and field not in SERVER_OWNED - SHOWN, (path, field)
+            body = body_for(bodies, method, path) | {field: str(ObjectId())}
+            r = await client.request(method, path.format(**mine), headers=user.headers, json=body)
+            assert r.status_code == 200, f"{method} {path} refused {field}: {r.text}"
+            ignored += 1
+        assert _timeless(await snapshot(db, user.id)) == _timeless(before), f"{method} {path}"
+    assert checked > 100 and ignored > 50
     for path, body in (
         ("/api/debts/{debt_id}", {"status": "completed"}),
         ("/api/goals/{goal_id}", {"status": "completed"}),
     ):
         r = await client.put(path.format(**mine), headers=user.headers, json=body)
-        assert r.status_code == 422, r.text
+        assert (r.status_code, r.json()["status"]) == (200, "active"), r.text  # ignored
     debt = LOAN | {"status": "completed"}
     assert (await client.post("/api/debts", headers=user.headers, json=debt)).status_code == 422
 
@@ -487,13 +514,15 @@ async def test_api6_spoofed_forwarded_for_does_not_reset_the_login_limit(mongo_u
 
 def test_api7_no_operation_takes_a_url(app):
     """Nothing the API fetches is named by a client: no request field or parameter is a URL
-    (receipts are uploaded as files; push and email go to fixed provider endpoints)."""
+    (receipts are uploaded as files; push and email go to fixed provider endpoints). An
+    expense's PUT declares the answer's `receipt_url` read-only: ignored, never read."""
     url_like = re.compile(r"url|uri|link|href|webhook|callback|redirect|avatar|image", re.I)
     for method, path, op in operations(app):
         names = [param["name"] for param in op.get("parameters", [])]
         for content in op.get("requestBody", {}).get("content", {}).values():
             schema = _schema(app, content["schema"])
-            names += list(schema.get("properties", {}))
+            props = schema.get("properties", {}).items()
+            names += [name for name, prop in props if not prop.get("readOnly")]
             assert '"format": "uri"' not in str(schema).replace("'", '"'), (method, path)
         assert not [n for n in names if url_like.search(n)], (method, path, names)
 
@@ -509,6 +538,10 @@ async def test_api7_a_receipt_url_is_refused_and_never_fetched(client, user, res
     link = {"url": "http://169.254.169.254/latest/meta-data/"}
     assert (await client.post(url, headers=user.headers, json=link)).status_code == 422
     assert (await client.post(url, headers=user.headers, data=link)).status_code == 422
+    # An edit form's receipt_url is the answer's, read-only: ignored, never fetched.
+    echo = expense | {"receipt_url": link["url"]}
+    r = await client.put(f"/api/expenses/{expense['id']}", headers=user.headers, json=echo)
+    assert (r.status_code, r.json()["receipt_url"]) == (200, None)
     assert not metadata.called
 
 

@@ -61,7 +61,6 @@ async def test_notification_preferences_merge_per_type(client, user):
         {"profile": {"preferred_currency": "XYZ"}},
         {"profile": {"timezone": None}},
         {"full_name": None},
-        {"email": "new@example.com"},
         {"hashed_password": "x"},
         {"_id": "abc"},
         {"notification_preferences": {"not_a_type": {"email": False}}},
@@ -73,6 +72,12 @@ async def test_update_rejects_bad_input(client, user, body):
     assert r.status_code == 422, body
     me = (await client.get("/api/users/me", headers=user.headers)).json()
     assert me["profile"]["timezone"] == "Asia/Kolkata"
+
+
+async def test_update_ignores_the_read_only_email(client, user):
+    """An edit form sends `email` back: ignored (it changes only through its own flow)."""
+    r = await client.put("/api/users/me", headers=user.headers, json={"email": "new@example.com"})
+    assert (r.status_code, r.json()["email"]) == (200, user.email)
 
 
 async def test_profile_needs_auth(client):
