@@ -59,7 +59,7 @@ IGNORED = "Read-only: the answer's value, ignored whatever it holds (an edit for
 
 def _update_schema(schema: dict[str, Any], model: type["UpdateModel"]) -> None:
     # Untyped: the server takes any value there, and each request schema states exactly what
-    # the server accepts (tests/test_fuzz.py holds them to it).
+    # the server accepts (tests/process/test_fuzz.py holds them to it).
     properties = schema.setdefault("properties", {})
     for name in sorted(model.read_only()):
         properties[name] = {"readOnly": True, "description": IGNORED}
