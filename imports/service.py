@@ -178,7 +178,9 @@ async def row_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, body: Impo
         changes["category"] = "other"
     if kind == "income" and not changes.get("income_type", row.get("income_type")):
         changes["income_type"] = "other"
-    if "kind" in changes:
+    # A kind chosen makes the row its own entry even if it looks like one typed by hand; the
+    # same kind inside a whole row sent back by an edit form is an echo, not a choice.
+    if "kind" in changes and (changes["kind"] != row["kind"] or not body.is_echo):
         changes["kind_set"] = True
     return changes
 

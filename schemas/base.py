@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from core.dates import local_day
 from core.errors import ErrorCode
@@ -89,6 +89,21 @@ class UpdateModel(RequestModel):
         out = cls.echo_of
         shown = frozenset(out.model_fields) | frozenset(out.model_computed_fields)
         return shown - frozenset(cls.model_fields)
+
+    # Whether the body carried read-only fields: the whole object sent back by an edit form,
+    # where an unchanged value is an echo rather than a choice.
+    _echo: bool = PrivateAttr(default=False)
+
+    @property
+    def is_echo(self) -> bool:
+        return self._echo
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_echo(cls, data: Any, handler: Any) -> Any:
+        model = handler(data)
+        model._echo = isinstance(data, dict) and bool(cls.read_only() & data.keys())
+        return model
 
     @model_validator(mode="before")
     @classmethod

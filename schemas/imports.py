@@ -189,7 +189,8 @@ class ImportRowOut(OutModel):
 
 class ImportRowUpdate(UpdateModel):
     """Correct a row before committing. Setting `kind` makes the row be created even if it
-    looks like an entry you typed in. With `remember`, a changed category or kind becomes a
+    looks like an entry you typed in (the row sent back whole with its kind unchanged does
+    not: that is an edit form's echo). With `remember`, a changed category or kind becomes a
     rule for this payee."""
 
     kind: RowKind = Field(default=None)  # type: ignore[assignment]

@@ -346,6 +346,22 @@ async def test_setting_the_kind_of_a_possible_duplicate_creates_it(client, user)
     assert (await totals(client, user))["expenses"] == 1 + 7
 
 
+async def test_a_possible_duplicate_sent_back_whole_still_links(client, user):
+    # An edit form sends the row back as GET answered it, with a new title: its unchanged
+    # kind is an echo, not a choice, so the row still links to the typed-in expense (creating
+    # it would count the Rs 450 twice).
+    mine = await expense(client, user, 450, "2024-01-01", title="Dinner order")
+    imp = await upload(client, user, fixture("hdfc_delimited.txt"))
+    (row,) = await all_rows(client, user, imp["id"], status="possible_duplicate")
+    url = f"/api/imports/{imp['id']}/rows/{row['id']}"
+    r = await client.put(url, headers=user.headers, json=row | {"title": "Dinner"})
+    assert r.status_code == 200, r.text
+    result = await commit(client, user, imp["id"])
+    assert (result["created"]["expenses"], result["linked"]) == (6, 1)
+    assert (await totals(client, user))["expenses"] == 1 + 6
+    assert await get(client, user, f"/api/expenses/{mine['id']}") == mine
+
+
 async def test_two_same_amount_rows_never_link_to_one_hand_entry(client, user):
     # The two Rs 20 BMTC tickets of 7 Jan; one typed in by hand: one row links, one is new.
     await expense(client, user, 20, "2024-01-07", title="Bus")
