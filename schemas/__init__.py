@@ -141,6 +141,7 @@ from schemas.reports import (
     Transaction,
     TransactionKind,
 )
+from schemas.sync import SyncChange, SyncOp, SyncPage
 from schemas.types import (
     CATEGORY,
     CURRENCIES,
@@ -370,6 +371,9 @@ __all__ = [
     "StatsMonth",
     "StatsRange",
     "StrictBool",
+    "SyncChange",
+    "SyncOp",
+    "SyncPage",
     "Tag",
     "Tags",
     "TaxDeduction",
