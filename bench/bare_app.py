@@ -31,7 +31,7 @@ from typing import Any
 from bson import Decimal128, ObjectId
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 
 from core.dates import month_bounds, now_ms, today
 from loans.store import summary_pipeline as _summary_pipeline
@@ -196,6 +196,18 @@ async def dashboard(request: Request) -> Response:
     )
 
 
+async def _stamp(db: Any, user_id: ObjectId, session: Any = None) -> int:
+    """The write's version from the user's change counter, as `core.sync.stamp` takes it."""
+    state = await db.sync_state.find_one_and_update(
+        {"_id": user_id, "user_id": user_id},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return state["seq"]
+
+
 @app.post("/bare/expenses", status_code=201)
 async def create_expense(request: Request) -> Response:
     """insert_one, then `check_budget`: the category's active budget and this month's spend."""
@@ -215,6 +227,7 @@ async def create_expense(request: Request) -> Response:
         "updated_at": at,
         "receipt_key": None,
         "receipt_content_type": None,
+        "sync_seq": await _stamp(db, user_id),
     }
     await db.expenses.insert_one(doc)
     budget = await db.budgets.find_one(
@@ -276,6 +289,7 @@ async def create_payment(request: Request) -> Response:
                     "next_payment_date": debt["next_payment_date"],
                     "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
                     "updated_at": at,
+                    "sync_seq": await _stamp(db, user_id, session),
                 }
             },
             session=session,
@@ -298,6 +312,7 @@ async def create_payment(request: Request) -> Response:
             "interest_rate": debt["interest_rate"],
             "transaction_id": str(uuid.uuid4()),
             "created_at": now_ms(),
+            "sync_seq": await _stamp(db, user_id, session),
         }
         await db.payments.insert_one(payment, session=session)
         title, url = "Payment received", f"/debts/{debt['_id']}"
@@ -311,6 +326,7 @@ async def create_payment(request: Request) -> Response:
                 "action_url": url,
                 "is_read": False,
                 "created_at": now_ms(),
+                "sync_seq": await _stamp(db, user_id, session),
             },
             session=session,
         )
