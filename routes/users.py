@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import now_ms, today
-from core.errors import BadRequest, ErrorCode, PreconditionFailed
+from core.errors import BadRequest, ErrorCode, NotFound, PreconditionFailed
 from core.sync import at_version, check_version
 from database import USER_COLLECTIONS, Doc, update_stamped
 from routes.deps import (
@@ -78,8 +78,8 @@ async def update_me(
         update |= _flatten("notification_preferences", changes["notification_preferences"])
     query = {"_id": user.id, **at_version(if_match)}
     doc = await update_stamped(db.users, user.id, query, {"$set": update})
-    if doc is None:  # changed since this request read it
-        raise PreconditionFailed("profile")
+    if doc is None:  # at another version than the If-Match's, or the account just went
+        raise PreconditionFailed("profile") if if_match is not None else NotFound("user")
     return tag(UserOut.model_validate(doc))
 
 
