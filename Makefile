@@ -41,7 +41,7 @@ test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not process" $(PYTEST_ARGS)
 
 # The TypeScript client generators and tsc, pinned in clients/package-lock.json, for
-# tests/test_clients.py (which skips the TypeScript part, saying why, without node and npm).
+# tests/process/test_clients.py (which skips the TypeScript part, saying why, without node and npm).
 $(CLIENTS_TOOLS): clients/package.json clients/package-lock.json
 	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
 		echo "cd clients && npm ci"; \
@@ -60,10 +60,10 @@ restore: $(VENV)/.installed-runtime
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [REPLACE=1]"; exit 2; }
 	$(BIN)/python -m ops.backup restore "$(BACKUP)" $(if $(REPLACE),--drop)
 
-# Schema fuzzing with many more cases per operation than `make test` runs (tests/test_fuzz.py).
+# Schema fuzzing with many more cases per operation than `make test` runs (tests/process/test_fuzz.py).
 FUZZ_EXAMPLES ?= 300
 fuzz: $(VENV)/.installed-dev
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_fuzz.py -o timeout=3600 $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/process/test_fuzz.py -o timeout=3600 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

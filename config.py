@@ -121,3 +121,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def embedded_url(port: int, host: str = "127.0.0.1") -> str:
+    """The embedded database's address. SecantusDB advertises a one-node replica set: talk to
+    it directly."""
+    return f"mongodb://{host}:{port}/?directConnection=true"

@@ -1,7 +1,7 @@
 """MongoDB access: one AsyncMongoClient, transactions, ownership lookups. The codecs live in
 core/codecs.py, the indexes in core/indexes.py."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from bson import ObjectId
@@ -10,14 +10,14 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from config import Settings
+from config import Settings, embedded_url
 from core import sync
 from core.codecs import CODEC_OPTIONS, decimal_from_bson  # noqa: F401 (re-exported)
 from core.dates import now_ms
 from core.errors import NotFound, PreconditionFailed
 from core.indexes import INDEXES, USER_COLLECTIONS  # noqa: F401 (re-exported)
 from core.sync import Expected
-from ops import embedded_db
+from core.transactions import in_transaction as in_transaction  # the one runner, for callers
 from schemas.base import Page, PageParams
 
 T = TypeVar("T")
@@ -26,7 +26,7 @@ Doc = dict[str, Any]
 
 def database_url(settings: Settings) -> str:
     """MONGODB_URL, else the embedded database's (started by `make run` or the tests)."""
-    return settings.mongodb_url or embedded_db.url(settings.embedded_db_port)
+    return settings.mongodb_url or embedded_url(settings.embedded_db_port)
 
 
 def connect(url: str, settings: Settings, event_listeners: Sequence[Any] = ()) -> AsyncMongoClient:
@@ -53,14 +53,6 @@ def get_database(client: AsyncMongoClient, name: str) -> AsyncDatabase:
 async def ensure_indexes(db: AsyncDatabase) -> None:
     for name, indexes in INDEXES.items():
         await db[name].create_indexes(indexes)
-
-
-async def in_transaction(
-    db: AsyncDatabase, work: Callable[[AsyncClientSession], Awaitable[T]]
-) -> T:
-    """Run `work` in one multi-document transaction, retried on transient conflicts."""
-    async with db.client.start_session() as session:
-        return await session.with_transaction(work)
 
 
 def object_id(value: str | ObjectId | None) -> ObjectId | None:

@@ -11,7 +11,7 @@ which separates the cost of authentication from the rest of our stack.
 
 Query shapes are copied from the routes (filters, sort, skip/limit, count, transaction
 contents, day ranges; the debt summary's and the dashboard's pipelines are imported from the
-routes); keep them in step when a route's queries change (tests/test_bench_smoke.py compares
+routes); keep them in step when a route's queries change (tests/process/test_bench_smoke.py compares
 answers and stored documents). Writes use our write concern (`w="majority"`, `j=true`). The
 client has no codec: calendar days are passed as the midnight-UTC datetimes our codec stores
 them as, and Decimal128 values are left undecoded. Responses are the raw documents as JSON
@@ -210,15 +210,19 @@ async def _stamp(db: Any, user_id: ObjectId, session: Any = None) -> int:
 
 @app.post("/bare/expenses", status_code=201)
 async def create_expense(request: Request) -> Response:
-    """insert_one, then `check_budget`: the category's active budget and this month's spend."""
+    """`ledger.service.expenses_written` in the expense's transaction: insert_one, the
+    category's month counter moved with `$inc`, then the category's active budget (and, past
+    its threshold, the alert records upserted)."""
     db = request.app.state.db
     body = await request.json()
     user_id = ObjectId(request.query_params["user"])
     at, day = now_ms(), today(TZ)
+    amount = Decimal(str(body["amount"]))
     doc = {
+        "_id": ObjectId(),
         "title": body["title"],
         "category": body["category"],
-        "amount": Decimal128(str(body["amount"])),
+        "amount": Decimal128(amount),
         "description": body.get("description"),
         "tags": body.get("tags", []),
         "user_id": user_id,
@@ -227,26 +231,127 @@ async def create_expense(request: Request) -> Response:
         "updated_at": at,
         "receipt_key": None,
         "receipt_content_type": None,
-        "sync_seq": await _stamp(db, user_id),
     }
-    await db.expenses.insert_one(doc)
-    budget = await db.budgets.find_one(
-        {"user_id": user_id, "category": doc["category"], "active": True}
-    )
-    if budget is not None:
-        start, end = _month(day)
-        pipeline = [
-            {
-                "$match": {
-                    "user_id": user_id,
-                    "date": {"$gte": start, "$lt": end},
-                    "category": doc["category"],
-                }
-            },
-            {"$group": {"_id": "$category", "spent": {"$sum": "$amount"}}},
-        ]
-        await _aggregate(db.expenses, pipeline)
+
+    async def work(session: Any) -> None:
+        doc["sync_seq"] = await _stamp(db, user_id, session)
+        await db.expenses.insert_one(doc, session=session)
+        counter = {"user_id": user_id, "category": doc["category"], "month": day.strftime("%Y-%m")}
+        spent = await db.category_spend.find_one_and_update(
+            counter,
+            {"$inc": {"spent": Decimal128(amount)}, "$set": {"updated_at": at}},
+            projection={"spent": 1},
+            upsert=True,
+            return_document=True,
+            session=session,
+        )
+        budget = await db.budgets.find_one(
+            {"user_id": user_id, "category": doc["category"], "active": True}, session=session
+        )
+        if budget is not None:
+            await _bare_alerts(db, budget, counter["month"], spent["spent"].to_decimal(), session)
+
+    async with db.client.start_session() as session:
+        await session.with_transaction(work)
     return _json(doc, 201)
+
+
+async def _bare_alerts(db: Any, budget: dict, month: str, spent: Decimal, session: Any) -> None:
+    """The levels reached, each recorded once by an upsert (the unique index decides)."""
+    limit = budget["monthly_limit"].to_decimal()
+    levels = [("exceeded", spent >= limit)]
+    levels.append(("warning", spent * 100 >= limit * budget["alert_threshold"]))
+    for level, reached in levels:
+        if reached:
+            key = {"user_id": budget["user_id"], "budget_id": budget["_id"], "month": month}
+            await db.budget_alerts.update_one(
+                key | {"level": level},
+                {"$setOnInsert": {"spent": Decimal128(spent), "created_at": now_ms()}},
+                upsert=True,
+                session=session,
+            )
+
+
+async def _book(db: Any, debt: dict, amount: Decimal, paid_on: Any, session: Any) -> tuple:
+    """The debt's new state in one `$set`: a prepayment's, worked out by subtraction."""
+    remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
+    payment_id, at = ObjectId(), now_ms()
+    state = {
+        "remaining_amount": Decimal128(remaining),
+        "interest_rate": debt["interest_rate"],
+        "monthly_emi": debt["monthly_emi"],
+        "remaining_tenure_months": debt["remaining_tenure_months"],
+        "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
+        "total_interest_paid": debt["total_interest_paid"],
+        "payments_count": debt["payments_count"] + 1,
+        "due_offset": debt["due_offset"],
+        "next_payment_date": debt["next_payment_date"],
+        "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
+        "updated_at": at,
+        "sync_seq": await _stamp(db, debt["user_id"], session),
+    }
+    owned = {"_id": debt["_id"], "user_id": debt["user_id"]}
+    await db.debts.update_one(owned, {"$set": state}, session=session)
+    return payment_id, remaining
+
+
+def _payment(body: dict, debt: dict, payment_id: ObjectId, paid: tuple) -> dict:
+    amount, remaining, paid_on = paid
+    kind = body.get("payment_type", "emi")
+    return {
+        "_id": payment_id,
+        "user_id": debt["user_id"],
+        "debt_id": debt["_id"],
+        "debt_name": debt["name"],
+        "amount": Decimal128(amount),
+        "payment_date": paid_on,
+        "payment_type": kind,
+        "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
+        "payment_method": body.get("payment_method", "other"),
+        "status": "completed",
+        "notes": body.get("notes"),
+        "interest_component": Decimal128("0.00"),
+        "principal_component": Decimal128(amount),
+        "remaining_after": Decimal128(remaining),
+        "interest_rate": debt["interest_rate"],
+        "transaction_id": str(uuid.uuid4()),
+        "created_at": now_ms(),
+    }
+
+
+async def _notify(db: Any, debt: dict, amount: Decimal, remaining: Decimal, session: Any) -> None:
+    """The notification, and push + email in the outbox: the same inserts as ours."""
+    title, url = "Payment received", f"/debts/{debt['_id']}"
+    message = f"{amount} paid towards {debt['name']}. Remaining: {remaining}."
+    note = {
+        "user_id": debt["user_id"],
+        "notification_type": "payment_received",
+        "title": title,
+        "message": message,
+        "action_url": url,
+        "is_read": False,
+        "created_at": now_ms(),
+        "sync_seq": await _stamp(db, debt["user_id"], session),
+    }
+    await db.notifications.insert_one(note, session=session)
+    push = {"user_id": str(debt["user_id"]), "title": title, "message": message, "action_url": url}
+    email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
+    for outbox_kind, payload in (("push", push), ("email", email)):
+        await enqueue(db, outbox_kind, payload, session=session)
+
+
+async def _remember(db: Any, user_id: ObjectId, key: str, response: dict, session: Any) -> None:
+    at = now_ms()
+    record = {
+        "user_id": user_id,
+        "key": key,
+        "request_hash": "-",
+        "status": "completed",
+        "response": response,
+        "created_at": at,
+        "expires_at": at + IDEMPOTENCY_TTL,
+    }
+    await db.idempotency_keys.insert_one(record, session=session)
 
 
 @app.post("/bare/payments", status_code=201)
@@ -261,7 +366,6 @@ async def create_payment(request: Request) -> Response:
     key = request.headers.get("idempotency-key")
     amount = Decimal(str(body["amount"]))
     paid_on = _day(today(TZ))
-    kind = body.get("payment_type", "emi")
 
     async def work(session: Any) -> dict[str, Any]:
         stored = await db.idempotency_keys.find_one(
@@ -272,82 +376,14 @@ async def create_payment(request: Request) -> Response:
         debt = await db.debts.find_one(
             {"_id": ObjectId(body["debt_id"]), "user_id": user_id}, session=session
         )
-        remaining = debt["remaining_amount"].to_decimal() - amount  # a prepayment: all principal
-        payment_id, at = ObjectId(), now_ms()
-        await db.debts.update_one(
-            {"_id": debt["_id"]},
-            {
-                "$set": {
-                    "remaining_amount": Decimal128(remaining),
-                    "interest_rate": debt["interest_rate"],
-                    "monthly_emi": debt["monthly_emi"],
-                    "remaining_tenure_months": debt["remaining_tenure_months"],
-                    "total_paid": Decimal128(debt["total_paid"].to_decimal() + amount),
-                    "total_interest_paid": debt["total_interest_paid"],
-                    "payments_count": debt["payments_count"] + 1,
-                    "due_offset": debt["due_offset"],
-                    "next_payment_date": debt["next_payment_date"],
-                    "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
-                    "updated_at": at,
-                    "sync_seq": await _stamp(db, user_id, session),
-                }
-            },
-            session=session,
-        )
-        payment = {
-            "_id": payment_id,
-            "user_id": user_id,
-            "debt_id": debt["_id"],
-            "debt_name": debt["name"],
-            "amount": Decimal128(amount),
-            "payment_date": paid_on,
-            "payment_type": kind,
-            "prepayment_effect": "reduce_tenure" if kind == "prepayment" else None,
-            "payment_method": body.get("payment_method", "other"),
-            "status": "completed",
-            "notes": body.get("notes"),
-            "interest_component": Decimal128("0.00"),
-            "principal_component": Decimal128(amount),
-            "remaining_after": Decimal128(remaining),
-            "interest_rate": debt["interest_rate"],
-            "transaction_id": str(uuid.uuid4()),
-            "created_at": now_ms(),
-            "sync_seq": await _stamp(db, user_id, session),
-        }
+        payment_id, remaining = await _book(db, debt, amount, paid_on, session)
+        payment = _payment(body, debt, payment_id, (amount, remaining, paid_on))
+        payment["sync_seq"] = await _stamp(db, user_id, session)
         await db.payments.insert_one(payment, session=session)
-        title, url = "Payment received", f"/debts/{debt['_id']}"
-        message = f"{amount} paid towards {debt['name']}. Remaining: {remaining}."
-        await db.notifications.insert_one(
-            {
-                "user_id": user_id,
-                "notification_type": "payment_received",
-                "title": title,
-                "message": message,
-                "action_url": url,
-                "is_read": False,
-                "created_at": now_ms(),
-                "sync_seq": await _stamp(db, user_id, session),
-            },
-            session=session,
-        )
-        push = {"user_id": str(user_id), "title": title, "message": message, "action_url": url}
-        email = {"to": "user@example.com", "subject": title, "html": EMAIL_HTML, "text": EMAIL_TEXT}
-        for outbox_kind, payload in (("push", push), ("email", email)):
-            await enqueue(db, outbox_kind, payload, session=session)  # the same insert as ours
+        await _notify(db, debt, amount, remaining, session)
         response = {k: v for k, v in payment.items() if k != "user_id"}
         if key is not None:
-            await db.idempotency_keys.insert_one(
-                {
-                    "user_id": user_id,
-                    "key": key,
-                    "request_hash": "-",
-                    "status": "completed",
-                    "response": response,
-                    "created_at": at,
-                    "expires_at": at + IDEMPOTENCY_TTL,
-                },
-                session=session,
-            )
+            await _remember(db, user_id, key, response, session)
         return response
 
     async with db.client.start_session() as session:

@@ -53,7 +53,7 @@ from bench.seed import seed_load
 from database import CODEC_OPTIONS
 from ops.embedded_db import stop as stop_database
 
-# tests/test_scale_out.py and tests/test_durability.py start their API processes with these.
+# tests/process/test_scale_out.py and test_durability.py start their API processes with these.
 __all__ = ["main", "start_server", "stop_server"]
 
 

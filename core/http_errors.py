@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException
 
 from core.errors import (
@@ -173,7 +173,8 @@ def add_error_handlers(app: FastAPI) -> None:
         return error_response(422, validation_issues(exc), ErrorCode.validation_error)
 
     @app.exception_handler(ConnectionFailure)
-    async def database_down(request: Request, exc: ConnectionFailure) -> JSONResponse:
+    @app.exception_handler(ExecutionTimeout)  # a transaction that ran out of retries
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return error_response(
             503,

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.dates import now_ms
 from core.errors import Conflict, ErrorCode, Unprocessable
-from database import in_transaction
+from core.transactions import in_transaction
 
 Doc = dict[str, Any]
 IDEMPOTENCY_TTL = timedelta(hours=24)

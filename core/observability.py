@@ -117,13 +117,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 response_started = True
-                extra = [(b"x-request-id", request_id.encode())]
-                names = {name.lower() for name, _ in message.get("headers", [])}
-                if scope["path"].startswith("/api") and b"cache-control" not in names:
-                    extra += [(b"cache-control", b"no-store")]
-                if b"x-content-type-options" not in names:
-                    extra += [(b"x-content-type-options", b"nosniff")]
-                message["headers"] = [*message.get("headers", []), *extra]
+                _add_headers(scope, message, request_id)
             await send(message)
 
         received = 0
@@ -151,27 +145,38 @@ class RequestContextMiddleware:
                 {"detail": f"Request body exceeds {limit} bytes", "code": "payload_too_large"},
             )
         finally:
-            elapsed = time.perf_counter() - started
-            template = route_template(scope)
-            REQUESTS.labels(scope["method"], template, str(status_code)).inc()
-            LATENCY.labels(scope["method"], template).observe(elapsed)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status_code,
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status_code,
-                        "route": template,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            _record(scope, status_code, time.perf_counter() - started)
             request_id_var.reset(token)
             user_id_var.reset(user_token)
+
+
+def _add_headers(scope: Scope, message: Message, request_id: str) -> None:
+    """The request id on every answer; `no-store` on API answers (personal financial data)
+    and `nosniff` unless the route set its own."""
+    extra = [(b"x-request-id", request_id.encode())]
+    names = {name.lower() for name, _ in message.get("headers", [])}
+    if scope["path"].startswith("/api") and b"cache-control" not in names:
+        extra += [(b"cache-control", b"no-store")]
+    if b"x-content-type-options" not in names:
+        extra += [(b"x-content-type-options", b"nosniff")]
+    message["headers"] = [*message.get("headers", []), *extra]
+
+
+def _record(scope: Scope, status_code: int, elapsed: float) -> None:
+    """The request's metrics and its one access log line."""
+    template = route_template(scope)
+    REQUESTS.labels(scope["method"], template, str(status_code)).inc()
+    LATENCY.labels(scope["method"], template).observe(elapsed)
+    fields = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status_code,
+        "route": template,
+        "duration_ms": round(elapsed * 1000, 2),
+    }
+    access_log.info(
+        "%s %s %s", scope["method"], scope["path"], status_code, extra={"fields": fields}
+    )
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

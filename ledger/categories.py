@@ -22,6 +22,7 @@ SUGGESTED_CATEGORIES = (
     "gifts",
     "subscriptions",
     "household",
+    "cash",  # cash drawn at an ATM: spent, on what the bank cannot say
     "other",
 )
 

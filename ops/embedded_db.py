@@ -14,14 +14,12 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-from config import DEFAULT_TRANSACTION_LIFETIME, Settings
+from config import DEFAULT_TRANSACTION_LIFETIME, Settings, embedded_url
 
 ROOT = Path(__file__).resolve().parent.parent  # run as `-m ops.embedded_db` from here
 
 
-def url(port: int, host: str = "127.0.0.1") -> str:
-    # SecantusDB advertises a one-node replica set; talk to it directly.
-    return f"mongodb://{host}:{port}/?directConnection=true"
+url = embedded_url
 
 
 def free_port() -> int:

@@ -242,7 +242,7 @@ class RuleSetIn(RequestModel):
     def _sets_something(self) -> "RuleSetIn":
         if not self.model_dump(exclude_defaults=True):
             # Not a ValueError: the schema allows `{}`, so this is a rule's refusal, not a
-            # field's validation (tests/test_fuzz.py tells the two apart by the code).
+            # field's validation (tests/process/test_fuzz.py tells the two apart by the code).
             raise Unprocessable(
                 "A rule must set at least one of kind, title, category, income_type, tags",
                 code=ErrorCode.empty_rule,

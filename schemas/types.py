@@ -1,7 +1,7 @@
 """The field types of requests and responses: exact money, calendar days, trimmed text, ids.
 
 Each request type publishes in the OpenAPI schema exactly the inputs it accepts, so generated
-clients, the schema and the server agree (tests/test_fuzz.py checks both directions:
+clients, the schema and the server agree (tests/process/test_fuzz.py checks both directions:
 schema-valid input is accepted, schema-invalid input is a 4xx)."""
 
 import re
@@ -47,8 +47,8 @@ def _as_number(value: Decimal) -> float | int:
 _json_number = PlainSerializer(_as_number, return_type=float, when_used="json")
 
 # ---- input grammars: each request type publishes in the OpenAPI schema exactly the inputs it
-# accepts, so generated clients, the schema and the server agree (tests/test_fuzz.py checks both
-# directions: schema-valid input is accepted, schema-invalid input is a 4xx).
+# accepts, so generated clients, the schema and the server agree (tests/process/test_fuzz.py
+# checks both directions: schema-valid input is accepted, schema-invalid input is a 4xx).
 
 
 def _grammar(pattern: str, expected: str, *, text_only: bool = False) -> BeforeValidator:
@@ -217,7 +217,8 @@ def _timezone(value: str) -> str:
 
 # An IANA name, checked against the tz database: a string of format "iana-timezone" in the
 # schema, not a 599-value enum (generators make that an enum class and trip over it: GMT0 and
-# GMT-0 are one key in openapi-python-client). tests/test_fuzz.py teaches the fuzzer the format.
+# GMT-0 are one key in openapi-python-client). tests/process/test_fuzz.py teaches the fuzzer
+# the format.
 Timezone = Annotated[
     str,
     StringConstraints(strip_whitespace=False),
@@ -278,7 +279,7 @@ Currency = Annotated[
     WithJsonSchema({"type": "string", "pattern": CURRENCY}, mode="validation"),
 ]
 # "password" format: 8-72 characters and at most 72 bytes in UTF-8 (a JSON Schema can't count
-# bytes; tests/test_fuzz.py teaches the fuzzer the format).
+# bytes; tests/process/test_fuzz.py teaches the fuzzer the format).
 Password = Annotated[
     Secret,
     Field(min_length=8, max_length=72, json_schema_extra={"format": "password"}),

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from bson import ObjectId
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IST = "Asia/Kolkata"
 
 pytestmark = pytest.mark.process  # `python -m ops.worker` processes

@@ -6,7 +6,7 @@ answer goes through schemathesis' checks: no 5xx, a documented status, a body an
 that match the schema, invalid input refused, schema-valid input accepted, auth enforced.
 A stateful run then chains operations along links inferred from the schema (create, read,
 update, delete) for the checks that need a history, such as use-after-free.
-`make fuzz` runs the same with FUZZ_EXAMPLES=300. What it found: tests/test_fuzz_found.py.
+`make fuzz` runs the same with FUZZ_EXAMPLES=300. What it found: tests/process/test_fuzz_found.py.
 """
 
 import contextlib

@@ -1,4 +1,4 @@
-"""What the schema fuzzer (tests/test_fuzz.py) found: each test below failed before its fix;
+"""What the schema fuzzer (tests/process/test_fuzz.py) found: each test below failed before its fix;
 they run fast and don't depend on random draws."""
 
 from typing import Any

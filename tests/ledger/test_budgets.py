@@ -20,7 +20,7 @@ from tests.idempotent_creates import (
     check_resent,
     check_unreachable,
 )
-from tests.test_imports import hdfc_rows
+from tests.statement_workbooks import hdfc_rows
 
 TZ = "Asia/Kolkata"
 ONE_DAY = timedelta(days=1)

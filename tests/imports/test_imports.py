@@ -32,28 +32,20 @@ from tests.factories import (
 )
 from tests.statement_workbooks import (
     FIXTURES,
+    HDFC_HEADER,
     HDFC_XLS_ROWS,
     ICICI_XLS_ROWS,
+    hdfc_rows,
     sbi_xls_rows,
     xls_bytes,
     xlsx_bytes,
 )
 
 TZ = "Asia/Kolkata"
-HDFC_HEADER = "Date,Narration,Value Dat,Debit Amount,Credit Amount,Chq/Ref Number,Closing Balance"
 
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-def hdfc_rows(*rows: tuple[date, str, str, str, str, str]) -> bytes:
-    """An HDFC delimited statement: (day, narration, debit, credit, reference, balance)."""
-    lines = ["", HDFC_HEADER]
-    for day, narration, debit, credit, ref, balance in rows:
-        d = day.strftime("%d/%m/%y")
-        lines.append(f" {d},{narration},{d},{debit},{credit},{ref},{balance}")
-    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 async def totals(client, user):
@@ -82,7 +74,7 @@ LAYOUTS = [
         {
             3: ("Swiggy", "expense", "food"),  # UPI-SWIGGY-SWIGGY.ORDER@ICICI-...
             4: ("Acme Technologies Pvt Ltd Salary", "income", "salary"),  # NEFT CR-...SALARY
-            6: ("Cash withdrawal", "expense", "other"),  # ATW-512967XXXXXX1234-...
+            6: ("Cash withdrawal", "expense", "cash"),  # ATW-512967XXXXXX1234-...
             11: ("Interest", "income", "interest"),  # INTEREST PAID TILL 31-JAN-2024
         },
     ),
@@ -113,7 +105,7 @@ LAYOUTS = [
         "00000031234567890",
         {
             20: ("Acme Technologies", "income", "other"),
-            21: ("Meena Stores", "expense", "other"),
+            21: ("Meena Stores", "expense", "groceries"),  # .../meena.stores@oksbi/groceries
         },
     ),
     (
@@ -123,7 +115,7 @@ LAYOUTS = [
         7,
         ("2024-01-01", "2024-01-31"),
         "00000031234567890",
-        {21: ("Meena Stores", "expense", "other")},
+        {21: ("Meena Stores", "expense", "groceries")},
     ),
     (
         "axis",  # padded amounts, a disclaimer footer
@@ -537,17 +529,17 @@ async def test_put_what_you_get_on_a_row_and_a_suggested_rule(client, user):
     imp = await upload(client, user, fixture("hdfc_delimited.txt"))
     rows = await all_rows(client, user, imp["id"])
     rent = next(r for r in rows if r["line"] == 7)  # NEFT DR-...-RAKESH KUMAR-...-RENT JAN
-    assert (rent["title"], rent["category"]) == ("Rakesh Kumar", "other")
+    assert (rent["title"], rent["category"]) == ("Rakesh Kumar", "rent")
     url = f"/api/imports/{imp['id']}/rows/{rent['id']}"
-    r = await client.put(url, headers=user.headers, json=rent | {"category": "rent"})
+    r = await client.put(url, headers=user.headers, json=rent | {"category": "housing"})
     assert r.status_code == 200, r.text
     change = r.json()
-    assert change["row"] == rent | {"category": "rent", "kind": "expense"}
+    assert change["row"] == rent | {"category": "housing", "kind": "expense"}
     assert change["suggested_rule"] == {
-        "name": "Rakesh Kumar → rent",
+        "name": "Rakesh Kumar → housing",
         "match": {"payee": "Rakesh Kumar", "vpa": None, "narration": None,
                   "direction": "debit", "min_amount": None, "max_amount": None},
-        "set": {"kind": "expense", "title": None, "category": "rent", "income_type": None,
+        "set": {"kind": "expense", "title": None, "category": "housing", "income_type": None,
                 "tags": []},
         "order": 0,
     }  # fmt: skip
@@ -560,14 +552,14 @@ async def test_remember_creates_the_rule_and_applies_it_to_the_preview(client, u
     imp = await upload(client, user, fixture("hdfc_delimited.txt"))
     rows = await all_rows(client, user, imp["id"])
     bus = [r for r in rows if r["title"] == "Bmtc Bus"]  # two Rs 20 tickets, lines 9 and 10
-    assert [r["category"] for r in bus] == ["other", "other"]
+    assert [r["category"] for r in bus] == ["transport", "transport"]  # shipped: BMTC
     url = f"/api/imports/{imp['id']}/rows/{bus[0]['id']}"
-    body = {"category": "transport", "remember": True}
+    body = {"category": "commute", "remember": True}  # a category of the user's own
     change = (await client.put(url, headers=user.headers, json=body)).json()
     assert change["rule"]["match"]["payee"] == "Bmtc Bus"
     assert change["applied"] == 1  # the other ticket
     rows = await all_rows(client, user, imp["id"])
-    assert [r["category"] for r in rows if r["title"] == "Bmtc Bus"] == ["transport"] * 2
+    assert [r["category"] for r in rows if r["title"] == "Bmtc Bus"] == ["commute"] * 2
     # The next statement from this payee follows the rule at preview.
     imp = await upload(client, user, xls_bytes(HDFC_XLS_ROWS))  # no BMTC there: nothing to do
     assert (await get(client, user, "/api/rules"))["total"] == 1

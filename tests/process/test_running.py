@@ -17,7 +17,7 @@ import pytest
 from ops import embedded_db
 from tests.factories import make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

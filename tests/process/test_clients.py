@@ -31,7 +31,7 @@ from main import create_app
 # The payment's debt_id ("123abc" in the guide) becomes the id of the debt just created.
 from tests.factories import GUIDE_DEBT, GUIDE_PAYMENT, GUIDE_SIGNUP, make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "clients"
 PACKAGE = "cleero_financial_compass_client"  # from the schema's title
 REF = "#/components/schemas/"

@@ -3,8 +3,8 @@
     pip install -r requirements-bench.txt          # locust, in a venv of your choice
     SIGNUP_LIMIT=100000 LOGIN_LIMIT=100000 make run  # the per-address limits would refuse
                                                      # many users from one load machine
-    locust -f locustfile.py --host http://127.0.0.1:8000        # web UI on :8089
-    locust -f locustfile.py --host http://127.0.0.1:8000 --headless -u 32 -r 8 -t 1m
+    locust -f bench/locustfile.py --host http://127.0.0.1:8000        # web UI on :8089
+    locust -f bench/locustfile.py --host http://127.0.0.1:8000 --headless -u 32 -r 8 -t 1m
 
 Each simulated user signs up (bcrypt: expect the first seconds to be slow), adds a loan with
 a large balance (so payments never pay it off), a budget and a few expenses, then browses
@@ -65,8 +65,8 @@ class FinanceUser(HttpUser):
         # Plain pseudo-randomness is fine for test traffic.
         expense = {
             "title": "Lunch",
-            "category": random.choice(CATEGORIES),  # noqa: S311
-            "amount": round(random.uniform(50, 900), 2),  # noqa: S311
+            "category": random.choice(CATEGORIES),
+            "amount": round(random.uniform(50, 900), 2),
         }
         self.client.post("/api/expenses", json=expense)
 

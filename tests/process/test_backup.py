@@ -16,7 +16,7 @@ from pymongo import MongoClient
 from database import CODEC_OPTIONS
 from ops import backup
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def seed(client, user) -> str:

@@ -14,7 +14,7 @@ from ledger.receipts import EXTENSION_TYPES, HEAD_BYTES, detect_file_type
 from main import create_app
 from tests.factories import commit, get, make_settings, signup
 from tests.factories import upload as upload_statement
-from tests.test_imports import hdfc_rows
+from tests.statement_workbooks import hdfc_rows
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 64
 SAMPLES = {

@@ -201,7 +201,7 @@ def test_no_match_falls_back_by_direction():
          ("income", None, "salary")),
         ("SB:923010008070086:Int.Pd:01-01-2025 to 31-03-2025", "credit",
          ("income", None, "interest")),
-        ("ATW-512967XXXXXX1234-S1ANBY92-MG ROAD", "debit", ("expense", "other", None)),
+        ("ATW-512967XXXXXX1234-S1ANBY92-MG ROAD", "debit", ("expense", "cash", None)),
         ("BILL PAID TO CREDIT CARD XX0488", "debit", ("payment", None, None)),
         ("POS 512967XXXXXX1234 DMART HSR LAYOUT", "debit", ("expense", "groceries", None)),
         ("UPI-1000129101465-OLACABS@AXISBANK-909120443666-OLACABS", "debit",
