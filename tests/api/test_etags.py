@@ -84,6 +84,16 @@ async def test_a_debt_and_a_goal_tag_name_the_users_day(client, user):
     assert debt.headers["ETag"].endswith(f'-{day}"')
     income = await client.post("/api/income", json=RESOURCES["income"][1], headers=user.headers)
     assert "-" not in income.headers["ETag"]  # nothing in it depends on the day
+    # A write's precondition is the stored version: yesterday's tag of it still matches.
+    version = debt.headers["ETag"].strip('"').split("-")[0]
+    r = await put(
+        client,
+        user,
+        f"/api/debts/{debt.json()['id']}",
+        {"notes": "ok"},
+        **{"If-Match": f'"{version}-19991231"'},
+    )
+    assert r.status_code == 200, r.text
 
 
 async def test_if_none_match_answers_304_without_a_body_while_the_copy_is_current(client, user):
