@@ -2,7 +2,7 @@
 core/codecs.py, the indexes in core/indexes.py."""
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from bson import ObjectId
 from pymongo import AsyncMongoClient
@@ -11,10 +11,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from config import Settings, embedded_url
+from core import sync
 from core.codecs import CODEC_OPTIONS, decimal_from_bson  # noqa: F401 (re-exported)
 from core.dates import now_ms
-from core.errors import NotFound
+from core.errors import NotFound, PreconditionFailed
 from core.indexes import INDEXES, USER_COLLECTIONS  # noqa: F401 (re-exported)
+from core.sync import Expected
 from core.transactions import in_transaction as in_transaction  # the one runner, for callers
 from schemas.base import Page, PageParams
 
@@ -77,6 +79,15 @@ async def get_owned(
     return doc
 
 
+async def refused(
+    coll: AsyncCollection, oid: ObjectId, user_id: ObjectId, entity: str, session: Any
+) -> NoReturn:
+    """A write filtered on the expected version matched nothing: 404 when the document is not
+    the user's, else 412 (it is at another version now)."""
+    await get_owned(coll, oid, user_id, entity, session=session)
+    raise PreconditionFailed(entity)
+
+
 async def delete_owned(
     db: AsyncDatabase,
     collection: str,
@@ -84,23 +95,29 @@ async def delete_owned(
     user_id: ObjectId,
     entity: str,
     children: tuple[str, str] | None = None,
+    expected: Expected = None,
 ) -> None:
     """Delete the user's document, and with `children=(collection, foreign key)` everything
-    that hangs off it in the same transaction; a malformed, missing or foreign id is a 404."""
+    that hangs off it, in one transaction that leaves their tombstones; a malformed, missing
+    or foreign id is a 404, another version than an If-Match's `expected` a 412."""
     oid = object_id(id_)
-
-    async def work(session: AsyncClientSession | None) -> int:
-        result = await db[collection].delete_one({"_id": oid, "user_id": user_id}, session=session)
-        if result.deleted_count and children:
-            child, key = children
-            await db[child].delete_many({"user_id": user_id, key: oid}, session=session)
-        return result.deleted_count
-
-    deleted = 0
-    if oid is not None:
-        deleted = await (in_transaction(db, work) if children else work(None))
-    if not deleted:
+    if oid is None:
         raise NotFound(entity)
+
+    async def work(session: AsyncClientSession) -> None:
+        query = sync.owned(oid, user_id, expected)
+        if await db[collection].find_one_and_delete(query, {"_id": 1}, session=session) is None:
+            await refused(db[collection], oid, user_id, entity, session)
+        await sync.tombstone(db, user_id, collection, [oid], session)
+        if children:
+            child, key = children
+            owned = {"user_id": user_id, key: oid}
+            if child in sync.RESOURCE_OF:
+                found = await db[child].find(owned, {"_id": 1}, session=session).to_list(None)
+                await sync.tombstone(db, user_id, child, [doc["_id"] for doc in found], session)
+            await db[child].delete_many(owned, session=session)
+
+    await in_transaction(db, work)
 
 
 async def update_owned(
@@ -109,23 +126,48 @@ async def update_owned(
     user_id: ObjectId,
     changes: dict[str, Any],
     entity: str,
-    check: Callable[[Doc], None] | None = None,
+    expected: Expected = None,
 ) -> Doc:
-    """Apply `$set` changes to the user's document and return it; 404 if it is not theirs.
-    `check` sees the stored document first and may refuse the change."""
+    """Apply `$set` changes to the user's document, stamped, and return it; 404 if it is not
+    theirs, 412 if it is at another version than an If-Match's `expected` (checked by the
+    update's own filter)."""
     oid = object_id(id_)
-    doc = None
-    if oid is not None and check is not None:
-        check(await get_owned(coll, oid, user_id, entity))
-    if oid is not None:
-        doc = await coll.find_one_and_update(
-            {"_id": oid, "user_id": user_id},
-            {"$set": {**changes, "updated_at": now_ms()}},
-            return_document=True,
-        )
-    if doc is None:
+    if oid is None:
         raise NotFound(entity)
-    return doc
+    db = coll.database
+
+    async def work(session: AsyncClientSession) -> Doc:
+        seq = await sync.stamp(db, user_id, session)
+        doc = await coll.find_one_and_update(
+            sync.owned(oid, user_id, expected),
+            {"$set": {**changes, "updated_at": now_ms(), "sync_seq": seq}},
+            return_document=True,
+            session=session,
+        )
+        if doc is None:
+            await refused(coll, oid, user_id, entity, session)
+        return doc
+
+    return await in_transaction(db, work)
+
+
+async def update_stamped(
+    coll: AsyncCollection,
+    user_id: ObjectId,
+    query: dict[str, Any],
+    update: dict[str, Any],
+    session: AsyncClientSession | None = None,
+) -> Doc | None:
+    """`find_one_and_update` of one of the user's documents (`query` names it), stamped with
+    a new version (core/sync.py) in the same transaction: the caller's, else one of its own.
+    The document as it is after; None when nothing matched."""
+    if session is None:
+        return await in_transaction(
+            coll.database, lambda s: update_stamped(coll, user_id, query, update, s)
+        )
+    seq = await sync.stamp(coll.database, user_id, session)
+    stamped = update | {"$set": update.get("$set", {}) | {"sync_seq": seq}}
+    return await coll.find_one_and_update(query, stamped, return_document=True, session=session)
 
 
 async def paginate(

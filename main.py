@@ -39,6 +39,7 @@ from routes import (
     payments,
     reports,
     rules,
+    sync,
     users,
 )
 from routes.deps import ERROR_DESCRIPTIONS
@@ -60,6 +61,7 @@ ROUTERS = [
     reports.router,
     imports.router,
     rules.router,
+    sync.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from core.dates import now_ms
+from core.sync import stamp
 from database import Doc, in_transaction
 from delivery.emails import Email, render_email
 from delivery.providers import Backends, LocalStorage, Push, S3Storage, make_storage
@@ -96,7 +97,16 @@ async def notify(
     email: tuple[str, dict[str, Any]] | None = None,
     session: AsyncClientSession | None = None,
 ) -> Doc:
-    """Store an in-app notification (always) and queue its push and email (unless muted)."""
+    """Store an in-app notification (always, stamped for sync) and queue its push and email
+    (unless muted), in the caller's transaction, else in one of its own."""
+    if session is None:
+
+        async def work(session: AsyncClientSession) -> Doc:
+            return await notify(
+                db, user, type_, title, message, action_url=action_url, email=email, session=session
+            )
+
+        return await in_transaction(db, work)
     doc = {
         "user_id": user.id,
         "notification_type": str(type_),
@@ -105,6 +115,7 @@ async def notify(
         "action_url": action_url,
         "is_read": False,
         "created_at": now_ms(),
+        "sync_seq": await stamp(db, user.id, session),
     }
     doc["_id"] = (await db.notifications.insert_one(doc, session=session)).inserted_id
     prefs = user.doc.get("notification_preferences", {}).get(str(type_), {})

@@ -31,7 +31,7 @@ from typing import Any
 from bson import Decimal128, ObjectId
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 
 from core.dates import month_bounds, now_ms, today
 from loans.store import summary_pipeline as _summary_pipeline
@@ -196,6 +196,18 @@ async def dashboard(request: Request) -> Response:
     )
 
 
+async def _stamp(db: Any, user_id: ObjectId, session: Any = None) -> int:
+    """The write's version from the user's change counter, as `core.sync.stamp` takes it."""
+    state = await db.sync_state.find_one_and_update(
+        {"_id": user_id, "user_id": user_id},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    return state["seq"]
+
+
 @app.post("/bare/expenses", status_code=201)
 async def create_expense(request: Request) -> Response:
     """`ledger.service.expenses_written` in the expense's transaction: insert_one, the
@@ -222,6 +234,7 @@ async def create_expense(request: Request) -> Response:
     }
 
     async def work(session: Any) -> None:
+        doc["sync_seq"] = await _stamp(db, user_id, session)
         await db.expenses.insert_one(doc, session=session)
         counter = {"user_id": user_id, "category": doc["category"], "month": day.strftime("%Y-%m")}
         spent = await db.category_spend.find_one_and_update(
@@ -275,6 +288,7 @@ async def _book(db: Any, debt: dict, amount: Decimal, paid_on: Any, session: Any
         "next_payment_date": debt["next_payment_date"],
         "last_event": {"date": paid_on, "kind": 1, "id": str(payment_id)},
         "updated_at": at,
+        "sync_seq": await _stamp(db, debt["user_id"], session),
     }
     owned = {"_id": debt["_id"], "user_id": debt["user_id"]}
     await db.debts.update_one(owned, {"$set": state}, session=session)
@@ -317,6 +331,7 @@ async def _notify(db: Any, debt: dict, amount: Decimal, remaining: Decimal, sess
         "action_url": url,
         "is_read": False,
         "created_at": now_ms(),
+        "sync_seq": await _stamp(db, debt["user_id"], session),
     }
     await db.notifications.insert_one(note, session=session)
     push = {"user_id": str(debt["user_id"]), "title": title, "message": message, "action_url": url}
@@ -363,6 +378,7 @@ async def create_payment(request: Request) -> Response:
         )
         payment_id, remaining = await _book(db, debt, amount, paid_on, session)
         payment = _payment(body, debt, payment_id, (amount, remaining, paid_on))
+        payment["sync_seq"] = await _stamp(db, user_id, session)
         await db.payments.insert_one(payment, session=session)
         await _notify(db, debt, amount, remaining, session)
         response = {k: v for k, v in payment.items() if k != "user_id"}

@@ -13,6 +13,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core.sync import stamp_new
 from database import in_transaction
 from imports.statements import parse_statement
 
@@ -79,7 +80,8 @@ async def commit(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> i
             at = datetime.now(UTC)
             for kind, collection in (("expense", "expenses"), ("income", "income")):
                 docs = [entry(r, user_id, at) for r in todo if r["kind"] == kind]
-                if docs:
+                if docs:  # each with its version, as the API's commit numbers them
+                    await stamp_new(db, user_id, docs, session)
                     await db[collection].insert_many(docs, session=session)
             prints = [fingerprint(r, user_id, at) for r in todo]
             if prints:

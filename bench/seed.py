@@ -19,12 +19,14 @@ from typing import Any
 import httpx
 import jwt
 from bson import ObjectId
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 
 from bench.config import Config
 from core.dates import DEFAULT_TZ, local_date, now_ms, to_millis, today
 from core.money import quantize
+from core.sync import RESOURCE_OF
 from database import Doc
 from ledger.store import entry_document
 from schemas import ExpenseCreate, IncomeCreate, IncomeType
@@ -34,6 +36,7 @@ PASSWORD = "BenchPass123!"
 BATCH = 5000  # SecantusDB inserts about 8,000 documents a second in batches this size
 CATEGORIES = ("food", "groceries", "transport", "fuel", "utilities", "rent", "shopping", "health")
 DEBT_TYPES = ("home_loan", "car_loan", "personal_loan", "education_loan", "credit_card")
+AFTER: dict[str, Any] = {"upsert": True, "return_document": ReturnDocument.AFTER}
 
 
 # ---------------------------------------------------------------- users
@@ -126,29 +129,62 @@ def income_docs(
         yield entry_document(body, user_id, local_date(at, TZ), at)
 
 
+# The version each document takes from its user's change counter, as the routes' writes do
+# (core/sync.py): the counter moved on by the user's documents in the batch, in one `$inc`.
+def _counter(user_id: ObjectId, n: int) -> tuple[Doc, Doc]:
+    return {"_id": user_id, "user_id": user_id}, {"$inc": {"seq": n}}
+
+
+def _per_user(collection: str, batch: list[Doc]) -> dict[ObjectId, list[Doc]]:
+    if collection not in RESOURCE_OF:
+        return {}
+    mine: dict[ObjectId, list[Doc]] = {}
+    for doc in batch:
+        mine.setdefault(doc["user_id"], []).append(doc)
+    return mine
+
+
+def _number(docs: list[Doc], state: Doc) -> None:
+    for seq, doc in enumerate(docs, start=state["seq"] - len(docs) + 1):
+        doc["sync_seq"] = seq
+
+
 def insert_many(db: Database, collection: str, docs: Iterable[Doc]) -> int:
     """Insert in batches (PyMongo), never holding more than one batch of documents."""
     count, batch = 0, []
+
+    def flush() -> None:
+        for user_id, mine in _per_user(collection, batch).items():
+            _number(mine, db.sync_state.find_one_and_update(*_counter(user_id, len(mine)), **AFTER))
+        db[collection].insert_many(batch, ordered=False)
+
     for doc in docs:
         batch.append(doc)
         if len(batch) == BATCH:
-            db[collection].insert_many(batch, ordered=False)
+            flush()
             count, batch = count + len(batch), []
     if batch:
-        db[collection].insert_many(batch, ordered=False)
+        flush()
     return count + len(batch)
 
 
 async def insert(db: AsyncDatabase, collection: str, docs: Iterable[Doc]) -> int:
     """`insert_many` for the async client."""
     count, batch = 0, []
+
+    async def flush() -> None:
+        for user_id, mine in _per_user(collection, batch).items():
+            counter = db.sync_state.find_one_and_update(*_counter(user_id, len(mine)), **AFTER)
+            _number(mine, await counter)
+        await db[collection].insert_many(batch, ordered=False)
+
     for doc in docs:
         batch.append(doc)
         if len(batch) == BATCH:
-            await db[collection].insert_many(batch, ordered=False)
+            await flush()
             count, batch = count + len(batch), []
     if batch:
-        await db[collection].insert_many(batch, ordered=False)
+        await flush()
     return count + len(batch)
 
 

@@ -21,6 +21,9 @@ class ErrorCode(StrEnum):
     rate_limited = "rate_limited"
     database_unavailable = "database_unavailable"
     internal_error = "internal_error"
+    # conditional requests and delta sync
+    precondition_failed = "precondition_failed"
+    sync_cursor_expired = "sync_cursor_expired"
     # auth and users
     not_authenticated = "not_authenticated"
     invalid_credentials = "invalid_credentials"
@@ -162,6 +165,19 @@ class Conflict(AppError):
 
 class Gone(AppError):
     """Something that existed and no longer can be used (an expired link)."""
+
+
+class PreconditionFailed(AppError):
+    """A write conditional on the version the client holds (If-Match), refused because the
+    record changed since the client read it."""
+
+    code = ErrorCode.precondition_failed
+
+    def __init__(self, entity: str) -> None:
+        # "debt" -> "This debt changed since you read it: read it again"
+        super().__init__(
+            f"This {entity.replace('_', ' ')} changed since you read it: read it again"
+        )
 
 
 class PayloadTooLarge(AppError):

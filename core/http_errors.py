@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException
 
@@ -26,6 +26,7 @@ from core.errors import (
     Gone,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
@@ -45,6 +46,7 @@ STATUS: dict[type[AppError], int] = {
     NotFound: 404,
     Conflict: 409,
     Gone: 410,
+    PreconditionFailed: 412,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     Unprocessable: 422,
@@ -59,6 +61,14 @@ TRANSPORT_CODES = {
     413: ErrorCode.payload_too_large,
 }
 VALUE_ERROR_PREFIX = "Value error, "  # pydantic's, before a validator's own sentence
+
+
+class NotModified(Exception):
+    """A conditional GET whose copy is current: 304, no body, the ETag it names."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(etag)
+        self.etag = etag
 
 
 def status_of(exc: AppError) -> int:
@@ -145,6 +155,10 @@ def add_error_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
         status, detail = app_error_body(exc)
         return error_response(status, detail, exc.code, headers_of(exc))
+
+    @app.exception_handler(NotModified)
+    async def not_modified(request: Request, exc: NotModified) -> Response:
+        return Response(status_code=304, headers={"ETag": exc.etag})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

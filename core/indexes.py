@@ -3,6 +3,8 @@ that hold a user's data."""
 
 from pymongo import ASCENDING, IndexModel
 
+from core.sync import RESOURCES, TOMBSTONE_DAYS
+
 # Every collection holding a user's data; `DELETE /users/me` empties all of them.
 USER_COLLECTIONS = (
     "sessions",
@@ -24,6 +26,8 @@ USER_COLLECTIONS = (
     "import_fingerprints",
     "import_templates",
     "rules",
+    "sync_state",
+    "sync_tombstones",
 )
 
 
@@ -233,3 +237,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
 }
+
+# Delta sync (core/sync.py, GET /api/sync): every synced collection in write order, a bounded
+# range of (user_id, sync_seq) a page; the deletions likewise, kept TOMBSTONE_DAYS. (`users`
+# is read by its `_id`; the counters in `sync_state` by theirs, the user's id.)
+BY_SYNC_SEQ = IndexModel([("user_id", ASCENDING), ("sync_seq", ASCENDING)])
+for _synced in set(RESOURCES.values()) - {"users"}:
+    INDEXES[_synced].append(BY_SYNC_SEQ)
+INDEXES["sync_tombstones"] = [
+    BY_SYNC_SEQ,
+    IndexModel("deleted_at", expireAfterSeconds=TOMBSTONE_DAYS * 24 * 3600),
+]

@@ -13,6 +13,7 @@ from core.dates import as_day, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
 from core.idempotency import digest_of, write_once
 from core.money import format_money
+from core.sync import Expected, check_version, stamp
 from database import Doc, get_owned, in_transaction, object_id
 from goals import store
 from goals.rules import milestones_for, monthly_required, remaining, settled_status
@@ -134,24 +135,32 @@ async def create_goal(
     }
 
     async def work(session: AsyncClientSession) -> Doc:
+        doc["sync_seq"] = await stamp(db, user.id, session)
         await db.goals.insert_one(doc, session=session)
-        return GoalOut.of(doc, day).model_dump()
+        return GoalOut.of(doc, day).stored()
 
     async def already_written() -> Doc | None:
         stored = await db.goals.find_one({"_id": doc["_id"], "user_id": user.id})
-        return None if stored is None else GoalOut.of(stored, day).model_dump()
+        return None if stored is None else GoalOut.of(stored, day).stored()
 
     answer, replayed = await write_once(
         db, user.id, key, _digest("goals", body), work, already_written=already_written
     )
-    return GoalOut.model_validate(answer), replayed
+    goal = GoalOut.model_validate(answer)
+    return (goal if replayed else goal.as_of(day)), replayed
 
 
 async def update_goal(
-    db: AsyncDatabase, app_url: str, user: User, goal_id: str, body: GoalUpdate
+    db: AsyncDatabase,
+    app_url: str,
+    user: User,
+    goal_id: str,
+    body: GoalUpdate,
+    expected: Expected = None,
 ) -> GoalOut:
     """Change a goal; its status follows the amounts (a raised target reopens a completed
-    goal), and a lowered target may reach milestones (even completion) by itself."""
+    goal), and a lowered target may reach milestones (even completion) by itself. Another
+    version than an If-Match's `expected` is a 412."""
     changes = body.values(user.timezone, partial=True)
     if "target_date" in changes:
         check_target_date(changes["target_date"], user)
@@ -159,6 +168,7 @@ async def update_goal(
 
     async def work(session: AsyncClientSession) -> Doc:
         goal = await get_owned(db.goals, goal_id, user.id, "goal", session=session)
+        check_version(goal, expected, "goal")
         merged = goal | changes
         new_status = settled_status(
             str(merged["status"]), goal["current_amount"], merged["target_amount"]
@@ -227,6 +237,7 @@ async def contribute(
         goal["milestones_reached"] = sorted({*goal.get("milestones_reached", []), *newly})
         # What it reached is kept with it: a repeat of this very write answers the same.
         stored = contribution | {"new_milestones": newly}
+        stored["sync_seq"] = await stamp(db, user.id, session)
         await db.goal_contributions.insert_one(stored, session=session)
         return _result(goal, stored, newly, day)
 

@@ -8,6 +8,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core.sync import stamp
 from database import Doc
 from goals.rules import AT_RISK_GRACE_DAYS, OPEN_STATUSES
 
@@ -25,19 +26,21 @@ async def add_money(
 ) -> Doc | None:
     """The open goal with `amount` added, as it is after; None when the goal is missing,
     not the user's, completed or cancelled."""
+    seq = await stamp(db, user_id, session)
     return await db.goals.find_one_and_update(
         {"_id": goal_id, "user_id": user_id, "status": {"$in": list(OPEN_STATUSES)}},
-        {"$inc": {"current_amount": amount}, "$set": {"updated_at": at}},
+        {"$inc": {"current_amount": amount}, "$set": {"updated_at": at, "sync_seq": seq}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
 
 
 async def set_fields(db: AsyncDatabase, goal: Doc, fields: Doc, session: AsyncClientSession) -> Doc:
-    """The goal with `fields` set, as it is after."""
+    """The goal with `fields` set (and stamped), as it is after."""
+    seq = await stamp(db, goal["user_id"], session)
     return await db.goals.find_one_and_update(
         {"_id": goal["_id"], "user_id": goal["user_id"]},
-        {"$set": fields},
+        {"$set": fields | {"sync_seq": seq}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
@@ -48,9 +51,10 @@ async def record_milestone(
 ) -> bool:
     """True for the one write that records the milestone: the update matches only while it
     is unrecorded, so of any number of concurrent contributions exactly one does."""
+    seq = await stamp(db, goal["user_id"], session)
     result = await db.goals.update_one(
         {"_id": goal["_id"], "user_id": goal["user_id"], "milestones_reached": {"$ne": milestone}},
-        {"$addToSet": {"milestones_reached": milestone}},
+        {"$addToSet": {"milestones_reached": milestone}, "$set": {"sync_seq": seq}},
         session=session,
     )
     return result.modified_count == 1

@@ -8,15 +8,18 @@ from decimal import Decimal
 
 from bson import ObjectId
 from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import now_ms
 from core.errors import Conflict, ErrorCode
-from database import Doc
+from core.sync import stamp
+from database import Doc, in_transaction
 from imports.rules import RuleBook
 from imports.store import ENTRY_COLLECTIONS
 
 MAX_RULES = 500  # per user: a preview reads them all
+RELABEL_BATCH = 500  # entries a rule re-labels per transaction
 
 
 async def rule_book(db: AsyncDatabase, user_id: ObjectId) -> RuleBook:
@@ -75,17 +78,32 @@ async def apply_rule(db: AsyncDatabase, user_id: ObjectId, rule: Doc) -> int:
         ids = [row["_id"] for row in rows if row["kind"] == kind]
         if not changes or not ids:
             continue
-        differs = [{name: {"$ne": value}} for name, value in changes.items()]
+        for at in range(0, len(ids), RELABEL_BATCH):
+            batch = ids[at : at + RELABEL_BATCH]
+            changed += await _relabel(db, user_id, ENTRY_COLLECTIONS[kind], batch, changes)
+    return changed
+
+
+async def _relabel(
+    db: AsyncDatabase, user_id: ObjectId, collection: str, ids: list[ObjectId], changes: Doc
+) -> int:
+    """`changes` on those of the entries `ids` that differ, in one transaction; how many.
+    Each entry takes a version of its own (one left unchanged leaves a gap)."""
+    differs = [{name: {"$ne": value}} for name, value in changes.items()]
+
+    async def work(session: AsyncClientSession) -> int:
+        seq = await stamp(db, user_id, session, len(ids))
         updates = [
             UpdateOne(
                 {"_id": entry_id, "user_id": user_id, "$or": differs},
-                {"$set": changes | {"updated_at": now_ms()}},
+                {"$set": changes | {"updated_at": now_ms(), "sync_seq": at}},
             )
-            for entry_id in ids
+            for at, entry_id in enumerate(ids, start=seq)
         ]
-        result = await db[ENTRY_COLLECTIONS[kind]].bulk_write(updates, ordered=False)
-        changed += result.matched_count
-    return changed
+        result = await db[collection].bulk_write(updates, ordered=False, session=session)
+        return result.matched_count
+
+    return await in_transaction(db, work)
 
 
 async def apply_to_preview(
@@ -119,5 +137,10 @@ async def create_rule(db: AsyncDatabase, user_id: ObjectId, fields: Doc) -> Doc:
         )
     at = now_ms()
     doc = fields | {"_id": ObjectId(), "user_id": user_id, "created_at": at, "updated_at": at}
-    await db.rules.insert_one(doc)
-    return doc
+
+    async def work(session: AsyncClientSession) -> Doc:
+        stored = doc | {"sync_seq": await stamp(db, user_id, session)}
+        await db.rules.insert_one(stored, session=session)
+        return stored
+
+    return await in_transaction(db, work)

@@ -17,7 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from core.dates import now_ms
 from core.errors import AppError, Conflict, ErrorCode, NotFound, Unprocessable
 from core.idempotency import peek, write_once
-from database import Doc, get_owned, object_id, paginate
+from core.sync import Expected, check_version, owned, stamp, tombstone
+from database import Doc, get_owned, in_transaction, object_id, paginate, update_stamped
 from imports import preview_store, rule_store, template_store
 from imports import store as import_store
 from imports.rules import (
@@ -108,10 +109,11 @@ async def create_preview(
     await preview_store.store_rows(db, rows)
 
     async def work(session: AsyncClientSession) -> Doc:
+        record["sync_seq"] = await stamp(db, user_id, session)
         await db.imports.insert_one(record, session=session)
         if to_save is not None and upload.template is not None:
             await template_store.save_template(db, user_id, upload.template, to_save, session)
-        return ImportOut.model_validate(record).model_dump(by_alias=True)
+        return ImportOut.model_validate(record).stored(by_alias=True)
 
     answer, replayed = await write_once(db, user_id, key, digest, work)
     if replayed:  # a concurrent request with this key stored first
@@ -231,10 +233,11 @@ async def _move(
     atomic update, so a commit, an undo and a discard never run on the same import at once."""
     oid = object_id(import_id)
     if oid is not None:
-        moved = await db.imports.find_one_and_update(
+        moved = await update_stamped(
+            db.imports,
+            user_id,
             {"_id": oid, "user_id": user_id, "status": {"$in": list(allowed)}},
             {"$set": {"status": to, "updated_at": now_ms()}},
-            return_document=True,
         )
         if moved is not None:
             return True, moved
@@ -248,7 +251,7 @@ async def _settle(
     at = now_ms()
     change = {"status": str(status), "updated_at": at} | ({stamp: at} if stamp else {})
     owned = {"_id": record["_id"], "user_id": record["user_id"]}
-    await db.imports.update_one(owned, {"$set": change})
+    await update_stamped(db.imports, record["user_id"], owned, {"$set": change})
 
 
 async def commit_import(
@@ -287,19 +290,29 @@ async def undo_import(db: AsyncDatabase, user: User, import_id: str) -> UndoResu
     return UndoResult.model_validate(removed)
 
 
-async def delete_import(db: AsyncDatabase, user_id: ObjectId, import_id: str) -> None:
+async def delete_import(
+    db: AsyncDatabase, user_id: ObjectId, import_id: str, expected: Expected = None
+) -> None:
     """Discard a preview, or the record of an undone import, with its rows; a committed
-    import is a 409 (undo it instead)."""
+    import is a 409 (undo it instead), one at another version than an If-Match's
+    `expected` a 412."""
     oid = object_id(import_id)
-    deleted = None
-    if oid is not None:
+    if oid is None:
+        raise NotFound("import")
+
+    async def work(session: AsyncClientSession) -> None:
         deleted = await db.imports.find_one_and_delete(
-            {"_id": oid, "user_id": user_id, "status": {"$in": ["preview", "undone"]}}
+            owned(oid, user_id, expected) | {"status": {"$in": ["preview", "undone"]}},
+            session=session,
         )
-    if deleted is None:
-        record = await get_owned(db.imports, import_id, user_id, "import")
-        raise Conflict(
-            f"This import is {record['status']}: undo it (POST .../undo) instead",
-            code=ErrorCode.import_committed,
-        )
+        if deleted is None:
+            record = await get_owned(db.imports, oid, user_id, "import", session=session)
+            check_version(record, expected, "import")
+            raise Conflict(
+                f"This import is {record['status']}: undo it (POST .../undo) instead",
+                code=ErrorCode.import_committed,
+            )
+        await tombstone(db, user_id, "imports", [oid], session)
+
+    await in_transaction(db, work)
     await db.import_rows.delete_many({"user_id": user_id, "import_id": oid})

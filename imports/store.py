@@ -21,7 +21,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from core.dates import as_day, now_ms
 from core.errors import AppError, Conflict, ErrorCode
 from core.money import quantize
-from database import Doc, in_transaction
+from core.sync import stamp_new
+from database import Doc, in_transaction, update_stamped
 from imports.rules import (
     Loan,
     payment_method,
@@ -186,6 +187,7 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
                 entries[kind].append(doc)
                 prints.append(_fingerprint(row, doc["_id"], kind, False))
         for kind, docs in entries.items():
+            await stamp_new(db, user.id, docs, session)
             await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
@@ -227,7 +229,7 @@ async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Do
     result = await commit_result(db, user.id, record)
     done = {"status": "committed", "result": result, "committed_at": now_ms()}
     owned = {"_id": record["_id"], "user_id": user.id}
-    await db.imports.update_one(owned, {"$set": done | {"updated_at": now_ms()}})
+    await update_stamped(db.imports, user.id, owned, {"$set": done | {"updated_at": now_ms()}})
     await _after_commit(db, user, result, record)
     return result
 

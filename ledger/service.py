@@ -25,7 +25,8 @@ from core.dates import current_month, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import digest_of, is_own_id, write_once
 from core.money import format_money
-from database import Doc, get_owned, in_transaction, object_id
+from core.sync import Expected, check_version, owned, stamp, tombstone
+from database import Doc, get_owned, in_transaction, object_id, refused
 from ledger import store
 from ledger.rules import (
     BudgetLevel,
@@ -172,7 +173,7 @@ def stored_answer(
 
     async def read() -> Doc | None:
         stored = await coll.find_one({"_id": doc["_id"], "user_id": doc["user_id"]})
-        return None if stored is None else shape.model_validate(stored).model_dump()
+        return None if stored is None else shape.model_validate(stored).stored()
 
     return read
 
@@ -187,11 +188,13 @@ async def _create_once(
     write: Callable[[AsyncClientSession], Awaitable[object]],
 ) -> tuple[M, bool]:
     """(the created document as `shape`, whether it replays): `write` stores `doc` (with its
-    side effects) in the transaction that also stores the key's answer."""
+    side effects) in the transaction that also stores the key's answer; `doc` is stamped
+    (its `sync_seq`) in that transaction first."""
 
     async def work(session: AsyncClientSession) -> Doc:
+        doc["sync_seq"] = await stamp(db, doc["user_id"], session)
         await write(session)
-        return shape.model_validate(doc).model_dump()
+        return shape.model_validate(doc).stored()
 
     answer, replayed = await write_once(
         db,
@@ -279,17 +282,25 @@ async def create_budget(
 
 
 async def update_expense(
-    db: AsyncDatabase, user: User, expense_id: str, body: ExpenseUpdate, app_url: str
+    db: AsyncDatabase,
+    user: User,
+    expense_id: str,
+    body: ExpenseUpdate,
+    app_url: str,
+    expected: Expected = None,
 ) -> ExpenseOut:
     """Change an expense; its spend moves from where it was (category, month, amount) to
-    where it is now, in the same transaction."""
+    where it is now, in the same transaction. Another version than an If-Match's
+    `expected` is a 412."""
     changes = body.values(user.timezone, partial=True)
 
     async def work(session: AsyncClientSession) -> Doc:
         old = await get_owned(db.expenses, expense_id, user.id, "expense", session=session)
+        check_version(old, expected, "expense")
+        seq = await stamp(db, user.id, session)
         new = await db.expenses.find_one_and_update(
-            {"_id": old["_id"], "user_id": user.id},
-            {"$set": {**changes, "updated_at": now_ms()}},
+            owned(old["_id"], user.id, expected),
+            {"$set": {**changes, "updated_at": now_ms(), "sync_seq": seq}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
@@ -306,8 +317,10 @@ async def entries_removed(
     docs: list[Doc],
     session: AsyncClientSession,
 ) -> None:
-    """After income or expense entries were deleted in `session`: their notifications no
-    longer link to them, and an expense's spend and receipt go with it."""
+    """After income or expense entries were deleted in `session`: their tombstones are left,
+    their notifications no longer link to them, and an expense's spend and receipt go with
+    it."""
+    await tombstone(db, user.id, collection, [doc["_id"] for doc in docs], session)
     await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
     if collection != "expenses":
         return
@@ -317,18 +330,21 @@ async def entries_removed(
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
 
 
-async def delete_entry(db: AsyncDatabase, user: User, collection: str, entry_id: str) -> None:
-    """Delete an income or expense entry and what hangs off it, in one transaction."""
+async def delete_entry(
+    db: AsyncDatabase, user: User, collection: str, entry_id: str, expected: Expected = None
+) -> None:
+    """Delete an income or expense entry and what hangs off it, in one transaction (412 when
+    not at an If-Match's `expected` version)."""
+    entity = ENTITY[collection]
     oid = object_id(entry_id)
     if oid is None:
-        raise NotFound(ENTITY[collection])
+        raise NotFound(entity)
 
     async def work(session: AsyncClientSession) -> None:
-        doc = await db[collection].find_one_and_delete(
-            {"_id": oid, "user_id": user.id}, session=session
-        )
+        query = owned(oid, user.id, expected)
+        doc = await db[collection].find_one_and_delete(query, session=session)
         if doc is None:
-            raise NotFound(ENTITY[collection])
+            await refused(db[collection], oid, user.id, entity, session)
         await entries_removed(db, user, collection, [doc], session)
 
     await in_ledger_transaction(db, work)

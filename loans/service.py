@@ -7,7 +7,6 @@ Data access is loans/store.py; the rules are pure (loans/rules.py, loans/state.p
 loans/events.py, loans/schedule.py); a refusal is a domain error (core/errors.py).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from core.dates import now_ms, today
 from core.errors import ErrorCode, Unprocessable
 from core.money import ZERO, format_money, from_sum, quantize
+from core.sync import Expected, check_version, owned, stamp
 from database import Doc, get_owned, in_transaction
 from loans import rules as loan_rules
 from loans import schedule as loan_schedule
@@ -117,13 +117,15 @@ async def reverse_payment(
     user_id: ObjectId,
     payment: Doc | str | ObjectId,
     session: AsyncClientSession,
+    expected: Expected = None,
 ) -> None:
     """Reverse a payment exactly, inside the caller's transaction: its debt replayed without
     it (the state, and the later payments' splits, as if it had never been made), and the
     payment deleted. `payment` is the user's payment document (its `_id` and `debt_id`), or
-    its id (404 when not theirs)."""
+    its id (404 when not theirs; 412 when not at an If-Match's `expected` version)."""
     if not isinstance(payment, dict):
         payment = await get_owned(db.payments, payment, user_id, "payment", session=session)
+        check_version(payment, expected, "payment")
     debt = await get_owned(db.debts, payment["debt_id"], user_id, "debt", session=session)
     await loan_store.unrecord(db, debt, payment["_id"], session)
 
@@ -134,8 +136,13 @@ async def reverse_payment(
 async def create_debt(db: AsyncDatabase, user_id: ObjectId, values: Doc) -> Doc:
     """Store a new debt from the request's `values` (its days resolved)."""
     doc = new_debt(ObjectId(), user_id, values)
-    await db.debts.insert_one(doc)
-    return doc
+
+    async def work(session: AsyncClientSession) -> Doc:
+        stored = doc | {"sync_seq": await stamp(db, user_id, session)}
+        await db.debts.insert_one(stored, session=session)
+        return stored
+
+    return await in_transaction(db, work)
 
 
 async def update_debt(
@@ -143,18 +150,17 @@ async def update_debt(
     user_id: ObjectId,
     debt_id: str,
     changes: Doc,
-    check: Callable[[Doc], None] | None = None,
+    expected: Expected = None,
 ) -> Doc:
-    """Apply a PUT's `changes` (its days resolved) to the user's debt, after `check` (which
-    may refuse) of the debt as read; new terms or a new due day give the debt a new state,
-    worked out from its events. Returns the debt as written."""
+    """Apply a PUT's `changes` (its days resolved) to the user's debt as read; new terms or a
+    new due day give the debt a new state, worked out from its events. Returns the debt as
+    written. A debt at another version than an If-Match's `expected` is a 412."""
 
     async def work(session: AsyncClientSession) -> Doc:
         debt = await get_owned(db.debts, debt_id, user_id, "debt", session=session)
-        if check is not None:
-            check(debt)
+        check_version(debt, expected, "debt")
         updated = await db.debts.find_one_and_update(
-            {"_id": debt["_id"], "user_id": user_id},
+            owned(debt["_id"], user_id, expected),
             {"$set": loan_rules.debt_update(debt, changes)},
             return_document=True,
             session=session,

@@ -7,6 +7,7 @@ Collections: `debts` (a loan's terms, its rate resets, and the state its events 
 """
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,9 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from core import sync
 from core.dates import Period, now_ms
+from core.sync import Expected
 from database import Doc, delete_owned
 from loans.debt import events_of
 from loans.events import Event, Payment
@@ -60,9 +63,13 @@ async def book(
     recorded = None if resumes(debt, change) else await payments_of(db, debt, session)
     booked = rebook(debt, change, recorded)
     owner = debt["user_id"]
-    for payment_id, split in changed_splits(recorded or [], booked.state):
+    resplit = changed_splits(recorded or [], booked.state)
+    # The debt and every payment re-split are written: each takes a version of its own.
+    seq = await sync.stamp(db, owner, session, 1 + len(resplit))
+    for at, (payment_id, split) in enumerate(resplit, start=seq + 1):
         query = {"_id": payment_id, "user_id": owner}
-        await db.payments.update_one(query, {"$set": split}, session=session)
+        await db.payments.update_one(query, {"$set": split | {"sync_seq": at}}, session=session)
+    booked = replace(booked, fields=booked.fields | {"sync_seq": seq})
     query = {"_id": debt["_id"], "user_id": owner}
     await db.debts.update_one(query, {"$set": booked.fields}, session=session)
     return booked
@@ -98,6 +105,7 @@ async def record(
         "transaction_id": str(uuid.uuid4()),
         "created_at": now_ms(),
         **(extra or {}),
+        "sync_seq": await sync.stamp(db, debt["user_id"], session),
     }
     await db.payments.insert_one(payment, session=session)
     return payment
@@ -111,6 +119,7 @@ async def unrecord(
     await book(db, debt, session, remove=str(payment_id))
     query = {"_id": payment_id, "user_id": debt["user_id"]}
     await db.payments.delete_one(query, session=session)
+    await sync.tombstone(db, debt["user_id"], "payments", [payment_id], session)
 
 
 # ---------------------------------------------------------------- debts
@@ -122,9 +131,14 @@ async def active_debts(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
     return await db.debts.find(query).sort(NEWEST_FIRST).to_list(None)
 
 
-async def delete_debt(db: AsyncDatabase, user_id: ObjectId, debt_id: str) -> None:
-    """Delete the user's debt together with all of its payments (404 when not theirs)."""
-    await delete_owned(db, "debts", debt_id, user_id, "debt", children=("payments", "debt_id"))
+async def delete_debt(
+    db: AsyncDatabase, user_id: ObjectId, debt_id: str, expected: Expected = None
+) -> None:
+    """Delete the user's debt together with all of its payments (404 when not theirs, 412
+    when not at an If-Match's `expected` version)."""
+    await delete_owned(
+        db, "debts", debt_id, user_id, "debt", ("payments", "debt_id"), expected=expected
+    )
 
 
 def summary_pipeline(user_id: Any, next_due: int) -> list[Doc]:

@@ -12,9 +12,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import now_ms
-from database import Doc
+from core.sync import stamp, stamp_each
+from database import Doc, in_transaction
 
 NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+READ_BATCH = 500  # notifications marked read per transaction
 
 
 def inbox_query(user_id: ObjectId, unread_only: bool) -> Doc:
@@ -39,24 +41,41 @@ def _read_fields(ttl_days: int) -> Doc:
 async def mark_read(
     db: AsyncDatabase, user_id: ObjectId, notification_id: ObjectId, ttl_days: int
 ) -> Doc | None:
-    """The notification, read; reading it again keeps the first read time. None when it is
-    not the user's."""
-    doc = await db.notifications.find_one_and_update(
-        {"_id": notification_id, "user_id": user_id, "is_read": False},
-        {"$set": _read_fields(ttl_days)},
-        return_document=ReturnDocument.AFTER,
-    )
-    if doc is None:  # already read, someone else's, or missing
-        doc = await db.notifications.find_one({"_id": notification_id, "user_id": user_id})
-    return doc
+    """The notification, read (and stamped); reading it again keeps the first read time and
+    its version. None when it is not the user's."""
+
+    async def work(session: AsyncClientSession) -> Doc | None:
+        doc = await db.notifications.find_one(
+            {"_id": notification_id, "user_id": user_id}, session=session
+        )
+        if doc is None or doc["is_read"]:  # someone else's, missing, or already read
+            return doc
+        read = _read_fields(ttl_days) | {"sync_seq": await stamp(db, user_id, session)}
+        return await db.notifications.find_one_and_update(
+            {"_id": notification_id, "user_id": user_id, "is_read": False},
+            {"$set": read},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+
+    return await in_transaction(db, work)
 
 
 async def read_all(db: AsyncDatabase, user_id: ObjectId, ttl_days: int) -> int:
-    """Mark every unread notification read; returns how many were."""
-    result = await db.notifications.update_many(
-        {"user_id": user_id, "is_read": False}, {"$set": _read_fields(ttl_days)}
-    )
-    return result.modified_count
+    """Mark every unread notification read, each stamped, READ_BATCH a transaction; returns
+    how many were."""
+    unread = {"user_id": user_id, "is_read": False}
+    read = 0
+    while True:
+
+        async def work(session: AsyncClientSession) -> int:
+            changes = _read_fields(ttl_days)
+            return await stamp_each(db.notifications, user_id, unread, changes, session, READ_BATCH)
+
+        done = await in_transaction(db, work)
+        read += done
+        if done < READ_BATCH:
+            return read
 
 
 async def unlink(
@@ -67,9 +86,5 @@ async def unlink(
     if not urls:
         return 0
     target = urls[0] if len(urls) == 1 else {"$in": urls}
-    result = await db.notifications.update_many(
-        {"user_id": user_id, "action_url": target},
-        {"$set": {"action_url": None}},
-        session=session,
-    )
-    return result.modified_count
+    query = {"user_id": user_id, "action_url": target}
+    return await stamp_each(db.notifications, user_id, query, {"action_url": None}, session)

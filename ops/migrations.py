@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
 from config import get_settings
+from core import sync
 from core.dates import DEFAULT_TZ, local_date, now_ms
 from core.errors import AppError
 from core.indexes import INDEXES
@@ -159,6 +160,41 @@ async def user_first_unique_indexes(db: AsyncDatabase, started: datetime) -> Non
         await _drop_index(db, collection, old_name)
 
 
+async def sync_versions(db: AsyncDatabase, started: datetime) -> None:
+    """Every synced document stored before versions existed takes one (`sync_seq`,
+    core/sync.py) from its user's change counter, which starts there; the profile too.
+    BATCH documents a transaction. A document that has a version keeps it, so a second run
+    (after a crash, or from another replica at the same time) changes nothing."""
+    collections = [c for c in sync.RESOURCES.values() if c != "users"]
+    async for user in db.users.find({}, {"sync_seq": 1}):
+        user_id = user["_id"]
+        if user.get("sync_seq") is None:
+            await _versions(db, "users", user_id, [user_id])
+        for collection in collections:
+            unversioned = {"user_id": user_id, "sync_seq": {"$exists": False}}
+            ids = [doc["_id"] async for doc in db[collection].find(unversioned, {"_id": 1})]
+            for at in range(0, len(ids), BATCH):
+                await _versions(db, collection, user_id, ids[at : at + BATCH])
+
+
+async def _versions(
+    db: AsyncDatabase, collection: str, user_id: ObjectId, ids: list[ObjectId]
+) -> None:
+    owner = {} if collection == "users" else {"user_id": user_id}
+
+    async def work(session: AsyncClientSession) -> None:
+        first = await sync.stamp(db, user_id, session, len(ids))
+        writes = [
+            UpdateOne(
+                {"_id": oid, **owner, "sync_seq": {"$exists": False}}, {"$set": {"sync_seq": seq}}
+            )
+            for seq, oid in enumerate(ids, start=first)
+        ]
+        await db[collection].bulk_write(writes, ordered=False, session=session)
+
+    await in_transaction(db, work)
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
@@ -166,6 +202,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-loan-books", loan_books),
     ("2026-12-category-spend", category_spend),
     ("2026-12-user-first-unique-indexes", user_first_unique_indexes),
+    ("2026-12-sync-versions", sync_versions),
 )
 
 

@@ -13,8 +13,9 @@ from pymongo.errors import DuplicateKeyError
 from config import Settings
 from core.dates import now_ms
 from core.errors import BadRequest, Conflict, ErrorCode, Unauthorized
-from database import Doc, in_transaction
-from routes.deps import NO_CONTENT, CurrentUser, Db, SettingsDep, responses
+from core.sync import stamp
+from database import Doc, in_transaction, update_stamped
+from routes.deps import NO_CONTENT, CurrentUser, Db, IfNoneMatch, SettingsDep, responses, tagged
 from schemas import (
     AccessToken,
     ChangePasswordRequest,
@@ -136,7 +137,9 @@ async def signup(body: SignupRequest, request: Request, db: Db, settings: Settin
     }
 
     async def create(session: AsyncClientSession) -> None:
-        user["_id"] = (await db.users.insert_one(user, session=session)).inserted_id
+        user["_id"] = ObjectId()
+        user["sync_seq"] = await stamp(db, user["_id"], session)  # the profile's first version
+        await db.users.insert_one(user, session=session)
         await enqueue_email(
             db,
             "welcome",
@@ -300,9 +303,9 @@ async def set_password(
     db: AsyncDatabase, settings: Settings, user_id: object, password: str
 ) -> None:
     hashed = await hash_password(password, settings.bcrypt_rounds)
-    await db.users.update_one(
-        {"_id": user_id}, {"$set": {"hashed_password": hashed, "updated_at": now_ms()}}
-    )
+    # The profile shows `updated_at`: a new version of it.
+    update = {"$set": {"hashed_password": hashed, "updated_at": now_ms()}}
+    await update_stamped(db.users, user_id, {"_id": user_id}, update)
     await revoke_all_sessions(db, user_id)
 
 
@@ -320,7 +323,7 @@ async def change_password(
     return await open_session(db, settings, user.doc)
 
 
-@router.get("/me", responses=E401)
-async def get_session_user(user: CurrentUser) -> UserOut:
+@router.get("/me", responses={**tagged(), **responses(304), **E401})
+async def get_session_user(user: CurrentUser, tag: IfNoneMatch) -> UserOut:
     """The logged-in user."""
-    return UserOut.model_validate(user.doc)
+    return tag(UserOut.model_validate(user.doc))

@@ -9,13 +9,25 @@ from pymongo.errors import DuplicateKeyError
 from database import delete_owned, get_owned, paginate, update_owned
 from ledger import service as ledger
 from ledger.store import budget_status
-from routes.deps import NO_CONTENT, CurrentUser, Db, IdempotencyKey, Pagination, responses
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    ETagged,
+    IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
+    Pagination,
+    responses,
+    tagged,
+)
 from schemas import BudgetCreate, BudgetOut, BudgetStatus, BudgetUpdate, Page
 
 router = APIRouter(prefix="/budgets", tags=["budgets"])
 E401 = responses(401)
 E404 = responses((404, "Budget not found"))
 E409 = responses((409, "An active budget for this category exists"))
+E304, E412 = responses(304), responses(412)
 E409_CREATE = responses(
     (
         409,
@@ -31,20 +43,21 @@ E422_CREATE = responses(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**E401, **E409_CREATE, **E422_CREATE},
+    responses={**tagged(201), **E401, **E409_CREATE, **E422_CREATE},
 )
 async def create_budget(
     body: BudgetCreate,
     user: CurrentUser,
     db: Db,
     response: Response,
+    tag: ETagged,
     idempotency_key: IdempotencyKey = None,
 ) -> BudgetOut:
     """Set a monthly limit for an expense category (one active budget per category)."""
     budget, replayed = await ledger.create_budget(db, user, body, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return budget
+    return tag(budget)
 
 
 @router.get("", responses=E401)
@@ -65,26 +78,35 @@ async def get_budget_status(user: CurrentUser, db: Db) -> BudgetStatus:
     return await budget_status(db, user)
 
 
-@router.get("/{budget_id}", responses={**E401, **E404})
-async def get_budget(budget_id: str, user: CurrentUser, db: Db) -> BudgetOut:
+@router.get("/{budget_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_budget(budget_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> BudgetOut:
     """One budget."""
-    return BudgetOut.model_validate(await get_owned(db.budgets, budget_id, user.id, "budget"))
+    return tag(BudgetOut.model_validate(await get_owned(db.budgets, budget_id, user.id, "budget")))
 
 
-@router.put("/{budget_id}", responses={**E401, **E404, **E409})
-async def update_budget(budget_id: str, body: BudgetUpdate, user: CurrentUser, db: Db) -> BudgetOut:
+@router.put("/{budget_id}", responses={**tagged(), **E401, **E404, **E409, **E412})
+async def update_budget(
+    budget_id: str,
+    body: BudgetUpdate,
+    user: CurrentUser,
+    db: Db,
+    if_match: IfMatch,
+    tag: ETagged,
+) -> BudgetOut:
     """Change a budget; fields left out keep their value."""
     changes = body.model_dump(exclude_unset=True)
     try:
-        doc = await update_owned(db.budgets, budget_id, user.id, changes, "budget")
+        doc = await update_owned(
+            db.budgets, budget_id, user.id, changes, "budget", expected=if_match
+        )
     except DuplicateKeyError as exc:
         raise ledger.budget_exists() from exc
-    return BudgetOut.model_validate(doc)
+    return tag(BudgetOut.model_validate(doc))
 
 
-@router.delete("/{budget_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_budget(budget_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{budget_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_budget(budget_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete a budget and its alert history."""
     await delete_owned(
-        db, "budgets", budget_id, user.id, "budget", children=("budget_alerts", "budget_id")
+        db, "budgets", budget_id, user.id, "budget", ("budget_alerts", "budget_id"), if_match
     )

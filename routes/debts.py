@@ -11,7 +11,17 @@ from database import get_owned, paginate
 from loans import service as loan_service
 from loans import store as loan_store
 from loans.payoff import Plan
-from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, responses
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    ETagged,
+    IfMatch,
+    IfNoneMatch,
+    Pagination,
+    responses,
+    tagged,
+)
 from schemas import (
     MAX_AMOUNT,
     DebtCreate,
@@ -31,17 +41,18 @@ router = APIRouter(prefix="/debts", tags=["debts"])
 E401 = responses(401)
 E404 = responses((404, "Debt not found (or not yours)"))
 E422_NEVER = responses((422, "The EMI never pays the debt off"))
+E304, E412 = responses(304), responses(412)
 WhatIfAmount = Annotated[MoneyOrZero, Query(ge=0, le=MAX_AMOUNT)]
 
 
 # ---------------------------------------------------------------- collection routes
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=E401)
-async def create_debt(body: DebtCreate, user: CurrentUser, db: Db) -> DebtOut:
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**tagged(201), **E401})
+async def create_debt(body: DebtCreate, user: CurrentUser, db: Db, tag: ETagged) -> DebtOut:
     """Add a loan or card; `monthly_emi` is computed (reducing balance) when omitted."""
     doc = await loan_service.create_debt(db, user.id, body.values(user.timezone))
-    return DebtOut.of(doc, today(user.timezone))
+    return tag(DebtOut.of(doc, today(user.timezone)))
 
 
 @router.get("", responses=E401)
@@ -115,30 +126,36 @@ async def get_payoff_plan(
 # ---------------------------------------------------------------- one debt
 
 
-@router.get("/{debt_id}", responses={**E401, **E404})
-async def get_debt(debt_id: str, user: CurrentUser, db: Db) -> DebtOut:
+@router.get("/{debt_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_debt(debt_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> DebtOut:
     """One of your debts."""
-    return DebtOut.of(await get_owned(db.debts, debt_id, user.id, "debt"), today(user.timezone))
+    doc = await get_owned(db.debts, debt_id, user.id, "debt")
+    return tag(DebtOut.of(doc, today(user.timezone)))
 
 
 @router.put(
     "/{debt_id}",
     responses={
+        **tagged(),
         **E401,
         **E404,
         **responses((409, "Terms locked by payments, or debt paid off")),
+        **E412,
         **responses((422, "Invalid field or amounts")),
     },
 )
-async def update_debt(debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db) -> DebtOut:
+async def update_debt(
+    debt_id: str, body: DebtUpdate, user: CurrentUser, db: Db, if_match: IfMatch, tag: ETagged
+) -> DebtOut:
     """Update a debt: its name and notes, its due date, active ↔ closed, and its terms until
     the first payment or rate reset."""
     changes = body.values(user.timezone, partial=True)
     day = today(user.timezone)
-    return DebtOut.of(await loan_service.update_debt(db, user.id, debt_id, changes), day)
+    debt = await loan_service.update_debt(db, user.id, debt_id, changes, expected=if_match)
+    return tag(DebtOut.of(debt, day))
 
 
-@router.delete("/{debt_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_debt(debt_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{debt_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_debt(debt_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete a debt together with all of its payments."""
-    await loan_store.delete_debt(db, user.id, debt_id)
+    await loan_store.delete_debt(db, user.id, debt_id, if_match)

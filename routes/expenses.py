@@ -21,6 +21,7 @@ from core.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
+from core.sync import stamp
 from database import Doc, get_owned, in_transaction, paginate
 from ledger import service as ledger
 from ledger.categories import SUGGESTED_CATEGORIES
@@ -30,13 +31,17 @@ from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
+    ETagged,
     FromDate,
     IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
     Pagination,
     SettingsDep,
     ToDate,
     Year,
     responses,
+    tagged,
 )
 from schemas import (
     ExpenseCategories,
@@ -60,6 +65,7 @@ E_KEYED = responses(
     (422, "Invalid input, or the Idempotency-Key was used with another request"),
 )
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
+E304, E412 = responses(304), responses(412)
 
 
 # ---------------------------------------------------------------- receipts
@@ -102,13 +108,14 @@ def expense_query(
 # ---------------------------------------------------------------- routes
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E_KEYED})
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**tagged(201), **E401, **E_KEYED})
 async def create_expense(
     body: ExpenseCreate,
     user: CurrentUser,
     db: Db,
     settings: SettingsDep,
     response: Response,
+    tag: ETagged,
     idempotency_key: IdempotencyKey = None,
 ) -> ExpenseOut:
     """Record an expense; reaching a budget's threshold or limit this month alerts you, once."""
@@ -117,7 +124,7 @@ async def create_expense(
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return expense
+    return tag(expense)
 
 
 @router.get("", responses={**E401, **E422})
@@ -196,31 +203,38 @@ async def download_receipt(
     )
 
 
-@router.get("/{expense_id}", responses={**E401, **E404})
-async def get_expense(expense_id: str, user: CurrentUser, db: Db) -> ExpenseOut:
+@router.get("/{expense_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_expense(expense_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> ExpenseOut:
     """One expense."""
     doc = await get_owned(db.expenses, expense_id, user.id, "expense")
-    return ExpenseOut.model_validate(doc)
+    return tag(ExpenseOut.model_validate(doc))
 
 
-@router.put("/{expense_id}", responses={**E401, **E404, **E422})
+@router.put("/{expense_id}", responses={**tagged(), **E401, **E404, **E412, **E422})
 async def update_expense(
-    expense_id: str, body: ExpenseUpdate, user: CurrentUser, db: Db, settings: SettingsDep
+    expense_id: str,
+    body: ExpenseUpdate,
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+    if_match: IfMatch,
+    tag: ETagged,
 ) -> ExpenseOut:
     """Change an expense; fields left out keep their value. Its spend moves with it, and
     what it adds this month may alert a budget."""
-    return await ledger.update_expense(db, user, expense_id, body, settings.app_url)
+    return tag(await ledger.update_expense(db, user, expense_id, body, settings.app_url, if_match))
 
 
-@router.delete("/{expense_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_expense(expense_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{expense_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_expense(expense_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete an expense and its receipt; its spend leaves its budget's month."""
-    await ledger.delete_entry(db, user, "expenses", expense_id)
+    await ledger.delete_entry(db, user, "expenses", expense_id, if_match)
 
 
 @router.post(
     "/{expense_id}/receipt",
     responses={
+        **tagged(),
         **E401,
         **E404,
         **responses((413, "File larger than 10 MB")),
@@ -235,6 +249,7 @@ async def upload_receipt(
     user: CurrentUser,
     db: Db,
     settings: SettingsDep,
+    tag: ETagged,
 ) -> ExpenseOut:
     """Attach a receipt (JPEG, PNG, WebP, HEIC or PDF, at most 10 MB), replacing any old one."""
     expense = await get_owned(db.expenses, expense_id, user.id, "expense")
@@ -264,6 +279,7 @@ async def upload_receipt(
     async def swap(session: AsyncClientSession) -> Doc | None:
         # The old object (or, if the expense vanished meanwhile, the new one) is removed
         # later by the outbox, so a storage outage never leaves the database inconsistent.
+        changes["sync_seq"] = await stamp(db, user.id, session)
         old = await db.expenses.find_one_and_update(
             {"_id": expense["_id"], "user_id": user.id}, {"$set": changes}, session=session
         )
@@ -275,7 +291,7 @@ async def upload_receipt(
     old = await in_transaction(db, swap)
     if old is None:
         raise NotFound("expense")
-    return ExpenseOut.model_validate(old | changes)
+    return tag(ExpenseOut.model_validate(old | changes))
 
 
 @router.get("/{expense_id}/receipt", responses={**E401, **E404})

@@ -12,10 +12,14 @@ from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
+    ETagged,
     IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
     Pagination,
     SettingsDep,
     responses,
+    tagged,
 )
 from schemas import (
     ContributionCreate,
@@ -36,6 +40,7 @@ router = APIRouter(prefix="/goals", tags=["goals"])
 E401 = responses(401)
 E404 = responses((404, "Goal not found"))
 E422 = responses((422, "Invalid input, or a target date in the past"))
+E304, E412 = responses(304), responses(412)
 E422_KEYED = responses(
     (
         422,
@@ -49,20 +54,26 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**E401, **E422_KEYED, **responses((409, IN_PROGRESS.capitalize()))},
+    responses={
+        **tagged(201),
+        **E401,
+        **E422_KEYED,
+        **responses((409, IN_PROGRESS.capitalize())),
+    },
 )
 async def create_goal(
     body: GoalCreate,
     user: CurrentUser,
     db: Db,
     response: Response,
+    tag: ETagged,
     idempotency_key: IdempotencyKey = None,
 ) -> GoalOut:
     """Create a savings goal (money already saved may be given as `current_amount`)."""
     goal, replayed = await service.create_goal(db, user, body, idempotency_key)
     if replayed:
         response.headers.update(REPLAYED)
-    return goal
+    return tag(goal)
 
 
 @router.get("", responses=E401)
@@ -106,25 +117,32 @@ async def get_goals_summary(user: CurrentUser, db: Db) -> GoalSummary:
     )
 
 
-@router.get("/{goal_id}", responses={**E401, **E404})
-async def get_goal(goal_id: str, user: CurrentUser, db: Db) -> GoalOut:
+@router.get("/{goal_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_goal(goal_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> GoalOut:
     """One goal with its progress and the monthly saving it needs."""
-    return GoalOut.of(await get_owned(db.goals, goal_id, user.id, "goal"), today(user.timezone))
+    doc = await get_owned(db.goals, goal_id, user.id, "goal")
+    return tag(GoalOut.of(doc, today(user.timezone)))
 
 
-@router.put("/{goal_id}", responses={**E401, **E404, **E422})
+@router.put("/{goal_id}", responses={**tagged(), **E401, **E404, **E412, **E422})
 async def update_goal(
-    goal_id: str, body: GoalUpdate, user: CurrentUser, db: Db, settings: SettingsDep
+    goal_id: str,
+    body: GoalUpdate,
+    user: CurrentUser,
+    db: Db,
+    settings: SettingsDep,
+    if_match: IfMatch,
+    tag: ETagged,
 ) -> GoalOut:
     """Change a goal; its status follows the amounts (a raised target reopens a completed goal)."""
-    return await service.update_goal(db, settings.app_url, user, goal_id, body)
+    return tag(await service.update_goal(db, settings.app_url, user, goal_id, body, if_match))
 
 
-@router.delete("/{goal_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_goal(goal_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{goal_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_goal(goal_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete a goal and its contributions."""
     await delete_owned(
-        db, "goals", goal_id, user.id, "goal", children=("goal_contributions", "goal_id")
+        db, "goals", goal_id, user.id, "goal", ("goal_contributions", "goal_id"), if_match
     )
 
 

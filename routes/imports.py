@@ -13,11 +13,15 @@ from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
+    ETagged,
     IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
     Pagination,
     SettingsDep,
     check_upload_size,
     responses,
+    tagged,
 )
 from schemas import (
     CommitResult,
@@ -49,6 +53,7 @@ TEMPLATE_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.()&/-]{0,99}$"
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
+        **tagged(201),
         **E401,
         **responses((413, "File over 10 MB, or more than 50,000 rows")),
         **responses((415, "Not a statement: PDF, image, archive, binary or zip bomb")),
@@ -61,6 +66,7 @@ async def create_import(
     db: Db,
     settings: SettingsDep,
     response: Response,
+    tag: ETagged,
     # Form fields are text: none is nullable (a form has no null), each may be left out.
     account: Annotated[
         str,  # noqa: RUF013
@@ -98,7 +104,7 @@ async def create_import(
     answer, replayed = await service.create_preview(db, user.id, upload, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return answer
+    return tag(answer)
 
 
 # ---------------------------------------------------------------- reading
@@ -121,10 +127,10 @@ async def list_import_templates(
     return await paginate(db.import_templates, query, page, ImportTemplateOut.model_validate, sort)
 
 
-@router.get("/{import_id}", responses={**E401, **E404})
-async def get_import(import_id: str, user: CurrentUser, db: Db) -> ImportOut:
+@router.get("/{import_id}", responses={**tagged(), **responses(304), **E401, **E404})
+async def get_import(import_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> ImportOut:
     """One import: its period, row counts and, once committed, what it added."""
-    return ImportOut.model_validate(await get_owned(db.imports, import_id, user.id, "import"))
+    return tag(ImportOut.model_validate(await get_owned(db.imports, import_id, user.id, "import")))
 
 
 @router.get("/{import_id}/rows", responses={**E401, **E404})
@@ -175,8 +181,8 @@ async def undo_import(import_id: str, user: CurrentUser, db: Db) -> UndoResult:
     return await service.undo_import(db, user, import_id)
 
 
-@router.delete("/{import_id}", **NO_CONTENT, responses={**E401, **E404, **E409})
-async def delete_import(import_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{import_id}", **NO_CONTENT, responses={**E401, **E404, **E409, **responses(412)})
+async def delete_import(import_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Discard a preview (or the record of an undone import). A committed import is undone
     instead."""
-    await service.delete_import(db, user.id, import_id)
+    await service.delete_import(db, user.id, import_id, if_match)

@@ -12,12 +12,16 @@ from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
+    ETagged,
     FromDate,
     IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
     Pagination,
     ToDate,
     Year,
     responses,
+    tagged,
 )
 from schemas import IncomeCreate, IncomeOut, IncomeType, IncomeUpdate, MonthlyStats, Page
 
@@ -31,21 +35,23 @@ E_KEYED = responses(
     (422, "Invalid input, or the Idempotency-Key was used with another request"),
 )
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
+E304, E412 = responses(304), responses(412)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E_KEYED})
+@router.post("", status_code=status.HTTP_201_CREATED, responses={**tagged(201), **E401, **E_KEYED})
 async def create_income(
     body: IncomeCreate,
     user: CurrentUser,
     db: Db,
     response: Response,
+    tag: ETagged,
     idempotency_key: IdempotencyKey = None,
 ) -> IncomeOut:
     """Record income; you get an in-app and push notification for it."""
     income, replayed = await ledger.create_income(db, user, body, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return income
+    return tag(income)
 
 
 @router.get("", responses={**E401, **E422})
@@ -74,21 +80,28 @@ async def get_income_stats(
     return monthly_stats(period, user.currency, "income_type", totals)
 
 
-@router.get("/{income_id}", responses={**E401, **E404})
-async def get_income(income_id: str, user: CurrentUser, db: Db) -> IncomeOut:
+@router.get("/{income_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_income(income_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> IncomeOut:
     """One income record."""
-    return IncomeOut.model_validate(await get_owned(db.income, income_id, user.id, "income"))
+    return tag(IncomeOut.model_validate(await get_owned(db.income, income_id, user.id, "income")))
 
 
-@router.put("/{income_id}", responses={**E401, **E404, **E422})
-async def update_income(income_id: str, body: IncomeUpdate, user: CurrentUser, db: Db) -> IncomeOut:
+@router.put("/{income_id}", responses={**tagged(), **E401, **E404, **E412, **E422})
+async def update_income(
+    income_id: str,
+    body: IncomeUpdate,
+    user: CurrentUser,
+    db: Db,
+    if_match: IfMatch,
+    tag: ETagged,
+) -> IncomeOut:
     """Change an income record; fields left out keep their value."""
     changes = body.values(user.timezone, partial=True)
-    doc = await update_owned(db.income, income_id, user.id, changes, "income")
-    return IncomeOut.model_validate(doc)
+    doc = await update_owned(db.income, income_id, user.id, changes, "income", expected=if_match)
+    return tag(IncomeOut.model_validate(doc))
 
 
-@router.delete("/{income_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_income(income_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{income_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_income(income_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete an income record; its notification stays, without its link."""
-    await ledger.delete_entry(db, user, "income", income_id)
+    await ledger.delete_entry(db, user, "income", income_id, if_match)

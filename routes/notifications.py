@@ -5,7 +5,17 @@ from fastapi import APIRouter
 from core.errors import NotFound
 from database import delete_owned, object_id, paginate
 from notifications import store
-from routes.deps import NO_CONTENT, CurrentUser, Db, Pagination, SettingsDep, responses
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    ETagged,
+    IfMatch,
+    Pagination,
+    SettingsDep,
+    responses,
+    tagged,
+)
 from schemas import NotificationOut, Page, ReadAllResult, UnreadCount
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -36,9 +46,9 @@ async def mark_all_read(user: CurrentUser, db: Db, settings: SettingsDep) -> Rea
     return ReadAllResult(updated=await store.read_all(db, user.id, settings.notification_ttl_days))
 
 
-@router.post("/{notification_id}/read", responses={**E401, **E404})
+@router.post("/{notification_id}/read", responses={**tagged(), **E401, **E404})
 async def mark_read(
-    notification_id: str, user: CurrentUser, db: Db, settings: SettingsDep
+    notification_id: str, user: CurrentUser, db: Db, settings: SettingsDep, tag: ETagged
 ) -> NotificationOut:
     """Mark one notification read (again is harmless: the first read time is kept)."""
     oid = object_id(notification_id)
@@ -47,10 +57,14 @@ async def mark_read(
         doc = await store.mark_read(db, user.id, oid, settings.notification_ttl_days)
     if doc is None:
         raise NotFound("notification")
-    return NotificationOut.model_validate(doc)
+    return tag(NotificationOut.model_validate(doc))
 
 
-@router.delete("/{notification_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_notification(notification_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{notification_id}", **NO_CONTENT, responses={**E401, **E404, **responses(412)})
+async def delete_notification(
+    notification_id: str, user: CurrentUser, db: Db, if_match: IfMatch
+) -> None:
     """Delete one notification."""
-    await delete_owned(db, "notifications", notification_id, user.id, "notification")
+    await delete_owned(
+        db, "notifications", notification_id, user.id, "notification", expected=if_match
+    )

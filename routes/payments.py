@@ -21,13 +21,17 @@ from routes.deps import (
     NO_CONTENT,
     CurrentUser,
     Db,
+    ETagged,
     FromDate,
     IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
     Pagination,
     SettingsDep,
     ToDate,
     Year,
     responses,
+    tagged,
 )
 from schemas import (
     MonthlyStats,
@@ -68,7 +72,7 @@ async def apply_payment(
             notify=loan_service.Notice(user, settings.app_url),
             effect=effect,
         )
-        return PaymentOut.model_validate(payment).model_dump()
+        return PaymentOut.model_validate(payment).stored()
 
     answer, replayed = await write_once(db, user.id, key, digest, work)
     return PaymentOut.model_validate(answer), replayed
@@ -81,6 +85,7 @@ async def apply_payment(
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
+        **tagged(201),
         **E401,
         **E404_DEBT,
         **responses((409, "Overpayment, or the debt is not active")),
@@ -93,13 +98,14 @@ async def create_payment(
     db: Db,
     settings: SettingsDep,
     response: Response,
+    tag: ETagged,
     idempotency_key: IdempotencyKey = None,
 ) -> PaymentOut:
     """Pay towards a debt: an `emi` pays the month's interest first, a `prepayment` principal."""
     payment, replayed = await apply_payment(db, settings, user, body, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return payment
+    return tag(payment)
 
 
 @router.get("", responses={**E401, **E404_DEBT})
@@ -155,17 +161,18 @@ async def list_debt_payments(
     return await paginate(db.payments, query, page, PaymentOut.model_validate, sort=_LATEST)
 
 
-@router.get("/{payment_id}", responses={**E401, **E404})
-async def get_payment(payment_id: str, user: CurrentUser, db: Db) -> PaymentOut:
+@router.get("/{payment_id}", responses={**tagged(), **responses(304), **E401, **E404})
+async def get_payment(payment_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> PaymentOut:
     """One of your payments."""
-    return PaymentOut.model_validate(await get_owned(db.payments, payment_id, user.id, "payment"))
+    doc = await get_owned(db.payments, payment_id, user.id, "payment")
+    return tag(PaymentOut.model_validate(doc))
 
 
-@router.delete("/{payment_id}", **NO_CONTENT, responses={**E401, **E404})
-async def delete_payment(payment_id: str, user: CurrentUser, db: Db) -> None:
+@router.delete("/{payment_id}", **NO_CONTENT, responses={**E401, **E404, **responses(412)})
+async def delete_payment(payment_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete a payment: the debt is as if it had never been made (later payments re-split)."""
 
     async def work(session: AsyncClientSession) -> None:
-        await loan_service.reverse_payment(db, user.id, payment_id, session)
+        await loan_service.reverse_payment(db, user.id, payment_id, session, if_match)
 
     await in_transaction(db, work)

@@ -12,9 +12,19 @@ from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import now_ms, today
-from core.errors import BadRequest, ErrorCode
-from database import USER_COLLECTIONS, Doc
-from routes.deps import NO_CONTENT, CurrentUser, Db, responses
+from core.errors import BadRequest, ErrorCode, NotFound, PreconditionFailed
+from core.sync import at_version, check_version
+from database import USER_COLLECTIONS, Doc, update_stamped
+from routes.deps import (
+    NO_CONTENT,
+    CurrentUser,
+    Db,
+    ETagged,
+    IfMatch,
+    IfNoneMatch,
+    responses,
+    tagged,
+)
 from schemas import (
     BudgetOut,
     ContributionOut,
@@ -39,10 +49,10 @@ router = APIRouter(prefix="/users", tags=["users"])
 E401 = responses(401)
 
 
-@router.get("/me", responses=E401)
-async def get_me(user: CurrentUser) -> UserOut:
+@router.get("/me", responses={**tagged(), **responses(304), **E401})
+async def get_me(user: CurrentUser, tag: IfNoneMatch) -> UserOut:
     """Your profile and notification preferences."""
-    return UserOut.model_validate(user.doc)
+    return tag(UserOut.model_validate(user.doc))
 
 
 def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -50,9 +60,12 @@ def _flatten(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}.{key}": value for key, value in values.items()}
 
 
-@router.put("/me", responses=E401)
-async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
+@router.put("/me", responses={**tagged(), **E401, **responses(412)})
+async def update_me(
+    body: UserUpdate, user: CurrentUser, db: Db, if_match: IfMatch, tag: ETagged
+) -> UserOut:
     """Update your name, phone, profile (currency, timezone, ...) or notification preferences."""
+    check_version(user.doc, if_match, "profile")
     changes = body.values(user.timezone, partial=True)
     update: dict[str, Any] = {"updated_at": now_ms()}
     for key in ("full_name", "phone"):
@@ -62,10 +75,11 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: Db) -> UserOut:
         update |= _flatten("profile", changes["profile"])
     if changes.get("notification_preferences") is not None:
         update |= _flatten("notification_preferences", changes["notification_preferences"])
-    doc = await db.users.find_one_and_update(
-        {"_id": user.id}, {"$set": update}, return_document=True
-    )
-    return UserOut.model_validate(doc)
+    query = {"_id": user.id, **at_version(if_match)}
+    doc = await update_stamped(db.users, user.id, query, {"$set": update})
+    if doc is None:  # at another version than the If-Match's, or the account just went
+        raise PreconditionFailed("profile") if if_match is not None else NotFound("user")
+    return tag(UserOut.model_validate(doc))
 
 
 @router.delete(

@@ -140,6 +140,7 @@ from schemas.reports import (
     Transaction,
     TransactionKind,
 )
+from schemas.sync import SyncChange, SyncOp, SyncPage
 from schemas.types import (
     CATEGORY,
     CURRENCIES,
@@ -368,6 +369,9 @@ __all__ = [
     "StatsMonth",
     "StatsRange",
     "StrictBool",
+    "SyncChange",
+    "SyncOp",
+    "SyncPage",
     "Tag",
     "Tags",
     "TaxDeduction",

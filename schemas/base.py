@@ -1,13 +1,14 @@
 """The shapes every domain shares: request and response bases, a page of results, errors."""
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from core.dates import local_day
 from core.errors import ErrorCode
+from core.sync import etag as sync_etag
 from schemas.types import ObjectIdStr
 
 T = TypeVar("T")
@@ -124,11 +125,14 @@ class UpdateModel(RequestModel):
 
 
 class OutModel(ResponseModel):
-    """A stored document as a response: `_id` becomes `id`, internal fields are dropped."""
+    """A stored document as a response: `_id` becomes `id`, internal fields are dropped. The
+    document's version (`sync_seq`, core/sync.py) stays with it, out of the body: its ETag."""
 
     model_config = ResponseModel.model_config | ConfigDict(extra="ignore")
 
     id: ObjectIdStr
+    _version: int | None = PrivateAttr(default=None)
+    _as_of: date | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -136,6 +140,29 @@ class OutModel(ResponseModel):
         if isinstance(data, dict) and "_id" in data:
             data = {**data, "id": data["_id"]}
         return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_version(cls, data: Any, handler: Any) -> Any:
+        model = handler(data)
+        if isinstance(data, dict) and data.get("sync_seq") is not None:
+            model._version = data["sync_seq"]
+        return model
+
+    def as_of(self, day: date) -> Self:
+        """This answer's figures are as of `day` (the user's today): its ETag names the day."""
+        self._as_of = day
+        return self
+
+    @property
+    def etag(self) -> str | None:
+        """The strong ETag of the stored version this answer shows; None if it is unknown."""
+        return None if self._version is None else sync_etag(self._version, self._as_of)
+
+    def stored(self, **dump: Any) -> dict[str, Any]:
+        """The answer as an Idempotency-Key's record keeps it: the body and its version, so a
+        replay answers the first answer's ETag too."""
+        return self.model_dump(**dump) | {"sync_seq": self._version}
 
 
 class Page(BaseModel, Generic[T]):

@@ -153,7 +153,7 @@ class DebtOut(OutModel):
     @classmethod
     def of(cls, doc: dict[str, Any], day: date) -> "DebtOut":
         """A stored debt as the API shows it on `day` (the user's today): overdue or not."""
-        return cls.model_validate(doc | {"overdue_days": overdue_days(doc, day)})
+        return cls.model_validate(doc | {"overdue_days": overdue_days(doc, day)}).as_of(day)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -112,7 +112,7 @@ class GoalOut(OutModel):
     @classmethod
     def of(cls, doc: dict[str, Any], day: date) -> "GoalOut":
         """A stored goal with its derived figures as of `day` (the user's today)."""
-        return cls.model_validate(doc | _goal_figures(doc, day))
+        return cls.model_validate(doc | _goal_figures(doc, day)).as_of(day)
 
 
 def _goal_figures(doc: dict[str, Any], day: date) -> dict[str, Any]:

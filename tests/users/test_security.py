@@ -329,11 +329,10 @@ async def test_api3_no_answer_carries_secrets_hashes_or_internal_keys(app, clien
 
 
 async def test_api4_every_list_caps_its_page_size(app, client, user):
-    lists = [
-        path
-        for _, path, op in operations(app)
-        if "limit" in {param["name"] for param in op.get("parameters", [])}
-    ]
+    def names(op: dict[str, Any]) -> set[str]:
+        return {param["name"] for param in op.get("parameters", [])}
+
+    lists = [path for _, path, op in operations(app) if {"limit", "skip"} <= names(op)]
     mine = await seed(client, user)
     assert len(lists) >= 8
     for path in lists:
@@ -343,6 +342,16 @@ async def test_api4_every_list_caps_its_page_size(app, client, user):
             assert r.status_code == 422, f"{path} {query}: {r.status_code}"
         r = await client.get(url, headers=user.headers, params={"limit": 100})
         assert r.status_code == 200 and r.json()["limit"] == 100
+    # A feed read by cursor (GET /api/sync) has no `skip`: its own cap, declared and held.
+    feeds = [
+        (path, op) for _, path, op in operations(app) if names(op) & {"limit", "skip"} == {"limit"}
+    ]
+    assert feeds
+    for path, op in feeds:
+        (limit,) = [p["schema"] for p in op["parameters"] if p["name"] == "limit"]
+        for query in ({"limit": limit["maximum"] + 1}, {"limit": 0}):
+            r = await client.get(path, headers=user.headers, params=query)
+            assert r.status_code == 422, f"{path} {query}: {r.status_code}"
 
 
 def test_api4_every_input_is_bounded(app):
