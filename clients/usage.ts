@@ -8,6 +8,8 @@
  * - The edit form of every resource with a PUT: the object as GET answered it, spread into the
  *   body (`{ ...debt }`), unchanged and with an edit, for both generators.
  * - Errors with `throwOnError`: the thrown value is the answer's body, mapped to form fields.
+ * - Delta sync into a local copy (docs/sync.md), typed by `resource`, and an edit of the
+ *   version held (`If-Match`, 412 when another device changed it first).
  */
 import {
   type ConflictOut,
@@ -16,6 +18,7 @@ import {
   type DebtCreate,
   type DebtOut,
   type ErrorOut,
+  type ExpenseOut,
   getBudget,
   getDebt,
   getExpense,
@@ -23,6 +26,7 @@ import {
   getIncome,
   getMe,
   getRule,
+  getSyncChanges,
   listImportRows,
   listPayments,
   type PagePaymentOut,
@@ -30,6 +34,7 @@ import {
   type PaymentOut,
   signup,
   type SignupRequest,
+  type SyncPage,
   type TokenPair,
   updateBudget,
   updateDebt,
@@ -276,6 +281,47 @@ export async function saveDebtWithoutThrowing(
 ): Promise<(FormErrors & { status: number }) | null> {
   const { error, response } = await updateDebt({ path: { debt_id }, body: { ...form } });
   return error === undefined ? null : { ...formErrors(error), status: response.status };
+}
+
+// ---------------------------------------------------------------- delta sync, If-Match
+
+/** A local copy's record: what its GET answers, and the ETag to send back as If-Match. */
+export type Held = { resource: string; data: unknown; etag: string | null };
+
+/** Apply the changes since `cursor` (none: a full load) to `store`; returns the cursor to keep
+ * with it. A 410 (the cursor is older than the deletions kept) reloads everything. */
+export async function syncInto(store: Map<string, Held>, cursor?: string): Promise<string> {
+  for (;;) {
+    const { data, response } = await getSyncChanges({ query: { since: cursor, limit: 500 } });
+    if (response.status === 410) {
+      store.clear();
+      cursor = undefined;
+      continue;
+    }
+    if (data === undefined) throw new Error(`sync failed: ${response.status}`);
+    for (const change of data.changes) {
+      const key = `${change.resource}:${change.id}`;
+      if (change.op === "delete") store.delete(key);
+      else store.set(key, { resource: change.resource, data: change.data, etag: change.etag });
+    }
+    cursor = data.cursor;
+    if (!data.has_more) return cursor;
+  }
+}
+
+/** `resource` discriminates: a debt's change carries a `DebtOut`. */
+export function syncedDebts(page: SyncPage): DebtOut[] {
+  return page.changes.flatMap((c) => (c.resource === "debt" && c.data ? [c.data] : []));
+}
+
+/** Save an edit of the expense as held: "changed" when another device changed it first. */
+export async function saveHeldExpense(held: ExpenseOut, etag: string): Promise<"saved" | "changed"> {
+  const { response } = await updateExpense({
+    path: { expense_id: held.id },
+    body: { ...held },
+    headers: { "if-match": etag },
+  });
+  return response.status === 412 ? "changed" : "saved";
 }
 
 // ---------------------------------------------------------------- openapi-typescript answers

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/sync", tags=["sync"])
         **responses(422),
     },
 )
-async def get_changes(
+async def get_sync_changes(
     user: CurrentUser,
     db: Db,
     since: Annotated[

@@ -254,10 +254,16 @@ def ignored_fields(app: FastAPI, op: dict[str, Any]) -> set[str]:
     return {name for name, prop in _properties(app, op).items() if prop.get("readOnly")}
 
 
+# What any write stores whatever its body: its time, and its version taken from the user's
+# change counter (`sync_state`).
+WRITE_STAMPS = {"updated_at", "sync_seq"}
+
+
 def _timeless(state: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     return {
-        name: [{k: v for k, v in doc.items() if k != "updated_at"} for doc in docs]
+        name: [{k: v for k, v in doc.items() if k not in WRITE_STAMPS} for doc in docs]
         for name, docs in state.items()
+        if name != "sync_state"
     }
 
 
@@ -265,7 +271,8 @@ async def test_api3_no_body_accepts_server_owned_or_computed_fields(app, client,
     """Mass assignment: every JSON body refuses each server-owned or computed field it does not
     declare with a 422 naming that field, and nothing is stored. A PUT declares its answer's
     read-only fields (id, timestamps, figures) for edit forms: whatever they hold, they are
-    ignored and nothing but the edit's time is stored. Derived statuses are never set."""
+    ignored and nothing but the edit's time and version is stored. Derived statuses are never
+    set."""
     mine = await seed(client, user)
     bodies = base_bodies(user, mine)
     checked = ignored = 0
