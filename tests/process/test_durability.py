@@ -108,32 +108,47 @@ def _setup(url: str) -> tuple[dict[str, str], list[dict], dict]:
         return headers, debts, r.json()
 
 
-def _start_writers(url, headers, debts, goal, traffic, stop) -> list[threading.Thread]:
-    def payment(http: httpx.Client) -> httpx.Response:
-        debt = random.choice(debts)
-        body = {"debt_id": debt["id"], "amount": debt["monthly_emi"], "payment_type": "emi"}
-        if random.random() < 0.5:
-            body |= {"amount": "500.00", "payment_type": "prepayment"}
-        return http.post("/api/payments", headers=headers, json=body)
+Account = tuple[dict[str, str], list[dict], dict]  # _setup's: headers, debts, goal
 
-    def expense(http: httpx.Client) -> httpx.Response:
-        body = {"title": "Chai", "category": "food", "amount": "20.00"}
-        return http.post("/api/expenses", headers=headers, json=body)
 
-    def contribution(http: httpx.Client) -> httpx.Response:
-        return http.post(
-            f"/api/goals/{goal['id']}/contribute", headers=headers, json={"amount": "100.00"}
-        )
+def _payment(http: httpx.Client, account: Account) -> httpx.Response:
+    headers, debts, _ = account
+    debt = random.choice(debts)
+    body = {"debt_id": debt["id"], "amount": debt["monthly_emi"], "payment_type": "emi"}
+    if random.random() < 0.5:
+        body |= {"amount": "500.00", "payment_type": "prepayment"}
+    return http.post("/api/payments", headers=headers, json=body)
 
-    kinds = [
-        (payment, "payments", lambda body: body["id"]),
-        (expense, "expenses", lambda body: body["id"]),
-        (contribution, "goal_contributions", lambda body: body["contribution"]["id"]),
-    ]
+
+def _expense(http: httpx.Client, account: Account) -> httpx.Response:
+    body = {"title": "Chai", "category": "food", "amount": "20.00"}
+    return http.post("/api/expenses", headers=account[0], json=body)
+
+
+def _contribution(http: httpx.Client, account: Account) -> httpx.Response:
+    headers, _, goal = account
+    return http.post(f"/api/goals/{goal['id']}/contribute", headers=headers, json={"amount": "100"})
+
+
+KINDS = [
+    (_payment, "payments", lambda body: body["id"]),
+    (_expense, "expenses", lambda body: body["id"]),
+    (_contribution, "goal_contributions", lambda body: body["contribution"]["id"]),
+]
+
+
+def _start_writers(url, accounts: list[Account], traffic, stop) -> list[threading.Thread]:
+    """WRITERS_PER_KIND writers of each kind, each for a user of its own (`accounts`): one
+    user's writes take turns on the user's change counter (core/sync.py), and the kill needs
+    many writes in flight."""
+    writers = zip(accounts, KINDS * WRITERS_PER_KIND, strict=True)
     threads = [
-        threading.Thread(target=_writer, args=(url, send, coll, pick, traffic, stop), daemon=True)
-        for send, coll, pick in kinds
-        for _ in range(WRITERS_PER_KIND)
+        threading.Thread(
+            target=_writer,
+            args=(url, lambda http, a=account, s=send: s(http, a), coll, pick, traffic, stop),
+            daemon=True,
+        )
+        for account, (send, coll, pick) in writers
     ]
     for thread in threads:
         thread.start()
@@ -161,8 +176,9 @@ def _assert_sums_match(db, debts: list[dict], goal: dict) -> None:
         interest = sum((p["interest_component"] for p in payments), Decimal(0))
         assert stored["total_interest_paid"] == interest
         assert stored["payments_count"] == len(payments)
-    saved = sum((c["amount"] for c in db.goal_contributions.find()), Decimal(0))
-    assert db.goals.find_one({"_id": ObjectId(goal["id"])})["current_amount"] == saved
+    oid = ObjectId(goal["id"])
+    saved = sum((c["amount"] for c in db.goal_contributions.find({"goal_id": oid})), Decimal(0))
+    assert db.goals.find_one({"_id": oid})["current_amount"] == saved
 
 
 def _wait_ready(url: str) -> None:
@@ -192,10 +208,10 @@ def test_acknowledged_writes_survive_a_database_kill(tmp_path: Path):
     api, url = start_server("main:app", env, tmp_path / "api.log", "/health/ready")
     report = []
     try:
-        headers, debts, goal = _setup(url)
+        accounts = [_setup(url) for _ in range(len(KINDS) * WRITERS_PER_KIND)]
         for round_ in range(ROUNDS):
             traffic, stop = Traffic(), threading.Event()
-            threads = _start_writers(url, headers, debts, goal, traffic, stop)
+            threads = _start_writers(url, accounts, traffic, stop)
             time.sleep(random.uniform(0.8, 1.6))
             killed_at = time.monotonic()
             os.kill(db_proc.pid, signal.SIGKILL)
@@ -226,7 +242,8 @@ def test_acknowledged_writes_survive_a_database_kill(tmp_path: Path):
                     f"{(a.at - killed_at) * 1000:+.0f} ms from the kill"
                     for a in missing
                 )
-                _assert_sums_match(db, debts, goal)
+                for _, debts, goal in accounts:
+                    _assert_sums_match(db, debts, goal)
     finally:
         stop_server(api)
         embedded_db.stop(db_proc)
