@@ -16,7 +16,7 @@ names it in its filter.
 """
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from bson import ObjectId
@@ -50,7 +50,6 @@ RESOURCE_OF = {collection: resource for resource, collection in RESOURCES.items(
 # A tombstone is kept this long (a TTL index); a cursor older than the oldest one kept is
 # refused (410) and the client reloads.
 TOMBSTONE_DAYS = 30
-TOMBSTONE_TTL = timedelta(days=TOMBSTONE_DAYS)
 
 
 # ---------------------------------------------------------------- stamping writes
