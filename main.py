@@ -26,6 +26,7 @@ from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
 from routes import (
+    accounts,
     auth,
     budgets,
     dashboard,
@@ -39,6 +40,7 @@ from routes import (
     payments,
     reports,
     rules,
+    transfers,
     users,
 )
 from routes.deps import ERROR_DESCRIPTIONS
@@ -60,6 +62,8 @@ ROUTERS = [
     reports.router,
     imports.router,
     rules.router,
+    accounts.router,
+    transfers.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from accounts.rules import TransferMatcher
 from imports.statements import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -30,6 +31,7 @@ from imports.statements import (
     match_emi,
     parse_narration,
 )
+from imports.statements.fingerprint import row_reference
 from loans.rules import add_months
 
 MAX_ROWS = 50_000  # more is refused (413) as soon as row 50,001 is read
@@ -57,12 +59,14 @@ Doc = dict[str, Any]
 
 @dataclass(frozen=True)
 class HandEntry:
-    """An expense, income or payment the user typed in (not from an import)."""
+    """An expense, income or payment the user typed in (not from an import), or one a
+    statement of another account imported (with the bank reference of its row)."""
 
     id: str
     kind: str  # "expense", "income" or "payment"
     day: date
     amount: Decimal
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,21 +160,28 @@ def emi_debt(row: StatementRow, narration: Narration, loans: list[Loan]) -> str 
 
 
 class HandMatcher:
-    """Hand-entered entries by (direction, amount); each is offered to one row only, the
-    first in the file within the window, so two same-amount rows never both link to it."""
+    """Entries a row may already be, by (direction, amount) and by (direction, bank
+    reference); each is offered to one row only, the first in the file within the window, so
+    two same-amount rows never both link to it."""
 
     def __init__(self, entries: list[HandEntry], claimed: set[str]) -> None:
         self.by_amount: dict[tuple[str, Decimal], list[HandEntry]] = defaultdict(list)
+        self.by_reference: dict[tuple[str, str], list[HandEntry]] = defaultdict(list)
         for entry in entries:
             direction = "credit" if entry.kind == "income" else "debit"
             self.by_amount[(direction, entry.amount)].append(entry)
+            if entry.reference:
+                self.by_reference[(direction, entry.reference.upper())].append(entry)
         self.claimed = set(claimed)
 
     def matches(self, row: StatementRow) -> list[HandEntry]:
         window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+        reference = row_reference(row)
+        same = [*self.by_amount.get((row.direction, row.amount), ())]
+        same += self.by_reference.get((row.direction, reference), []) if reference else []
         near = [
             entry
-            for entry in self.by_amount.get((row.direction, row.amount), ())
+            for entry in dict.fromkeys(same)
             if entry.id not in self.claimed and abs(entry.day - row.date) <= window
         ]
         near.sort(key=lambda e: (abs((e.day - row.date).days), e.id))
@@ -187,37 +198,51 @@ def row_error(row: StatementRow) -> str | None:
     return None
 
 
-def preview_rows(
-    statement: Statement,
-    account: str | None,
-    committed: set[str],
-    hand: HandMatcher,
-    loans: list[Loan],
-    book: RuleBook,
-) -> list[Doc]:
+@dataclass
+class PreviewBooks:
+    """What a preview decides with, as read from the database: the fingerprints committed in
+    the statement's days, the rows skipped before, the entries a row may already be, the
+    transfers a row may be a side of, the open loans and the user's rules."""
+
+    committed: set[str]
+    skipped: set[str]
+    hand: HandMatcher
+    transfers: TransferMatcher
+    loans: list[Loan]
+    book: RuleBook
+
+
+def bank_fields(row: StatementRow, narration: Narration, fingerprint: str) -> Doc:
+    """What the bank wrote, read."""
+    return {
+        "line": row.line,
+        "date": row.date,
+        "amount": row.amount,
+        "direction": row.direction,
+        "narration": row.narration[:MAX_NARRATION],
+        "payee": narration.payee,
+        "vpa": narration.vpa,
+        "reference": (row.reference or narration.reference or None),
+        "balance": row.balance,
+        "balance_mismatch": row.balance_mismatch or None,
+        "fingerprint": fingerprint,
+        "error": row_error(row),
+        "matches": [],
+        "debt_id": None,
+        "kind_set": False,
+    }
+
+
+def preview_rows(statement: Statement, account_id: str, books: PreviewBooks) -> list[Doc]:
     """Every row of the statement as the preview stores it (without ids): what the bank
-    wrote, its fingerprint, its status, and what it is suggested to become."""
-    prints = fingerprints(account, statement.rows)
+    wrote, its fingerprint (scoped to the account), its status, and what it is suggested to
+    become."""
+    prints = fingerprints(account_id, statement.rows)
     out = []
     for row, fingerprint in zip(statement.rows, prints, strict=True):
         narration = parse_narration(row.narration)
-        doc: Doc = {
-            "line": row.line,
-            "date": row.date,
-            "amount": row.amount,
-            "direction": row.direction,
-            "narration": row.narration[:MAX_NARRATION],
-            "payee": narration.payee,
-            "vpa": narration.vpa,
-            "reference": (row.reference or narration.reference or None),
-            "balance": row.balance,
-            "fingerprint": fingerprint,
-            "error": row_error(row),
-            "matches": [],
-            "debt_id": None,
-            "kind_set": False,
-        }
-        suggestion, by_user = suggest(book, row, narration)
+        doc = bank_fields(row, narration, fingerprint)
+        suggestion, by_user = suggest(books.book, row, narration)
         doc |= {
             "kind": suggestion.kind,
             "title": suggestion.title,
@@ -226,23 +251,40 @@ def preview_rows(
             "tags": list(suggestion.tags),
             "rule": suggestion.rule_name,
         }
-        if doc["error"]:
-            doc["status"] = "error"
-        elif fingerprint in committed:
-            doc["status"] = "duplicate"
-        else:
-            near = hand.matches(row)
-            doc["matches"] = [entry.id for entry in near]
-            doc["match_kind"] = near[0].kind if near else None
-            doc["status"] = "possible_duplicate" if near else "new"
-            if not by_user or suggestion.kind == "payment":
-                debt = emi_debt(row, narration, loans)
-                if debt is not None:
-                    doc |= {"kind": "payment", "debt_id": debt, "category": None}
-        if doc["status"] in ("error", "duplicate"):
-            doc["kind"] = "skip"
+        decide(doc, row, narration, by_user, books)
         out.append(doc)
     return out
+
+
+def decide(
+    doc: Doc, row: StatementRow, narration: Narration, by_user: bool, books: PreviewBooks
+) -> None:
+    """The row's status, and what it becomes: unreadable and already imported rows are
+    skipped, so is a row you skipped before; one that may be an entry already there links
+    to it; an EMI is its loan's payment; a debit or credit matching its other side in
+    another of your accounts is a transfer."""
+    if doc["error"] or doc["fingerprint"] in books.committed:
+        doc |= {"status": "error" if doc["error"] else "duplicate", "kind": "skip"}
+        return
+    doc["status"] = "new"
+    if doc["fingerprint"] in books.skipped:
+        doc |= {"kind": "skip", "skipped_before": True}
+        return
+    near = books.hand.matches(row)
+    if near:
+        doc |= {"matches": [entry.id for entry in near], "match_kind": near[0].kind}
+        doc["status"] = "possible_duplicate"
+    if not by_user or doc["kind"] == "payment":
+        debt = emi_debt(row, narration, books.loans)
+        if debt is not None:
+            doc |= {"kind": "payment", "debt_id": debt, "category": None}
+    if near or doc["kind"] not in ("expense", "income"):
+        return
+    pairing = books.transfers.pair(row.direction, row.date, row.amount)
+    if pairing is not None:
+        kind = "transfer" if pairing.kind == "open" else pairing.kind
+        doc |= {"kind": "transfer", "transfer_account_id": pairing.other_account_id}
+        doc["transfer_pair"] = {"kind": kind, "id": pairing.id}
 
 
 def counts(rows: list[Doc]) -> Doc:
@@ -280,6 +322,8 @@ def suggested_rule(row: Doc, changes: Doc) -> Doc | None:
     the row names the counterparty."""
     changed = {k: changes[k] for k in ("kind", "category", "income_type") if k in changes}
     if not any(row.get(k) != v for k, v in changed.items()):
+        return None
+    if changes.get("kind", row["kind"]) == "transfer":  # a rule cannot name the other account
         return None
     # At most 100 characters, as a rule's match text (a shorter text still "contains").
     if row.get("payee"):

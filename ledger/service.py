@@ -21,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from accounts import store as accounts
 from core.dates import current_month, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import digest_of, is_own_id, write_once
@@ -45,6 +46,7 @@ from schemas import (
     ExpenseUpdate,
     IncomeCreate,
     IncomeOut,
+    IncomeUpdate,
     NotificationType,
 )
 from security import User
@@ -210,6 +212,7 @@ async def create_expense(
     """(the expense, whether it replays an earlier request with this key)."""
     day = body.values(user.timezone)["date"] or today(user.timezone)
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+    doc |= await accounts.entry_account(db, user.id, body.account_id)
 
     async def write(session: AsyncClientSession) -> None:
         await db.expenses.insert_one(doc, session=session)
@@ -224,6 +227,7 @@ async def create_income(
     """(the income, whether it replays): stored with its in-app and push notification."""
     day = body.values(user.timezone)["date"] or today(user.timezone)
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+    doc |= await accounts.entry_account(db, user.id, body.account_id)
     amount = format_money(body.amount, user.currency)
 
     async def write(session: AsyncClientSession) -> None:
@@ -278,12 +282,21 @@ async def create_budget(
 # ---------------------------------------------------------------- edits and deletes
 
 
+async def entry_changes(db: AsyncDatabase, user: User, body: ExpenseUpdate | IncomeUpdate) -> Doc:
+    """A PUT's fields as stored: days resolved, an `account_id` one of the user's accounts
+    (404 naming it when not), null to take the entry out of its account."""
+    changes = body.values(user.timezone, partial=True)
+    if changes.get("account_id") is not None:
+        changes |= await accounts.entry_account(db, user.id, changes["account_id"])
+    return changes
+
+
 async def update_expense(
     db: AsyncDatabase, user: User, expense_id: str, body: ExpenseUpdate, app_url: str
 ) -> ExpenseOut:
     """Change an expense; its spend moves from where it was (category, month, amount) to
     where it is now, in the same transaction."""
-    changes = body.values(user.timezone, partial=True)
+    changes = await entry_changes(db, user, body)
     check = body.echo_check(ExpenseOut.model_validate)
 
     async def work(session: AsyncClientSession) -> Doc:
@@ -308,14 +321,17 @@ async def entries_removed(
     collection: str,
     docs: list[Doc],
     session: AsyncClientSession,
+    *,
+    keep_files: bool = False,
 ) -> None:
     """After income or expense entries were deleted in `session`: their notifications no
-    longer link to them, and an expense's spend and receipt go with it."""
+    longer link to them, and an expense's spend and (unless `keep_files`) receipt go with
+    it."""
     await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
     if collection != "expenses":
         return
     await expenses_written(db, user, session, removed=docs)
-    for doc in docs:
+    for doc in docs if not keep_files else ():
         if doc.get("receipt_key"):
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
 

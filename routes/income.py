@@ -23,7 +23,7 @@ from schemas import IncomeCreate, IncomeOut, IncomeType, IncomeUpdate, MonthlySt
 
 router = APIRouter(prefix="/income", tags=["income"])
 E401 = responses(401)
-E404 = responses((404, "Income not found"))
+E404 = responses((404, "Income (or the account named) not found"))
 E422 = responses((422, "Invalid input or date range"))
 # A create that takes an Idempotency-Key.
 E_KEYED = responses(
@@ -33,7 +33,11 @@ E_KEYED = responses(
 NEWEST_FIRST = [("date", -1), ("_id", -1)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**E401, **E_KEYED})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**E401, **E_KEYED, **responses((404, "Account not found (or not yours)"))},
+)
 async def create_income(
     body: IncomeCreate,
     user: CurrentUser,
@@ -86,7 +90,7 @@ async def update_income(income_id: str, body: IncomeUpdate, user: CurrentUser, d
     body.check_echo(
         IncomeOut.model_validate(await get_owned(db.income, income_id, user.id, "income"))
     )
-    changes = body.values(user.timezone, partial=True)
+    changes = await ledger.entry_changes(db, user, body)
     doc = await update_owned(db.income, income_id, user.id, changes, "income")
     return IncomeOut.model_validate(doc)
 

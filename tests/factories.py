@@ -181,12 +181,21 @@ async def seed_other_user(client, other_user):
 # ---------------------------------------------------------------- statement imports
 
 
+STATEMENTS_ACCOUNT = "Statements"
+
+
 async def upload(client, user, data, name="statement.csv", status=201, headers=None, **form):
-    """A statement uploaded for a preview; `form`: account, format, mapping, template."""
+    """A statement uploaded for a preview; `form`: account_id, account, format, mapping,
+    template, date_order. A statement that does not say which account it is of, sent
+    without one, goes where the API's 422 `account_required` asks: to an account, here
+    the user's STATEMENTS_ACCOUNT (created by name the first time)."""
     files = {"file": (name, data, "application/octet-stream")}
-    r = await client.post(
-        "/api/imports", headers=user.headers | (headers or {}), files=files, data=form
-    )
+    headers = user.headers | (headers or {})
+    r = await client.post("/api/imports", headers=headers, files=files, data=form)
+    chosen = {"account", "account_id"} & form.keys()
+    if r.status_code == 422 and r.json()["code"] == "account_required" and not chosen:
+        form = form | {"account": STATEMENTS_ACCOUNT}
+        r = await client.post("/api/imports", headers=headers, files=files, data=form)
     assert r.status_code == status, r.text
     return r.json()
 

@@ -310,14 +310,15 @@ async def test_identical_same_day_repeats_stay_two_rows_and_two_expenses(client,
     # QIF has no balance and no reference: two Rs 20 bus tickets on one day differ only by
     # their place in the file (the fingerprint's occurrence index).
     qif = b"!Type:Bank\n" + b"D07/01/2024\nT-20.00\nPBMTC BUS TICKET\n^\n" * 2
-    imp = await upload(client, user, qif, name="bus.qif")
+    # Every date reads both ways (7 January, 1 July): the order is said (day first).
+    imp = await upload(client, user, qif, name="bus.qif", date_order="dmy")
     rows = await all_rows(client, user, imp["id"])
     assert [(r["amount"], r["status"]) for r in rows] == [(20, "new"), (20, "new")]
     result = await commit(client, user, imp["id"])
     assert result["created"]["expenses"] == 2
     expenses = (await get(client, user, "/api/expenses"))["items"]
     assert [e["amount"] for e in expenses] == [20, 20]
-    again = await upload(client, user, qif, name="bus.qif")
+    again = await upload(client, user, qif, name="bus.qif", date_order="dmy")
     assert again["counts"]["duplicate"] == 2  # both seen again, neither new
 
 

@@ -1,0 +1,78 @@
+"""Accounts: your bank accounts, cards, cash and wallets, each with its balance (the last
+committed statement's closing balance and what was entered after it). Statements are
+imported into an account; entries and transfers name one."""
+
+from fastapi import APIRouter, Response, status
+
+from accounts import service, store
+from database import paginate
+from routes.deps import NO_CONTENT, CurrentUser, Db, IdempotencyKey, Pagination, responses
+from schemas import AccountCreate, AccountOut, AccountUpdate, Page
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+E401 = responses(401)
+E404 = responses((404, "Account not found (or not yours)"))
+BY_NAME = [("name_key", 1), ("_id", 1)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **E401,
+        **responses(
+            (409, "You have an account of this name, or this Idempotency-Key is in use"),
+            (422, "Invalid input, or the Idempotency-Key was used with another request"),
+        ),
+    },
+)
+async def create_account(
+    body: AccountCreate,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> AccountOut:
+    """Add an account (its currency defaults to yours). Give `number_last4` and statements
+    printing that number are imported into it without asking."""
+    account, replayed = await service.create_account(db, user, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return account
+
+
+@router.get("", responses=E401)
+async def list_accounts(user: CurrentUser, db: Db, page: Pagination) -> Page[AccountOut]:
+    """Your accounts by name, each with its balance."""
+    query = {"user_id": user.id}
+    found = await paginate(db.accounts, query, page, lambda doc: doc, sort=BY_NAME)
+    items = [await service.account_out(db, doc) for doc in found.items]
+    return Page[AccountOut](items=items, total=found.total, skip=found.skip, limit=found.limit)
+
+
+@router.get("/{account_id}", responses={**E401, **E404})
+async def get_account(account_id: str, user: CurrentUser, db: Db) -> AccountOut:
+    """One account and its balance."""
+    return await service.account_out(db, await store.owned(db, user.id, account_id))
+
+
+@router.put(
+    "/{account_id}",
+    responses={**E401, **E404, **responses((409, "You have an account of this name"), 422)},
+)
+async def update_account(
+    account_id: str, body: AccountUpdate, user: CurrentUser, db: Db
+) -> AccountOut:
+    """Change an account; fields left out keep their value (the currency never changes)."""
+    return await service.update_account(db, user, account_id, body)
+
+
+@router.delete(
+    "/{account_id}",
+    **NO_CONTENT,
+    responses={**E401, **E404, **responses((409, "Entries, transfers or imports name it"))},
+)
+async def delete_account(account_id: str, user: CurrentUser, db: Db) -> None:
+    """Delete an account nothing names yet. One with entries, transfers or statement imports
+    is a 409 saying how many: delete them (undo and discard its imports) first."""
+    await service.delete_account(db, user.id, account_id)
