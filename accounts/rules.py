@@ -37,6 +37,14 @@ def last4_of(number: str | None) -> str | None:
     return digits[-4:] if len(digits) >= 4 else None
 
 
+def printed_last4(label: str) -> str | None:
+    """The last four digits of a label that is an account number as a file prints it
+    ("XXXXXXXX1234", "0846 0150 1234"); None for a name ("HDFC Savings", "Salary 2024")."""
+    if not re.fullmatch(r"[0-9Xx*][0-9Xx* -]{3,}", label.strip()):
+        return None
+    return last4_of(label)
+
+
 def proposed_name(file_format: str, last4: str) -> str:
     """The name of an account created from a statement that names no account of yours."""
     return f"{INSTITUTIONS.get(file_format, 'Account')} ending {last4}"

@@ -107,6 +107,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-11-loan-books",
         "2026-12-category-spend",
         "2026-12-user-first-unique-indexes",
+        "2027-01-import-accounts",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -160,6 +161,7 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-11-loan-books",
         "2026-12-category-spend",
         "2026-12-user-first-unique-indexes",
+        "2027-01-import-accounts",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
 
