@@ -95,7 +95,11 @@ async def _remember(
 def is_own_id(exc: DuplicateKeyError) -> bool:
     """The duplicate is on `_id`: a write whose id was chosen before it was sent."""
     details = exc.details or {}
-    return details.get("keyPattern") == {"_id": 1} or "_id_" in str(details.get("errmsg", exc))
+    if "keyPattern" in details:
+        return details["keyPattern"] == {"_id": 1}
+    # Without the key pattern, the index's name: "... index: _id_ dup key ..." (an index on
+    # user_id is named "user_id_1_..." and must not pass for it).
+    return "index: _id_ " in str(details.get("errmsg", exc))
 
 
 async def write_once(

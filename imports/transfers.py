@@ -114,14 +114,16 @@ class BatchTransfers:
         return (other, self.account_id), "to_row", "from_row"
 
     async def _join(self, row: Doc, transfer_id: ObjectId, session: AsyncClientSession) -> bool:
+        """The row takes its side of the transfer; a debit dates it (a transfer is dated the
+        day the money left, as that account's statement says)."""
         side = "from_row" if row["direction"] == "debit" else "to_row"
         account = "from_account_id" if side == "from_row" else "to_account_id"
+        changes = {side: _row_ref(row), "updated_at": now_ms()}
+        if side == "from_row":
+            changes["date"] = row["date"]
         result = await self.db.transfers.update_one(
             {"_id": transfer_id, "user_id": self.user.id, account: self.account_id, side: None},
-            {
-                "$set": {side: _row_ref(row), "updated_at": now_ms()},
-                "$addToSet": {"import_ids": row["import_id"]},
-            },
+            {"$set": changes, "$addToSet": {"import_ids": row["import_id"]}},
             session=session,
         )
         return result.modified_count == 1

@@ -159,6 +159,17 @@ async def budget(client, user, category, amount, **extra):
     )
 
 
+async def account(client, user, name, **extra):
+    """An account of the user's (`extra`: kind, number_last4, currency, opening_balance...)."""
+    return await post(client, user, "/api/accounts", {"name": name} | extra)
+
+
+async def transfer(client, user, source, target, amount, when, **extra):
+    """Money moved from account `source` to `target` (ids) on day `when`."""
+    body = {"from_account_id": source, "to_account_id": target, "amount": amount, "date": when}
+    return await post(client, user, "/api/transfers", body | extra)
+
+
 async def get(client, user, path, status=200, **params):
     r = await client.get(path, params=params, headers=user.headers)
     assert r.status_code == status, r.text
