@@ -175,7 +175,8 @@ async def import_accounts(db: AsyncDatabase, started: datetime) -> None:
     against them. An import is marked last: a second run redoes only what did not finish,
     and keying again gives the same keys."""
     await db.accounts.create_indexes(INDEXES["accounts"])  # one account per name, even now
-    todo = db.imports.find({"account_id": {"$exists": False}}, {"user_id": 1, "account": 1, "format": 1})
+    fields = {"user_id": 1, "account": 1, "format": 1}
+    todo = db.imports.find({"account_id": {"$exists": False}}, fields)
     for record in await todo.to_list(None):
         owner = {"user_id": record["user_id"]}
         user = await db.users.find_one({"_id": record["user_id"]}, {"profile": 1}) or {}

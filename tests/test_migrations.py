@@ -189,6 +189,8 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
         "reminders",
         "import_fingerprints",
         "import_templates",
+        "import_skips",
+        "accounts",
     }
 
 
