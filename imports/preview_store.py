@@ -158,7 +158,13 @@ async def pair_previews(db: AsyncDatabase, rows: list[Doc]) -> None:
         if pair.get("kind") != "row":
             continue
         await db.import_rows.update_one(
-            {"_id": pair["id"], "user_id": row["user_id"], "kind_set": False},
+            {
+                "_id": pair["id"],
+                "user_id": row["user_id"],
+                "kind_set": False,
+                "status": "new",
+                "kind": {"$in": ["expense", "income"]},
+            },
             {
                 "$set": {
                     "kind": "transfer",

@@ -129,13 +129,13 @@ def committable(row: Doc) -> bool:
 
 async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url: str) -> None:
     """One transaction: every row of the batch whose fingerprint no commit has taken yet
-    becomes its entry (or its link) and takes the fingerprint; the expenses it creates move
-    the spend per category and month, and send the budget alerts the spend as of this batch
-    reaches (`ledger.service.expenses_written`). A concurrent commit that took a fingerprint
-    first makes the insert fail on the unique index; the batch is then retried and skips
-    that row. The rows themselves are not written (what became of each is its fingerprint's
-    record), except for a payment the debt refused, which says why."""
-
+    becomes its entry, its link or its side of a transfer (`imports.transfers`) and takes
+    the fingerprint; the expenses it creates move the spend per category and month, and send
+    the budget alerts the spend as of this batch reaches (`ledger.service.expenses_written`).
+    A concurrent commit that took a fingerprint first makes the insert fail on the unique
+    index; the batch is then retried and skips that row. The rows themselves are not written
+    (what became of each is its fingerprint's record), except for a payment the debt
+    refused, which says why."""
     days = [as_day(row["date"]) for row in rows]
 
     async def work(session: AsyncClientSession) -> None:
@@ -155,7 +155,7 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
             linked = await _linked(db, row, user.id, session)
             if linked is not None:
                 prints.append(_fingerprint(row, linked, row.get("match_kind") or "expense", True))
-            elif transfers is not None and (made := await _transfer(transfers, row, session)):
+            elif made := await transfers.commit(row, session):
                 prints.append(_fingerprint(row, made[0], "transfer", made[1]))
             elif row["kind"] == "payment":
                 try:
@@ -174,10 +174,8 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
             await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
-        if transfers is not None:
-            await transfers.finish(session)
-        expenses = entries.get("expense", [])
-        await expenses_written(db, user, session, added=expenses, app_url=app_url)
+        await transfers.finish(session)
+        await expenses_written(db, user, session, added=entries["expense"], app_url=app_url)
 
     for _ in range(COMMIT_ATTEMPTS):
         try:
@@ -189,19 +187,6 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
         "Another commit of this statement is still running; try again shortly",
         code=ErrorCode.import_busy,
     )
-
-
-async def _transfer(
-    transfers: BatchTransfers, row: Doc, session: AsyncClientSession
-) -> tuple[ObjectId, bool] | None:
-    """(the transfer a `transfer` row became part of, whether it joined one); None for any
-    other row, and for one whose other account is gone (it becomes an entry)."""
-    if row["kind"] != "transfer":
-        return None
-    try:
-        return await transfers.commit_row(row, session)
-    except LookupError:
-        return None
 
 
 def _duplicate_only(exc: BulkWriteError) -> bool:

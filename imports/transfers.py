@@ -60,7 +60,7 @@ class BatchTransfers:
 
     db: AsyncDatabase
     user: User
-    account_id: ObjectId
+    account_id: ObjectId | None  # the statement's (None: the batch has no transfer rows)
     matcher: TransferMatcher
     accounts: set[ObjectId]
     removed: dict[str, list[Doc]] = field(default_factory=lambda: defaultdict(list))
@@ -68,10 +68,10 @@ class BatchTransfers:
     @classmethod
     async def load(
         cls, db: AsyncDatabase, user: User, rows: list[Doc], session: AsyncClientSession
-    ) -> "BatchTransfers | None":
+    ) -> "BatchTransfers":
         todo = [row for row in rows if row["kind"] == "transfer"]
         if not todo:
-            return None
+            return cls(db, user, None, TransferMatcher([], []), set())
         account_id = todo[0]["account_id"]
         window = timedelta(days=TRANSFER_WINDOW_DAYS)
         days = [as_day(row["date"]) for row in todo]
@@ -87,10 +87,19 @@ class BatchTransfers:
         )
         return cls(db, user, account_id, matcher, {doc["_id"] for doc in mine})
 
-    async def commit_row(self, row: Doc, session: AsyncClientSession) -> tuple[ObjectId, bool]:
+    async def commit(self, row: Doc, session: AsyncClientSession) -> tuple[ObjectId, bool] | None:
         """(the transfer a `transfer` row is now part of, whether it joined one that was
-        there); a row it cannot make one of (its other account is gone) raises LookupError
-        and is committed as the entry its direction makes."""
+        there); None for any other row, and for one whose other account is gone (it is
+        committed as the entry its direction makes)."""
+        if row["kind"] != "transfer":
+            return None
+        try:
+            return await self.commit_row(row, session)
+        except LookupError:
+            return None
+
+    async def commit_row(self, row: Doc, session: AsyncClientSession) -> tuple[ObjectId, bool]:
+        """`commit` for a `transfer` row; LookupError when it cannot be one."""
         day, amount = as_day(row["date"]), quantize(row["amount"])
         pairing = self.matcher.pair(row["direction"], day, amount)
         if pairing is not None and pairing.kind == "open":

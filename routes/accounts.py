@@ -2,6 +2,8 @@
 committed statement's closing balance and what was entered after it). Statements are
 imported into an account; entries and transfers name one."""
 
+import asyncio
+
 from fastapi import APIRouter, Response, status
 
 from accounts import service, store
@@ -46,8 +48,10 @@ async def list_accounts(user: CurrentUser, db: Db, page: Pagination) -> Page[Acc
     """Your accounts by name, each with its balance."""
     query = {"user_id": user.id}
     found = await paginate(db.accounts, query, page, lambda doc: doc, sort=BY_NAME)
-    items = [await service.account_out(db, doc) for doc in found.items]
-    return Page[AccountOut](items=items, total=found.total, skip=found.skip, limit=found.limit)
+    items = await asyncio.gather(*(service.account_out(db, doc) for doc in found.items))
+    return Page[AccountOut](
+        items=list(items), total=found.total, skip=found.skip, limit=found.limit
+    )
 
 
 @router.get("/{account_id}", responses={**E401, **E404})

@@ -57,6 +57,49 @@ RowsPagination = Annotated[PageParams, Depends(_rows_page)]
 
 # ---------------------------------------------------------------- the upload
 
+# The upload's form fields.
+AccountIdField = Annotated[
+    str,
+    Form(
+        min_length=1,
+        max_length=64,
+        description="The account the statement is of (GET /api/accounts). Default: the one "
+        "account whose number ends as the statement's (created when you have none)",
+    ),
+]
+AccountNameField = Annotated[
+    str,
+    Form(
+        min_length=1,
+        max_length=100,
+        description="Deprecated (use account_id): the name of the account, created when you "
+        "have none of that name",
+    ),
+]
+FormatField = Annotated[
+    ImportFormat, Form(alias="format", description="Default: detected from the file")
+]
+MappingField = Annotated[
+    str,
+    Form(
+        max_length=4000,
+        description="For any other bank's file, JSON naming its header cells: "
+        '{"date", "narration", "debit" and/or "credit" (or one "amount": signed, or with a '
+        '"direction" Dr/Cr column and its "debit_values"/"credit_values"), optional '
+        '"reference", "balance", "value_date", "date_format", "header_row"}',
+    ),
+]
+TemplateField = Annotated[
+    str,
+    Form(
+        pattern=TEMPLATE_NAME,
+        description="With `mapping`: save it under this name; alone: use the saved one",
+    ),
+]
+DateOrderField = Annotated[
+    DateOrder, Form(description="How the file's dates are written, when they read both ways")
+]
+
 
 @router.post(
     "",
@@ -82,47 +125,12 @@ async def create_import(
     settings: SettingsDep,
     response: Response,
     # Form fields are text: none is nullable (a form has no null), each may be left out.
-    account_id: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            min_length=1,
-            max_length=64,
-            description="The account the statement is of (GET /api/accounts). Default: the "
-            "one account whose number ends as the statement's (created when you have none)",
-        ),
-    ] = None,  # type: ignore[assignment]
-    account: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            min_length=1,
-            max_length=100,
-            description="Deprecated (use account_id): the name of the account, created when "
-            "you have none of that name",
-        ),
-    ] = None,  # type: ignore[assignment]
-    file_format: Annotated[
-        ImportFormat, Form(alias="format", description="Default: detected from the file")
-    ] = None,  # type: ignore[assignment]
-    mapping: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            max_length=4000,
-            description="For any other bank's file, JSON naming its header cells: "
-            '{"date", "narration", "debit" and/or "credit" (or one signed "amount"), '
-            'optional "reference", "balance", "value_date", "date_format", "header_row"}',
-        ),
-    ] = None,  # type: ignore[assignment]
-    template: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            pattern=TEMPLATE_NAME,
-            description="With `mapping`: save it under this name; alone: use the saved one",
-        ),
-    ] = None,  # type: ignore[assignment]
-    date_order: Annotated[
-        DateOrder,
-        Form(description="How the file's dates are written, when they read both ways"),
-    ] = None,  # type: ignore[assignment]
+    account_id: AccountIdField = None,  # type: ignore[assignment]
+    account: AccountNameField = None,  # type: ignore[assignment]
+    file_format: FormatField = None,  # type: ignore[assignment]
+    mapping: MappingField = None,  # type: ignore[assignment]
+    template: TemplateField = None,  # type: ignore[assignment]
+    date_order: DateOrderField = None,  # type: ignore[assignment]
     idempotency_key: IdempotencyKey = None,
 ) -> ImportOut:
     """Upload a bank statement (CSV, XLS, XLSX, OFX/QFX, QIF or Account Aggregator JSON, at

@@ -16,6 +16,7 @@ from core.errors import BadRequest, ErrorCode
 from database import USER_COLLECTIONS, Doc
 from routes.deps import NO_CONTENT, CurrentUser, Db, responses
 from schemas import (
+    AccountRecord,
     BudgetOut,
     ContributionOut,
     DebtExport,
@@ -29,6 +30,7 @@ from schemas import (
     NotificationOut,
     PaymentOut,
     RuleOut,
+    TransferOut,
     UserOut,
     UserUpdate,
 )
@@ -113,6 +115,8 @@ EXPORTED: dict[str, tuple[str, Shown]] = {
     "import_rows": ("import_rows", lambda d, _: ImportRowOut.model_validate(d)),
     "import_templates": ("import_templates", lambda d, _: ImportTemplateOut.model_validate(d)),
     "rules": ("rules", lambda d, _: RuleOut.model_validate(d)),
+    "accounts": ("accounts", lambda d, _: AccountRecord.model_validate(d)),
+    "transfers": ("transfers", lambda d, _: TransferOut.model_validate(d)),
 }
 
 

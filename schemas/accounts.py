@@ -58,7 +58,9 @@ class AccountUpdate(UpdateModel):
     opening_date: Day | None = None
 
 
-class AccountOut(OutModel):
+class AccountRecord(OutModel):
+    """An account as stored, without its balance (the data export's)."""
+
     name: str
     institution: str | None = None
     kind: AccountKind
@@ -66,13 +68,16 @@ class AccountOut(OutModel):
     currency: str
     opening_balance: Amount
     opening_date: DayOut | None = None
+    created_at: Instant
+    updated_at: Instant
+
+
+class AccountOut(AccountRecord):
     # The last committed statement's closing balance plus what was entered after it; without
     # one, the opening balance plus every entry (income in, expenses and payments out,
     # transfers either way).
     balance: Amount
     balance_date: DayOut | None = None  # the day `balance` is as of (None: nothing yet)
-    created_at: Instant
-    updated_at: Instant
 
 
 class TransferCreate(RequestModel):
