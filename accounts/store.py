@@ -26,6 +26,12 @@ COMMITTED = "committed"
 # Every collection an account's entries are in, with its day field; transfers are apart
 # (they move two accounts).
 ENTRY_DAYS = {"income": "date", "expenses": "date", "payments": "payment_date"}
+# An entry's kind, as a statement row becomes one: its collection and day field.
+ENTRY_KINDS = {
+    "expense": ("expenses", "date"),
+    "income": ("income", "date"),
+    "payment": ("payments", "payment_date"),
+}
 
 
 class AccountNotFound(NotFound):
@@ -250,17 +256,23 @@ async def other_entries(
     user_id: ObjectId,
     account_id: ObjectId,
     days: tuple[date, date],
+    kinds: tuple[str, ...] = ("expense", "income"),
     session: AsyncClientSession | None = None,
 ) -> list[tuple[str, Doc]]:
-    """("expense" or "income", the entry) of the user's other accounts in `days` (both
-    inclusive): what a row of `account_id` may make a transfer with."""
+    """(kind, entry) of the user's other accounts in `days` (both inclusive), each entry's
+    day in `date`: one range read per account and collection on (user_id, account_id, day),
+    never reading the entries of `account_id` itself."""
+    query = {"user_id": user_id, "_id": {"$ne": account_id}}
+    others = await db.accounts.find(query, {"_id": 1}, session=session).to_list(None)
+    bounds = {"$gte": days[0], "$lt": days[1] + timedelta(days=1)}
     out: list[tuple[str, Doc]] = []
-    for kind, collection in (("expense", "expenses"), ("income", "income")):
-        query = {"user_id": user_id, "account_id": {"$nin": [None, account_id]}}
-        query["date"] = {"$gte": days[0], "$lt": days[1] + timedelta(days=1)}
-        projection = {"date": 1, "amount": 1, "account_id": 1}
-        docs = await db[collection].find(query, projection, session=session).to_list(None)
-        out += [(kind, doc) for doc in docs]
+    for other in others:
+        for kind in kinds:
+            collection, field = ENTRY_KINDS[kind]
+            mine = {"user_id": user_id, "account_id": other["_id"], field: bounds}
+            projection = {field: 1, "amount": 1, "account_id": 1, "import_id": 1}
+            docs = await db[collection].find(mine, projection, session=session).to_list(None)
+            out += [(kind, doc | {"date": doc[field]}) for doc in docs]
     return out
 
 

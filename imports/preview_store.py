@@ -46,20 +46,21 @@ async def book_entries(
 ) -> list[tuple[str, Doc]]:
     """(kind, entry) for every expense, income and payment within the duplicate window of
     these days that a row of `account_id` may already be or pair with: those typed in by
-    hand, and those imported into another account. Range reads on (user_id, date) with a
-    projection."""
+    hand (any account's, or none's), and those in the user's other accounts. Range reads on
+    (user_id, import_id, date) and (user_id, account_id, date) with a projection, never
+    reading what this account's own imports created."""
     window = timedelta(days=DUPLICATE_WINDOW_DAYS)
     first, last = start - window, end + window
-    out = []
+    out: list[tuple[str, Doc]] = []
     for kind, collection in ENTRY_COLLECTIONS.items():
         field = "payment_date" if kind == "payment" else "date"
-        query = {"user_id": user_id, **date_query(first, last, field)}
+        query = {"user_id": user_id, **date_query(first, last, field), "import_id": None}
         projection = {field: 1, "amount": 1, "import_id": 1, "account_id": 1}
-        for doc in await db[collection].find(query, projection=projection).to_list(None):
-            mine = doc.get("import_id") is not None and doc.get("account_id") == account_id
-            if not mine:
-                out.append((kind, doc | {"date": doc[field]}))
-    return out
+        found = await db[collection].find(query, projection=projection).to_list(None)
+        out += [(kind, doc | {"date": doc[field]}) for doc in found]
+    kinds = tuple(ENTRY_COLLECTIONS)
+    others = await accounts_store.other_entries(db, user_id, account_id, (first, last), kinds)
+    return out + [(kind, doc) for kind, doc in others if doc.get("import_id") is not None]
 
 
 def hand_entries(entries: list[tuple[str, Doc]], references: dict[str, str]) -> list[HandEntry]:

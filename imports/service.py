@@ -194,8 +194,8 @@ async def row_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, body: Impo
 
 
 async def _transfer_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, changes: Doc) -> Doc:
-    """A transfer row names another account of yours; one the user names is paired at the
-    commit (the preview's pairing is dropped)."""
+    """A transfer row names another account of yours; a row made a transfer, or sent to
+    another account, by hand is paired at the commit (the preview's pairing is dropped)."""
     ref = changes.get("transfer_account_id", row.get("transfer_account_id"))
     if ref is None:
         raise Unprocessable(
@@ -211,7 +211,7 @@ async def _transfer_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, chan
             loc=("body", "transfer_account_id"),
         )
     out: Doc = {"transfer_account_id": other["_id"]}
-    if "kind" in changes or "transfer_account_id" in changes:
+    if row["kind"] != "transfer" or other["_id"] != row.get("transfer_account_id"):
         out["transfer_pair"] = None
     return out
 
@@ -242,14 +242,15 @@ async def update_row(
     body.check_echo(ImportRowOut.model_validate(row))
     changes = await row_changes(db, user_id, row, body)
     suggestion = suggested_rule(row, changes)
+    was_skipped = row["kind"] == "skip"
     if changes:
         row = await db.import_rows.find_one_and_update(
             owned, {"$set": changes}, return_document=True
         )
         if row is None:
             raise NotFound("row")
-        if "kind" in changes:
-            await remember_skip(db, row, changes["kind"] == "skip")
+        if (row["kind"] == "skip") != was_skipped:
+            await remember_skip(db, row, row["kind"] == "skip")
     answer = ImportRowChange(row=ImportRowOut.model_validate(row))
     if suggestion is not None and body.remember:
         rule = await rule_store.create_rule(db, user_id, suggestion)

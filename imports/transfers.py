@@ -77,7 +77,7 @@ class BatchTransfers:
         days = [as_day(row["date"]) for row in todo]
         span = (min(days) - window, max(days) + window)
         sides = await accounts_store.open_sides(db, user.id, account_id, span, session)
-        others = await accounts_store.other_entries(db, user.id, account_id, span, session)
+        others = await accounts_store.other_entries(db, user.id, account_id, span, session=session)
         matcher = TransferMatcher(
             [open_side(doc, account_id) for doc in sides],
             [counterpart(kind, doc) for kind, doc in others],

@@ -249,6 +249,9 @@ async def test_a_transfer_by_hand_moves_balances_and_no_statistic(client, user, 
         )
         assert (r.status_code, r.json()["code"]) == (422, code)
         assert r.json()["detail"][0]["loc"] == ["body", "to_account_id"]
+    exported = (await client.get("/api/users/me/export", headers=user.headers)).json()
+    assert [t["id"] for t in exported["transfers"]] == [moved["id"]]
+    assert {a["name"] for a in exported["accounts"]} == {"HDFC Savings", "HDFC Card", "US"}
     for method in ("GET", "DELETE"):
         r = await client.request(
             method, f"/api/transfers/{moved['id']}", headers=other_user.headers
