@@ -1,6 +1,7 @@
 """Accounts (a bank account, a card, cash, a wallet: where money is) and transfers between
 two of them."""
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -43,7 +44,7 @@ class AccountCreate(RequestModel):
     kind: AccountKind = AccountKind.savings
     number_last4: Last4 | None = None  # statements printing it are imported here
     currency: Currency | None = None  # default: your preferred currency
-    opening_balance: SignedMoney = 0  # type: ignore[assignment]
+    opening_balance: SignedMoney = Field(default=Decimal("0.00"), json_schema_extra={"default": 0})
     opening_date: Day | None = None  # entries from this day on move the balance
 
 
