@@ -170,6 +170,17 @@ async def update_stamped(
     return await coll.find_one_and_update(query, stamped, return_document=True, session=session)
 
 
+async def insert_stamped(
+    db: AsyncDatabase, collection: str, docs: list[Doc], session: AsyncClientSession
+) -> None:
+    """Insert documents of one user (the first's `user_id`) in `session`, each stamped with a
+    version of its own (core/sync.py); a document inserted again (one a transfer gave back)
+    takes a new one."""
+    if docs:
+        await sync.stamp_new(db, docs[0]["user_id"], docs, session)
+        await db[collection].insert_many(docs, session=session)
+
+
 async def paginate(
     coll: AsyncCollection,
     query: dict[str, Any],

@@ -26,6 +26,7 @@ from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
 from routes import (
+    accounts,
     auth,
     budgets,
     dashboard,
@@ -40,6 +41,7 @@ from routes import (
     reports,
     rules,
     sync,
+    transfers,
     users,
 )
 from routes.deps import ERROR_DESCRIPTIONS
@@ -62,6 +64,8 @@ ROUTERS = [
     imports.router,
     rules.router,
     sync.router,
+    accounts.router,
+    transfers.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"

@@ -42,6 +42,8 @@ class ErrorCode(StrEnum):
     budget_not_found = "budget_not_found"
     goal_not_found = "goal_not_found"
     notification_not_found = "notification_not_found"
+    account_not_found = "account_not_found"
+    transfer_not_found = "transfer_not_found"
     # loans
     debt_not_active = "debt_not_active"
     debt_has_payments = "debt_has_payments"
@@ -62,6 +64,10 @@ class ErrorCode(StrEnum):
     goal_closed = "goal_closed"
     target_date_in_past = "target_date_in_past"
     future_date = "future_date"
+    # accounts and transfers
+    account_exists = "account_exists"
+    account_in_use = "account_in_use"
+    same_account = "same_account"
     # periods
     invalid_range = "invalid_range"
     invalid_period = "invalid_period"
@@ -109,6 +115,12 @@ class ErrorCode(StrEnum):
     row_not_importable = "row_not_importable"
     unreadable_file = "unreadable_file"
     payment_needs_debt = "payment_needs_debt"
+    ambiguous_date_order = "ambiguous_date_order"
+    invalid_date_order = "invalid_date_order"
+    account_required = "account_required"
+    account_mismatch = "account_mismatch"
+    currency_mismatch = "currency_mismatch"
+    transfer_needs_account = "transfer_needs_account"
 
 
 class AppError(Exception):

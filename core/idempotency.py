@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -21,9 +21,22 @@ from pymongo.errors import DuplicateKeyError
 
 from core.dates import now_ms
 from core.errors import Conflict, ErrorCode, Unprocessable
+from core.sync import stamp
 from core.transactions import in_transaction
 
 Doc = dict[str, Any]
+
+
+class Answer(Protocol):
+    """A created resource's response model (schemas.base.OutModel)."""
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self: ...
+
+    def stored(self) -> Doc: ...
+
+
+A = TypeVar("A", bound=Answer)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A repeat that lost the unique-key race re-reads the winner's answer; give up after this.
 WAIT_ATTEMPTS = 20
@@ -95,7 +108,11 @@ async def _remember(
 def is_own_id(exc: DuplicateKeyError) -> bool:
     """The duplicate is on `_id`: a write whose id was chosen before it was sent."""
     details = exc.details or {}
-    return details.get("keyPattern") == {"_id": 1} or "_id_" in str(details.get("errmsg", exc))
+    if "keyPattern" in details:
+        return details["keyPattern"] == {"_id": 1}
+    # Without the key pattern, the index's name: "... index: _id_ dup key ..." (an index on
+    # user_id is named "user_id_1_..." and must not pass for it).
+    return "index: _id_ " in str(details.get("errmsg", exc))
 
 
 async def write_once(
@@ -153,3 +170,55 @@ async def insert_new(coll: AsyncCollection, doc: Doc, session: AsyncClientSessio
             raise
         return stored
     return doc
+
+
+# ---------------------------------------------------------------- creates
+
+
+def request_digest(kind: str, body: Any) -> str:
+    """What a create's Idempotency-Key is bound to: the endpoint and the body (a request
+    model) as sent (numbers written differently are the same request)."""
+    return digest_of(kind.encode(), body.model_dump(mode="json", exclude_unset=True))
+
+
+def stored_answer(
+    coll: AsyncCollection, doc: Doc, shape: type[Answer]
+) -> Callable[[], Awaitable[Doc | None]]:
+    """`write_once`'s `already_written`: the answer of a create whose document is stored
+    (its first attempt landed and the transaction was sent again)."""
+
+    async def read() -> Doc | None:
+        stored = await coll.find_one({"_id": doc["_id"], "user_id": doc["user_id"]})
+        return None if stored is None else shape.model_validate(stored).stored()
+
+    return read
+
+
+async def create_once(
+    db: AsyncDatabase,
+    key: str | None,
+    body: Any,
+    collection: str,
+    doc: Doc,
+    shape: type[A],
+    write: Callable[[AsyncClientSession], Awaitable[object]],
+) -> tuple[A, bool]:
+    """(the created document as `shape`, whether it replays): the one path of a create
+    with an Idempotency-Key. `write` stores `doc` (with its side effects) in the
+    transaction that also stores the key's answer; `doc` is stamped (its `sync_seq`,
+    core/sync.py) in that transaction first."""
+
+    async def work(session: AsyncClientSession) -> Doc:
+        doc["sync_seq"] = await stamp(db, doc["user_id"], session)
+        await write(session)
+        return shape.model_validate(doc).stored()
+
+    answer, replayed = await write_once(
+        db,
+        doc["user_id"],
+        key,
+        request_digest(collection, body),
+        work,
+        already_written=stored_answer(db[collection], doc, shape),
+    )
+    return shape.model_validate(answer), replayed

@@ -28,6 +28,9 @@ USER_COLLECTIONS = (
     "rules",
     "sync_state",
     "sync_tombstones",
+    "accounts",
+    "transfers",
+    "import_skips",
 )
 
 
@@ -98,6 +101,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("transaction_id", ASCENDING)], unique=True),
         # An import's payments (its undo); hand-entered ones near a statement's days.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("payment_date", ASCENDING)]),
+        # An account's payments after its last statement (its balance).
+        IndexModel(
+            [("user_id", ASCENDING), ("account_id", ASCENDING), ("payment_date", ASCENDING)]
+        ),
     ),
     # One record per (user, Idempotency-Key): the unique index makes a concurrent repeat wait.
     "idempotency_keys": [
@@ -112,6 +119,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         # An import's entries (its undo); the hand-entered ones (import_id null) near a
         # statement's days, without reading the imported ones.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
+        # An account's entries after its last statement (its balance).
+        IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -125,6 +134,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
         # As income's.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -196,9 +206,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),
-    # Statement imports, newest first.
+    # Statement imports, newest first; an account's (its last committed statement, or
+    # whether it has any).
     "imports": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("status", ASCENDING)]),
     ],
     # An import's rows in file order, optionally one status.
     "import_rows": [
@@ -225,6 +237,25 @@ INDEXES: dict[str, list[IndexModel]] = {
     "import_templates": [
         IndexModel([("user_id", ASCENDING), ("name", ASCENDING)], unique=True),
     ],
+    # The rows a user skipped, by fingerprint: a re-import keeps them skipped; a preview
+    # reads those of its days.
+    "import_skips": [
+        IndexModel([("user_id", ASCENDING), ("fingerprint", ASCENDING)], unique=True),
+        IndexModel([("user_id", ASCENDING), ("date", ASCENDING)]),
+    ],
+    # Accounts by name (one name per user: a statement's `account` label finds it by name),
+    # and by the last four digits a statement prints.
+    "accounts": _per_user(
+        IndexModel([("user_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
+        IndexModel([("user_id", ASCENDING), ("number_last4", ASCENDING)]),
+    ),
+    # Transfers newest first; an account's by day (its balance, a statement's pairing); the
+    # imports whose rows a transfer holds (an undo).
+    "transfers": _per_user(
+        IndexModel([("user_id", ASCENDING), ("date", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("account_ids", ASCENDING), ("date", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("import_ids", ASCENDING)]),
+    ),
     # The user's rules in the order they apply.
     "rules": [
         IndexModel(

@@ -15,6 +15,7 @@ resource whose figures move with the calendar), and a write conditional on it (I
 names it in its filter.
 """
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -44,6 +45,8 @@ RESOURCES = {
     "notification": "notifications",
     "import": "imports",
     "rule": "rules",
+    "account": "accounts",
+    "transfer": "transfers",
     "profile": "users",
 }
 RESOURCE_OF = {collection: resource for resource, collection in RESOURCES.items()}
@@ -160,9 +163,13 @@ def version(doc: Doc) -> int:
     return doc.get("sync_seq") or 0
 
 
-def etag(version: int, day: date | None = None) -> str:
+def etag(version: int, day: date | None = None, derived: str | None = None) -> str:
     """The strong ETag of a resource at `version`; `day`: the day its figures are as of (a
-    debt's overdue days, a goal's monthly saving), so a new day is a new representation."""
+    debt's overdue days, a goal's monthly saving), so a new day is a new representation;
+    `derived`: figures it shows that other documents move without changing its version (an
+    account's balance), named by a digest of them."""
+    if derived is not None:
+        return f'"{version}-{hashlib.sha256(derived.encode()).hexdigest()[:8]}"'
     return f'"{version}"' if day is None else f'"{version}-{day:%Y%m%d}"'
 
 

@@ -121,7 +121,7 @@ async def apply_to_preview(
         "import_id": import_id,
         "_id": {"$ne": except_row},
         "kind_set": False,
-        "kind": {"$ne": "skip"},
+        "kind": {"$nin": ["skip", "transfer"]},  # a transfer row stays one
         **rule_query(rule.get("match") or {}),
     }
     result = await db.import_rows.update_many(query, {"$set": changes})

@@ -8,13 +8,14 @@ hand-entered entries near them, the active debts and the user's rules."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from accounts.rules import TransferMatcher, paid_card
+from imports.salary import with_monthly_salaries
 from imports.statements import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -31,6 +32,7 @@ from imports.statements import (
     match_emi,
     parse_narration,
 )
+from imports.statements.fingerprint import row_reference
 from loans.rules import add_months
 
 MAX_ROWS = 50_000  # more is refused (413) as soon as row 50,001 is read
@@ -38,13 +40,6 @@ DUPLICATE_WINDOW_DAYS = 3  # a hand entry this close in date may be the same tra
 MAX_MATCHES = 5  # hand entries listed per row
 MAX_NARRATION = 1000  # characters kept (an entry's description holds at most 1000)
 MAX_AMOUNT = Decimal("1000000000000")  # as the API's Money
-# A monthly credit from one payer is salary (`monthly_credits`): its day may move by a
-# weekend and a holiday, its amount by leave without pay, arrears or a raise.
-SALARY_DAYS = 3
-SALARY_SPREAD = Decimal("0.20")
-SALARY_RAILS = frozenset({"neft", "rtgs", "imps", "salary"})
-MAX_MONTHLY_CREDITS = 3
-MONTHLY_SALARY = "Salary (a monthly credit from the same payer)"
 ROW_STATUSES = ("new", "duplicate", "possible_duplicate", "error")
 # How the money moved, as a payment's method (POST /api/payments' `payment_method`).
 PAYMENT_METHODS = {
@@ -65,12 +60,14 @@ Doc = dict[str, Any]
 
 @dataclass(frozen=True)
 class HandEntry:
-    """An expense, income or payment the user typed in (not from an import)."""
+    """An expense, income or payment the user typed in (not from an import), or one a
+    statement of another account imported (with the bank reference of its row)."""
 
     id: str
     kind: str  # "expense", "income" or "payment"
     day: date
     amount: Decimal
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,21 +161,28 @@ def emi_debt(row: StatementRow, narration: Narration, loans: list[Loan]) -> str 
 
 
 class HandMatcher:
-    """Hand-entered entries by (direction, amount); each is offered to one row only, the
-    first in the file within the window, so two same-amount rows never both link to it."""
+    """Entries a row may already be, by (direction, amount) and by (direction, bank
+    reference); each is offered to one row only, the first in the file within the window, so
+    two same-amount rows never both link to it."""
 
     def __init__(self, entries: list[HandEntry], claimed: set[str]) -> None:
         self.by_amount: dict[tuple[str, Decimal], list[HandEntry]] = defaultdict(list)
+        self.by_reference: dict[tuple[str, str], list[HandEntry]] = defaultdict(list)
         for entry in entries:
             direction = "credit" if entry.kind == "income" else "debit"
             self.by_amount[(direction, entry.amount)].append(entry)
+            if entry.reference:
+                self.by_reference[(direction, entry.reference.upper())].append(entry)
         self.claimed = set(claimed)
 
     def matches(self, row: StatementRow) -> list[HandEntry]:
         window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+        reference = row_reference(row)
+        same = [*self.by_amount.get((row.direction, row.amount), ())]
+        same += self.by_reference.get((row.direction, reference), []) if reference else []
         near = [
             entry
-            for entry in self.by_amount.get((row.direction, row.amount), ())
+            for entry in dict.fromkeys(same)
             if entry.id not in self.claimed and abs(entry.day - row.date) <= window
         ]
         near.sort(key=lambda e: (abs((e.day - row.date).days), e.id))
@@ -195,38 +199,53 @@ def row_error(row: StatementRow) -> str | None:
     return None
 
 
-def preview_rows(
-    statement: Statement,
-    account: str | None,
-    committed: set[str],
-    hand: HandMatcher,
-    loans: list[Loan],
-    book: RuleBook,
-) -> list[Doc]:
+@dataclass
+class PreviewBooks:
+    """What a preview decides with, as read from the database: the fingerprints committed in
+    the statement's days, the rows skipped before, the entries a row may already be, the
+    transfers a row may be a side of, the open loans and the user's rules."""
+
+    committed: set[str]
+    skipped: set[str]
+    hand: HandMatcher
+    transfers: TransferMatcher
+    loans: list[Loan]
+    book: RuleBook
+    cards: list[tuple[str, str | None]]  # the user's other card accounts: (id, last four)
+
+
+def bank_fields(row: StatementRow, narration: Narration, fingerprint: str) -> Doc:
+    """What the bank wrote, read."""
+    return {
+        "line": row.line,
+        "date": row.date,
+        "amount": row.amount,
+        "direction": row.direction,
+        "narration": row.narration[:MAX_NARRATION],
+        "payee": narration.payee,
+        "vpa": narration.vpa,
+        "reference": (row.reference or narration.reference or None),
+        "balance": row.balance,
+        "balance_mismatch": row.balance_mismatch or None,
+        "fingerprint": fingerprint,
+        "error": row_error(row),
+        "matches": [],
+        "debt_id": None,
+        "kind_set": False,
+    }
+
+
+def preview_rows(statement: Statement, account_id: str, books: PreviewBooks) -> list[Doc]:
     """Every row of the statement as the preview stores it (without ids): what the bank
-    wrote, its fingerprint, its status, and what it is suggested to become."""
-    prints = fingerprints(account, statement.rows)
+    wrote, its fingerprint (scoped to the account), its status, and what it is suggested to
+    become."""
+    prints = fingerprints(account_id, statement.rows)
     out, channels = [], []
     for row, fingerprint in zip(statement.rows, prints, strict=True):
         narration = parse_narration(row.narration)
         channels.append(narration.channel)
-        doc: Doc = {
-            "line": row.line,
-            "date": row.date,
-            "amount": row.amount,
-            "direction": row.direction,
-            "narration": row.narration[:MAX_NARRATION],
-            "payee": narration.payee,
-            "vpa": narration.vpa,
-            "reference": (row.reference or narration.reference or None),
-            "balance": row.balance,
-            "fingerprint": fingerprint,
-            "error": row_error(row),
-            "matches": [],
-            "debt_id": None,
-            "kind_set": False,
-        }
-        suggestion, by_user = suggest(book, row, narration)
+        doc = bank_fields(row, narration, fingerprint)
+        suggestion, by_user = suggest(books.book, row, narration)
         doc |= {
             "kind": suggestion.kind,
             "title": suggestion.title,
@@ -235,70 +254,45 @@ def preview_rows(
             "tags": list(suggestion.tags),
             "rule": suggestion.rule_name,
         }
-        if doc["error"]:
-            doc["status"] = "error"
-        elif fingerprint in committed:
-            doc["status"] = "duplicate"
-        else:
-            near = hand.matches(row)
-            doc["matches"] = [entry.id for entry in near]
-            doc["match_kind"] = near[0].kind if near else None
-            doc["status"] = "possible_duplicate" if near else "new"
-            if not by_user or suggestion.kind == "payment":
-                debt = emi_debt(row, narration, loans)
-                if debt is not None:
-                    doc |= {"kind": "payment", "debt_id": debt, "category": None}
-        if doc["status"] in ("error", "duplicate"):
-            doc["kind"] = "skip"
+        decide(doc, row, narration, by_user, books)
         out.append(doc)
     return with_monthly_salaries(out, channels)
 
 
-def with_monthly_salaries(rows: list[Doc], channels: list[str]) -> list[Doc]:
-    """The rows, a monthly credit (`monthly_credits`) that no rule has decided made salary
-    (a rule of the user's, or a shipped one such as interest, keeps its say)."""
-    for at in monthly_credits(rows, channels):
-        row = rows[at]
-        if (row["kind"], row["income_type"], row["rule"]) == ("income", "other", None):
-            row |= {"income_type": "salary", "rule": MONTHLY_SALARY}
-    return rows
-
-
-def monthly_credits(rows: list[Doc], channels: list[str]) -> set[int]:
-    """The positions of the credits that come from one payer about a month apart: a
-    credit by NEFT, RTGS or IMPS whose payer (VPA, else name) credits again within
-    `SALARY_DAYS` of the same day next month, an amount within `SALARY_SPREAD` of it.
-    Such a credit is pay even when the narration does not say SALARY.
-
-    UPI credits are left out: a tenant's rent, a parent's allowance and a flatmate's share
-    recur from one VPA each month as well, while employers pay by bank transfer. A payer
-    crediting more than `MAX_MONTHLY_CREDITS` times a month on average (a payment
-    gateway's settlements, a client's invoices) is not an employer. Rows of every status
-    count (a duplicate of last month's pay is evidence); unreadable ones do not."""
-    by_payer: dict[str, list[int]] = defaultdict(list)
-    for at, (row, channel) in enumerate(zip(rows, channels, strict=True)):
-        payer = row["vpa"] or row["payee"]
-        if row["direction"] == "credit" and channel in SALARY_RAILS and payer and not row["error"]:
-            by_payer[" ".join(payer.casefold().split())].append(at)
-    window = timedelta(days=SALARY_DAYS)
-    found: set[int] = set()
-    for ats in by_payer.values():
-        ats.sort(key=lambda at: rows[at]["date"])
-        days = [rows[at]["date"] for at in ats]
-        if len(ats) > MAX_MONTHLY_CREDITS * len({(day.year, day.month) for day in days}):
-            continue
-        for at, day in zip(ats, days, strict=True):
-            due = add_months(day, 1)
-            later = ats[bisect_left(days, due - window) : bisect_right(days, due + window)]
-            partner = next((b for b in later if _similar(rows[at], rows[b])), None)
-            if partner is not None:
-                found |= {at, partner}
-    return found
-
-
-def _similar(a: Doc, b: Doc) -> bool:
-    low, high = sorted((a["amount"], b["amount"]))
-    return low >= high * (1 - SALARY_SPREAD)
+def decide(
+    doc: Doc, row: StatementRow, narration: Narration, by_user: bool, books: PreviewBooks
+) -> None:
+    """The row's status, and what it becomes: unreadable and already imported rows are
+    skipped, so is a row you skipped before; one that may be an entry already there links
+    to it; an EMI is its loan's payment; a debit or credit matching its other side in
+    another of your accounts is a transfer."""
+    if doc["error"] or doc["fingerprint"] in books.committed:
+        doc |= {"status": "error" if doc["error"] else "duplicate", "kind": "skip"}
+        return
+    doc["status"] = "new"
+    if doc["fingerprint"] in books.skipped:
+        doc |= {"kind": "skip", "skipped_before": True}
+        return
+    near = books.hand.matches(row)
+    if near:
+        doc |= {"matches": [entry.id for entry in near], "match_kind": near[0].kind}
+        doc["status"] = "possible_duplicate"
+    if not by_user or doc["kind"] == "payment":
+        debt = emi_debt(row, narration, books.loans)
+        if debt is not None:
+            doc |= {"kind": "payment", "debt_id": debt, "category": None}
+    # A card bill (a payment of no loan of yours) paid to one of your accounts is a transfer.
+    if near or doc["debt_id"] is not None or doc["kind"] not in ("expense", "income", "payment"):
+        return
+    pairing = books.transfers.pair(row.direction, row.date, row.amount)
+    if pairing is not None:
+        kind = "transfer" if pairing.kind == "open" else pairing.kind
+        doc |= {"kind": "transfer", "transfer_account_id": pairing.other_account_id}
+        doc["transfer_pair"] = {"kind": kind, "id": pairing.id}
+    elif doc["kind"] == "payment" and paid_card(row.narration, books.cards):
+        # A bill of a card you keep as an account, its statement not imported yet: spent
+        # until then; that statement's credit makes the two one transfer (`imports.transfers`).
+        doc |= {"kind": "expense", "category": "other"}
 
 
 def counts(rows: list[Doc]) -> Doc:
@@ -336,6 +330,8 @@ def suggested_rule(row: Doc, changes: Doc) -> Doc | None:
     the row names the counterparty."""
     changed = {k: changes[k] for k in ("kind", "category", "income_type") if k in changes}
     if not any(row.get(k) != v for k, v in changed.items()):
+        return None
+    if changes.get("kind", row["kind"]) == "transfer":  # a rule cannot name the other account
         return None
     # At most 100 characters, as a rule's match text (a shorter text still "contains").
     if row.get("payee"):

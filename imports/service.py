@@ -14,6 +14,8 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from accounts import service as accounts
+from accounts import store as accounts_store
 from core.dates import now_ms
 from core.errors import AppError, Conflict, ErrorCode, NotFound, Unprocessable
 from core.idempotency import peek, write_once
@@ -22,7 +24,6 @@ from database import Doc, get_owned, in_transaction, object_id, paginate, update
 from imports import preview_store, rule_store, template_store
 from imports import store as import_store
 from imports.rules import (
-    HandMatcher,
     counts,
     day_range,
     period,
@@ -54,28 +55,31 @@ IN_FILE_ORDER = [("line", 1), ("_id", 1)]
 
 
 async def build_preview(
-    db: AsyncDatabase, user_id: ObjectId, statement: Statement, account: str | None, filename: str
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    statement: Statement,
+    account: tuple[Doc, bool],
+    filename: str,
 ) -> tuple[Doc, list[Doc]]:
-    """The import and its rows, each row checked against what is already in your books."""
-    rows_days = day_range([{"date": row.date} for row in statement.rows])
-    committed: set[str] = set()
-    hand = HandMatcher([], set())
-    if rows_days is not None:
-        first, last = rows_days
-        committed, linked = await preview_store.committed_prints(db, user_id, first, last)
-        hand = await preview_store.hand_matcher(db, user_id, first, last, linked)
-    book = await rule_store.rule_book(db, user_id)
-    loans = await import_store.active_loans(db, user_id)
-    rows = await anyio.to_thread.run_sync(
-        preview_rows, statement, account, committed, hand, loans, book
-    )
+    """The import into `account` (the account, whether it was created for this statement)
+    and its rows, each row checked against what is already in your books."""
+    (chosen, created), days = account, day_range([{"date": row.date} for row in statement.rows])
+    books = await preview_store.preview_books(db, user_id, chosen["_id"], days)
+    rows = await anyio.to_thread.run_sync(preview_rows, statement, str(chosen["_id"]), books)
     import_id, at = ObjectId(), now_ms()
     record = {
         "_id": import_id,
         "user_id": user_id,
         "filename": filename,
         "format": statement.format,
-        "account": account,
+        "account_id": chosen["_id"],
+        "account_created": created,
+        "account": statement.account,
+        "number_last4": statement.number_last4,
+        "currency": statement.currency,
+        "opening_balance": statement.opening_balance,
+        "closing_balance": statement.closing_balance,
+        "balance_gap": await accounts.opening_gap(db, chosen, statement),
         "status": str(ImportStatus.preview),
         "period": period(statement),
         "counts": counts(rows),
@@ -86,38 +90,40 @@ async def build_preview(
         "committed_at": None,
         "undone_at": None,
     }
-    return record, preview_store.stored_rows(rows, user_id, import_id)
+    return record, preview_store.stored_rows(rows, record)
 
 
 async def create_preview(
-    db: AsyncDatabase, user_id: ObjectId, upload: Upload, key: str | None
+    db: AsyncDatabase, user: User, upload: Upload, key: str | None
 ) -> tuple[ImportOut, bool]:
     """(the upload's preview, whether it replays an earlier request with this key). The rows
     are stored before the import, so a reader never sees an import without all its rows; the
     import and a mapping to save are written with the key, in one transaction."""
     digest = upload.digest()
-    if (stored := await peek(db, user_id, key, digest)) is not None:
+    if (stored := await peek(db, user.id, key, digest)) is not None:
         return ImportOut.model_validate(stored), True
-    mapping, to_save = await chosen_mapping(db, user_id, upload.mapping, upload.template)
+    mapping, to_save = await chosen_mapping(db, user.id, upload.mapping, upload.template)
     fmt = str(upload.file_format) if upload.file_format is not None else None
-    statement = await parse(upload.data, fmt, mapping)
-    account = upload.account.strip() if upload.account else None
+    order = str(upload.date_order) if upload.date_order is not None else None
+    statement = await parse(upload.data, fmt, mapping, order)
+    label = upload.account.strip() if upload.account else None
+    account = await accounts.statement_account(db, user, upload.account_id, label, statement)
     filename = (upload.filename or "statement").strip()[:200] or "statement"
-    record, rows = await build_preview(
-        db, user_id, statement, account or statement.account, filename
-    )
+    record, rows = await build_preview(db, user.id, statement, account, filename)
     await preview_store.store_rows(db, rows)
 
     async def work(session: AsyncClientSession) -> Doc:
-        record["sync_seq"] = await stamp(db, user_id, session)
+        record["sync_seq"] = await stamp(db, user.id, session)
         await db.imports.insert_one(record, session=session)
         if to_save is not None and upload.template is not None:
-            await template_store.save_template(db, user_id, upload.template, to_save, session)
+            await template_store.save_template(db, user.id, upload.template, to_save, session)
         return ImportOut.model_validate(record).stored(by_alias=True)
 
-    answer, replayed = await write_once(db, user_id, key, digest, work)
+    answer, replayed = await write_once(db, user.id, key, digest, work)
     if replayed:  # a concurrent request with this key stored first
-        await preview_store.discard(db, user_id, record["_id"])
+        await preview_store.discard(db, user.id, record["_id"])
+    else:
+        await preview_store.pair_previews(db, rows)
     return ImportOut.model_validate(answer), replayed
 
 
@@ -176,6 +182,10 @@ async def row_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, body: Impo
         changes["debt_id"] = (await get_owned(db.debts, debt_ref, user_id, "debt"))["_id"]
     elif "debt_id" in changes or "kind" in changes:
         changes["debt_id"] = None
+    if kind == "transfer":
+        changes |= await _transfer_changes(db, user_id, row, changes)
+    elif "transfer_account_id" in changes or "kind" in changes:
+        changes |= {"transfer_account_id": None, "transfer_pair": None}
     if kind == "expense" and not changes.get("category", row.get("category")):
         changes["category"] = "other"
     if kind == "income" and not changes.get("income_type", row.get("income_type")):
@@ -185,6 +195,42 @@ async def row_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, body: Impo
     if "kind" in changes and (changes["kind"] != row["kind"] or not body.is_echo):
         changes["kind_set"] = True
     return changes
+
+
+async def _transfer_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, changes: Doc) -> Doc:
+    """A transfer row names another account of yours; a row made a transfer, or sent to
+    another account, by hand is paired at the commit (the preview's pairing is dropped)."""
+    ref = changes.get("transfer_account_id", row.get("transfer_account_id"))
+    if ref is None:
+        raise Unprocessable(
+            "A transfer row needs the account the money moved to or from (transfer_account_id)",
+            code=ErrorCode.transfer_needs_account,
+            loc=("body", "transfer_account_id"),
+        )
+    other = await accounts_store.owned(db, user_id, ref, "transfer_account_id")
+    if other["_id"] == row.get("account_id"):
+        raise Unprocessable(
+            "A transfer moves money to or from another account than the statement's",
+            code=ErrorCode.same_account,
+            loc=("body", "transfer_account_id"),
+        )
+    out: Doc = {"transfer_account_id": other["_id"]}
+    if row["kind"] != "transfer" or other["_id"] != row.get("transfer_account_id"):
+        out["transfer_pair"] = None
+    return out
+
+
+async def remember_skip(db: AsyncDatabase, row: Doc, skipped: bool) -> None:
+    """A row set to `skip` by hand stays skipped when its statement is imported again (its
+    fingerprint is remembered); set to anything else, it is forgotten."""
+    key = {"user_id": row["user_id"], "fingerprint": row["fingerprint"]}
+    if not skipped:
+        await db.import_skips.delete_one(key)
+        return
+    record = key | {"date": row["date"], "import_id": row["import_id"], "row_id": row["_id"]}
+    await db.import_skips.update_one(
+        key, {"$setOnInsert": record | {"created_at": now_ms()}}, upsert=True
+    )
 
 
 async def update_row(
@@ -199,12 +245,15 @@ async def update_row(
         raise NotFound("row")
     changes = await row_changes(db, user_id, row, body)
     suggestion = suggested_rule(row, changes)
+    was_skipped = row["kind"] == "skip"
     if changes:
         row = await db.import_rows.find_one_and_update(
             owned, {"$set": changes}, return_document=True
         )
         if row is None:
             raise NotFound("row")
+        if (row["kind"] == "skip") != was_skipped:
+            await remember_skip(db, row, row["kind"] == "skip")
     answer = ImportRowChange(row=ImportRowOut.model_validate(row))
     if suggestion is not None and body.remember:
         rule = await rule_store.create_rule(db, user_id, suggestion)

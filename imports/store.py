@@ -11,7 +11,6 @@ what the commit did with it), `import_fingerprints` (one per committed row: the 
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -21,19 +20,20 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from core.dates import as_day, now_ms
 from core.errors import AppError, Conflict, ErrorCode
 from core.money import quantize
-from core.sync import stamp_new
-from database import Doc, in_transaction, update_stamped
+from database import Doc, in_transaction, insert_stamped, update_stamped
+from imports.entries import entry_of
 from imports.rules import (
     Loan,
     payment_method,
 )
+from imports.transfers import BatchTransfers
+from imports.transfers import undo_import as undo_transfers
 from ledger.service import expenses_written, remove_imported
-from ledger.store import entry_document
 from loans import service as loan_service
 from loans import store as loan_store
 from loans.debt import debt_of
 from loans.events import Payment
-from schemas import ExpenseCreate, IncomeCreate, NotificationType
+from schemas import NotificationType
 from security import User
 from services import notify
 
@@ -66,27 +66,6 @@ def _days(field: str, start: date, end: date) -> Doc:
 
 
 # ---------------------------------------------------------------- commit
-
-
-def _entry(row: Doc, user_id: ObjectId, at: Any) -> tuple[str, Doc]:
-    """The expense or income a row becomes, as POST /api/expenses or /api/income stores it,
-    with the row's id as its own and tagged with its import; the narration is its
-    description."""
-    common = {
-        "amount": row["amount"],
-        "date": row["date"],
-        "description": row["narration"][:1000] or None,
-        "tags": row.get("tags") or [],
-    }
-    body: ExpenseCreate | IncomeCreate
-    if row["kind"] == "expense":
-        body = ExpenseCreate(title=row["title"], category=row.get("category") or "other", **common)
-    else:
-        body = IncomeCreate(
-            source=row["title"], income_type=row.get("income_type") or "other", **common
-        )
-    doc = entry_document(body, user_id, as_day(row["date"]), at)
-    return row["kind"], doc | {"_id": row["_id"], "import_id": row["import_id"]}
 
 
 async def _payment(
@@ -135,6 +114,8 @@ def _fingerprint(row: Doc, entry_id: ObjectId, kind: str, linked: bool) -> Doc:
         "entry_id": entry_id,
         "entry_kind": kind,
         "linked": linked,
+        "account_id": row.get("account_id"),
+        "reference": row.get("reference"),
         "created_at": now_ms(),
     }
 
@@ -148,13 +129,13 @@ def committable(row: Doc) -> bool:
 
 async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url: str) -> None:
     """One transaction: every row of the batch whose fingerprint no commit has taken yet
-    becomes its entry (or its link) and takes the fingerprint; the expenses it creates move
-    the spend per category and month, and send the budget alerts the spend as of this batch
-    reaches (`ledger.service.expenses_written`). A concurrent commit that took a fingerprint
-    first makes the insert fail on the unique index; the batch is then retried and skips
-    that row. The rows themselves are not written (what became of each is its fingerprint's
-    record), except for a payment the debt refused, which says why."""
-
+    becomes its entry, its link or its side of a transfer (`imports.transfers`) and takes
+    the fingerprint; the expenses it creates move the spend per category and month, and send
+    the budget alerts the spend as of this batch reaches (`ledger.service.expenses_written`).
+    A concurrent commit that took a fingerprint first makes the insert fail on the unique
+    index; the batch is then retried and skips that row. The rows themselves are not written
+    (what became of each is its fingerprint's record), except for a payment the debt
+    refused, which says why."""
     days = [as_day(row["date"]) for row in rows]
 
     async def work(session: AsyncClientSession) -> None:
@@ -167,12 +148,15 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
         entries: dict[str, list[Doc]] = defaultdict(list)
         prints = []
         at = now_ms()
+        transfers = await BatchTransfers.load(db, user, rows, session)
         for row in rows:
             if row["fingerprint"] in present:  # imported before, or by a concurrent commit
                 continue
             linked = await _linked(db, row, user.id, session)
             if linked is not None:
                 prints.append(_fingerprint(row, linked, row.get("match_kind") or "expense", True))
+            elif made := await transfers.commit(row, session):
+                prints.append(_fingerprint(row, made[0], "transfer", made[1]))
             elif row["kind"] == "payment":
                 try:
                     payment = await _payment(db, row, user.id, session)
@@ -183,16 +167,15 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
                 else:
                     prints.append(_fingerprint(row, payment["_id"], "payment", False))
             else:
-                kind, doc = _entry(row, user.id, at)
+                kind, doc = entry_of(row, user.id, at)
                 entries[kind].append(doc)
                 prints.append(_fingerprint(row, doc["_id"], kind, False))
         for kind, docs in entries.items():
-            await stamp_new(db, user.id, docs, session)
-            await db[ENTRY_COLLECTIONS[kind]].insert_many(docs, session=session)
+            await insert_stamped(db, ENTRY_COLLECTIONS[kind], docs, session)
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
-        expenses = entries.get("expense", [])
-        await expenses_written(db, user, session, added=expenses, app_url=app_url)
+        await transfers.finish(session)
+        await expenses_written(db, user, session, added=entries["expense"], app_url=app_url)
 
     for _ in range(COMMIT_ATTEMPTS):
         try:
@@ -258,13 +241,14 @@ async def commit_result(db: AsyncDatabase, user_id: ObjectId, record: Doc) -> Do
         {"$group": {"_id": {"kind": "$entry_kind", "linked": "$linked"}, "n": {"$sum": 1}}},
     ]
     groups = await (await db.import_fingerprints.aggregate(pipeline)).to_list(None)
-    created = {"expenses": 0, "income": 0, "payments": 0}
+    created = {"expenses": 0, "income": 0, "payments": 0, "transfers": 0}
     linked = 0
     for group in groups:
+        kind = group["_id"]["kind"]
         if group["_id"].get("linked"):
             linked += group["n"]
         else:
-            created[ENTRY_COLLECTIONS[group["_id"]["kind"]]] += group["n"]
+            created["transfers" if kind == "transfer" else ENTRY_COLLECTIONS[kind]] += group["n"]
     skipped = record["counts"]["rows"] - linked - sum(created.values())
     return {"created": created, "linked": linked, "skipped": skipped}
 
@@ -288,6 +272,7 @@ async def undo(db: AsyncDatabase, user: User, import_id: ObjectId) -> Doc:
 
     if payments:
         await in_transaction(db, reverse)
+    transfers = await undo_transfers(db, user, import_id)
     removed = await remove_imported(db, user, import_id)
     await db.import_fingerprints.delete_many(owned)
-    return {"removed": removed | {"payments": len(payments)}}
+    return {"removed": removed | {"payments": len(payments), "transfers": transfers}}

@@ -17,14 +17,16 @@ from database import Doc
 from imports import template_store
 from imports.rules import MAX_ROWS
 from imports.statements import ColumnMapping, Statement, StatementError, parse_statement
-from schemas import ColumnMappingIn, ImportFormat
+from schemas import ColumnMappingIn, DateOrder, ImportFormat
 
 log = logging.getLogger("cleero.imports")
 
 
-def refusal(exc: StatementError) -> AppError:
+def refusal(exc: StatementError, mapped: bool = False) -> AppError:
     """A statement the parser refused, as the API says it: 415 for a file that is not a
-    statement at all, 413 past the row limit, else a 422 naming the field to change."""
+    statement at all, 413 past the row limit, else a 422 naming the field to change (a file
+    whose dates read both ways: `date_order`, or for a mapped file its `mapping`, whose
+    `date_format` says it too)."""
     code = ErrorCode.__members__.get(exc.code, ErrorCode.unknown_layout)
     if exc.http_status == 415:
         return UnsupportedMediaType(exc.message, code=code)
@@ -33,6 +35,10 @@ def refusal(exc: StatementError) -> AppError:
     field = "file"
     if exc.code in ("unknown_format", "format_mismatch"):
         field = "format"
+    elif exc.code == "ambiguous_date_order":
+        field = "mapping" if mapped else "date_order"
+    elif exc.code == "invalid_date_order":
+        field = "date_order"
     elif "mapping" in exc.code:
         field = "mapping"
     return Unprocessable(exc.message, code=code, loc=("body", field))
@@ -81,13 +87,25 @@ async def chosen_mapping(
     return ColumnMapping(**saved["mapping"]), None
 
 
-async def parse(data: bytes, file_format: str | None, mapping: ColumnMapping | None) -> Statement:
+async def parse(
+    data: bytes,
+    file_format: str | None,
+    mapping: ColumnMapping | None,
+    date_order: str | None = None,
+) -> Statement:
     """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound)."""
-    parser = partial(parse_statement, data, format=file_format, mapping=mapping, max_rows=MAX_ROWS)
+    parser = partial(
+        parse_statement,
+        data,
+        format=file_format,
+        mapping=mapping,
+        max_rows=MAX_ROWS,
+        date_order=date_order,
+    )
     try:
         return await anyio.to_thread.run_sync(parser)
     except StatementError as exc:
-        raise refusal(exc) from exc
+        raise refusal(exc, mapped=mapping is not None) from exc
     except Exception as exc:  # a parser bug on odd input is still the file's 422, not a 500
         log.exception("statement parser failed")
         raise Unprocessable(
@@ -103,10 +121,12 @@ class Upload:
 
     data: bytes
     filename: str | None
-    account: str | None = None
+    account: str | None = None  # the name of the account (found, or created)
     file_format: ImportFormat | None = None
     mapping: str | None = None
     template: str | None = None
+    account_id: str | None = None
+    date_order: DateOrder | None = None
 
     def digest(self) -> str:
         """What tells two uploads apart under one Idempotency-Key."""
@@ -116,4 +136,9 @@ class Upload:
             "mapping": self.mapping,
             "template": self.template,
         }
+        # Only when sent: a key's record from before these fields keeps its digest.
+        if self.account_id is not None:
+            fields["account_id"] = self.account_id
+        if self.date_order is not None:
+            fields["date_order"] = str(self.date_order)
         return digest_of(self.data, fields)

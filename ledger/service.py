@@ -17,13 +17,13 @@ from bson import ObjectId
 from pydantic import BaseModel
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from accounts import store as accounts
 from core.dates import current_month, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
-from core.idempotency import digest_of, is_own_id, write_once
+from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
 from core.sync import Expected, check_version, owned, stamp, tombstone
 from database import Doc, get_owned, in_transaction, object_id, refused
@@ -46,6 +46,7 @@ from schemas import (
     ExpenseUpdate,
     IncomeCreate,
     IncomeOut,
+    IncomeUpdate,
     NotificationType,
 )
 from security import User
@@ -159,66 +160,19 @@ async def in_ledger_transaction(
 # ---------------------------------------------------------------- creates (Idempotency-Key)
 
 
-def request_digest(kind: str, body: BaseModel) -> str:
-    """What a create's Idempotency-Key is bound to: the endpoint and the body as sent
-    (numbers written differently are the same request)."""
-    return digest_of(kind.encode(), body.model_dump(mode="json", exclude_unset=True))
-
-
-def stored_answer(
-    coll: AsyncCollection, doc: Doc, shape: type[BaseModel]
-) -> Callable[[], Awaitable[Doc | None]]:
-    """`write_once`'s `already_written`: the answer of a create whose document is stored
-    (its first attempt landed and the transaction was sent again)."""
-
-    async def read() -> Doc | None:
-        stored = await coll.find_one({"_id": doc["_id"], "user_id": doc["user_id"]})
-        return None if stored is None else shape.model_validate(stored).stored()
-
-    return read
-
-
-async def _create_once(
-    db: AsyncDatabase,
-    key: str | None,
-    body: BaseModel,
-    collection: str,
-    doc: Doc,
-    shape: type[M],
-    write: Callable[[AsyncClientSession], Awaitable[object]],
-) -> tuple[M, bool]:
-    """(the created document as `shape`, whether it replays): `write` stores `doc` (with its
-    side effects) in the transaction that also stores the key's answer; `doc` is stamped
-    (its `sync_seq`) in that transaction first."""
-
-    async def work(session: AsyncClientSession) -> Doc:
-        doc["sync_seq"] = await stamp(db, doc["user_id"], session)
-        await write(session)
-        return shape.model_validate(doc).stored()
-
-    answer, replayed = await write_once(
-        db,
-        doc["user_id"],
-        key,
-        request_digest(collection, body),
-        work,
-        already_written=stored_answer(db[collection], doc, shape),
-    )
-    return shape.model_validate(answer), replayed
-
-
 async def create_expense(
     db: AsyncDatabase, user: User, body: ExpenseCreate, key: str | None, app_url: str
 ) -> tuple[ExpenseOut, bool]:
     """(the expense, whether it replays an earlier request with this key)."""
     day = body.values(user.timezone)["date"] or today(user.timezone)
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+    doc |= await accounts.entry_account(db, user.id, body.account_id)
 
     async def write(session: AsyncClientSession) -> None:
         await db.expenses.insert_one(doc, session=session)
         await expenses_written(db, user, session, added=[doc], app_url=app_url)
 
-    return await _create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+    return await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
 
 
 async def create_income(
@@ -227,6 +181,7 @@ async def create_income(
     """(the income, whether it replays): stored with its in-app and push notification."""
     day = body.values(user.timezone)["date"] or today(user.timezone)
     doc = store.entry_document(body, user.id, day, now_ms()) | {"_id": ObjectId()}
+    doc |= await accounts.entry_account(db, user.id, body.account_id)
     amount = format_money(body.amount, user.currency)
 
     async def write(session: AsyncClientSession) -> None:
@@ -241,7 +196,7 @@ async def create_income(
             session=session,
         )
 
-    return await _create_once(db, key, body, "income", doc, IncomeOut, write)
+    return await create_once(db, key, body, "income", doc, IncomeOut, write)
 
 
 def budget_exists() -> Conflict:
@@ -269,7 +224,7 @@ async def create_budget(
             raise budget_exists() from exc
 
     try:
-        return await _create_once(db, key, body, "budgets", doc, BudgetOut, write)
+        return await create_once(db, key, body, "budgets", doc, BudgetOut, write)
     except Conflict:
         # The category's active budget may be this very one, stored by a first attempt
         # whose answer was lost (the server names either unique index first).
@@ -279,6 +234,15 @@ async def create_budget(
 
 
 # ---------------------------------------------------------------- edits and deletes
+
+
+async def entry_changes(db: AsyncDatabase, user: User, body: ExpenseUpdate | IncomeUpdate) -> Doc:
+    """A PUT's fields as stored: days resolved, an `account_id` one of the user's accounts
+    (404 naming it when not), null to take the entry out of its account."""
+    changes = body.values(user.timezone, partial=True)
+    if changes.get("account_id") is not None:
+        changes |= await accounts.entry_account(db, user.id, changes["account_id"])
+    return changes
 
 
 async def update_expense(
@@ -292,7 +256,7 @@ async def update_expense(
     """Change an expense; its spend moves from where it was (category, month, amount) to
     where it is now, in the same transaction. Another version than an If-Match's
     `expected` is a 412."""
-    changes = body.values(user.timezone, partial=True)
+    changes = await entry_changes(db, user, body)
 
     async def work(session: AsyncClientSession) -> Doc:
         old = await get_owned(db.expenses, expense_id, user.id, "expense", session=session)
@@ -316,16 +280,18 @@ async def entries_removed(
     collection: str,
     docs: list[Doc],
     session: AsyncClientSession,
+    *,
+    keep_files: bool = False,
 ) -> None:
     """After income or expense entries were deleted in `session`: their tombstones are left,
-    their notifications no longer link to them, and an expense's spend and receipt go with
-    it."""
+    their notifications no longer link to them, and an expense's spend and (unless
+    `keep_files`) receipt go with it."""
     await tombstone(db, user.id, collection, [doc["_id"] for doc in docs], session)
     await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
     if collection != "expenses":
         return
     await expenses_written(db, user, session, removed=docs)
-    for doc in docs:
+    for doc in docs if not keep_files else ():
         if doc.get("receipt_key"):
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)
 

@@ -48,7 +48,7 @@ def entry_document(
 ) -> Doc:
     """An income or expense entry as stored, dated `day` (the benchmarks seed theirs through
     this too)."""
-    doc = body.model_dump(exclude={"date"}) | {
+    doc = body.model_dump(exclude={"date", "account_id"}) | {
         "user_id": user_id,
         "date": day,
         "created_at": created_at,

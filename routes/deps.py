@@ -59,7 +59,8 @@ IdempotencyKey = Annotated[
 
 # An entity-tag in a list (RFC 9110): optional weakness, then the quoted opaque string.
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
-_VERSION = re.compile(r'"(\d{1,18})(?:-\d{8})?"')
+# Our tags: the version, then a day or a digest of derived figures (core.sync.etag).
+_VERSION = re.compile(r'"(\d{1,18})(?:-[0-9a-f]{8})?"')
 
 
 def _tags(header: str) -> list[tuple[bool, str]]:

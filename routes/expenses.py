@@ -57,7 +57,7 @@ from services import RECEIPT_LINK_SECONDS, LocalStorage, enqueue, receipt_link
 
 router = APIRouter(prefix="/expenses", tags=["expenses"])
 E401 = responses(401)
-E404 = responses((404, "Expense not found"))
+E404 = responses((404, "Expense (or the account named) not found"))
 E422 = responses((422, "Invalid input or date range"))
 # A create that takes an Idempotency-Key.
 E_KEYED = responses(
@@ -108,7 +108,16 @@ def expense_query(
 # ---------------------------------------------------------------- routes
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**tagged(201), **E401, **E_KEYED})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **tagged(201),
+        **E401,
+        **E_KEYED,
+        **responses((404, "Account not found (or not yours)")),
+    },
+)
 async def create_expense(
     body: ExpenseCreate,
     user: CurrentUser,

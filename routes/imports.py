@@ -4,7 +4,7 @@ The workflows are `imports.service`."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
 
 from database import get_owned, paginate
 from imports import service
@@ -25,6 +25,7 @@ from routes.deps import (
 )
 from schemas import (
     CommitResult,
+    DateOrder,
     ImportFormat,
     ImportOut,
     ImportRowChange,
@@ -32,6 +33,7 @@ from schemas import (
     ImportRowUpdate,
     ImportTemplateOut,
     Page,
+    PageParams,
     RowStatus,
     UndoResult,
 )
@@ -39,14 +41,68 @@ from schemas import (
 router = APIRouter(prefix="/imports", tags=["imports"])
 E401 = responses(401)
 E404 = responses((404, "Import not found (or not yours)"))
-E404_ROW = responses((404, "Import, row or debt not found (or not yours)"))
+E404_ROW = responses((404, "Import, row, debt or account not found (or not yours)"))
 E409 = responses((409, "Not possible in the import's state"))
+E404_ACCOUNT = responses((404, "Account not found (or not yours)"))
 NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
 # A name: letters, digits, spaces and a little punctuation, 1-100 characters.
 TEMPLATE_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.()&/-]{0,99}$"
 
 
+async def _rows_page(
+    skip: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most 500")] = 20,
+) -> PageParams:
+    return PageParams(skip, limit)
+
+
+# An import's rows are read a statement at a time: pages of up to 500.
+RowsPagination = Annotated[PageParams, Depends(_rows_page)]
+
 # ---------------------------------------------------------------- the upload
+
+# The upload's form fields.
+AccountIdField = Annotated[
+    str,
+    Form(
+        min_length=1,
+        max_length=64,
+        description="The account the statement is of (GET /api/accounts). Default: the one "
+        "account whose number ends as the statement's (created when you have none)",
+    ),
+]
+AccountNameField = Annotated[
+    str,
+    Form(
+        min_length=1,
+        max_length=100,
+        description="Deprecated (use account_id): the name of the account, created when you "
+        "have none of that name",
+    ),
+]
+FormatField = Annotated[
+    ImportFormat, Form(alias="format", description="Default: detected from the file")
+]
+MappingField = Annotated[
+    str,
+    Form(
+        max_length=4000,
+        description="For any other bank's file, JSON naming its header cells: "
+        '{"date", "narration", "debit" and/or "credit" (or one "amount": signed, or with a '
+        '"direction" Dr/Cr column and its "debit_values"/"credit_values"), optional '
+        '"reference", "balance", "value_date", "date_format", "header_row"}',
+    ),
+]
+TemplateField = Annotated[
+    str,
+    Form(
+        pattern=TEMPLATE_NAME,
+        description="With `mapping`: save it under this name; alone: use the saved one",
+    ),
+]
+DateOrderField = Annotated[
+    DateOrder, Form(description="How the file's dates are written, when they read both ways")
+]
 
 
 @router.post(
@@ -57,7 +113,14 @@ TEMPLATE_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _.()&/-]{0,99}$"
         **E401,
         **responses((413, "File over 10 MB, or more than 50,000 rows")),
         **responses((415, "Not a statement: PDF, image, archive, binary or zip bomb")),
-        **responses((422, "Unknown layout, corrupt file, bad mapping, or key reused")),
+        **E404_ACCOUNT,
+        **responses(
+            (
+                422,
+                "Unknown layout, corrupt file, bad mapping, dates that read both ways, no "
+                "account chosen, a number or currency unlike the account's, or key reused",
+            )
+        ),
     },
 )
 async def create_import(
@@ -68,40 +131,28 @@ async def create_import(
     response: Response,
     tag: ETagged,
     # Form fields are text: none is nullable (a form has no null), each may be left out.
-    account: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            min_length=1,
-            max_length=100,
-            description="Your label for the bank account; give the same one every time",
-        ),
-    ] = None,  # type: ignore[assignment]
-    file_format: Annotated[
-        ImportFormat, Form(alias="format", description="Default: detected from the file")
-    ] = None,  # type: ignore[assignment]
-    mapping: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            max_length=4000,
-            description="For any other bank's file, JSON naming its header cells: "
-            '{"date", "narration", "debit" and/or "credit" (or one signed "amount"), '
-            'optional "reference", "balance", "value_date", "date_format", "header_row"}',
-        ),
-    ] = None,  # type: ignore[assignment]
-    template: Annotated[
-        str,  # noqa: RUF013
-        Form(
-            pattern=TEMPLATE_NAME,
-            description="With `mapping`: save it under this name; alone: use the saved one",
-        ),
-    ] = None,  # type: ignore[assignment]
+    account_id: AccountIdField = None,  # type: ignore[assignment]
+    account: AccountNameField = None,  # type: ignore[assignment]
+    file_format: FormatField = None,  # type: ignore[assignment]
+    mapping: MappingField = None,  # type: ignore[assignment]
+    template: TemplateField = None,  # type: ignore[assignment]
+    date_order: DateOrderField = None,  # type: ignore[assignment]
     idempotency_key: IdempotencyKey = None,
 ) -> ImportOut:
     """Upload a bank statement (CSV, XLS, XLSX, OFX/QFX, QIF or Account Aggregator JSON, at
     most 10 MB): a preview of its rows, nothing written to your books until you commit."""
     check_upload_size(file, settings.max_upload_bytes, "Statement")
-    upload = Upload(await file.read(), file.filename, account, file_format, mapping, template)
-    answer, replayed = await service.create_preview(db, user.id, upload, idempotency_key)
+    upload = Upload(
+        await file.read(),
+        file.filename,
+        account,
+        file_format,
+        mapping,
+        template,
+        account_id=account_id,
+        date_order=date_order,
+    )
+    answer, replayed = await service.create_preview(db, user, upload, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return tag(answer)
@@ -138,7 +189,7 @@ async def list_import_rows(
     import_id: str,
     user: CurrentUser,
     db: Db,
-    page: Pagination,
+    page: RowsPagination,
     row_status: Annotated[RowStatus | None, Query(alias="status")] = None,
 ) -> Page[ImportRowOut]:
     """The import's rows in file order; `status` picks new, duplicate, possible_duplicate or

@@ -27,7 +27,7 @@ from schemas import IncomeCreate, IncomeOut, IncomeType, IncomeUpdate, MonthlySt
 
 router = APIRouter(prefix="/income", tags=["income"])
 E401 = responses(401)
-E404 = responses((404, "Income not found"))
+E404 = responses((404, "Income (or the account named) not found"))
 E422 = responses((422, "Invalid input or date range"))
 # A create that takes an Idempotency-Key.
 E_KEYED = responses(
@@ -38,7 +38,16 @@ NEWEST_FIRST = [("date", -1), ("_id", -1)]
 E304, E412 = responses(304), responses(412)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**tagged(201), **E401, **E_KEYED})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **tagged(201),
+        **E401,
+        **E_KEYED,
+        **responses((404, "Account not found (or not yours)")),
+    },
+)
 async def create_income(
     body: IncomeCreate,
     user: CurrentUser,
@@ -96,7 +105,7 @@ async def update_income(
     tag: ETagged,
 ) -> IncomeOut:
     """Change an income record; fields left out keep their value."""
-    changes = body.values(user.timezone, partial=True)
+    changes = await ledger.entry_changes(db, user, body)
     doc = await update_owned(db.income, income_id, user.id, changes, "income", expected=if_match)
     return tag(IncomeOut.model_validate(doc))
 

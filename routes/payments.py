@@ -7,6 +7,7 @@ from bson import ObjectId
 from fastapi import APIRouter, Query, Response, status
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from accounts import store as accounts
 from config import Settings
 from core.dates import stats_period
 from core.idempotency import digest_of, write_once
@@ -58,6 +59,7 @@ async def apply_payment(
     digest = digest_of(body.model_dump(mode="json", exclude_unset=True))
     kind = str(body.payment_type)
     effect = str(body.prepayment_effect) if kind == "prepayment" else None
+    account = await accounts.entry_account(db, user.id, body.account_id)
 
     async def work(session: AsyncClientSession) -> Doc:
         event = Payment(str(ObjectId()), paid_on, body.amount, kind, effect or "reduce_tenure")
@@ -71,6 +73,7 @@ async def apply_payment(
             notes=body.notes,
             notify=loan_service.Notice(user, settings.app_url),
             effect=effect,
+            extra=account,
         )
         return PaymentOut.model_validate(payment).stored()
 

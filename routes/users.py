@@ -26,6 +26,7 @@ from routes.deps import (
     tagged,
 )
 from schemas import (
+    AccountRecord,
     BudgetOut,
     ContributionOut,
     DebtExport,
@@ -39,6 +40,7 @@ from schemas import (
     NotificationOut,
     PaymentOut,
     RuleOut,
+    TransferOut,
     UserOut,
     UserUpdate,
 )
@@ -126,6 +128,8 @@ EXPORTED: dict[str, tuple[str, Shown]] = {
     "import_rows": ("import_rows", lambda d, _: ImportRowOut.model_validate(d)),
     "import_templates": ("import_templates", lambda d, _: ImportTemplateOut.model_validate(d)),
     "rules": ("rules", lambda d, _: RuleOut.model_validate(d)),
+    "accounts": ("accounts", lambda d, _: AccountRecord.model_validate(d)),
+    "transfers": ("transfers", lambda d, _: TransferOut.model_validate(d)),
 }
 
 

@@ -358,6 +358,7 @@ class PaymentCreate(RequestModel):
     prepayment_effect: PrepaymentEffect = PrepaymentEffect.reduce_tenure
     payment_method: PaymentMethod = PaymentMethod.other
     notes: Notes | None = None
+    account_id: Text(64) | None = None  # the account it was paid from
 
 
 class PaymentStatus(StrEnum):
@@ -380,6 +381,7 @@ class PaymentOut(OutModel):
     remaining_after: Amount  # the debt's remaining amount right after this payment
     transaction_id: str
     import_id: ObjectIdStr | None = None  # the statement import that recorded it
+    account_id: ObjectIdStr | None = None
     created_at: Instant
 
 

@@ -21,9 +21,12 @@ from schemas.types import (
     Percent,
     StrictBool,
     Tags,
+    Text,
     Threshold,
     Title,
 )
+
+AccountRef = Text(64)  # the id of one of your accounts
 
 
 class Frequency(StrEnum):
@@ -42,6 +45,7 @@ class IncomeCreate(RequestModel):
     date: Day | None = None  # default: today
     description: Description | None = None
     tags: Tags = []
+    account_id: AccountRef | None = None  # the account it was paid from or into
 
 
 class IncomeUpdate(UpdateModel):
@@ -52,6 +56,7 @@ class IncomeUpdate(UpdateModel):
     date: Day = Field(default=None)  # type: ignore[assignment]
     description: Description | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
+    account_id: AccountRef | None = None
 
 
 class IncomeOut(OutModel):
@@ -63,6 +68,7 @@ class IncomeOut(OutModel):
     description: str | None = None
     tags: list[str] = []
     import_id: ObjectIdStr | None = None  # the statement import that created it
+    account_id: ObjectIdStr | None = None
     created_at: Instant
     updated_at: Instant
 
@@ -74,6 +80,7 @@ class ExpenseCreate(RequestModel):
     date: Day | None = None  # default: today
     description: Description | None = None
     tags: Tags = []
+    account_id: AccountRef | None = None  # the account it was paid from or into
 
 
 class ExpenseUpdate(UpdateModel):
@@ -83,6 +90,7 @@ class ExpenseUpdate(UpdateModel):
     date: Day = Field(default=None)  # type: ignore[assignment]
     description: Description | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
+    account_id: AccountRef | None = None
 
 
 class ExpenseOut(OutModel):
@@ -95,6 +103,7 @@ class ExpenseOut(OutModel):
     receipt_url: str | None = None  # the API path that hands out a fresh download link
     receipt_content_type: str | None = None
     import_id: ObjectIdStr | None = None  # the statement import that created it
+    account_id: ObjectIdStr | None = None
     created_at: Instant
     updated_at: Instant
 

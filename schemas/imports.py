@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from core.errors import ErrorCode, Unprocessable
 from imports.statements import FORMATS
+from schemas.accounts import AccountRef, BalanceGap
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.entries import IncomeType
 from schemas.types import (
@@ -48,7 +49,24 @@ class RowKind(StrEnum):
     expense = "expense"
     income = "income"
     payment = "payment"
+    transfer = "transfer"  # money moved to or from another of your accounts
     skip = "skip"
+
+
+class RuleKind(StrEnum):
+    """What a rule may make a row (a transfer needs its other account: set it on the row)."""
+
+    expense = "expense"
+    income = "income"
+    payment = "payment"
+    skip = "skip"
+
+
+class DateOrder(StrEnum):
+    """How a file's numeric dates are written, when the file itself cannot tell."""
+
+    dmy = "dmy"  # 02/01/2024 is 2 January
+    mdy = "mdy"  # 02/01/2024 is 1 February
 
 
 class Direction(StrEnum):
@@ -83,6 +101,12 @@ class ColumnMappingIn(RequestModel):
     value_date: Header | None = None
     date_format: NotBlank(40) | None = None  # a strptime format, e.g. "%d/%m/%Y"
     header_row: Integer(1, 150) | None = None  # 1-based
+    # With one `amount` column: the column saying which way it moved ("Dr"/"Cr"), and what
+    # it writes for each (default: Dr, D, Debit, DB and Cr, C, Credit; case and punctuation
+    # ignored).
+    direction: Header | None = None
+    debit_values: list[NotBlank(40)] | None = Field(default=None, min_length=1, max_length=10)
+    credit_values: list[NotBlank(40)] | None = Field(default=None, min_length=1, max_length=10)
 
     @model_validator(mode="after")
     def _amount_columns(self) -> "ColumnMappingIn":
@@ -90,6 +114,11 @@ class ColumnMappingIn(RequestModel):
             raise ValueError("give either an amount column or debit/credit columns, not both")
         if self.amount is None and self.debit is None and self.credit is None:
             raise ValueError("give an amount column or a debit and/or credit column")
+        if self.direction is not None and self.amount is None:
+            raise ValueError("a direction column goes with one amount column")
+        values = self.debit_values is not None or self.credit_values is not None
+        if values and self.direction is None:
+            raise ValueError("debit_values and credit_values apply only with a direction column")
         return self
 
 
@@ -104,6 +133,9 @@ class ColumnMappingOut(ResponseModel):
     value_date: str | None = None
     date_format: str | None = None
     header_row: int | None = None
+    direction: str | None = None
+    debit_values: list[str] | None = None
+    credit_values: list[str] | None = None
 
 
 class ImportTemplateOut(OutModel):
@@ -129,10 +161,19 @@ class ImportCounts(ResponseModel):
     error: int
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class CreatedCounts(ResponseModel):
     expenses: int = 0
     income: int = 0
     payments: int = 0
+    # Rows that became (or joined) a transfer between your accounts; sent only when some did,
+    # so a statement without transfers answers what it always has.
+    transfers: int | None = Field(
+        default=None, exclude_if=lambda n: not n, json_schema_extra=_no_default
+    )
 
 
 class CommitResult(ResponseModel):
@@ -152,7 +193,16 @@ class UndoResult(ResponseModel):
 class ImportOut(OutModel):
     filename: str
     format: ImportFormat
-    account: str | None = None
+    account_id: ObjectIdStr | None = None  # the account it is imported into
+    account_created: bool = False  # that account was created for this statement
+    account: str | None = None  # the account as the file names it
+    number_last4: str | None = None  # the account number the file prints, its last 4 digits
+    currency: str | None = None  # as the file states it
+    opening_balance: Amount | None = None  # before its first row, when it prints balances
+    closing_balance: Amount | None = None  # after its last row
+    # Its opening balance does not follow the account's last committed statement: one is
+    # probably missing in between.
+    balance_gap: BalanceGap | None = None
     status: ImportStatus
     period: ImportPeriod | None = None  # None for a statement without rows
     counts: ImportCounts
@@ -161,6 +211,15 @@ class ImportOut(OutModel):
     updated_at: Instant
     committed_at: Instant | None = None
     undone_at: Instant | None = None
+
+
+class TransferPair(ResponseModel):
+    """`transfer`: a transfer of this account whose side here no statement holds yet;
+    `expense`/`income`: the other account's entry the transfer replaces; `row`: a row of a
+    statement of the other account not yet committed."""
+
+    kind: str
+    id: ObjectIdStr
 
 
 class ImportRowOut(OutModel):
@@ -173,6 +232,8 @@ class ImportRowOut(OutModel):
     vpa: str | None = None
     reference: str | None = None
     balance: Amount | None = None  # the running balance after the row, as printed
+    # The balance does not follow from the one before it and this row's amount.
+    balance_mismatch: bool = False
     status: RowStatus
     error: str | None = None
     kind: RowKind
@@ -181,6 +242,9 @@ class ImportRowOut(OutModel):
     income_type: IncomeType | None = None
     tags: list[str] = []
     debt_id: ObjectIdStr | None = None
+    transfer_account_id: ObjectIdStr | None = None  # a transfer's other account
+    transfer_pair: TransferPair | None = None  # what a transfer row pairs with, as previewed
+    skipped_before: bool = False  # you skipped this row in an earlier import of it
     matches: list[ObjectIdStr] = []  # entries you typed in that this row may be
     rule: str | None = None  # the rule that suggested the kind and category
     outcome: RowOutcome | None = None  # once committed
@@ -199,6 +263,7 @@ class ImportRowUpdate(UpdateModel):
     income_type: IncomeType | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
     debt_id: Text(64) | None = None
+    transfer_account_id: AccountRef | None = None  # with kind `transfer`: the other account
     remember: StrictBool = False
 
 
@@ -233,7 +298,7 @@ class RuleMatchIn(RequestModel):
 class RuleSetIn(RequestModel):
     """What a matching row becomes; at least one field."""
 
-    kind: RowKind | None = None
+    kind: RuleKind | None = None
     title: Title | None = None
     category: Category | None = None
     income_type: IncomeType | None = None
@@ -272,7 +337,7 @@ class RuleMatchOut(ResponseModel):
 
 
 class RuleSetOut(ResponseModel):
-    kind: RowKind | None = None
+    kind: RuleKind | None = None
     title: str | None = None
     category: str | None = None
     income_type: IncomeType | None = None

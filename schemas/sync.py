@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from schemas.accounts import AccountOut, TransferOut
 from schemas.base import ResponseModel
 from schemas.debts import DebtOut, PaymentOut
 from schemas.entries import BudgetOut, ExpenseOut, IncomeOut
@@ -77,6 +78,16 @@ class RuleChange(Change):
     data: RuleOut | None = None
 
 
+class AccountChange(Change):
+    resource: Literal["account"] = "account"
+    data: AccountOut | None = None  # its balance as of this page
+
+
+class TransferChange(Change):
+    resource: Literal["transfer"] = "transfer"
+    data: TransferOut | None = None
+
+
 class ProfileChange(Change):
     resource: Literal["profile"] = "profile"
     data: UserOut | None = None  # GET /api/users/me
@@ -93,6 +104,8 @@ SyncChange = Annotated[
     | NotificationChange
     | ImportChange
     | RuleChange
+    | AccountChange
+    | TransferChange
     | ProfileChange,
     Field(discriminator="resource"),
 ]

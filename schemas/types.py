@@ -114,6 +114,16 @@ Money = Annotated[
     _json_number,
 ]
 
+SIGNED_DECIMAL = r"^-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?$"
+# A balance in a request: negative when overdrawn or owed (a card), at most 2 decimals.
+SignedMoney = Annotated[
+    Decimal,
+    *_decimal_input(SIGNED_DECIMAL, {"minimum": -int(MAX_AMOUNT), "maximum": int(MAX_AMOUNT)}),
+    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False),
+    AfterValidator(_two_places),
+    _json_number,
+]
+
 # Request dates: ISO 8601 in the years 1900-2100 (a wider year would overflow when moved between
 # timezones), a real calendar day. A datetime has an optional offset: naive is the user's time.
 _YEAR = r"(?:19[0-9]{2}|20[0-9]{2}|2100)"

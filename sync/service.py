@@ -3,13 +3,16 @@ write order, each resource once, as its GET shows it (docs/sync.md)."""
 
 from datetime import date
 
+from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from accounts.store import with_balance
 from core.dates import today
 from core.errors import ErrorCode, Gone
 from core.sync import TOMBSTONE_DAYS
 from database import Doc
 from schemas import (
+    AccountOut,
     BudgetOut,
     ContributionOut,
     DebtOut,
@@ -23,12 +26,15 @@ from schemas import (
     RuleOut,
     SyncOp,
     SyncPage,
+    TransferOut,
     UserOut,
 )
 from schemas.sync import CHANGES
 from security import User
 from sync import rules, store
 
+# Changes that move an account's balance.
+MOVES_MONEY = {"income", "expense", "payment", "transfer"}
 # Each resource as its GET shows it, on the user's today.
 SHOWN = {
     "debt": DebtOut.of,
@@ -41,6 +47,8 @@ SHOWN = {
     "notification": lambda doc, _: NotificationOut.model_validate(doc),
     "import": lambda doc, _: ImportOut.model_validate(doc),
     "rule": lambda doc, _: RuleOut.model_validate(doc),
+    "account": lambda doc, _: AccountOut.model_validate(doc),
+    "transfer": lambda doc, _: TransferOut.model_validate(doc),
     "profile": lambda doc, _: UserOut.model_validate(doc),
 }
 
@@ -69,8 +77,11 @@ async def changes(db: AsyncDatabase, user: User, since: str | None, limit: int) 
     profile = await store.profile(db, user.id)
     found: list[store.Found] = []
     low = cursor.position
+    # Room is kept for the user's accounts, which a page where money moved carries too.
+    accounts = await store.account_count(db, user.id)
+    room = limit - accounts if accounts < limit else limit
     for _ in range(rules.MAX_ROUNDS):
-        window = rules.next_window(low, head, limit - len(found))
+        window = rules.next_window(low, head, room - len(found))
         if window is None:
             break
         low, high = window
@@ -79,11 +90,32 @@ async def changes(db: AsyncDatabase, user: User, since: str | None, limit: int) 
             found.append((profile["sync_seq"], "profile", profile["_id"], profile))
         low = high
     day = today(user.timezone)
+    latest = await _with_balances(db, user.id, rules.latest(found), limit)
     return SyncPage(
-        changes=[_change(resource, oid, doc, day) for _, resource, oid, doc in rules.latest(found)],
+        changes=[_change(resource, oid, doc, day) for _, resource, oid, doc in latest],
         cursor=str(cursor.moved_to(low)),
         has_more=low < head,
     )
+
+
+async def _with_balances(
+    db: AsyncDatabase, user_id: ObjectId, latest: list[store.Found], limit: int
+) -> list[store.Found]:
+    """The changes, each account with its balance as of now; when money moved (an entry,
+    payment or transfer changed), every account of the user comes along after them (room
+    was kept for them unless `limit` is below their number): its balance may be another
+    now, and its own version does not say so."""
+    if MOVES_MONEY & {resource for _, resource, _, _ in latest}:
+        present = [oid for _, resource, oid, _ in latest if resource == "account"]
+        others = await store.accounts_besides(db, user_id, present)
+        if len(latest) + len(others) <= limit:
+            latest = latest + others
+    return [
+        (seq, resource, oid, await with_balance(db, doc))
+        if resource == "account" and doc is not None
+        else (seq, resource, oid, doc)
+        for seq, resource, oid, doc in latest
+    ]
 
 
 def _change(resource: str, oid: object, doc: Doc | None, day: date) -> object:

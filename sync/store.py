@@ -66,3 +66,16 @@ async def first_kept_after(
         _numbered(user_id, after, last), sort=[("sync_seq", 1)]
     )
     return None if first is None else first["prev_seq"]
+
+
+async def accounts_besides(
+    db: AsyncDatabase, user_id: ObjectId, present: list[ObjectId]
+) -> list[Found]:
+    """The user's accounts but those `present` (a user has a handful), as changes."""
+    query = {"user_id": user_id, "_id": {"$nin": present}}
+    docs = await db.accounts.find(query).sort("_id", 1).to_list(None)
+    return [(doc.get("sync_seq", 0), "account", doc["_id"], doc) for doc in docs]
+
+
+async def account_count(db: AsyncDatabase, user_id: ObjectId) -> int:
+    return await db.accounts.count_documents({"user_id": user_id})

@@ -75,6 +75,9 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     rows = created(await client.get(f"/api/imports/{imp['id']}/rows", headers=h))
     body = {"name": marker + "Rule", "match": {"narration": "UBER"}, "set": {"category": "food"}}
     rule = created(await client.post("/api/rules", headers=h, json=body))
+    wallet = created(await client.post("/api/accounts", headers=h, json={"name": marker + "W"}))
+    body = {"from_account_id": imp["account_id"], "to_account_id": wallet["id"], "amount": 500}
+    transfer = created(await client.post("/api/transfers", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -86,6 +89,9 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "import_id": imp["id"],
         "row_id": rows["items"][0]["id"],
         "rule_id": rule["id"],
+        "account_id": wallet["id"],
+        "transfer_id": transfer["id"],
+        "statement_account_id": imp["account_id"],
     }
 
 
@@ -134,6 +140,13 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
             "set": {"category": "transport"},
         },
         ("PUT", "/api/rules/{rule_id}"): {"name": "Renamed"},
+        ("POST", "/api/accounts"): lambda: {"name": f"Account {uuid.uuid4().hex[:6]}"},
+        ("PUT", "/api/accounts/{account_id}"): {"institution": "Renamed Bank"},
+        ("POST", "/api/transfers"): {
+            "from_account_id": ids["statement_account_id"],
+            "to_account_id": ids["account_id"],
+            "amount": 1,
+        },
     }
 
 

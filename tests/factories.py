@@ -159,6 +159,17 @@ async def budget(client, user, category, amount, **extra):
     )
 
 
+async def account(client, user, name, **extra):
+    """An account of the user's (`extra`: kind, number_last4, currency, opening_balance...)."""
+    return await post(client, user, "/api/accounts", {"name": name} | extra)
+
+
+async def transfer(client, user, source, target, amount, when, **extra):
+    """Money moved from account `source` to `target` (ids) on day `when`."""
+    body = {"from_account_id": source, "to_account_id": target, "amount": amount, "date": when}
+    return await post(client, user, "/api/transfers", body | extra)
+
+
 async def get(client, user, path, status=200, **params):
     r = await client.get(path, params=params, headers=user.headers)
     assert r.status_code == status, r.text
@@ -181,12 +192,21 @@ async def seed_other_user(client, other_user):
 # ---------------------------------------------------------------- statement imports
 
 
+STATEMENTS_ACCOUNT = "Statements"
+
+
 async def upload(client, user, data, name="statement.csv", status=201, headers=None, **form):
-    """A statement uploaded for a preview; `form`: account, format, mapping, template."""
+    """A statement uploaded for a preview; `form`: account_id, account, format, mapping,
+    template, date_order. A statement that does not say which account it is of, sent
+    without one, goes where the API's 422 `account_required` asks: to an account, here
+    the user's STATEMENTS_ACCOUNT (created by name the first time)."""
     files = {"file": (name, data, "application/octet-stream")}
-    r = await client.post(
-        "/api/imports", headers=user.headers | (headers or {}), files=files, data=form
-    )
+    headers = user.headers | (headers or {})
+    r = await client.post("/api/imports", headers=headers, files=files, data=form)
+    chosen = {"account", "account_id"} & form.keys()
+    if r.status_code == 422 and r.json()["code"] == "account_required" and not chosen:
+        form = form | {"account": STATEMENTS_ACCOUNT}
+        r = await client.post("/api/imports", headers=headers, files=files, data=form)
     assert r.status_code == status, r.text
     return r.json()
 

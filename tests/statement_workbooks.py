@@ -1,5 +1,6 @@
 """Spreadsheet fixtures for the statement tests, built at run time (never committed as
-binaries): .xls through xlwt (a real BIFF8/OLE2 workbook), .xlsx through openpyxl."""
+binaries): .xls through xlwt (a real BIFF8/OLE2 workbook), .xlsx through openpyxl; and HDFC
+delimited text statements."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ STARS = ["*" * 10] * 7
 def fixture(name: str) -> bytes:
     """A committed statement file's bytes."""
     return (FIXTURES / name).read_bytes()
+
+
+HDFC_HEADER = "Date,Narration,Value Dat,Debit Amount,Credit Amount,Chq/Ref Number,Closing Balance"
+
+
+def hdfc_rows(*rows: tuple[dt.date, str, str, str, str, str]) -> bytes:
+    """An HDFC delimited statement: (day, narration, debit, credit, reference, balance)."""
+    lines = ["", HDFC_HEADER]
+    for day, narration, debit, credit, ref, balance in rows:
+        d = day.strftime("%d/%m/%y")
+        lines.append(f" {d},{narration},{d},{debit},{credit},{ref},{balance}")
+    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 def xls_bytes(rows: list[list[object]], start_column: int = 0) -> bytes:
@@ -157,15 +170,3 @@ HDFC_XLS_REFUND_ROWS: list[list[object]] = [
      "0000406912345601", "09/03/24", "500.00", "", "18,500.00"],
     *hdfc_xls_tail([20000.0, "", 3, 3, 7999.0, 6699.0, 18500.0], "01/04/2024 10:15:22"),
 ]  # fmt: skip
-
-
-HDFC_HEADER = "Date,Narration,Value Dat,Debit Amount,Credit Amount,Chq/Ref Number,Closing Balance"
-
-
-def hdfc_rows(*rows: tuple[dt.date, str, str, str, str, str]) -> bytes:
-    """An HDFC delimited statement: (day, narration, debit, credit, reference, balance)."""
-    lines = ["", HDFC_HEADER]
-    for day, narration, debit, credit, ref, balance in rows:
-        d = day.strftime("%d/%m/%y")
-        lines.append(f" {d},{narration},{d},{debit},{credit},{ref},{balance}")
-    return ("\r\n".join(lines) + "\r\n").encode()

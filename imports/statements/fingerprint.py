@@ -2,11 +2,16 @@
 
 A row's *base key* is
 
-* ``(account, "ref", reference, direction, amount, date)`` when the row has a bank
+* ``(account_id, "ref", reference, direction, amount, date)`` when the row has a bank
   reference: the file's own reference column (cheque number, UTR, RRN, AA txnId, OFX
   FITID) or, when that is empty, the UPI RRN / UTR read from the narration;
-* otherwise ``(account, "text", date, amount, direction, normalised narration, running
+* otherwise ``(account_id, "text", date, amount, direction, normalised narration, running
   balance or "")``.
+
+``account_id`` is the id of the account the statement is imported into: never a label typed
+with the upload, nor the account as the file prints it, nor the file's format. So the same
+statement uploaded twice for one account, under any label and in any of its bank's export
+formats that key rows alike, gets the same fingerprints.
 
 The fingerprint hashes the base key plus an *occurrence index*: how many earlier rows of
 the same file share that base key. So two identical ₹20 tram fares on one day stay two rows
@@ -21,9 +26,8 @@ Edge cases:
   days, so in practice a run is only split when a download is cut mid-day.
 * The running balance makes otherwise identical rows differ, so files with a balance
   column rarely need the occurrence index at all.
-* ``account`` is compared after trimming and upper-casing; pass the same account label for
-  every import of one account (the API's own account id is a good choice) so a masked
-  number printed differently by two export formats does not split the keys.
+* ``account_id`` is compared after trimming and upper-casing; it must not be blank (a key
+  without its account would dedupe two accounts' identical rows against each other).
 * Keys are comparable between files of the same source kind. The same transaction seen
   through two kinds (an HDFC CSV keyed by its Chq/Ref number, the AA feed keyed by its
   txnId) gets two different keys; the API should dedupe one account's imports per source.
@@ -50,8 +54,10 @@ def row_reference(row: StatementRow) -> str | None:
     return parsed.reference.upper() if parsed.reference else None
 
 
-def base_key(account: str | None, row: StatementRow) -> tuple[str, ...]:
-    label = (account or "").strip().upper()
+def base_key(account_id: str, row: StatementRow) -> tuple[str, ...]:
+    label = account_id.strip().upper()
+    if not label:
+        raise ValueError("fingerprints are scoped to an account: account_id is blank")
     amount = f"{row.amount:.2f}"
     reference = row_reference(row)
     if reference:
@@ -68,12 +74,13 @@ def base_key(account: str | None, row: StatementRow) -> tuple[str, ...]:
     )
 
 
-def fingerprints(account: str | None, rows: list[StatementRow]) -> list[str]:
-    """One SHA-256 hex digest per row, in row order (see the module docstring)."""
+def fingerprints(account_id: str, rows: list[StatementRow]) -> list[str]:
+    """One SHA-256 hex digest per row of one account's statement, in row order (see the
+    module docstring)."""
     seen: Counter[tuple[str, ...]] = Counter()
     digests = []
     for row in rows:
-        key = base_key(account, row)
+        key = base_key(account_id, row)
         occurrence = seen[key]
         seen[key] += 1
         payload = _SEPARATOR.join((*key, str(occurrence)))

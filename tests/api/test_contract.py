@@ -267,6 +267,7 @@ async def _editables(client, user) -> list[Editable]:
         Editable("/api/users/me", "full_name", "Renamed"),
         Editable(f"/api/rules/{rule['id']}", "order", 7),
         Editable(f"{rows}/{row['id']}", "category", "rent", listed_in=rows),
+        Editable(f"/api/accounts/{imp['account_id']}", "name", "Renamed"),
     ]
 
 

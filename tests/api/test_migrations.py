@@ -107,6 +107,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-11-loan-books",
         "2026-12-category-spend",
         "2026-12-user-first-unique-indexes",
+        "2026-12-import-accounts",
         "2026-12-sync-versions",
     ]
     await ensure_indexes(db)  # as the start-up does next
@@ -161,6 +162,7 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-11-loan-books",
         "2026-12-category-spend",
         "2026-12-user-first-unique-indexes",
+        "2026-12-import-accounts",
         "2026-12-sync-versions",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
@@ -189,6 +191,8 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
         "reminders",
         "import_fingerprints",
         "import_templates",
+        "import_skips",
+        "accounts",
     }
 
 

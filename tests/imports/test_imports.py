@@ -302,14 +302,15 @@ async def test_identical_same_day_repeats_stay_two_rows_and_two_expenses(client,
     # QIF has no balance and no reference: two Rs 20 bus tickets on one day differ only by
     # their place in the file (the fingerprint's occurrence index).
     qif = b"!Type:Bank\n" + b"D07/01/2024\nT-20.00\nPBMTC BUS TICKET\n^\n" * 2
-    imp = await upload(client, user, qif, name="bus.qif")
+    # Every date reads both ways (7 January, 1 July): the order is said (day first).
+    imp = await upload(client, user, qif, name="bus.qif", date_order="dmy")
     rows = await all_rows(client, user, imp["id"])
     assert [(r["amount"], r["status"]) for r in rows] == [(20, "new"), (20, "new")]
     result = await commit(client, user, imp["id"])
     assert result["created"]["expenses"] == 2
     expenses = (await get(client, user, "/api/expenses"))["items"]
     assert [e["amount"] for e in expenses] == [20, 20]
-    again = await upload(client, user, qif, name="bus.qif")
+    again = await upload(client, user, qif, name="bus.qif", date_order="dmy")
     assert again["counts"]["duplicate"] == 2  # both seen again, neither new
 
 
@@ -870,6 +871,142 @@ async def test_a_statement_in_a_timezone_keeps_its_days(client, user):
     (spent,) = (await get(client, user, "/api/expenses"))["items"]
     assert spent["date"] == day.isoformat() == (day + timedelta(days=0)).isoformat()
     assert Decimal(str(spent["amount"])) == Decimal("5.00")
+
+
+# ---------------------------------------------------------------- accounts: counted once
+
+
+async def test_one_statement_under_two_labels_of_one_account_is_counted_once(client, user):
+    # Axis prints its number (ending 0086): both labels find the account the first made.
+    data = fixture("axis_statement.csv")
+    first = await upload(client, user, data, account="Axis Savings")
+    result = await commit(client, user, first["id"])
+    # Axis: 2 debits (Zomato, a cheque) and 3 credits (UPI, IMPS, interest)
+    assert result["created"] == {"expenses": 2, "income": 3, "payments": 0}
+    again = await upload(client, user, data, account="AXIS SB  0086")
+    assert again["account_id"] == first["account_id"] and not again["account_created"]
+    assert (again["counts"]["duplicate"], again["counts"]["new"]) == (5, 0)
+    assert (await commit(client, user, again["id"]))["created"] == NOTHING
+    # HDFC's export prints no number: uploaded twice into one account, the second is 9
+    # duplicates whatever label comes with it.
+    hdfc = fixture("hdfc_delimited.txt")
+    savings = (await upload(client, user, hdfc, account="HDFC Savings"))["account_id"]
+    await commit(client, user, (await upload(client, user, hdfc, account_id=savings))["id"])
+    twice = await upload(client, user, hdfc, account_id=savings, account="HDFC SB  4321")
+    assert (twice["counts"]["duplicate"], twice["counts"]["new"]) == (9, 0)
+    assert await totals(client, user) == {"expenses": 2 + 7, "income": 3 + 2, "payments": 0}
+
+
+async def test_a_statement_already_imported_into_another_account_links_to_it(client, user):
+    # The same HDFC file under two names: two accounts. Each row of the second looks like
+    # an entry the first imported (same direction, amount and day): linked, never created.
+    data = fixture("hdfc_delimited.txt")
+    await commit(client, user, (await upload(client, user, data, account="HDFC Savings"))["id"])
+    other = await upload(client, user, data, account="HDFC SB  4321")
+    assert other["counts"]["possible_duplicate"] == 9
+    rows = await all_rows(client, user, other["id"])
+    assert all(len(r["matches"]) >= 1 for r in rows)
+    result = await commit(client, user, other["id"])
+    assert result == {"created": NOTHING, "linked": 9, "skipped": 0}
+    # 9 rows once: 7 debits (expenses) and 2 credits (salary, interest)
+    assert await totals(client, user) == {"expenses": 7, "income": 2, "payments": 0}
+
+
+async def test_a_skipped_row_stays_skipped_when_imported_again(client, user):
+    data = fixture("hdfc_delimited.txt")
+    imp = await upload(client, user, data)
+    (swiggy,) = [r for r in await all_rows(client, user, imp["id"]) if r["line"] == 3]
+    path = f"/api/imports/{imp['id']}/rows/{swiggy['id']}"
+    assert (await client.put(path, headers=user.headers, json={"kind": "skip"})).status_code == 200
+    result = await commit(client, user, imp["id"])
+    # 9 rows: the skipped Swiggy debit, 6 other debits and 2 credits
+    assert result == {"created": {"expenses": 6, "income": 2, "payments": 0}, "linked": 0,
+                      "skipped": 1}  # fmt: skip
+    again = await upload(client, user, data)
+    rows = {r["line"]: r for r in await all_rows(client, user, again["id"])}
+    assert (rows[3]["status"], rows[3]["kind"], rows[3]["skipped_before"]) == ("new", "skip", True)
+    assert again["counts"]["duplicate"] == 8  # the 8 committed
+    assert (await commit(client, user, again["id"]))["created"] == NOTHING
+    # Changed your mind: made an expense, it is imported (and no longer remembered).
+    third = await upload(client, user, data)
+    (row,) = [r for r in await all_rows(client, user, third["id"]) if r["line"] == 3]
+    path = f"/api/imports/{third['id']}/rows/{row['id']}"
+    r = await client.put(path, headers=user.headers, json={"kind": "expense"})
+    assert r.status_code == 200, r.text
+    assert (await commit(client, user, third["id"]))["created"]["expenses"] == 1
+    assert (await upload(client, user, data))["counts"]["duplicate"] == 9
+
+
+async def test_a_row_whose_running_balance_breaks_says_so(client, user):
+    # 1,000 - 100 = 900; then 900 - 50 is 850, but the bank printed 800.
+    data = hdfc_rows(
+        (date(2024, 4, 1), "POS DMART", "100.00", "0.00", "", "900.00"),
+        (date(2024, 4, 2), "POS CAFE", "50.00", "0.00", "", "800.00"),
+    )
+    imp = await upload(client, user, data)
+    rows = await all_rows(client, user, imp["id"])
+    assert [(r["balance"], r["balance_mismatch"]) for r in rows] == [(900, False), (800, True)]
+
+
+async def test_a_statements_rows_come_500_a_page(client, user):
+    day = date(2024, 1, 1)
+    rows = [(day + timedelta(days=i % 28), f"POS SHOP {i}", "1.00", "0.00", str(i), "")
+            for i in range(600)]  # fmt: skip
+    imp = await upload(client, user, hdfc_rows(*rows))
+    page = await get(client, user, f"/api/imports/{imp['id']}/rows", limit=500)
+    assert (len(page["items"]), page["total"], page["limit"]) == (500, 600, 500)
+    rest = await get(client, user, f"/api/imports/{imp['id']}/rows", skip=500, limit=500)
+    assert len(rest["items"]) == 600 - 500
+    await get(client, user, f"/api/imports/{imp['id']}/rows", status=422, limit=501)
+
+
+async def test_dates_that_read_both_ways_ask_for_the_date_order(client, user):
+    qif = b"!Type:Bank\nD02/01/2024\nT-20.00\nPBUS\n^\nD03/01/2024\nT-30.00\nPBUS\n^\n"
+    files = {"file": ("s.qif", qif)}
+    r = await client.post("/api/imports", headers=user.headers, files=files)
+    assert (r.status_code, r.json()["code"]) == (422, "ambiguous_date_order")
+    assert r.json()["detail"][0]["loc"] == ["body", "date_order"]
+    r = await client.post(
+        "/api/imports", headers=user.headers, files=files, data={"date_order": "ymd"}
+    )
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "date_order"])
+    imp = await upload(client, user, qif, name="s.qif", date_order="mdy")
+    # Month first: 2 January and 3 January are 1 February and 1 March.
+    rows = await all_rows(client, user, imp["id"])
+    assert [r["date"] for r in rows] == ["2024-02-01", "2024-03-01"]
+    generic = b"Date,Narration,Amount\n02/01/2024,SHOP,-10\n03/01/2024,SHOP,-5\n"
+    mapping = json.dumps({"date": "Date", "narration": "Narration", "amount": "Amount"})
+    files = {"file": ("g.csv", generic)}
+    r = await client.post(
+        "/api/imports", headers=user.headers, files=files, data={"mapping": mapping}
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "ambiguous_date_order")
+    assert r.json()["detail"][0]["loc"] == ["body", "mapping"]
+    imp = await upload(client, user, generic, mapping=mapping, date_order="dmy")
+    assert [r["date"] for r in await all_rows(client, user, imp["id"])] == [
+        "2024-01-02", "2024-01-03"]  # fmt: skip
+
+
+async def test_a_mapping_reads_one_amount_column_with_a_dr_cr_column(client, user):
+    mapping = {"date": "Tran Date", "narration": "Particulars", "amount": "Amount",
+               "direction": "Dr/Cr", "debit_values": ["DR"], "credit_values": ["CR"],
+               "reference": "Chq/Ref No", "balance": "Balance"}  # fmt: skip
+    form = {"mapping": json.dumps(mapping), "template": "IDFC"}
+    imp = await upload(client, user, fixture("generic_amount_drcr.csv"), **form)
+    rows = await all_rows(client, user, imp["id"])
+    # A 1,18,000 credit, a 21,240 and a 75,000 debit, and the 75,000 reversed (a credit)
+    assert [(r["amount"], r["direction"]) for r in rows] == [
+        (118000, "credit"), (21240, "debit"), (75000, "debit"), (75000, "credit")]  # fmt: skip
+    # 1,00,000 opening + 1,18,000 - 21,240 - 75,000 + 75,000
+    assert imp["closing_balance"] == 100000 + 118000 - 21240 - 75000 + 75000
+    (saved,) = (await get(client, user, "/api/imports/templates"))["items"]
+    assert (saved["mapping"]["direction"], saved["mapping"]["debit_values"]) == ("Dr/Cr", ["DR"])
+    bad = {"mapping": json.dumps(mapping | {"debit": "Amount", "amount": None})}
+    r = await client.post(
+        "/api/imports", headers=user.headers,
+        files={"file": ("f.csv", fixture("generic_amount_drcr.csv"))}, data=bad,
+    )  # fmt: skip
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "mapping"])
 
 
 # ---------------------------------------------------------------- importing.py (pure)

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imports.rules import MONTHLY_SALARY, HandMatcher, RuleBook, monthly_credits, preview_rows
+from accounts.rules import TransferMatcher
+from imports.rules import HandMatcher, PreviewBooks, RuleBook, preview_rows
+from imports.salary import MONTHLY_SALARY, monthly_credits
 from imports.statements import (
     DEFAULT_RULES,
     Statement,
@@ -154,7 +156,9 @@ def statement(*credits: tuple[str, str, str]) -> Statement:
 
 
 def income_types(stmt: Statement) -> list[str]:
-    rows = preview_rows(stmt, None, set(), HandMatcher([], set()), [], RuleBook.of([]))
+    nothing = HandMatcher([], set()), TransferMatcher([], [])
+    books = PreviewBooks(set(), set(), *nothing, [], RuleBook.of([]), [])
+    rows = preview_rows(stmt, "an account id", books)
     return [row["income_type"] for row in rows]
 
 

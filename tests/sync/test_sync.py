@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from tests.factories import PASSWORD, create_debt, get, post, signup
+from tests.factories import PASSWORD, account, create_debt, get, post, signup, transfer
 from tests.factories import TestUser as Account
 from tests.statement_workbooks import FIXTURES
 
@@ -25,6 +25,8 @@ LISTS = {
     "notification": "/api/notifications",
     "import": "/api/imports",
     "rule": "/api/rules",
+    "account": "/api/accounts",
+    "transfer": "/api/transfers",
 }
 
 
@@ -354,3 +356,23 @@ async def test_small_pages_advance_and_stop(client, user, limit):
             break
     assert local == await everything(client, user)
     assert pages >= len(local) // limit
+
+
+async def test_accounts_and_transfers_are_synced_with_the_balances_they_move(client, user):
+    savings = await account(client, user, "Savings", opening_balance=1000)
+    cash = await account(client, user, "Cash", kind="cash")
+    local: Local = {}
+    cursor = await catch_up(client, user, local)
+    moved = await transfer(client, user, savings["id"], cash["id"], 300, "2024-03-10")
+    cursor = await catch_up(client, user, local, cursor)
+    assert local["transfer", moved["id"]] == moved
+    # Neither account was edited, but the money moved: both come with their balances.
+    balances = [local["account", a["id"]]["balance"] for a in (savings, cash)]
+    assert balances == [1000 - 300, 0 + 300]
+    assert local == await everything(client, user)
+    r = await client.delete(f"/api/transfers/{moved['id']}", headers=user.headers)
+    assert r.status_code == 204
+    await catch_up(client, user, local, cursor)
+    assert ("transfer", moved["id"]) not in local
+    assert [local["account", a["id"]]["balance"] for a in (savings, cash)] == [1000, 0]
+    assert local == await everything(client, user)

@@ -159,6 +159,8 @@ async def test_export_is_all_of_my_data_as_the_api_shows_it(client, user, other_
         "import_rows",
         "import_templates",
         "rules",
+        "accounts",
+        "transfers",
     }
     (debt,) = data["debts"]
     assert debt.pop("rate_changes") == []  # the debt's book: its resets, with the API's fields
