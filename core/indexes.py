@@ -192,9 +192,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),
-    # Statement imports, newest first.
+    # Statement imports, newest first; the commits whose lease expired, across users (the
+    # resume loop of imports/jobs.py, a few times a minute: it reads only those).
     "imports": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("lease.expires_at", ASCENDING)]),
     ],
     # An import's rows in file order, optionally one status.
     "import_rows": [

@@ -5,7 +5,9 @@ discard, a rule re-applied to what imports created.
 
 An import moves preview -> committing -> committed -> undoing -> undone; each move is one
 atomic update on the import, so a commit, an undo and a discard never run on one import at
-once, and an interrupted commit or undo is finished by asking again."""
+once. A commit runs under its lease (`imports.jobs`): one runner at a time, in the request
+or in the background, taken over by another process if its own dies; an interrupted undo is
+finished by asking again."""
 
 from typing import Any
 
@@ -20,6 +22,7 @@ from core.idempotency import peek, write_once
 from database import Doc, get_owned, object_id, paginate
 from imports import preview_store, rule_store, template_store
 from imports import store as import_store
+from imports.jobs import CommitJobs
 from imports.rules import (
     HandMatcher,
     counts,
@@ -47,6 +50,7 @@ from schemas import (
 from security import User
 
 IN_FILE_ORDER = [("line", 1), ("_id", 1)]
+COMMIT_WAIT_SECONDS = 0.25  # how often a commit request looks at one another runner holds
 
 
 # ---------------------------------------------------------------- the preview
@@ -250,20 +254,51 @@ async def _settle(
     await db.imports.update_one(owned, {"$set": change})
 
 
-async def commit_import(
-    db: AsyncDatabase, user: User, import_id: str, app_url: str
-) -> CommitResult:
-    """Write the preview to the books (`imports.store.commit`); a committed import answers
-    what it added, again."""
-    moved, record = await _move(db, user.id, import_id, ("preview", "committing"), "committing")
-    if not moved:
-        if record["status"] == ImportStatus.committed:
-            return CommitResult.model_validate(record["result"])
+async def _commit_state(db: AsyncDatabase, user_id: ObjectId, import_id: str) -> Doc:
+    """The import to commit: a preview, a commit under way, or committed (409 otherwise)."""
+    record = await get_owned(db.imports, import_id, user_id, "import")
+    if record["status"] not in ("preview", "committing", "committed"):
         raise Conflict(
             f"This import is {record['status']}; upload the statement again to re-import it",
             code=ErrorCode.import_not_in_preview,
         )
-    return CommitResult.model_validate(await import_store.commit(db, user, record, app_url))
+    return record
+
+
+async def commit_import(
+    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+) -> CommitResult:
+    """Write the preview to the books now (`imports.store.commit`, through the commit's
+    lease); a commit another request or process is running is waited for (and taken over if
+    its lease expires); a committed import answers what it added, again."""
+    while True:
+        record = await _commit_state(db, user.id, import_id)
+        if record["status"] == ImportStatus.committed:
+            return CommitResult.model_validate(record["result"])
+        claimed = await jobs.claim(user.id, record)
+        if claimed is None:
+            await anyio.sleep(COMMIT_WAIT_SECONDS)
+            continue
+        result = await jobs.run(user, claimed)
+        if result is not None:
+            return CommitResult.model_validate(result)
+
+
+async def start_commit(
+    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+) -> ImportOut:
+    """Start writing the preview to the books in the background of this process: the import
+    `committing`, with its progress (GET it until `committed`). A commit under way is left
+    to its runner (or taken over if its lease expired); a committed import is as it is."""
+    record = await _commit_state(db, user.id, import_id)
+    if record["status"] != ImportStatus.committed:
+        claimed = await jobs.claim(user.id, record)
+        if claimed is not None:
+            jobs.start(user, claimed)
+            record = claimed
+        else:  # started by another request meanwhile: as it stands now
+            record = await _commit_state(db, user.id, import_id)
+    return ImportOut.model_validate(record)
 
 
 async def undo_import(db: AsyncDatabase, user: User, import_id: str) -> UndoResult:

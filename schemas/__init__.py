@@ -83,6 +83,7 @@ from schemas.goals import (
 from schemas.imports import (
     ColumnMappingIn,
     ColumnMappingOut,
+    CommitProgress,
     CommitResult,
     CreatedCounts,
     Direction,
@@ -236,6 +237,7 @@ __all__ = [
     "ChannelPrefs",
     "ColumnMappingIn",
     "ColumnMappingOut",
+    "CommitProgress",
     "CommitResult",
     "ContributionCreate",
     "ContributionOut",

@@ -149,6 +149,13 @@ class UndoResult(ResponseModel):
     removed: CreatedCounts
 
 
+class CommitProgress(ResponseModel):
+    """How far a commit under way has gone through the file's rows (a batch at a time)."""
+
+    done: int
+    total: int
+
+
 class ImportOut(OutModel):
     filename: str
     format: ImportFormat
@@ -157,6 +164,7 @@ class ImportOut(OutModel):
     period: ImportPeriod | None = None  # None for a statement without rows
     counts: ImportCounts
     result: CommitResult | None = None  # once committed
+    progress: CommitProgress | None = None  # while committing
     created_at: Instant
     updated_at: Instant
     committed_at: Instant | None = None
