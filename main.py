@@ -82,8 +82,6 @@ CORS_EXPOSED_HEADERS = [
     "Idempotent-Replayed",
     "X-Request-ID",
     "Retry-After",
-    "Location",
-    "Preference-Applied",
 ]
 
 

@@ -170,6 +170,12 @@ class ImportOut(OutModel):
     committed_at: Instant | None = None
     undone_at: Instant | None = None
 
+    @model_validator(mode="after")
+    def _progress_while_committing(self) -> "ImportOut":
+        if self.status != ImportStatus.committing:
+            self.progress = None
+        return self
+
 
 class ImportRowOut(OutModel):
     line: int  # where in the file (a line, a spreadsheet row, or a position in the JSON)
