@@ -25,7 +25,9 @@ import pytest
 from bson import ObjectId
 from pymongo import MongoClient
 
+from bench import import_bench
 from bench.processes import api_env, start_server, stop_server
+from bench.statements_bench import hdfc_csv
 from core.dates import today
 from database import CODEC_OPTIONS
 from imports.store import COMMIT_BATCH
@@ -272,6 +274,11 @@ async def test_an_undone_import_is_not_committed_in_the_background(client, user)
     assert r.status_code == 200, r.text
     r = await client.post(f"/api/imports/{imp['id']}/commit", headers=user.headers | ASYNC)
     assert (r.status_code, r.json()["code"]) == (409, "import_not_in_preview")
+
+
+async def test_the_import_benchmarks_background_commit_step_runs(client):
+    # bench/import_bench.py times the async commit to `committed`; 120 rows, each created.
+    assert set(await import_bench.async_run(client, 0, hdfc_csv(120), rows=120)) == {"async commit"}
 
 
 # ---------------------------------------------------------------- resumed elsewhere
