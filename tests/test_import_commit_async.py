@@ -202,6 +202,7 @@ async def test_an_async_commit_answers_202_advances_and_ends_as_a_synchronous_on
     print("progress seen:", sorted(set(done)))
     assert set(done) & halfway, done  # seen advancing, batch by batch
     assert {s["progress"]["total"] for s in seen if s["status"] == "committing"} == {st.rows}
+    assert set(started) == set(seen[0])  # the 202's body is the import, as GET answers it
     final = seen[-1]
     assert (final["status"], final["progress"]) == ("committed", None)
 
