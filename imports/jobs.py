@@ -113,12 +113,13 @@ class CommitJobs:
         try:
             return await import_store.commit(self.db, user, record, self.app_url, advance)
         except asyncio.CancelledError:  # this process is stopping: another may go on at once
+            # The database away too: the lease then expires, which is all a release hastens.
             with contextlib.suppress(PyMongoError):
                 await asyncio.shield(self._release(record))
             raise
-        except BaseException:
+        except Exception:
             if release:
-                with contextlib.suppress(PyMongoError):
+                with contextlib.suppress(PyMongoError):  # as above; the run's error is raised
                     await self._release(record)
             raise
 
