@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_poll_seconds: float = 1.0
     scheduler_interval_seconds: float = 3600.0
+    # A statement commit's lease (imports/jobs.py): renewed after every batch, which the
+    # database bounds at 8 s a transaction x 5 attempts; a lease this old means its process
+    # died, and the resume loop (polling this often) takes the commit over.
+    import_lease_seconds: float = Field(default=60.0, gt=0)
+    import_resume_seconds: float = Field(default=5.0, gt=0)
     notification_ttl_days: int = 180
 
     # Indian income-tax caps, in rupees (the statutory figures since FY 2014-15; the section

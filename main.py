@@ -22,6 +22,7 @@ from core.http_errors import RETRY_AFTER, add_error_handlers
 from core.observability import RequestContextMiddleware, configure_logging, metrics_text
 from database import connect, database_url, ensure_indexes, get_database
 from delivery.outbox import Dispatcher
+from imports.jobs import CommitJobs
 from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
@@ -78,6 +79,7 @@ CORS_REQUEST_HEADERS = [
     "If-Match",
     "If-None-Match",
     "Idempotency-Key",
+    "Prefer",
     "X-Request-ID",
 ]
 CORS_EXPOSED_HEADERS = [
@@ -100,18 +102,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await ensure_indexes(db)
     dispatcher = Dispatcher(db, settings, app.state.backends)
     app.state.dispatcher = dispatcher
+    app.state.import_jobs = import_jobs = CommitJobs(db, settings)
     tasks = []
     if settings.run_worker:
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
         tasks.append(
             asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler")
         )
+        tasks.append(asyncio.create_task(import_jobs.run_forever(), name="import-commits"))
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await import_jobs.stop()  # each background commit lets its lease go
         with contextlib.suppress(PyMongoError):  # shutting down with the database away
             await dispatcher.release_lease()
         await app.state.backends.aclose()

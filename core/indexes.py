@@ -207,10 +207,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),
     # Statement imports, newest first; an account's (its last committed statement, or
-    # whether it has any).
+    # whether it has any); the commits whose lease expired, across users (the resume loop of
+    # imports/jobs.py, a few times a minute: it reads only those).
     "imports": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("status", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("lease.expires_at", ASCENDING)]),
     ],
     # An import's rows in file order, optionally one status.
     "import_rows": [

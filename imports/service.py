@@ -1,11 +1,13 @@
 """Statement import workflows, whichever entry point asks: a preview built from an upload
 (parsed in a worker thread, checked against what is already in your books, stored with its
-Idempotency-Key), a row corrected (and remembered as a rule), the commit, the undo, the
-discard, a rule re-applied to what imports created.
+Idempotency-Key), the commit, the undo, the discard. A preview's rows corrected by hand
+are `imports.corrections`.
 
 An import moves preview -> committing -> committed -> undoing -> undone; each move is one
 atomic update on the import, so a commit, an undo and a discard never run on one import at
-once, and an interrupted commit or undo is finished by asking again."""
+once. A commit runs under its lease (`imports.jobs`): one runner at a time, in the request
+or in the background, taken over by another process if its own dies; an interrupted undo is
+finished by asking again."""
 
 from typing import Any
 
@@ -15,40 +17,36 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from accounts import service as accounts
-from accounts import store as accounts_store
 from core.dates import now_ms
-from core.errors import AppError, Conflict, ErrorCode, NotFound, Unprocessable
+from core.errors import AppError, Conflict, ErrorCode, NotFound
 from core.idempotency import peek, write_once
 from core.sync import Expected, check_version, owned, stamp, tombstone
 from database import Doc, get_owned, in_transaction, object_id, paginate, update_stamped
-from imports import preview_store, rule_store, template_store
+from imports import preview_store, template_store
 from imports import store as import_store
+from imports.jobs import CommitJobs
 from imports.rules import (
     counts,
     day_range,
     period,
     preview_rows,
-    suggested_rule,
 )
 from imports.statements import Statement
 from imports.upload import Upload, chosen_mapping, parse
 from schemas import (
     CommitResult,
     ImportOut,
-    ImportRowChange,
     ImportRowOut,
-    ImportRowUpdate,
     ImportStatus,
     Page,
     PageParams,
     RowStatus,
-    RuleOut,
-    RuleSuggestion,
     UndoResult,
 )
 from security import User
 
 IN_FILE_ORDER = [("line", 1), ("_id", 1)]
+COMMIT_WAIT_SECONDS = 0.25  # how often a commit request looks at one another runner holds
 
 
 # ---------------------------------------------------------------- the preview
@@ -149,129 +147,6 @@ async def rows_page(
     )
 
 
-# ---------------------------------------------------------------- corrections
-
-
-async def _preview(db: AsyncDatabase, user_id: ObjectId, import_id: str) -> Doc:
-    record = await get_owned(db.imports, import_id, user_id, "import")
-    if record["status"] != ImportStatus.preview:
-        raise Conflict(
-            f"This import is {record['status']}: rows change only in a preview",
-            code=ErrorCode.import_not_in_preview,
-        )
-    return record
-
-
-async def row_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, body: ImportRowUpdate) -> Doc:
-    """The body as stored fields: a payment names one of your debts, an expense has a
-    category, income a type; sending `kind` makes it yours (created, never linked)."""
-    changes = body.model_dump(exclude_unset=True, exclude={"remember"})
-    if row["status"] in (RowStatus.duplicate, RowStatus.error) and changes:
-        raise Conflict(
-            f"A {row['status']} row is never imported", code=ErrorCode.row_not_importable
-        )
-    kind = changes.get("kind", row["kind"])
-    if kind == "payment":
-        debt_ref = changes.get("debt_id", row.get("debt_id"))
-        if debt_ref is None:
-            raise Unprocessable(
-                "A payment row needs the debt it pays (debt_id)",
-                code=ErrorCode.payment_needs_debt,
-                loc=("body", "debt_id"),
-            )
-        changes["debt_id"] = (await get_owned(db.debts, debt_ref, user_id, "debt"))["_id"]
-    elif "debt_id" in changes or "kind" in changes:
-        changes["debt_id"] = None
-    if kind == "transfer":
-        changes |= await _transfer_changes(db, user_id, row, changes)
-    elif "transfer_account_id" in changes or "kind" in changes:
-        changes |= {"transfer_account_id": None, "transfer_pair": None}
-    if kind == "expense" and not changes.get("category", row.get("category")):
-        changes["category"] = "other"
-    if kind == "income" and not changes.get("income_type", row.get("income_type")):
-        changes["income_type"] = "other"
-    # A kind chosen makes the row its own entry even if it looks like one typed by hand; the
-    # same kind inside a whole row sent back by an edit form is an echo, not a choice.
-    if "kind" in changes and (changes["kind"] != row["kind"] or not body.is_echo):
-        changes["kind_set"] = True
-    return changes
-
-
-async def _transfer_changes(db: AsyncDatabase, user_id: ObjectId, row: Doc, changes: Doc) -> Doc:
-    """A transfer row names another account of yours; a row made a transfer, or sent to
-    another account, by hand is paired at the commit (the preview's pairing is dropped)."""
-    ref = changes.get("transfer_account_id", row.get("transfer_account_id"))
-    if ref is None:
-        raise Unprocessable(
-            "A transfer row needs the account the money moved to or from (transfer_account_id)",
-            code=ErrorCode.transfer_needs_account,
-            loc=("body", "transfer_account_id"),
-        )
-    other = await accounts_store.owned(db, user_id, ref, "transfer_account_id")
-    if other["_id"] == row.get("account_id"):
-        raise Unprocessable(
-            "A transfer moves money to or from another account than the statement's",
-            code=ErrorCode.same_account,
-            loc=("body", "transfer_account_id"),
-        )
-    out: Doc = {"transfer_account_id": other["_id"]}
-    if row["kind"] != "transfer" or other["_id"] != row.get("transfer_account_id"):
-        out["transfer_pair"] = None
-    return out
-
-
-async def remember_skip(db: AsyncDatabase, row: Doc, skipped: bool) -> None:
-    """A row set to `skip` by hand stays skipped when its statement is imported again (its
-    fingerprint is remembered); set to anything else, it is forgotten."""
-    key = {"user_id": row["user_id"], "fingerprint": row["fingerprint"]}
-    if not skipped:
-        await db.import_skips.delete_one(key)
-        return
-    record = key | {"date": row["date"], "import_id": row["import_id"], "row_id": row["_id"]}
-    await db.import_skips.update_one(
-        key, {"$setOnInsert": record | {"created_at": now_ms()}}, upsert=True
-    )
-
-
-async def update_row(
-    db: AsyncDatabase, user_id: ObjectId, import_id: str, row_id: str, body: ImportRowUpdate
-) -> ImportRowChange:
-    """Correct a row of a preview. A changed kind or category suggests a rule for the payee;
-    with `remember` it is created and applied to the preview's other rows."""
-    record = await _preview(db, user_id, import_id)
-    owned = {"_id": object_id(row_id), "user_id": user_id, "import_id": record["_id"]}
-    row = await db.import_rows.find_one(owned) if owned["_id"] else None
-    if row is None:
-        raise NotFound("row")
-    changes = await row_changes(db, user_id, row, body)
-    suggestion = suggested_rule(row, changes)
-    was_skipped = row["kind"] == "skip"
-    if changes:
-        row = await db.import_rows.find_one_and_update(
-            owned, {"$set": changes}, return_document=True
-        )
-        if row is None:
-            raise NotFound("row")
-        if (row["kind"] == "skip") != was_skipped:
-            await remember_skip(db, row, row["kind"] == "skip")
-    answer = ImportRowChange(row=ImportRowOut.model_validate(row))
-    if suggestion is not None and body.remember:
-        rule = await rule_store.create_rule(db, user_id, suggestion)
-        answer.rule = RuleOut.model_validate(rule)
-        answer.applied = await rule_store.apply_to_preview(
-            db, user_id, record["_id"], rule, row["_id"]
-        )
-    elif suggestion is not None:
-        answer.suggested_rule = RuleSuggestion.model_validate(suggestion)
-    return answer
-
-
-async def apply_rule(db: AsyncDatabase, user_id: ObjectId, rule_id: str) -> int:
-    """Re-label what imports created by one of your rules; how many entries changed."""
-    rule = await get_owned(db.rules, rule_id, user_id, "rule")
-    return await rule_store.apply_rule(db, user_id, rule)
-
-
 # ---------------------------------------------------------------- commit, undo, discard
 
 
@@ -303,20 +178,51 @@ async def _settle(
     await update_stamped(db.imports, record["user_id"], owned, {"$set": change})
 
 
-async def commit_import(
-    db: AsyncDatabase, user: User, import_id: str, app_url: str
-) -> CommitResult:
-    """Write the preview to the books (`imports.store.commit`); a committed import answers
-    what it added, again."""
-    moved, record = await _move(db, user.id, import_id, ("preview", "committing"), "committing")
-    if not moved:
-        if record["status"] == ImportStatus.committed:
-            return CommitResult.model_validate(record["result"])
+async def _commit_state(db: AsyncDatabase, user_id: ObjectId, import_id: str) -> Doc:
+    """The import to commit: a preview, a commit under way, or committed (409 otherwise)."""
+    record = await get_owned(db.imports, import_id, user_id, "import")
+    if record["status"] not in ("preview", "committing", "committed"):
         raise Conflict(
             f"This import is {record['status']}; upload the statement again to re-import it",
             code=ErrorCode.import_not_in_preview,
         )
-    return CommitResult.model_validate(await import_store.commit(db, user, record, app_url))
+    return record
+
+
+async def commit_import(
+    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+) -> CommitResult:
+    """Write the preview to the books now (`imports.store.commit`, through the commit's
+    lease); a commit another request or process is running is waited for (and taken over if
+    its lease expires); a committed import answers what it added, again."""
+    while True:
+        record = await _commit_state(db, user.id, import_id)
+        if record["status"] == ImportStatus.committed:
+            return CommitResult.model_validate(record["result"])
+        claimed = await jobs.claim(user.id, record)
+        if claimed is None:
+            await anyio.sleep(COMMIT_WAIT_SECONDS)
+            continue
+        result = await jobs.run(user, claimed)
+        if result is not None:
+            return CommitResult.model_validate(result)
+
+
+async def start_commit(
+    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+) -> ImportOut:
+    """Start writing the preview to the books in the background of this process: the import
+    `committing`, with its progress (GET it until `committed`). A commit under way is left
+    to its runner (or taken over if its lease expired); a committed import is as it is."""
+    record = await _commit_state(db, user.id, import_id)
+    if record["status"] != ImportStatus.committed:
+        claimed = await jobs.claim(user.id, record)
+        if claimed is not None:
+            jobs.start(user, claimed)
+            record = claimed
+        else:  # started by another request meanwhile: as it stands now
+            record = await _commit_state(db, user.id, import_id)
+    return ImportOut.model_validate(record)
 
 
 async def undo_import(db: AsyncDatabase, user: User, import_id: str) -> UndoResult:

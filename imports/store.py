@@ -10,6 +10,7 @@ what the commit did with it), `import_fingerprints` (one per committed row: the 
 (saved column mappings)."""
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from bson import ObjectId
@@ -193,32 +194,58 @@ def _duplicate_only(exc: BulkWriteError) -> bool:
     return all(e.get("code") == 11000 for e in exc.details.get("writeErrors", []))
 
 
-async def commit(db: AsyncDatabase, user: User, record: Doc, app_url: str) -> Doc:
+Advance = Callable[[int, int], Awaitable[bool]]
+
+
+async def commit(
+    db: AsyncDatabase, user: User, record: Doc, app_url: str, advance: Advance | None = None
+) -> Doc | None:
     """Write every committable row, a batch per transaction, in file order (a payment dated
-    before one already booked is booked as of its day: the debt's book replays); then the
-    import is committed, the budgets of the categories it spent in this month are checked
-    once each, and one notification sums it up. Safe to repeat, and to run twice at once:
+    before one already booked is booked as of its day: the debt's book replays), from where
+    the import's commit stands (`next_line`, `progress.done`: an interrupted commit goes on);
+    after each batch `advance(next_line, done)` records how far it got, and False from it
+    (another process has taken the commit over) stops this run: None. Then the import is
+    committed and one notification sums it up. Safe to repeat, and to run twice at once:
     each fingerprint creates one entry. A batch is read when it is written: the rows of
     COMMIT_BATCH lines of the file, a bounded range on the (user_id, import_id, line) index
     (SecantusDB reads every index entry within a query's bounds, even under a limit), so
     memory holds one batch, however long the file."""
-    for first in range(0, record["last_line"] + 1, COMMIT_BATCH):
+    done = (record.get("progress") or {}).get("done", 0)
+    for first in range(record.get("next_line", 0), record["last_line"] + 1, COMMIT_BATCH):
         lines = {"$gte": first, "$lt": first + COMMIT_BATCH}
         query = {"user_id": user.id, "import_id": record["_id"], "line": lines}
         rows = await db.import_rows.find(query).sort("line", 1).to_list(None)
         todo = [row for row in rows if committable(row)]
         if todo:
             await _commit_batch(db, user, todo, app_url)
+        done += len(rows)
+        if advance is not None and not await advance(first + COMMIT_BATCH, done):
+            return None
     result = await commit_result(db, user.id, record)
-    done = {"status": "committed", "result": result, "committed_at": now_ms()}
-    owned = {"_id": record["_id"], "user_id": user.id}
-    await update_stamped(db.imports, user.id, owned, {"$set": done | {"updated_at": now_ms()}})
-    await _after_commit(db, user, result, record)
+    await _committed(db, user, record, result)
     return result
 
 
-async def _after_commit(db: AsyncDatabase, user: User, result: Doc, record: Doc) -> None:
-    """One summary notification (the budget alerts went with the batches)."""
+async def _committed(db: AsyncDatabase, user: User, record: Doc, result: Doc) -> None:
+    """The import committed and one summary notification (the budget alerts went with the
+    batches), in one transaction: of the runs that reach the end (two requests at once, a
+    run that lost its lease), only the one that moves the import notifies."""
+
+    async def work(session: AsyncClientSession) -> None:
+        at = now_ms()
+        owned = {"_id": record["_id"], "user_id": user.id, "status": "committing"}
+        done = {"status": "committed", "result": result, "committed_at": at, "updated_at": at}
+        job = {"progress": None, "lease": None}
+        update = {"$set": done | job, "$unset": {"next_line": ""}}
+        if await update_stamped(db.imports, user.id, owned, update, session) is not None:
+            await _summary(db, user, result, record, session)
+
+    await in_transaction(db, work)
+
+
+async def _summary(
+    db: AsyncDatabase, user: User, result: Doc, record: Doc, session: AsyncClientSession
+) -> None:
     created = result["created"]
     if sum(created.values()) == 0:
         return
@@ -230,6 +257,7 @@ async def _after_commit(db: AsyncDatabase, user: User, result: Doc, record: Doc)
         f"{record['filename']}: {created['expenses']} expenses, {created['income']} income "
         f"and {created['payments']} loan payments added.",
         action_url=f"/imports/{record['_id']}",
+        session=session,
     )
 
 

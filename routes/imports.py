@@ -2,12 +2,14 @@
 correct its rows, commit it (expenses, income and loan payments, deduplicated), undo it.
 The workflows are `imports.service`."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from database import get_owned, paginate
-from imports import service
+from imports import corrections, service
+from imports.jobs import CommitJobs
 from imports.upload import Upload
 from routes.deps import (
     NO_CONTENT,
@@ -31,6 +33,7 @@ from schemas import (
     ImportRowChange,
     ImportRowOut,
     ImportRowUpdate,
+    ImportStatus,
     ImportTemplateOut,
     Page,
     PageParams,
@@ -209,20 +212,71 @@ async def update_import_row(
 ) -> ImportRowChange:
     """Correct a row of a preview. A changed kind or category suggests a rule for the payee;
     with `remember: true` it is created and applied to the preview's other rows."""
-    return await service.update_row(db, user.id, import_id, row_id, body)
+    return await corrections.update_row(db, user.id, import_id, row_id, body)
 
 
 # ---------------------------------------------------------------- commit, undo, discard
 
 
-@router.post("/{import_id}/commit", responses={**E401, **E404, **E409})
+async def _jobs(request: Request) -> CommitJobs:
+    return request.app.state.import_jobs
+
+
+Jobs = Annotated[CommitJobs, Depends(_jobs)]
+Prefer = Annotated[
+    str | None,
+    Header(
+        max_length=1000,
+        description="`respond-async` (RFC 7240): answer 202 at once and commit in the "
+        "background; GET the import (`Location`) until it is `committed`",
+    ),
+]
+ACCEPTED = {
+    202: {
+        "model": ImportOut,
+        "description": "With `Prefer: respond-async`: the commit goes on in the background; "
+        "the import is `committing`, with its `progress`",
+        "headers": {
+            "Location": {"description": "The import to poll", "schema": {"type": "string"}},
+            "Preference-Applied": {
+                "description": "`respond-async`",
+                "schema": {"type": "string"},
+            },
+        },
+    }
+}
+
+
+def wants_async(prefer: str | None) -> bool:
+    """Whether a Prefer header (RFC 7240: comma-separated preferences, each a token with an
+    optional value and parameters, the token case-insensitive) names `respond-async`."""
+    names = (p.split(";")[0].split("=")[0].strip().lower() for p in (prefer or "").split(","))
+    return "respond-async" in names
+
+
+@router.post(
+    "/{import_id}/commit",
+    response_model=CommitResult,
+    responses={**ACCEPTED, **E401, **E404, **E409},
+)
 async def commit_import(
-    import_id: str, user: CurrentUser, db: Db, settings: SettingsDep
-) -> CommitResult:
+    import_id: str, user: CurrentUser, db: Db, jobs: Jobs, prefer: Prefer = None
+) -> Any:
     """Write the preview to your books: expenses, income and loan payments (each EMI split
     into interest and principal). Rows already imported are skipped; a row that looks like
-    an entry you typed in is linked to it. Repeating it changes nothing."""
-    return await service.commit_import(db, user, import_id, settings.app_url)
+    an entry you typed in is linked to it. Repeating it changes nothing. With `Prefer:
+    respond-async` it answers 202 at once and commits in the background (a committed import
+    answers 200 with what it added, as without it)."""
+    if not wants_async(prefer):
+        return await service.commit_import(db, user, import_id, jobs)
+    record = await service.start_commit(db, user, import_id, jobs)
+    if record.status == ImportStatus.committed:
+        return record.result
+    return JSONResponse(
+        record.model_dump(mode="json", by_alias=True),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Preference-Applied": "respond-async", "Location": f"/api/imports/{record.id}"},
+    )
 
 
 @router.post("/{import_id}/undo", responses={**E401, **E404, **E409})

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 
 from database import delete_owned, get_owned, paginate, update_owned
-from imports import rule_store, service
+from imports import corrections, rule_store
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
@@ -87,4 +87,4 @@ async def apply_rule(rule_id: str, user: CurrentUser, db: Db) -> RuleApplied:
     """Re-label the expenses and income your imports created whose rows the rule matches
     (title, category or income type, tags; an entry keeps its kind). Answers how many
     changed."""
-    return RuleApplied(changed=await service.apply_rule(db, user.id, rule_id))
+    return RuleApplied(changed=await corrections.apply_rule(db, user.id, rule_id))

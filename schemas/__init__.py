@@ -93,10 +93,10 @@ from schemas.goals import (
 from schemas.imports import (
     ColumnMappingIn,
     ColumnMappingOut,
+    CommitProgress,
     CommitResult,
     CreatedCounts,
     DateOrder,
-    Direction,
     ImportCounts,
     ImportFormat,
     ImportOut,
@@ -109,19 +109,8 @@ from schemas.imports import (
     RowKind,
     RowOutcome,
     RowStatus,
-    RuleApplied,
-    RuleCreate,
-    RuleKind,
-    RuleMatchIn,
-    RuleMatchOut,
-    RuleOut,
-    RuleSetIn,
-    RuleSetOut,
-    RuleSuggestion,
-    RuleUpdate,
     TransferPair,
     UndoResult,
-    rule_document_fields,
 )
 from schemas.notifications import (
     ChannelPrefs,
@@ -153,6 +142,20 @@ from schemas.reports import (
     TaxSummary,
     Transaction,
     TransactionKind,
+)
+from schemas.rules import (
+    Direction,
+    RuleApplied,
+    RuleCreate,
+    RuleKind,
+    RuleMatchIn,
+    RuleMatchOut,
+    RuleOut,
+    RuleSetIn,
+    RuleSetOut,
+    RuleSuggestion,
+    RuleUpdate,
+    rule_document_fields,
 )
 from schemas.sync import SyncChange, SyncOp, SyncPage
 from schemas.types import (

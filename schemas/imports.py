@@ -1,23 +1,22 @@
 """Bank statement import: an import's preview, its rows, commit and undo results, saved column
-mappings (templates), and the categorisation rules."""
+mappings (templates); the categorisation rules are `schemas.rules`."""
 
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from core.errors import ErrorCode, Unprocessable
 from imports.statements import FORMATS
 from schemas.accounts import AccountRef, BalanceGap
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.entries import IncomeType
+from schemas.rules import Direction, RuleOut, RuleSuggestion
 from schemas.types import (
     Amount,
     Category,
     DayOut,
     Instant,
     Integer,
-    Money,
     NotBlank,
     ObjectIdStr,
     StrictBool,
@@ -53,25 +52,11 @@ class RowKind(StrEnum):
     skip = "skip"
 
 
-class RuleKind(StrEnum):
-    """What a rule may make a row (a transfer needs its other account: set it on the row)."""
-
-    expense = "expense"
-    income = "income"
-    payment = "payment"
-    skip = "skip"
-
-
 class DateOrder(StrEnum):
     """How a file's numeric dates are written, when the file itself cannot tell."""
 
     dmy = "dmy"  # 02/01/2024 is 2 January
     mdy = "mdy"  # 02/01/2024 is 1 February
-
-
-class Direction(StrEnum):
-    debit = "debit"
-    credit = "credit"
 
 
 class RowOutcome(StrEnum):
@@ -190,6 +175,13 @@ class UndoResult(ResponseModel):
     removed: CreatedCounts
 
 
+class CommitProgress(ResponseModel):
+    """How far a commit under way has gone through the file's rows (a batch at a time)."""
+
+    done: int
+    total: int
+
+
 class ImportOut(OutModel):
     filename: str
     format: ImportFormat
@@ -207,10 +199,17 @@ class ImportOut(OutModel):
     period: ImportPeriod | None = None  # None for a statement without rows
     counts: ImportCounts
     result: CommitResult | None = None  # once committed
+    progress: CommitProgress | None = None  # while committing
     created_at: Instant
     updated_at: Instant
     committed_at: Instant | None = None
     undone_at: Instant | None = None
+
+    @model_validator(mode="after")
+    def _progress_while_committing(self) -> "ImportOut":
+        if self.status != ImportStatus.committing:
+            self.progress = None
+        return self
 
 
 class TransferPair(ResponseModel):
@@ -267,113 +266,6 @@ class ImportRowUpdate(UpdateModel):
     remember: StrictBool = False
 
 
-# ---------------------------------------------------------------- rules
-
-MAX_USER_ORDER = 99_999
-
-
-class RuleMatchIn(RequestModel):
-    """Every field is optional and every given one must match. Text is a plain,
-    case-insensitive "contains" (never a pattern)."""
-
-    payee: NotBlank(100) | None = None
-    vpa: NotBlank(100) | None = None
-    narration: NotBlank(200) | None = None
-    direction: Direction | None = None
-    min_amount: Money | None = None
-    max_amount: Money | None = None
-
-    @model_validator(mode="after")
-    def _bounds_in_order(self) -> "RuleMatchIn":
-        low, high = self.min_amount, self.max_amount
-        if low is not None and high is not None and low > high:
-            raise Unprocessable(
-                "min_amount cannot exceed max_amount",
-                code=ErrorCode.invalid_range,
-                loc=("body", "match", "min_amount"),
-            )
-        return self
-
-
-class RuleSetIn(RequestModel):
-    """What a matching row becomes; at least one field."""
-
-    kind: RuleKind | None = None
-    title: Title | None = None
-    category: Category | None = None
-    income_type: IncomeType | None = None
-    tags: Tags = []
-
-    @model_validator(mode="after")
-    def _sets_something(self) -> "RuleSetIn":
-        if not self.model_dump(exclude_defaults=True):
-            # Not a ValueError: the schema allows `{}`, so this is a rule's refusal, not a
-            # field's validation (tests/process/test_fuzz.py tells the two apart by the code).
-            raise Unprocessable(
-                "A rule must set at least one of kind, title, category, income_type, tags",
-                code=ErrorCode.empty_rule,
-                loc=("body", "set"),
-            )
-        return self
-
-
-RuleOrder = Integer(0, MAX_USER_ORDER, description="Lower runs first; the shipped rules follow")
-
-
-class RuleCreate(RequestModel):
-    name: NotBlank(100)
-    match: RuleMatchIn = RuleMatchIn()
-    set: RuleSetIn
-    order: RuleOrder = 0
-
-
-class RuleMatchOut(ResponseModel):
-    payee: str | None = None
-    vpa: str | None = None
-    narration: str | None = None
-    direction: Direction | None = None
-    min_amount: Amount | None = None
-    max_amount: Amount | None = None
-
-
-class RuleSetOut(ResponseModel):
-    kind: RuleKind | None = None
-    title: str | None = None
-    category: str | None = None
-    income_type: IncomeType | None = None
-    tags: list[str] = []
-
-
-class RuleSuggestion(ResponseModel):
-    """A rule the row's change suggests (send it to POST /api/rules, or PUT the row again
-    with `remember: true`)."""
-
-    name: str
-    match: RuleMatchOut
-    set: RuleSetOut
-    order: int
-
-
-class RuleOut(OutModel):
-    name: str
-    match: RuleMatchOut
-    set: RuleSetOut
-    order: int
-    created_at: Instant
-    updated_at: Instant
-
-
-class RuleUpdate(UpdateModel):
-    name: NotBlank(100) = Field(default=None)  # type: ignore[assignment]
-    match: RuleMatchIn = Field(default=None)  # type: ignore[assignment]
-    set: RuleSetIn = Field(default=None)  # type: ignore[assignment]
-    order: RuleOrder = Field(default=None)  # type: ignore[assignment]
-
-
-class RuleApplied(ResponseModel):
-    changed: int  # imported expenses and income the rule changed
-
-
 class ImportRowChange(ResponseModel):
     row: ImportRowOut
     suggested_rule: RuleSuggestion | None = None  # when the category or kind changed
@@ -382,13 +274,3 @@ class ImportRowChange(ResponseModel):
 
 
 ImportRowUpdate.echo_of = ImportRowOut
-RuleUpdate.echo_of = RuleOut
-
-
-def rule_document_fields(body: RuleCreate | RuleUpdate) -> dict[str, Any]:
-    """The stored shape of a rule's fields (only those sent, for an update)."""
-    fields = body.model_dump(exclude_unset=isinstance(body, RuleUpdate))
-    for part in ("match", "set"):
-        if fields.get(part) is not None:
-            fields[part] = {k: v for k, v in fields[part].items() if v not in (None, [])}
-    return fields

@@ -11,8 +11,9 @@ from schemas.base import ResponseModel
 from schemas.debts import DebtOut, PaymentOut
 from schemas.entries import BudgetOut, ExpenseOut, IncomeOut
 from schemas.goals import ContributionOut, GoalOut
-from schemas.imports import ImportOut, RuleOut
+from schemas.imports import ImportOut
 from schemas.notifications import NotificationOut
+from schemas.rules import RuleOut
 from schemas.types import ObjectIdStr
 from schemas.users import UserOut
 
