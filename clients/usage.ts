@@ -19,6 +19,7 @@ import {
   type DebtOut,
   type ErrorOut,
   type ExpenseOut,
+  getAccount,
   getBudget,
   getDebt,
   getExpense,
@@ -36,6 +37,7 @@ import {
   type SignupRequest,
   type SyncPage,
   type TokenPair,
+  updateAccount,
   updateBudget,
   updateDebt,
   updateExpense,
@@ -187,6 +189,15 @@ export async function editRule(rule_id: string, order: number): Promise<number> 
   return (await updateRule({ path: { rule_id }, body: edited, throwOnError: true })).data.order;
 }
 
+export async function editAccount(account_id: string, name: string): Promise<number> {
+  // The balance and the currency are read-only: sent back, they change nothing.
+  const { data: account } = await getAccount({ path: { account_id }, throwOnError: true });
+  await updateAccount({ path: { account_id }, body: { ...account }, throwOnError: true });
+  const edited = { ...account, name };
+  return (await updateAccount({ path: { account_id }, body: edited, throwOnError: true })).data
+    .balance;
+}
+
 export async function editImportRow(import_id: string, category: string): Promise<string> {
   // Rows are read a page at a time (GET /api/imports/{import_id}/rows): an item is the object.
   const { data: page } = await listImportRows({ path: { import_id }, throwOnError: true });
@@ -221,6 +232,10 @@ export const forms = {
     { ...it, profile: { ...it.profile, timezone: "Europe/London" } },
   ],
   rule: (it: Answer<"getRule", 200>): Body<"updateRule">[] => [{ ...it }, { ...it, order: 3 }],
+  account: (it: Answer<"getAccount", 200>): Body<"updateAccount">[] => [
+    { ...it },
+    { ...it, name: "HDFC Savings" },
+  ],
   importRow: (page: Answer<"listImportRows", 200>): Body<"updateImportRow">[] => [
     { ...page.items[0] },
     { ...page.items[0], category: "rent" },
