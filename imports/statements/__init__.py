@@ -11,6 +11,7 @@ from .dateorder import DATE_ORDERS, DateOrder
 from .emi import LoanForMatching, match_emi
 from .fingerprint import fingerprints
 from .model import (
+    CardSummary,
     CHANNELS,
     CREDIT_MARKERS,
     DEBIT_MARKERS,
@@ -27,6 +28,7 @@ from .model import (
 )
 from .narration import normalise_narration, parse_narration, title_for
 from .parser import parse_statement
+from .pdf import PdfLimits
 from .rules import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -57,6 +59,8 @@ __all__ = [
     "Rule",
     "RuleMatch",
     "RuleSet",
+    "CardSummary",
+    "PdfLimits",
     "Statement",
     "StatementError",
     "StatementRow",

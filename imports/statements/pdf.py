@@ -1,0 +1,138 @@
+"""A PDF statement's text, as lines of positioned words.
+
+pikepdf (qpdf) opens the file and removes its password; pdfplumber (pdfminer.six) reads
+each page's words with their positions. Nothing here knows a bank's layout: ``pdftable``
+turns the lines into table cells. Limits are enforced page by page, so a huge or slow file
+is refused part-way instead of holding a worker for minutes.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pdfplumber
+import pikepdf
+from pdfminer.pdfparser import PDFSyntaxError
+
+from .model import CorruptFile, StatementError, TooManyRows, UnsupportedFile
+
+MAX_PAGES = 200
+MAX_SECONDS = 30.0
+# Words whose tops differ by less than this share a line (points; text is 6-12 pt).
+LINE_TOLERANCE = 3.0
+
+
+class PasswordProblem(StatementError):
+    """The PDF is encrypted and the password is missing or wrong (a 422 on `password`)."""
+
+    http_status = 422
+
+
+class TooSlow(StatementError):
+    """Reading took longer than ``PdfLimits.max_seconds``."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    top: float
+    words: tuple[Word, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(word.text for word in self.words)
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    max_pages: int = MAX_PAGES
+    max_seconds: float = MAX_SECONDS
+
+
+def decrypted(data: bytes, password: str | None) -> bytes:
+    """The PDF without its password (unchanged when it has none). The password is only
+    handed to qpdf; it is never put into an error message."""
+    try:
+        with pikepdf.open(io.BytesIO(data), password=password or "") as pdf:
+            if not pdf.is_encrypted:
+                return data
+            out = io.BytesIO()
+            pdf.save(out)
+            return out.getvalue()
+    except pikepdf.PasswordError as exc:
+        if not password:
+            raise PasswordProblem(
+                "pdf_password_required",
+                "This PDF statement is password-protected: send its password in the "
+                "`password` field (banks usually use part of your name and date of birth, "
+                "or your customer ID).",
+            ) from exc
+        raise PasswordProblem(
+            "pdf_password", "The password does not open this PDF statement."
+        ) from exc
+    except pikepdf.PdfError as exc:
+        raise CorruptFile("corrupt_pdf", "The PDF file is damaged or truncated.") from exc
+
+
+def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[Line]:
+    """Every line of text, page by page, top to bottom. Refuses a file over the page limit
+    before reading it, a scanned (image-only) file, and one that takes too long."""
+    started = time.monotonic()
+    plain = decrypted(data, password)
+    try:
+        document = pdfplumber.open(io.BytesIO(plain))
+    except (PDFSyntaxError, ValueError) as exc:
+        raise CorruptFile("corrupt_pdf", "The PDF file is damaged or truncated.") from exc
+    with document:
+        pages = len(document.pages)
+        if pages > limits.max_pages:
+            raise TooManyRows(
+                "pdf_too_many_pages",
+                f"This PDF has {pages} pages; at most {limits.max_pages} are read. Upload "
+                "the statement a few months at a time.",
+            )
+        any_text = False
+        for number, page in enumerate(document.pages, start=1):
+            if time.monotonic() - started > limits.max_seconds:
+                raise TooSlow(
+                    "pdf_too_slow",
+                    f"Reading this PDF took over {limits.max_seconds:.0f} seconds (stopped at "
+                    f"page {number} of {pages}); upload a shorter period.",
+                )
+            words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+            page.flush_cache()
+            any_text = any_text or bool(words)
+            yield from _lines(number, words)
+        if not any_text:
+            raise UnsupportedFile(
+                "pdf_scanned",
+                "This PDF is a scanned image with no text in it, so it cannot be read. "
+                "Download the statement from netbanking (PDF, XLS or CSV) instead.",
+            )
+
+
+def _lines(page: int, words: list[dict]) -> Iterator[Line]:
+    ordered = sorted(words, key=lambda w: (round(w["top"]), w["x0"]))
+    current: list[dict] = []
+    for word in ordered:
+        if current and abs(word["top"] - current[0]["top"]) > LINE_TOLERANCE:
+            yield _line(page, current)
+            current = []
+        current.append(word)
+    if current:
+        yield _line(page, current)
+
+
+def _line(page: int, words: list[dict]) -> Line:
+    ordered = sorted(words, key=lambda w: w["x0"])
+    return Line(page, words[0]["top"], tuple(Word(w["text"], w["x0"], w["x1"]) for w in ordered))
