@@ -174,13 +174,12 @@ def bank_pdf(
     )
     doc.cell(0, 5, f"Opening Balance : {money(opening)}", new_x="LMARGIN", new_y="NEXT")
     _table_header(doc, spec.header, spec.widths)
-    balance, printed = opening, 0
+    balance = opening
     for serial, txn in enumerate(txns, start=1):
         balance += (txn.credit or 0) - (txn.debit or 0)
-        if printed and printed % rows_per_page == 0:
+        if serial > 1 and (serial - 1) % rows_per_page == 0:
             doc.add_page()
             _table_header(doc, spec.header, spec.widths)
-        printed += 1
         for cells in _lines_of(txn, spec, serial, balance):
             for text, width, role in zip(cells, spec.widths, spec.roles, strict=True):
                 doc.cell(width, 4, text, align="R" if role in RIGHT else "L")

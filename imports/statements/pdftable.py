@@ -15,6 +15,7 @@ say "Page n of m" or repeat on another page's foot (addresses, disclaimers).
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -64,9 +65,7 @@ class Columns:
         words = [word for cell in header for word in cell]
         words += [word for line in body for word in line.words]
         spans = [(word.x0, word.x1) for word in words]
-        self.bounds = [
-            _boundary(left, right, spans) for left, right in zip(header, header[1:], strict=False)
-        ]
+        self.bounds = [_boundary(left, right, spans) for left, right in itertools.pairwise(header)]
 
     def cells(self, line: Line) -> list[object]:
         texts: list[list[str]] = [[] for _ in range(len(self.bounds) + 1)]
@@ -85,7 +84,7 @@ def _boundary(left: list[Word], right: list[Word], spans: list[tuple[float, floa
     inside = [(max(a, low), min(b, high)) for a, b in spans if b > low and a < high]
     edges = sorted({low, high, *(x for span in inside for x in span)})
     best: tuple[int, float, float] | None = None
-    for start, end in zip(edges, edges[1:], strict=False):
+    for start, end in itertools.pairwise(edges):
         crossing = sum(1 for a, b in inside if a <= start and b >= end)
         candidate = (crossing, abs(right[0].x0 - end), (start + end) / 2)
         if best is None or candidate < best:
