@@ -100,7 +100,7 @@ BANKS = {
     ),
 }
 RIGHT = {"debit", "credit", "balance"}
-WRAP = 30  # narration characters per printed line
+MM_PER_CHAR = 1.7  # a generous width of one 7 pt character: wrapped text fits its column
 
 
 def money(value: Decimal | None) -> str:
@@ -135,7 +135,9 @@ def _table_header(doc: _Doc, header: tuple[str, ...], widths: tuple[int, ...]) -
 
 
 def _lines_of(txn: Txn, bank: BankPdf, serial: int, balance: Decimal) -> list[list[str]]:
-    narration = textwrap.wrap(txn.narration, WRAP, break_on_hyphens=False) or [""]
+    width = bank.widths[bank.roles.index("narration")]
+    narration = textwrap.wrap(txn.narration, int(width / MM_PER_CHAR), break_long_words=False)
+    narration = narration or [""]
     values = {
         "day": txn.day.strftime(bank.day_format),
         "value_day": txn.day.strftime(bank.day_format),
