@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import anyio
+import anyio.to_process
 from bson import ObjectId
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,7 +17,7 @@ from core.idempotency import digest_of
 from database import Doc
 from imports import template_store
 from imports.rules import MAX_ROWS
-from imports.statements import ColumnMapping, Statement, StatementError, parse_statement
+from imports.statements import ColumnMapping, Statement, StatementError, is_pdf, parse_statement
 from schemas import ColumnMappingIn, DateOrder, ImportFormat
 
 log = logging.getLogger("cleero.imports")
@@ -96,8 +97,9 @@ async def parse(
     date_order: str | None = None,
     password: str | None = None,
 ) -> Statement:
-    """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound; a PDF's text
-    about 5 ms a page)."""
+    """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound); a PDF in a
+    worker process (about 20 ms a page), whose Python work would otherwise hold the GIL
+    against the event loop (`/health` p99 near 100 ms while one parsed, bench/RESULTS-pdf.md)."""
     parser = partial(
         parse_statement,
         data,
@@ -107,8 +109,9 @@ async def parse(
         date_order=date_order,
         password=password,
     )
+    run = anyio.to_process.run_sync if is_pdf(data) else anyio.to_thread.run_sync
     try:
-        return await anyio.to_thread.run_sync(parser)
+        return await run(parser)
     except StatementError as exc:
         raise refusal(exc, mapped=mapping is not None) from exc
     except Exception as exc:  # a parser bug on odd input is still the file's 422, not a 500

@@ -40,6 +40,7 @@ from .rules import (
     Suggestion,
     apply_rules,
 )
+from .sniff import is_pdf
 
 __all__ = [
     "CATEGORIES",
@@ -70,6 +71,7 @@ __all__ = [
     "UnsupportedFile",
     "apply_rules",
     "fingerprints",
+    "is_pdf",
     "match_emi",
     "normalise_narration",
     "parse_narration",

@@ -237,6 +237,10 @@ class StatementError(ValueError):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Rebuilt from both fields when it crosses from a worker process (a PDF's parse).
+        return (type(self), (self.code, self.message))
+
 
 class UnsupportedFile(StatementError):
     """The bytes are not a kind of file we read (PDF, image, archive, binary, zip bomb)."""

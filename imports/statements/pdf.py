@@ -1,7 +1,10 @@
 """A PDF statement's text, as lines of positioned words.
 
-pikepdf (qpdf) opens the file and removes its password; pdfplumber (pdfminer.six) reads
-each page's words with their positions. Nothing here knows a bank's layout: ``pdftable``
+pikepdf (qpdf) opens the file and removes its password; pypdfium2 (PDFium, Chrome's PDF
+engine) reads each page's characters with their boxes, grouped here into words and lines.
+PDFium rather than pdfplumber/pdfminer.six: pdfminer interprets every page in Python,
+~0.6 s a page on this machine (a 20-page statement in 13 s, holding the GIL), where PDFium
+reads the same 20 pages in ~0.4 s. Nothing here knows a bank's layout: ``pdftable``
 turns the lines into table cells. Limits are enforced page by page, so a huge or slow file
 is refused part-way instead of holding a worker for minutes.
 """
@@ -13,9 +16,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pdfplumber
 import pikepdf
-from pdfminer.pdfparser import PDFSyntaxError
+import pypdfium2 as pdfium
 
 from .model import CorruptFile, StatementError, TooManyRows, UnsupportedFile
 
@@ -90,11 +92,11 @@ def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[
     started = time.monotonic()
     plain = decrypted(data, password)
     try:
-        document = pdfplumber.open(io.BytesIO(plain))
-    except (PDFSyntaxError, ValueError) as exc:
+        document = pdfium.PdfDocument(plain)
+    except pdfium.PdfiumError as exc:
         raise CorruptFile("corrupt_pdf", "The PDF file is damaged or truncated.") from exc
-    with document:
-        pages = len(document.pages)
+    try:
+        pages = len(document)
         if pages > limits.max_pages:
             raise TooManyRows(
                 "pdf_too_many_pages",
@@ -102,30 +104,63 @@ def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[
                 "the statement a few months at a time.",
             )
         any_text = False
-        for number, page in enumerate(document.pages, start=1):
+        for number in range(1, pages + 1):
             if time.monotonic() - started > limits.max_seconds:
                 raise TooSlow(
                     "pdf_too_slow",
                     f"Reading this PDF took over {limits.max_seconds:.0f} seconds (stopped at "
                     f"page {number} of {pages}); upload a shorter period.",
                 )
-            words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
-            page.flush_cache()
+            words = _page_words(document[number - 1])
             any_text = any_text or bool(words)
             yield from _lines(number, words)
-        if not any_text:
-            raise UnsupportedFile(
-                "pdf_scanned",
-                "This PDF is a scanned image with no text in it, so it cannot be read. "
-                "Download the statement from netbanking (PDF, XLS or CSV) instead.",
-            )
+    finally:
+        document.close()
+    if not any_text:
+        raise UnsupportedFile(
+            "pdf_scanned",
+            "This PDF is a scanned image with no text in it, so it cannot be read. "
+            "Download the statement from netbanking (PDF, XLS or CSV) instead.",
+        )
 
 
-def _lines(page: int, words: list[dict]) -> Iterator[Line]:
-    ordered = sorted(words, key=lambda w: (round(w["top"]), w["x0"]))
-    current: list[dict] = []
+def _page_words(page: pdfium.PdfPage) -> list[_Word]:
+    """The page's words: runs of characters between spaces and line ends (PDFium writes
+    those between words it sees apart). ``top`` grows downwards, as on paper."""
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count)
+        words: list[_Word] = []
+        current: list[tuple[str, tuple[float, float, float, float]]] = []
+        for index, char in enumerate(text[:count]):
+            if char.isspace():
+                words += _word(current)
+                current = []
+                continue
+            current.append((char, textpage.get_charbox(index)))
+        words += _word(current)
+        return words
+    finally:
+        textpage.close()
+        page.close()
+
+
+_Word = tuple[str, float, float, float]  # text, x0, x1, top
+
+
+def _word(chars: list[tuple[str, tuple[float, float, float, float]]]) -> list[_Word]:
+    if not chars:
+        return []
+    text = "".join(char for char, _ in chars)
+    return [(text, chars[0][1][0], chars[-1][1][2], -max(box[3] for _, box in chars))]
+
+
+def _lines(page: int, words: list[_Word]) -> Iterator[Line]:
+    ordered = sorted(words, key=lambda w: (round(w[3]), w[1]))
+    current: list[_Word] = []
     for word in ordered:
-        if current and abs(word["top"] - current[0]["top"]) > LINE_TOLERANCE:
+        if current and abs(word[3] - current[0][3]) > LINE_TOLERANCE:
             yield _line(page, current)
             current = []
         current.append(word)
@@ -133,6 +168,6 @@ def _lines(page: int, words: list[dict]) -> Iterator[Line]:
         yield _line(page, current)
 
 
-def _line(page: int, words: list[dict]) -> Line:
-    ordered = sorted(words, key=lambda w: w["x0"])
-    return Line(page, words[0]["top"], tuple(Word(w["text"], w["x0"], w["x1"]) for w in ordered))
+def _line(page: int, words: list[_Word]) -> Line:
+    ordered = sorted(words, key=lambda w: w[1])
+    return Line(page, words[0][3], tuple(Word(text, x0, x1) for text, x0, x1, _ in ordered))

@@ -59,8 +59,7 @@ def sniff(data: bytes) -> Sniffed:
     if not data or not data.strip():
         raise UnsupportedFile("empty", "The file is empty: " + _DOWNLOAD_CSV + ".")
     head = data[:16]
-    stripped = data.lstrip()[:8]
-    if stripped.startswith(b"%PDF") or data[:1024].find(b"%PDF-") != -1:
+    if is_pdf(data):
         return Sniffed("pdf")
     for magic, name in _IMAGE_MAGIC:
         # "BM" alone is too weak for plain text: require the BMP header's reserved zeros.
@@ -91,6 +90,12 @@ def sniff(data: bytes) -> Sniffed:
     if head.startswith(_ZIP_MAGIC):
         return Sniffed(check_zip(data))
     return Sniffed("text", decode_text(data))
+
+
+def is_pdf(data: bytes) -> bool:
+    """A PDF: "%PDF" first, or its "%PDF-" header within the first KiB (after junk some
+    mailers prepend)."""
+    return data.lstrip()[:8].startswith(b"%PDF") or data[:1024].find(b"%PDF-") != -1
 
 
 def check_zip(data: bytes) -> Kind:
