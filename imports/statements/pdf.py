@@ -61,11 +61,13 @@ class PdfLimits:
     max_seconds: float = MAX_SECONDS
 
 
-def decrypted(data: bytes, password: str | None) -> bytes:
-    """The PDF without its password (unchanged when it has none). The password is only
-    handed to qpdf; it is never put into an error message."""
+def decrypted(data: bytes, password: str | None, max_pages: int) -> bytes:
+    """The PDF without its password (unchanged when it has none), refused past
+    ``max_pages`` before anything else is done with it. The password is only handed to
+    qpdf; it is never put into an error message."""
     try:
         with pikepdf.open(io.BytesIO(data), password=password or "") as pdf:
+            _check_pages(len(pdf.pages), max_pages)
             if not pdf.is_encrypted:
                 return data
             out = io.BytesIO()
@@ -90,19 +92,14 @@ def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[
     """Every line of text, page by page, top to bottom. Refuses a file over the page limit
     before reading it, a scanned (image-only) file, and one that takes too long."""
     started = time.monotonic()
-    plain = decrypted(data, password)
+    plain = decrypted(data, password, limits.max_pages)
     try:
         document = pdfium.PdfDocument(plain)
     except pdfium.PdfiumError as exc:
         raise CorruptFile("corrupt_pdf", "The PDF file is damaged or truncated.") from exc
     try:
         pages = len(document)
-        if pages > limits.max_pages:
-            raise TooManyRows(
-                "pdf_too_many_pages",
-                f"This PDF has {pages} pages; at most {limits.max_pages} are read. Upload "
-                "the statement a few months at a time.",
-            )
+        _check_pages(pages, limits.max_pages)
         any_text = False
         for number in range(1, pages + 1):
             if time.monotonic() - started > limits.max_seconds:
@@ -121,6 +118,15 @@ def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[
             "pdf_scanned",
             "This PDF is a scanned image with no text in it, so it cannot be read. "
             "Download the statement from netbanking (PDF, XLS or CSV) instead.",
+        )
+
+
+def _check_pages(pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise TooManyRows(
+            "pdf_too_many_pages",
+            f"This PDF has {pages} pages; at most {max_pages} are read. Upload the statement "
+            "a few months at a time.",
         )
 
 
