@@ -2,8 +2,8 @@
 layouts of HDFC, ICICI, SBI Card and Axis, the card number, and the summary block.
 
 A card statement prints one amount column; charges are unmarked and refunds, payments
-and reversals end in "Cr" (SBI Card: a bare "C", read as "Cr" by ``pdftable``). Layouts
-and sources: LAYOUTS.md ("Credit-card PDFs").
+and reversals end in "Cr" (SBI Card: a bare "C", read as "Cr" by ``pdftable``). The headers
+are as LAYOUTS.md ("PDF statements") describes them: not yet checked against real files.
 """
 
 from __future__ import annotations
