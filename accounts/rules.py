@@ -21,6 +21,10 @@ INSTITUTIONS = {
     "sbi": "State Bank of India",
     "axis": "Axis Bank",
     "kotak": "Kotak Mahindra Bank",
+    "hdfc_card": "HDFC Bank",
+    "icici_card": "ICICI Bank",
+    "sbi_card": "SBI Card",
+    "axis_card": "Axis Bank",
 }
 
 

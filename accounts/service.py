@@ -155,7 +155,7 @@ async def _by_number(
     values = {
         "name": name or proposed_name(statement.format, last4 or ""),
         "institution": INSTITUTIONS.get(statement.format),
-        "kind": "savings",
+        "kind": "credit_card" if statement.card is not None else "savings",
         "number_last4": last4,
         "currency": statement.currency or user.currency,
         "opening_balance": statement.opening_balance,

@@ -9,7 +9,7 @@ hand-entered entries near them, the active debts and the user's rules."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -312,6 +312,11 @@ def period(statement: Statement) -> Doc | None:
     else:
         return None
     return {"from": start, "to": end}
+
+
+def card_summary(statement: Statement) -> Doc | None:
+    """A credit-card statement's summary block as stored (None for other statements)."""
+    return asdict(statement.card) if statement.card is not None else None
 
 
 def day_range(rows: list[Doc]) -> tuple[date, date] | None:

@@ -26,6 +26,7 @@ from imports import preview_store, template_store
 from imports import store as import_store
 from imports.jobs import CommitJobs
 from imports.rules import (
+    card_summary,
     counts,
     day_range,
     period,
@@ -77,6 +78,7 @@ async def build_preview(
         "currency": statement.currency,
         "opening_balance": statement.opening_balance,
         "closing_balance": statement.closing_balance,
+        "card_summary": card_summary(statement),
         "balance_gap": await accounts.opening_gap(db, chosen, statement),
         "status": str(ImportStatus.preview),
         "period": period(statement),
@@ -103,7 +105,7 @@ async def create_preview(
     mapping, to_save = await chosen_mapping(db, user.id, upload.mapping, upload.template)
     fmt = str(upload.file_format) if upload.file_format is not None else None
     order = str(upload.date_order) if upload.date_order is not None else None
-    statement = await parse(upload.data, fmt, mapping, order)
+    statement = await parse(upload.data, fmt, mapping, order, upload.password)
     label = upload.account.strip() if upload.account else None
     account = await accounts.statement_account(db, user, upload.account_id, label, statement)
     filename = (upload.filename or "statement").strip()[:200] or "statement"

@@ -3,10 +3,11 @@ saved before), the parser run in a worker thread, and the parser's refusals as t
 answers them."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import anyio
+import anyio.to_process
 from bson import ObjectId
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,7 +17,7 @@ from core.idempotency import digest_of
 from database import Doc
 from imports import template_store
 from imports.rules import MAX_ROWS
-from imports.statements import ColumnMapping, Statement, StatementError, parse_statement
+from imports.statements import ColumnMapping, Statement, StatementError, is_pdf, parse_statement
 from schemas import ColumnMappingIn, DateOrder, ImportFormat
 
 log = logging.getLogger("cleero.imports")
@@ -41,6 +42,8 @@ def refusal(exc: StatementError, mapped: bool = False) -> AppError:
         field = "date_order"
     elif "mapping" in exc.code:
         field = "mapping"
+    elif exc.code.startswith("pdf_password"):
+        field = "password"
     return Unprocessable(exc.message, code=code, loc=("body", field))
 
 
@@ -92,8 +95,11 @@ async def parse(
     file_format: str | None,
     mapping: ColumnMapping | None,
     date_order: str | None = None,
+    password: str | None = None,
 ) -> Statement:
-    """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound)."""
+    """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound); a PDF in a
+    worker process (about 20 ms a page), whose Python work would otherwise hold the GIL
+    against the event loop (`/health` p99 near 100 ms while one parsed, bench/RESULTS-pdf.md)."""
     parser = partial(
         parse_statement,
         data,
@@ -101,9 +107,11 @@ async def parse(
         mapping=mapping,
         max_rows=MAX_ROWS,
         date_order=date_order,
+        password=password,
     )
+    run = anyio.to_process.run_sync if is_pdf(data) else anyio.to_thread.run_sync
     try:
-        return await anyio.to_thread.run_sync(parser)
+        return await run(parser)
     except StatementError as exc:
         raise refusal(exc, mapped=mapping is not None) from exc
     except Exception as exc:  # a parser bug on odd input is still the file's 422, not a 500
@@ -127,6 +135,9 @@ class Upload:
     template: str | None = None
     account_id: str | None = None
     date_order: DateOrder | None = None
+    # A PDF's password: used to open the file, then dropped. Never stored, logged or part of
+    # the digest (the same file opens the same with any right password).
+    password: str | None = field(default=None, repr=False)
 
     def digest(self) -> str:
         """What tells two uploads apart under one Idempotency-Key."""

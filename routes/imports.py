@@ -103,6 +103,15 @@ TemplateField = Annotated[
         description="With `mapping`: save it under this name; alone: use the saved one",
     ),
 ]
+PasswordField = Annotated[
+    str,
+    Form(
+        min_length=1,
+        max_length=128,
+        description="A password-protected PDF statement's password: used to open it, never stored",
+        json_schema_extra={"format": "password"},
+    ),
+]
 DateOrderField = Annotated[
     DateOrder, Form(description="How the file's dates are written, when they read both ways")
 ]
@@ -114,14 +123,15 @@ DateOrderField = Annotated[
     responses={
         **tagged(201),
         **E401,
-        **responses((413, "File over 10 MB, or more than 50,000 rows")),
-        **responses((415, "Not a statement: PDF, image, archive, binary or zip bomb")),
+        **responses((413, "File over 10 MB, more than 50,000 rows or a PDF over 200 pages")),
+        **responses((415, "Not a statement: scanned PDF, image, archive, binary or zip bomb")),
         **E404_ACCOUNT,
         **responses(
             (
                 422,
-                "Unknown layout, corrupt file, bad mapping, dates that read both ways, no "
-                "account chosen, a number or currency unlike the account's, or key reused",
+                "Unknown layout, corrupt file, bad mapping, dates that read both ways, a PDF "
+                "password missing or wrong, a PDF too slow to read, no account chosen, a "
+                "number or currency unlike the account's, or key reused",
             )
         ),
     },
@@ -140,10 +150,12 @@ async def create_import(
     mapping: MappingField = None,  # type: ignore[assignment]
     template: TemplateField = None,  # type: ignore[assignment]
     date_order: DateOrderField = None,  # type: ignore[assignment]
+    password: PasswordField = None,  # type: ignore[assignment]
     idempotency_key: IdempotencyKey = None,
 ) -> ImportOut:
-    """Upload a bank statement (CSV, XLS, XLSX, OFX/QFX, QIF or Account Aggregator JSON, at
-    most 10 MB): a preview of its rows, nothing written to your books until you commit."""
+    """Upload a bank or credit-card statement (PDF, password-protected or not; CSV, XLS,
+    XLSX, OFX/QFX, QIF or Account Aggregator JSON; at most 10 MB): a preview of its rows,
+    nothing written to your books until you commit."""
     check_upload_size(file, settings.max_upload_bytes, "Statement")
     upload = Upload(
         await file.read(),
@@ -154,6 +166,7 @@ async def create_import(
         template,
         account_id=account_id,
         date_order=date_order,
+        password=password,
     )
     answer, replayed = await service.create_preview(db, user, upload, idempotency_key)
     if replayed:

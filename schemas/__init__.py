@@ -91,6 +91,7 @@ from schemas.goals import (
     GoalUserStatus,
 )
 from schemas.imports import (
+    CardSummary,
     ColumnMappingIn,
     ColumnMappingOut,
     CommitProgress,

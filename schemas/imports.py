@@ -182,6 +182,19 @@ class CommitProgress(ResponseModel):
     total: int
 
 
+class CardSummary(ResponseModel):
+    """A credit-card statement's summary block, as printed (null where it prints nothing).
+    A balance the issuer marks "Cr" (it owes you) is negative."""
+
+    statement_date: DayOut | None = None
+    due_date: DayOut | None = None
+    total_due: Amount | None = None
+    minimum_due: Amount | None = None
+    credit_limit: Amount | None = None
+    available_limit: Amount | None = None
+    previous_balance: Amount | None = None
+
+
 class ImportOut(OutModel):
     filename: str
     format: ImportFormat
@@ -195,6 +208,7 @@ class ImportOut(OutModel):
     # Its opening balance does not follow the account's last committed statement: one is
     # probably missing in between.
     balance_gap: BalanceGap | None = None
+    card_summary: CardSummary | None = None  # a credit-card statement's summary block
     status: ImportStatus
     period: ImportPeriod | None = None  # None for a statement without rows
     counts: ImportCounts

@@ -15,6 +15,7 @@ from .model import (
     CREDIT_MARKERS,
     DEBIT_MARKERS,
     FORMATS,
+    CardSummary,
     ColumnMapping,
     CorruptFile,
     Narration,
@@ -27,6 +28,7 @@ from .model import (
 )
 from .narration import normalise_narration, parse_narration, title_for
 from .parser import parse_statement
+from .pdf import PdfLimits
 from .rules import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -38,6 +40,7 @@ from .rules import (
     Suggestion,
     apply_rules,
 )
+from .sniff import is_pdf
 
 __all__ = [
     "CATEGORIES",
@@ -49,11 +52,13 @@ __all__ = [
     "FORMATS",
     "INCOME_TYPES",
     "KINDS",
+    "CardSummary",
     "ColumnMapping",
     "CorruptFile",
     "DateOrder",
     "LoanForMatching",
     "Narration",
+    "PdfLimits",
     "Rule",
     "RuleMatch",
     "RuleSet",
@@ -66,6 +71,7 @@ __all__ = [
     "UnsupportedFile",
     "apply_rules",
     "fingerprints",
+    "is_pdf",
     "match_emi",
     "normalise_narration",
     "parse_narration",

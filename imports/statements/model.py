@@ -23,7 +23,12 @@ FORMATS = (
     "ofx",
     "qif",
     "aa_json",
+    "hdfc_card",
+    "icici_card",
+    "sbi_card",
+    "axis_card",
 )
+CARD_FORMATS = ("hdfc_card", "icici_card", "sbi_card", "axis_card")
 
 Direction = Literal["debit", "credit"]
 
@@ -85,6 +90,20 @@ class StatementRow:
 
 
 @dataclass(frozen=True)
+class CardSummary:
+    """The summary block of a credit-card statement; None where the issuer prints nothing.
+    A balance marked "Cr" (the bank owes the cardholder) is negative."""
+
+    statement_date: dt.date | None = None
+    due_date: dt.date | None = None
+    total_due: Decimal | None = None
+    minimum_due: Decimal | None = None
+    credit_limit: Decimal | None = None
+    available_limit: Decimal | None = None
+    previous_balance: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Statement:
     """A parsed file.
 
@@ -106,6 +125,7 @@ class Statement:
     number_last4: str | None = None
     opening_balance: Decimal | None = None
     closing_balance: Decimal | None = None
+    card: CardSummary | None = None  # a credit-card statement's summary
 
 
 # What a Dr/Cr column may say, compared as letters and digits only, lower-cased.
@@ -216,6 +236,10 @@ class StatementError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Rebuilt from both fields when it crosses from a worker process (a PDF's parse).
+        return (type(self), (self.code, self.message))
 
 
 class UnsupportedFile(StatementError):

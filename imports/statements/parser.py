@@ -11,6 +11,8 @@ from .dateorder import DateOrder, check_order
 from .generic import find_mapped_header, missing_columns_error, with_date_order
 from .model import FORMATS, ColumnMapping, Statement, UnknownLayout
 from .ofx import parse_ofx
+from .pdf import PdfLimits
+from .pdfstatement import parse_pdf
 from .qif import parse_qif
 from .readers import DELIMITERS, PREFIX_ROWS, Rows, csv_prefix, csv_rows, open_workbook, sheet_rows
 from .sniff import Kind, sniff
@@ -30,6 +32,8 @@ def parse_statement(
     mapping: ColumnMapping | None = None,
     max_rows: int = 50_000,
     date_order: str | None = None,
+    password: str | None = None,
+    pdf_limits: PdfLimits | None = None,
 ) -> Statement:
     """Parse a bank statement file.
 
@@ -38,7 +42,8 @@ def parse_statement(
     QIF file's dates, or a generic file's without a mapping ``date_format``, are written;
     without it the order is decided from all the file's dates and a file whose dates read
     both ways is refused (``ambiguous_date_order``). Other formats fix their own order and
-    ignore it. Raises ``UnsupportedFile``, ``UnknownLayout``, ``CorruptFile`` or
+    ignore it. ``password`` opens an encrypted PDF; ``pdf_limits`` caps a PDF's pages and
+    reading time. Raises ``UnsupportedFile``, ``UnknownLayout``, ``CorruptFile`` or
     ``TooManyRows`` (all ``StatementError``); rows that cannot be read are returned with
     ``error`` set instead.
     """
@@ -56,6 +61,10 @@ def parse_statement(
             "mapping_required", "The generic format needs a column mapping (ColumnMapping)."
         )
     sniffed = sniff(data)
+    if sniffed.kind == "pdf":
+        if mapping is not None or format in (*_STRUCTURED, "generic"):
+            raise UnknownLayout("format_mismatch", "A PDF is read by its bank's layout only.")
+        return parse_pdf(data, password, format, max_rows, pdf_limits or PdfLimits())
     if sniffed.kind == "text":
         assert sniffed.text is not None
         return _parse_text(sniffed.text, format, mapping, max_rows, order)

@@ -1,6 +1,7 @@
 """What kind of file the bytes are, decided from their content only (never a file name).
 
-Refuses, before any parser touches them: PDFs (encrypted or not), images, archives that are
+PDFs (encrypted or not) are told apart for ``pdfstatement``. Refuses, before any parser
+touches them: images, archives that are
 not spreadsheets, binary data posing as text, password-protected spreadsheets, and zip
 bombs (judged from the zip central directory before anything is decompressed).
 """
@@ -15,7 +16,7 @@ from typing import Literal
 
 from .model import CorruptFile, UnsupportedFile
 
-Kind = Literal["xlsx", "xls", "ods", "text"]
+Kind = Literal["xlsx", "xls", "ods", "text", "pdf"]
 
 # Zip-bomb limits. A bank statement XLSX of 50,000 rows is ~10-15 MiB of sheet XML and
 # compresses ~5-15x; these leave a wide margin while refusing absurd archives.
@@ -58,9 +59,8 @@ def sniff(data: bytes) -> Sniffed:
     if not data or not data.strip():
         raise UnsupportedFile("empty", "The file is empty: " + _DOWNLOAD_CSV + ".")
     head = data[:16]
-    stripped = data.lstrip()[:8]
-    if stripped.startswith(b"%PDF") or data[:1024].find(b"%PDF-") != -1:
-        _refuse_pdf(data)
+    if is_pdf(data):
+        return Sniffed("pdf")
     for magic, name in _IMAGE_MAGIC:
         # "BM" alone is too weak for plain text: require the BMP header's reserved zeros.
         if head.startswith(magic) and (name != "BMP" or data[6:10] == b"\x00\x00\x00\x00"):
@@ -92,20 +92,10 @@ def sniff(data: bytes) -> Sniffed:
     return Sniffed("text", decode_text(data))
 
 
-def _refuse_pdf(data: bytes) -> None:
-    if b"/Encrypt" in data:
-        raise UnsupportedFile(
-            "pdf_encrypted",
-            "This is a password-protected PDF statement. PDFs are not imported: "
-            + _DOWNLOAD_CSV
-            + ".",
-        )
-    raise UnsupportedFile(
-        "pdf",
-        "This is a PDF (a printed or scanned statement). PDFs are not imported: "
-        + _DOWNLOAD_CSV
-        + ".",
-    )
+def is_pdf(data: bytes) -> bool:
+    """A PDF: "%PDF" first, or its "%PDF-" header within the first KiB (after junk some
+    mailers prepend)."""
+    return data.lstrip()[:8].startswith(b"%PDF") or data[:1024].find(b"%PDF-") != -1
 
 
 def check_zip(data: bytes) -> Kind:

@@ -84,6 +84,9 @@ class Layout:
     drcr_values: tuple[frozenset[str], frozenset[str]] | None = None
     # The currency when the preamble names none: Indian bank layouts are in rupees.
     currency: str | None = "INR"
+    # What a single unsigned, unmarked amount is: money in on a bank account, a charge on a
+    # credit card (whose statements mark only refunds and payments, "Cr").
+    unsigned: str = "credit"
 
     def match(self, cells: list[object]) -> dict[str, int] | None:
         """Column index per role if ``cells`` is this layout's header row, else None.
@@ -271,7 +274,7 @@ class TableReader:
         if value is None or value == 0:
             return None, None
         if "drcr" not in self.columns:
-            return abs(value), marker or ("debit" if value < 0 else "credit")
+            return abs(value), marker or turned(self.layout.unsigned, value)
         stated = self._direction(self._cell(cells, "drcr"))
         if stated is None:
             drcr = quote(cell_text(self._cell(cells, "drcr")))

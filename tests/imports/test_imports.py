@@ -30,6 +30,7 @@ from tests.factories import (
     signup,
     upload,
 )
+from tests.statement_pdfs import scanned_pdf
 from tests.statement_workbooks import (
     FIXTURES,
     HDFC_HEADER,
@@ -685,17 +686,11 @@ def lying_zip() -> bytes:
     return bytes(data)
 
 
-ENCRYPTED_PDF = (
-    b"%PDF-1.4\n1 0 obj\n<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>\nendobj\n"
-    b"trailer\n<< /Root 2 0 R /Encrypt 1 0 R >>\n%%EOF\n"
-)
-
-
 @pytest.mark.parametrize(
     ("name", "data", "status", "code"),
     [
-        ("statement.pdf", ENCRYPTED_PDF, 415, "pdf_encrypted"),
-        ("scan.pdf", b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n", 415, "pdf"),
+        ("scan.pdf", scanned_pdf(), 415, "pdf_scanned"),
+        ("broken.pdf", b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n", 422, "corrupt_pdf"),
         ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, 415, "image"),
         ("statement.csv", b"Date,Narration,Amount\n" + bytes(range(256)) * 4, 415, "binary"),
         ("statement.xlsx", zip_bomb(), 415, "zip_bomb"),
@@ -706,8 +701,8 @@ ENCRYPTED_PDF = (
         ("statement.csv", b"", 415, "empty"),
     ],
     ids=[
-        "encrypted-pdf",
         "scanned-pdf",
+        "broken-pdf",
         "image",
         "binary-as-csv",
         "zip-bomb",

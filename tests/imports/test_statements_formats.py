@@ -20,11 +20,13 @@ import imports.statements.parser as parser_module
 from imports.statements import (
     ColumnMapping,
     CorruptFile,
+    StatementError,
     TooManyRows,
     UnknownLayout,
     UnsupportedFile,
     parse_statement,
 )
+from tests.statement_pdfs import Txn, bank_pdf, encrypted, scanned_pdf
 from tests.statement_workbooks import (
     HDFC_XLS_ROWS,
     ICICI_XLS_ROWS,
@@ -411,24 +413,24 @@ def test_detection_ignores_file_names_entirely():
 # --- Refusals -------------------------------------------------------------------------
 
 
-def test_plain_pdf_is_unsupported():
-    pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+def test_a_pdf_without_text_is_a_scan():
     with pytest.raises(UnsupportedFile) as caught:
-        parse_statement(pdf)
-    assert caught.value.code == "pdf"
-    assert "download the CSV or XLS statement" in caught.value.message
+        parse_statement(scanned_pdf())
+    assert caught.value.code == "pdf_scanned"
+    assert "scanned" in caught.value.message
     assert caught.value.http_status == 415
 
 
-def test_encrypted_pdf_says_so():
-    pdf = (
-        b"%PDF-1.4\n1 0 obj\n<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>\nendobj\n"
-        b"trailer\n<< /Root 2 0 R /Encrypt 1 0 R >>\n%%EOF\n"
-    )
-    with pytest.raises(UnsupportedFile) as caught:
-        parse_statement(pdf)
-    assert caught.value.code == "pdf_encrypted"
+def test_an_encrypted_pdf_asks_for_its_password():
+    data = encrypted(bank_pdf("hdfc", [Txn(dt.date(2026, 4, 1), "TEA", Decimal("20"))], 0), "pw")
+    with pytest.raises(StatementError) as caught:
+        parse_statement(data)
+    assert caught.value.code == "pdf_password_required"
     assert "password-protected" in caught.value.message
+    with pytest.raises(StatementError) as caught:
+        parse_statement(data, password="not-it")
+    assert caught.value.code == "pdf_password"
+    assert len(parse_statement(data, password="pw").rows) == 1
 
 
 @pytest.mark.parametrize(
