@@ -121,6 +121,9 @@ class ErrorCode(StrEnum):
     account_mismatch = "account_mismatch"
     currency_mismatch = "currency_mismatch"
     transfer_needs_account = "transfer_needs_account"
+    card_terms_missing = "card_terms_missing"
+    statement_day_changed = "statement_day_changed"
+    not_a_card = "not_a_card"
 
 
 class AppError(Exception):

@@ -1,0 +1,179 @@
+"""Credit cards through HTTP: the card's terms on its account, its cycles and statements
+(closed from its entries, or as an imported statement prints them), interest and charges as
+the RBI's Master Direction sets them, the statement day changed once, someone else's card.
+
+Every figure is worked out beside its assertion from the entries the test makes: a card with
+statement day 15 and 20 due days; a daily rate of 3.75 % x 12 / 365."""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from bson import ObjectId
+
+from tests.factories import account, expense, get, transfer
+
+SLABS = [{"up_to": 10000, "fee": 750}, {"up_to": None, "fee": 1300}]
+TERMS = {"credit_limit": 100000, "statement_day": 15, "due_days": 20}
+TERMS |= {"monthly_interest_rate": 3.75, "late_fee_slabs": SLABS}
+
+
+def paise(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def expected_interest(first: date, last: date, moves: dict[date, int]) -> Decimal:
+    """The test's own ledger: each day's closing balance (purchases less refunds and
+    payments, from `moves`) from `first` to `last`, both counted, x 3.75 x 12 / 365 %,
+    summed and rounded once."""
+    balance, owed, day = Decimal(0), Decimal(0), first
+    while day <= last:
+        balance += moves.get(day, 0)
+        owed += max(balance, Decimal(0)) * Decimal("3.75") * 12 / 365 / 100
+        day += timedelta(days=1)
+    return paise(owed)
+
+
+async def refund(client, user, card_id, amount, day):
+    r = await client.post(
+        "/api/income",
+        headers=user.headers,
+        json={"source": "Shop", "amount": amount, "income_type": "other", "date": day}
+        | {"account_id": card_id},
+    )
+    assert r.status_code == 201, r.text
+
+
+async def statements(client, user, card_id):
+    found = await get(client, user, f"/api/accounts/{card_id}/statements", limit=100)
+    return list(reversed(found["items"]))  # oldest first
+
+
+async def a_card(client, user):
+    card = await account(client, user, "HDFC Regalia", kind="credit_card", **TERMS)
+    savings = await account(client, user, "HDFC Savings")
+    await expense(client, user, 10000, "2025-01-20", account_id=card["id"])
+    await expense(client, user, 5000, "2025-02-01", account_id=card["id"])
+    await refund(client, user, card["id"], 1000, "2025-02-05")
+    return card, savings
+
+
+# ---------------------------------------------------------------- terms
+
+
+async def test_a_card_keeps_its_terms_and_defaults(client, user):
+    card = await account(client, user, "Amex", kind="credit_card", statement_day=31)
+    # Left out: 20 due days, 3.75 % a month, interest-free, a typical issuer's slabs.
+    assert (card["statement_day"], card["due_days"]) == (31, 20)
+    assert (card["monthly_interest_rate"], card["interest_free"]) == (3.75, True)
+    assert card["late_fee_slabs"][-1] == {"up_to": None, "fee": 1300}
+    # Terms are a card's only.
+    r = await client.post(
+        "/api/accounts", headers=user.headers, json={"name": "SB", "statement_day": 5}
+    )
+    assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "statement_day"])
+    # Slabs rise, the last one open.
+    bad = [{"up_to": None, "fee": 100}, {"up_to": 500, "fee": 200}]
+    r = await client.put(
+        f"/api/accounts/{card['id']}", headers=user.headers, json={"late_fee_slabs": bad}
+    )
+    assert r.status_code == 422, r.text
+    # A savings account has no card view; a card without a statement day has no cycles.
+    savings = await account(client, user, "SB")
+    r = await client.get(f"/api/accounts/{savings['id']}/card", headers=user.headers)
+    assert (r.status_code, r.json()["code"]) == (422, "not_a_card")
+    bare = await account(client, user, "Bare card", kind="credit_card")
+    r = await client.get(f"/api/accounts/{bare['id']}/card", headers=user.headers)
+    assert (r.status_code, r.json()["code"]) == (422, "card_terms_missing")
+
+
+async def test_someone_elses_card_is_a_404_everywhere(client, user, other_user):
+    card, _ = await a_card(client, user)
+    for path in ("card", "statements"):
+        r = await client.get(f"/api/accounts/{card['id']}/{path}", headers=other_user.headers)
+        assert (r.status_code, r.json()["code"]) == (404, "account_not_found"), r.text
+        r = await client.get(f"/api/accounts/{ObjectId()}/{path}", headers=user.headers)
+        assert r.status_code == 404
+
+
+# ---------------------------------------------------------------- statements
+
+
+async def test_paid_in_full_no_interest(client, user):
+    card, savings = await a_card(client, user)
+    await transfer(client, user, savings["id"], card["id"], 14000, "2025-03-05")
+    await expense(client, user, 2000, "2025-03-10", account_id=card["id"])
+    first, second, *_ = await statements(client, user, card["id"])
+    # Cycle 1 (from the first entry to 15 Feb): 10,000 + 5,000 bought, 1,000 refunded.
+    assert (first["period_from"], first["statement_date"]) == ("2025-01-20", "2025-02-15")
+    assert (first["purchases"], first["refunds"], first["total_due"]) == (15000, 1000, 14000)
+    # Due 20 days later: 15 Feb + 20 = 7 Mar 2025. Minimum (estimated): 5 % of 14,000 = 700.
+    assert (first["due_date"], first["minimum_due"], first["estimated"]) == (
+        "2025-03-07",
+        700,
+        True,
+    )
+    assert (first["paid"], first["remaining_due"], first["status"]) == (14000, 0, "paid")
+    # Paid in full by the due date: no interest; the new ₹2,000 is the next total due.
+    assert (second["interest"], second["late_fee"], second["gst"]) == (0, 0, 0)
+    assert (second["previous_due"], second["payments"], second["total_due"]) == (
+        14000,
+        14000,
+        2000,
+    )
+    assert second["minimum_due"] == 100  # 5 % of 2,000 is 100 (also the floor)
+
+
+async def test_paid_in_part_interest_from_each_purchase_and_gst(client, user):
+    card, savings = await a_card(client, user)
+    await transfer(client, user, savings["id"], card["id"], 5000, "2025-03-01")
+    await expense(client, user, 2000, "2025-03-10", account_id=card["id"])
+    _, second, *_ = await statements(client, user, card["id"])
+    # 14,000 due by 7 Mar, 5,000 paid: interest on each purchase from its own date to 15 Mar,
+    # and the ₹2,000 of 10 Mar gets no interest-free period. Balances x days:
+    # 10,000 x 12 (20-31 Jan) + 15,000 x 4 (1-4 Feb) + 14,000 x 24 (5-28 Feb)
+    # + 9,000 x 9 (1-9 Mar) + 11,000 x 6 (10-15 Mar) = 663,000; x 0.45 / 365 = 817.397 -> 817.40
+    moves = {date(2025, 1, 20): 10000, date(2025, 2, 1): 5000, date(2025, 2, 5): -1000}
+    moves |= {date(2025, 3, 1): -5000, date(2025, 3, 10): 2000}
+    interest = expected_interest(date(2025, 1, 20), date(2025, 3, 15), moves)
+    assert interest == Decimal("817.40")
+    gst = paise(interest * Decimal("0.18"))  # 147.13
+    assert (second["interest"], second["gst"], second["late_fee"]) == (817.40, float(gst), 0)
+    # 14,000 - 5,000 + 2,000 + 817.40 + 147.13
+    total = Decimal(14000 - 5000 + 2000) + interest + gst
+    assert second["total_due"] == float(total) == 11964.53
+    # Minimum: every charge and 5 % of the rest: 964.53 + 5 % of 11,000.
+    assert second["minimum_due"] == float(interest + gst + 550)
+    # The first statement: 5,000 of 14,000 paid.
+    first = (await statements(client, user, card["id"]))[0]
+    assert (first["paid"], first["remaining_due"], first["status"]) == (5000, 9000, "partly_paid")
+
+
+async def late_payment(client, user, day: str):
+    card, savings = await a_card(client, user)
+    await transfer(client, user, savings["id"], card["id"], 14000, day)
+    return (await statements(client, user, card["id"]))[1]
+
+
+async def test_a_late_fee_only_after_three_days_past_due(client, user):
+    # Due 7 Mar; paid in full on 9 Mar (day 2): interest (not paid by the due date), no fee.
+    second = await late_payment(client, user, "2025-03-09")
+    moves = {date(2025, 1, 20): 10000, date(2025, 2, 1): 5000, date(2025, 2, 5): -1000}
+    interest = expected_interest(
+        date(2025, 1, 20), date(2025, 3, 15), moves | {date(2025, 3, 9): -14000}
+    )
+    assert (second["interest"], second["late_fee"]) == (float(interest), 0)
+    assert second["gst"] == float(paise(interest * Decimal("0.18")))
+
+
+async def test_a_late_fee_on_day_four(client, user):
+    # Paid on 11 Mar (day 4): the minimum due was unpaid more than 3 days; 14,000 was
+    # outstanding after the due date: the slab above 10,000, ₹1,300; GST on interest and fee.
+    second = await late_payment(client, user, "2025-03-11")
+    moves = {date(2025, 1, 20): 10000, date(2025, 2, 1): 5000, date(2025, 2, 5): -1000}
+    interest = expected_interest(
+        date(2025, 1, 20), date(2025, 3, 15), moves | {date(2025, 3, 11): -14000}
+    )
+    assert (second["interest"], second["late_fee"]) == (float(interest), 1300)
+    gst = paise((interest + 1300) * Decimal("0.18"))
+    assert second["gst"] == float(gst)
+    assert second["total_due"] == float(interest + 1300 + gst)  # 14,000 paid, charges left
