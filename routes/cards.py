@@ -15,18 +15,18 @@ ERRORS = responses(
 )
 
 
-@router.get("/{account_id}/card", responses=ERRORS)
-async def get_card(account_id: str, user: CurrentUser, db: Db) -> CardOut:
+@router.get("/{card_id}/card", responses=ERRORS)
+async def get_card(card_id: str, user: CurrentUser, db: Db) -> CardOut:
     """The card's cycle in progress, its last statement (what is paid and due, whether past
     due), the next statement's estimate (interest, late fee, GST), what is outstanding
     (billed and unbilled) and the limit left."""
-    return await service.card(db, user, account_id)
+    return await service.card(db, user, card_id)
 
 
-@router.get("/{account_id}/statements", responses=ERRORS)
+@router.get("/{card_id}/statements", responses=ERRORS)
 async def list_statements(
-    account_id: str, user: CurrentUser, db: Db, page: Pagination
+    card_id: str, user: CurrentUser, db: Db, page: Pagination
 ) -> Page[StatementOut]:
     """Each closed cycle's statement, newest first: as an imported statement prints it, else
     worked out from the card's entries (`estimated: true`)."""
-    return await service.statements_of(db, user, account_id, page)
+    return await service.statements_of(db, user, card_id, page)
