@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.dates import as_day
 from core.errors import ErrorCode, Unprocessable
 from core.money import HUNDRED, ZERO, quantize
 
@@ -78,7 +79,9 @@ class Terms:
             interest_free=account.get("interest_free", True) is not False,
             credit_limit=account.get("credit_limit"),
             previous_day=account.get("previous_statement_day"),
-            changed_on=account.get("statement_day_changed_on"),
+            changed_on=as_day(changed)
+            if (changed := account.get("statement_day_changed_on"))
+            else None,
         )
 
 

@@ -177,3 +177,127 @@ async def test_a_late_fee_on_day_four(client, user):
     gst = paise((interest + 1300) * Decimal("0.18"))
     assert second["gst"] == float(gst)
     assert second["total_due"] == float(interest + 1300 + gst)  # 14,000 paid, charges left
+
+
+# ---------------------------------------------------------------- the card today
+
+
+def on(monkeypatch, day: date) -> None:
+    """Today is `day` for the card's figures and for a change of its terms."""
+    monkeypatch.setattr("cards.service.today", lambda tz: day)
+    monkeypatch.setattr("accounts.service.today", lambda tz: day)
+
+
+async def test_the_card_billed_unbilled_overdue_and_the_next_estimate(client, user, monkeypatch):
+    card, savings = await a_card(client, user)
+    await transfer(client, user, savings["id"], card["id"], 5000, "2025-03-01")
+    await expense(client, user, 3000, "2025-03-18", account_id=card["id"])
+    # The 15 Mar statement: 14,000 - 5,000 paid; interest from each purchase's date (not
+    # paid in full by 7 Mar): 10,000 x 12 + 15,000 x 4 + 14,000 x 24 + 9,000 x 15 days.
+    moves = {date(2025, 1, 20): 10000, date(2025, 2, 1): 5000, date(2025, 2, 5): -1000}
+    moves |= {date(2025, 3, 1): -5000}
+    march = expected_interest(date(2025, 1, 20), date(2025, 3, 15), moves)
+    march_gst = paise(march * Decimal("0.18"))
+    march_due = 9000 + march + march_gst
+    on(monkeypatch, date(2025, 3, 20))
+    view = await get(client, user, f"/api/accounts/{card['id']}/card")
+    last = view["last_statement"]
+    assert (last["statement_date"], last["due_date"]) == ("2025-03-15", "2025-04-04")
+    assert (last["interest"], last["gst"], last["total_due"]) == (
+        float(march),
+        float(march_gst),
+        float(march_due),
+    )
+    assert (last["status"], last["days_past_due"], last["remaining_due"]) == (
+        "unpaid",
+        0,
+        float(march_due),
+    )
+    assert view["current_cycle"] == {
+        "from": "2025-03-16",
+        "to": "2025-04-15",
+        "spent": 3000,
+        "refunds": 0,
+        "unbilled": 3000,
+    }
+    billed = march_due
+    assert view["outstanding"] == {
+        "billed": float(billed),
+        "unbilled": 3000,
+        "emi_principal_blocked": 0,
+    }
+    assert view["available_limit"] == float(100000 - billed - 3000)
+    assert view["utilisation_percent"] == float(paise((billed + 3000) * 100 / 100000))
+
+    # 10 Apr: 6 days past the due date with the minimum unpaid.
+    on(monkeypatch, date(2025, 4, 10))
+    view = await get(client, user, f"/api/accounts/{card['id']}/card")
+    assert (view["last_statement"]["status"], view["last_statement"]["days_past_due"]) == (
+        "overdue",
+        6,
+    )
+    # The next statement, estimated: interest on the carried purchases (9,000: never on the
+    # interest and GST billed) and the new 3,000 from 18 Mar, to 15 Apr; the minimum unpaid
+    # 3 days after 4 Apr: a late fee by the slab of the march_due (under 10,000): 750.
+    april = expected_interest(
+        date(2025, 3, 16), date(2025, 4, 15), {date(2025, 3, 16): 9000, date(2025, 3, 18): 3000}
+    )
+    april_gst = paise((april + 750) * Decimal("0.18"))
+    estimate = view["next_statement"]
+    assert (estimate["interest"], estimate["late_fee"], estimate["gst"]) == (
+        float(april),
+        750,
+        float(april_gst),
+    )
+    assert estimate["total_due"] == float(march_due + 3000 + april + 750 + april_gst)
+    assert (estimate["estimated"], estimate["statement_date"]) == (True, "2025-04-15")
+
+
+async def test_the_statement_day_changes_once_the_cycle_in_progress_ends_on_the_old_day(
+    client, user, monkeypatch
+):
+    card, _ = await a_card(client, user)
+    on(monkeypatch, date(2025, 2, 10))
+    r = await client.put(
+        f"/api/accounts/{card['id']}", headers=user.headers, json=card | {"statement_day": 25}
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["statement_day"], r.json()["previous_statement_day"]) == (25, 15)
+    assert r.json()["statement_day_changed_on"] == "2025-02-10"
+    # Once only (RBI, 2024): a second change is refused; sending the same day back is fine.
+    r = await client.put(
+        f"/api/accounts/{card['id']}", headers=user.headers, json={"statement_day": 5}
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "statement_day_changed")
+    r = await client.put(
+        f"/api/accounts/{card['id']}", headers=user.headers, json={"statement_day": 25}
+    )
+    assert r.status_code == 200, r.text
+    on(monkeypatch, date(2025, 4, 1))
+    found = await statements(client, user, card["id"])
+    # The cycle in progress on 10 Feb ends on the old day (15 Feb); then the 25th.
+    assert [(s["period_from"], s["statement_date"]) for s in found] == [
+        ("2025-01-20", "2025-02-15"),
+        ("2025-02-16", "2025-02-25"),
+        ("2025-02-26", "2025-03-25"),
+    ]
+    # Due dates follow each statement date: 25 Feb + 20 days = 17 Mar.
+    assert found[1]["due_date"] == "2025-03-17"
+    view = await get(client, user, f"/api/accounts/{card['id']}/card")
+    assert (view["current_cycle"]["from"], view["current_cycle"]["to"]) == (
+        "2025-03-26",
+        "2025-04-25",
+    )
+
+
+async def test_a_short_month_closes_on_its_last_day(client, user, monkeypatch):
+    card = await account(client, user, "Card 31", kind="credit_card", statement_day=31)
+    await expense(client, user, 100, "2025-01-10", account_id=card["id"])
+    on(monkeypatch, date(2025, 5, 2))
+    found = await statements(client, user, card["id"])
+    assert [s["statement_date"] for s in found] == [
+        "2025-01-31",
+        "2025-02-28",
+        "2025-03-31",
+        "2025-04-30",
+    ]
