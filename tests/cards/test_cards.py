@@ -5,6 +5,7 @@ the RBI's Master Direction sets them, the statement day changed once, someone el
 Every figure is worked out beside its assertion from the entries the test makes: a card with
 statement day 15 and 20 due days; a daily rate of 3.75 % x 12 / 365."""
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -334,3 +335,17 @@ async def test_an_imported_statement_is_the_truth_for_its_cycle(client, user, db
     # Its total due, paid by its own due date: no interest; the next cycle starts from it.
     assert (second["previous_due"], second["interest"], second["total_due"]) == (5250, 0, 700)
     assert second["estimated"] is True
+
+
+async def test_two_changes_of_the_statement_day_at_once_one_is_taken(client, user):
+    card = await account(client, user, "Card", kind="credit_card", statement_day=15)
+    url = f"/api/accounts/{card['id']}"
+    answers = await asyncio.gather(
+        client.put(url, headers=user.headers, json={"statement_day": 20}),
+        client.put(url, headers=user.headers, json={"statement_day": 25}),
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes[0] == 200 and codes[1] in (412, 422), [r.text for r in answers]
+    taken = next(r.json()["statement_day"] for r in answers if r.status_code == 200)
+    stored = await get(client, user, url)
+    assert (stored["statement_day"], stored["previous_statement_day"]) == (taken, 15)
