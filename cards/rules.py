@@ -39,7 +39,7 @@ CARD_FIELDS = (
 )
 
 
-def _invalid(message: str, field_name: str, code: ErrorCode = ErrorCode.validation_error):
+def _invalid(message: str, field_name: str, code: ErrorCode) -> Unprocessable:
     return Unprocessable(message, code=code, loc=("body", field_name))
 
 
@@ -89,15 +89,23 @@ def check_terms(kind: str, values: dict) -> None:
     """Card terms belong to a credit card only; late-fee slabs rise, the last one open."""
     sent = [name for name in CARD_FIELDS if values.get(name) is not None]
     if sent and kind != "credit_card":
-        raise _invalid(f"{sent[0]} is a credit card's term only", sent[0])
+        raise _invalid(f"{sent[0]} is a credit card's term only", sent[0], ErrorCode.not_a_card)
     slabs = values.get("late_fee_slabs")
     if slabs:
         limits = [slab["up_to"] for slab in slabs]
         bounded = [limit for limit in limits[:-1] if limit is not None]
         if limits[-1] is not None or len(bounded) != len(limits) - 1:
-            raise _invalid("Only the last late-fee slab is open (up_to: null)", "late_fee_slabs")
+            raise _invalid(
+                "Only the last late-fee slab is open (up_to: null)",
+                "late_fee_slabs",
+                ErrorCode.invalid_late_fee_slabs,
+            )
         if bounded != sorted(set(bounded)):
-            raise _invalid("Late-fee slabs rise: each up_to above the last", "late_fee_slabs")
+            raise _invalid(
+                "Late-fee slabs rise: each up_to above the last",
+                "late_fee_slabs",
+                ErrorCode.invalid_late_fee_slabs,
+            )
 
 
 def with_defaults(values: dict) -> dict:

@@ -124,6 +124,7 @@ class ErrorCode(StrEnum):
     card_terms_missing = "card_terms_missing"
     statement_day_changed = "statement_day_changed"
     not_a_card = "not_a_card"
+    invalid_late_fee_slabs = "invalid_late_fee_slabs"
 
 
 class AppError(Exception):
