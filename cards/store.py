@@ -21,13 +21,14 @@ from core.money import from_sum
 from database import Doc
 
 
-async def _by_day(db: AsyncDatabase, collection: str, match: Doc, day: str, amount: Doc | str):
-    pipeline = [
-        {"$match": match},
-        {"$group": {"_id": f"${day}", "total": {"$sum": amount}}},
-    ]
+async def _by_day(
+    db: AsyncDatabase, collection: str, match: Doc, day: str, sums: Doc
+) -> dict[str, dict[date, Decimal]]:
+    """Each of `sums` ({name: what to sum}) by day, as {name: {day: amount}}."""
+    group = {"_id": f"${day}", **{name: {"$sum": value} for name, value in sums.items()}}
+    pipeline = [{"$match": match}, {"$group": group}]
     rows = await (await db[collection].aggregate(pipeline)).to_list(None)
-    return {as_day(row["_id"]): from_sum(row["total"]) for row in rows}
+    return {name: {as_day(r["_id"]): from_sum(r[name]) for r in rows} for name in sums}
 
 
 def _add(into: dict[date, Decimal], more: dict[date, Decimal]) -> None:
@@ -44,18 +45,19 @@ async def ledger(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> Led
     def side(field: str) -> Doc:
         return {"$cond": [{"$eq": [f"${field}", card_id]}, "$amount", 0]}
 
-    expenses, payments, income, sent, received = await asyncio.gather(
-        _by_day(db, "expenses", mine, ENTRY_DAYS["expenses"], "$amount"),
-        _by_day(db, "payments", mine, ENTRY_DAYS["payments"], "$amount"),
-        _by_day(db, "income", mine, ENTRY_DAYS["income"], "$amount"),
-        _by_day(db, "transfers", moved, "date", side("from_account_id")),
-        _by_day(db, "transfers", moved, "date", side("to_account_id")),
+    amount = {"total": "$amount"}
+    sides = {"sent": side("from_account_id"), "received": side("to_account_id")}
+    expenses, payments, income, transfers = await asyncio.gather(
+        _by_day(db, "expenses", mine, ENTRY_DAYS["expenses"], amount),
+        _by_day(db, "payments", mine, ENTRY_DAYS["payments"], amount),
+        _by_day(db, "income", mine, ENTRY_DAYS["income"], amount),
+        _by_day(db, "transfers", moved, "date", sides),
     )
     out = Ledger()
-    for found in (expenses, payments, sent):
+    for found in (expenses["total"], payments["total"], transfers["sent"]):
         _add(out.purchases, found)
-    _add(out.refunds, income)
-    _add(out.payments, received)
+    _add(out.refunds, income["total"])
+    _add(out.payments, transfers["received"])
     return out
 
 

@@ -190,17 +190,23 @@ def on(monkeypatch, day: date) -> None:
     monkeypatch.setattr("accounts.service.today", lambda tz: day)
 
 
-async def test_the_card_billed_unbilled_overdue_and_the_next_estimate(client, user, monkeypatch):
+async def carried_card(client, user):
+    """The card of `a_card`, 5,000 of its 14,000 paid on 1 Mar, ₹3,000 bought on 18 Mar; and
+    the 15 Mar statement's (interest, GST, total due): 14,000 - 5,000 paid; interest from
+    each purchase's date (not paid in full by 7 Mar):
+    10,000 x 12 + 15,000 x 4 + 14,000 x 24 + 9,000 x 15 days."""
     card, savings = await a_card(client, user)
     await transfer(client, user, savings["id"], card["id"], 5000, "2025-03-01")
     await expense(client, user, 3000, "2025-03-18", account_id=card["id"])
-    # The 15 Mar statement: 14,000 - 5,000 paid; interest from each purchase's date (not
-    # paid in full by 7 Mar): 10,000 x 12 + 15,000 x 4 + 14,000 x 24 + 9,000 x 15 days.
     moves = {date(2025, 1, 20): 10000, date(2025, 2, 1): 5000, date(2025, 2, 5): -1000}
     moves |= {date(2025, 3, 1): -5000}
     march = expected_interest(date(2025, 1, 20), date(2025, 3, 15), moves)
     march_gst = paise(march * Decimal("0.18"))
-    march_due = 9000 + march + march_gst
+    return card, (march, march_gst, 9000 + march + march_gst)
+
+
+async def test_the_card_billed_and_unbilled_against_its_limit(client, user, monkeypatch):
+    card, (march, march_gst, march_due) = await carried_card(client, user)
     on(monkeypatch, date(2025, 3, 20))
     view = await get(client, user, f"/api/accounts/{card['id']}/card")
     last = view["last_statement"]
@@ -231,7 +237,10 @@ async def test_the_card_billed_unbilled_overdue_and_the_next_estimate(client, us
     assert view["available_limit"] == float(100000 - billed - 3000)
     assert view["utilisation_percent"] == float(paise((billed + 3000) * 100 / 100000))
 
-    # 10 Apr: 6 days past the due date with the minimum unpaid.
+
+async def test_past_due_and_the_next_statements_estimate(client, user, monkeypatch):
+    card, (_, _, march_due) = await carried_card(client, user)
+    # 10 Apr: 6 days past the 4 Apr due date with the minimum unpaid.
     on(monkeypatch, date(2025, 4, 10))
     view = await get(client, user, f"/api/accounts/{card['id']}/card")
     assert (view["last_statement"]["status"], view["last_statement"]["days_past_due"]) == (
