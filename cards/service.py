@@ -5,6 +5,7 @@ and what is outstanding against the limit."""
 from dataclasses import asdict
 from datetime import date
 
+import anyio
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -53,7 +54,9 @@ async def _worked_out(
     now = today(user.timezone)
     firsts = [ledger.first_day(), *(p.statement_date for p in printed[:1])]
     first = min([day for day in firsts if day is not None], default=now)
-    return terms, ledger, statements(terms, ledger, min(first, now), now, printed), now
+    # A pass over every day of the card's history: off the event loop.
+    found = await anyio.to_thread.run_sync(statements, terms, ledger, min(first, now), now, printed)
+    return terms, ledger, found, now
 
 
 def _figures(statement: Statement, model: type) -> dict:
