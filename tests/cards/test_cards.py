@@ -358,3 +358,39 @@ async def test_two_changes_of_the_statement_day_at_once_one_is_taken(client, use
     taken = next(r.json()["statement_day"] for r in answers if r.status_code == 200)
     stored = await get(client, user, url)
     assert (stored["statement_day"], stored["previous_statement_day"]) == (taken, 15)
+
+
+async def test_without_an_interest_free_period_interest_runs_from_each_purchase(
+    client, user, monkeypatch
+):
+    terms = TERMS | {"interest_free": False}
+    card = await account(client, user, "No grace", kind="credit_card", **terms)
+    savings = await account(client, user, "SB")
+    await expense(client, user, 6000, "2025-02-01", account_id=card["id"])
+    await transfer(client, user, savings["id"], card["id"], 6000, "2025-02-20")
+    on(monkeypatch, date(2025, 3, 20))
+    first, second = await statements(client, user, card["id"])
+    # 6,000 x 15 days (1-15 Feb), billed on 15 Feb; then 6,000 x 4 days (16-19 Feb) on 15 Mar
+    # though the total due was paid in full by the due date.
+    assert first["interest"] == float(
+        expected_interest(date(2025, 2, 1), date(2025, 2, 15), {date(2025, 2, 1): 6000})
+    )
+    feb = {date(2025, 2, 16): 6000, date(2025, 2, 20): -6000}
+    assert second["interest"] == float(expected_interest(date(2025, 2, 16), date(2025, 3, 15), feb))
+
+
+async def test_an_opening_balance_owed_is_billed_and_statements_paginate(client, user, monkeypatch):
+    body = TERMS | {"opening_balance": -5000, "opening_date": "2025-01-01"}
+    card = await account(client, user, "Old card", kind="credit_card", **body)
+    await expense(client, user, 1000, "2025-01-10", account_id=card["id"])
+    on(monkeypatch, date(2025, 3, 1))
+    page = await get(client, user, f"/api/accounts/{card['id']}/statements", limit=1)
+    # Cycles 1 Jan-15 Jan (5,000 owed + 1,000) and 16 Jan-15 Feb: two closed, newest first.
+    assert (page["total"], page["items"][0]["statement_date"]) == (2, "2025-02-15")
+    page = await get(client, user, f"/api/accounts/{card['id']}/statements", skip=1, limit=1)
+    assert (page["items"][0]["purchases"], page["items"][0]["total_due"]) == (6000, 6000)
+    # A card with terms stays a card: made a savings account, its terms are refused.
+    r = await client.put(
+        f"/api/accounts/{card['id']}", headers=user.headers, json={"kind": "savings"}
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "not_a_card")
