@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLIENTS_TOOLS := clients/node_modules/.installed
 
-.PHONY: run test test-fast lint format fuzz bench bench-reports bench-load bench-imports bench-pdf bench-durability worker backup restore clean
+.PHONY: run test test-fast lint format fuzz bench bench-reports bench-load bench-imports bench-pdf bench-cards bench-durability worker backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -74,7 +74,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 # Benchmarks (not tests): each prints its table and writes bench/results/ (git-ignored).
-bench: bench-reports bench-imports bench-pdf bench-load
+bench: bench-reports bench-imports bench-pdf bench-load bench-cards
 
 bench-reports: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.reports_bench
@@ -87,6 +87,10 @@ bench-imports: $(VENV)/.installed-dev
 # rewrites bench/RESULTS-pdf.md).
 bench-pdf: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.pdf_bench
+
+# A card's view and statements worked out from 1k and 10k purchases (~1 min).
+bench-cards: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.cards_bench
 
 # Load: ours vs a bare FastAPI + PyMongo app, /me under a login storm, stats vs raw
 # aggregation, then the durable-commit comparison (~15-22 min; rewrites bench/RESULTS-load.md).

@@ -30,6 +30,7 @@ from routes import (
     accounts,
     auth,
     budgets,
+    cards,
     dashboard,
     debts,
     expenses,
@@ -66,6 +67,7 @@ ROUTERS = [
     rules.router,
     sync.router,
     accounts.router,
+    cards.router,
     transfers.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"

@@ -22,6 +22,7 @@ from accounts.rules import (
     name_key,
     proposed_name,
 )
+from cards import rules as card_rules
 from core import sync
 from core.dates import now_ms, today
 from core.errors import Conflict, ErrorCode, Unprocessable
@@ -54,6 +55,9 @@ async def create_account(
     """(the account, whether it replays an earlier request with this key); a name you
     already use is a 409 on `name`."""
     values = body.values(user.timezone) | {"currency": body.currency or user.currency}
+    card_rules.check_terms(values["kind"], values)
+    if values["kind"] == "credit_card":
+        values = card_rules.with_defaults(values)
     doc = store.account_document(values, user.id, now_ms())
 
     async def write(session: AsyncClientSession) -> None:
@@ -72,6 +76,18 @@ async def update_account(
     changes = body.values(user.timezone, partial=True)
     if changes.get("name"):
         changes["name_key"] = name_key(changes["name"])
+    stored = await store.owned(db, user.id, account_id)
+    merged = stored | changes
+    card_rules.check_terms(merged["kind"], merged)
+    if changes.get("statement_day") is not None:
+        moved = card_rules.statement_day_change(
+            stored, changes["statement_day"], today(user.timezone)
+        )
+        changes |= moved
+        if moved and expected is None:  # changed once: a second change at once finds 412
+            expected = frozenset({stored.get("sync_seq", 0)})
+    if merged["kind"] == "credit_card" and stored["kind"] != "credit_card":
+        changes = card_rules.with_defaults(changes)
     try:
         doc = await update_owned(db.accounts, account_id, user.id, changes, "account", expected)
     except DuplicateKeyError as exc:

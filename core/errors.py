@@ -125,6 +125,10 @@ class ErrorCode(StrEnum):
     account_mismatch = "account_mismatch"
     currency_mismatch = "currency_mismatch"
     transfer_needs_account = "transfer_needs_account"
+    card_terms_missing = "card_terms_missing"
+    statement_day_changed = "statement_day_changed"
+    not_a_card = "not_a_card"
+    invalid_late_fee_slabs = "invalid_late_fee_slabs"
 
 
 class AppError(Exception):

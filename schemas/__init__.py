@@ -9,6 +9,9 @@ from schemas.accounts import (
     AccountRecord,
     AccountUpdate,
     BalanceGap,
+    CardTerms,
+    LateFeeSlab,
+    LateFeeSlabOut,
     TransferCreate,
     TransferOut,
 )
@@ -23,6 +26,13 @@ from schemas.base import (
     UpdateModel,
     ValidationErrorOut,
     ValidationIssue,
+)
+from schemas.cards import (
+    CardOut,
+    CurrentCycle,
+    NextStatement,
+    Outstanding,
+    StatementOut,
 )
 from schemas.debts import (
     DebtCreate,

@@ -15,12 +15,17 @@ from schemas.types import (
     Day,
     DayOut,
     Instant,
+    Integer,
     Money,
     Name,
     Notes,
     ObjectIdStr,
+    Percent,
+    Rate,
+    Savings,
     ShortText,
     SignedMoney,
+    StrictBool,
     Text,
 )
 
@@ -37,9 +42,38 @@ class AccountKind(StrEnum):
 Last4 = Annotated[str, StringConstraints(strip_whitespace=False), Field(pattern=r"^[0-9]{4}$")]
 # The id of one of your accounts.
 AccountRef = Text(64)
+StatementDay = Integer(1, 31)  # a shorter month closes on its last day
+DueDays = Integer(1, 60)  # days from the statement date to the payment due date
 
 
-class AccountCreate(RequestModel):
+class LateFeeSlab(RequestModel):
+    """The late fee for an amount outstanding after the due date up to `up_to` (the last
+    slab's is null: any amount above)."""
+
+    up_to: Money | None = None
+    fee: Savings  # 0 or more
+
+
+class LateFeeSlabOut(ResponseModel):
+    up_to: Amount | None = None
+    fee: Amount
+
+
+LateFeeSlabs = Annotated[list[LateFeeSlab], Field(min_length=1, max_length=10)]
+
+
+class CardTerms(RequestModel):
+    """A credit card's terms (only a `credit_card` account takes them)."""
+
+    credit_limit: Money | None = None
+    statement_day: StatementDay | None = None
+    due_days: DueDays | None = None  # default 20
+    monthly_interest_rate: Rate | None = None  # % a month; default 3.75
+    late_fee_slabs: LateFeeSlabs | None = None  # default: docs/cards.md
+    interest_free: StrictBool | None = None  # default true
+
+
+class AccountCreate(CardTerms):
     name: Name  # one name per account (a statement's `account` label finds it by name)
     institution: ShortText | None = None
     kind: AccountKind = AccountKind.savings
@@ -49,8 +83,9 @@ class AccountCreate(RequestModel):
     opening_date: Day | None = None  # entries from this day on move the balance
 
 
-class AccountUpdate(UpdateModel):
-    """Partial. The currency stays as created (the account's entries are in it)."""
+class AccountUpdate(UpdateModel, CardTerms):
+    """Partial. The currency stays as created (the account's entries are in it). A new
+    `statement_day` is taken once: the cycle in progress still ends on the old day."""
 
     name: Name = Field(default=None)  # type: ignore[assignment]
     institution: ShortText | None = None
@@ -70,6 +105,15 @@ class AccountRecord(OutModel):
     currency: str
     opening_balance: Amount
     opening_date: DayOut | None = None
+    # A credit card's terms (null on other accounts).
+    credit_limit: Amount | None = None
+    statement_day: int | None = None
+    due_days: int | None = None
+    monthly_interest_rate: Percent | None = None
+    late_fee_slabs: list[LateFeeSlabOut] | None = None
+    interest_free: bool | None = None
+    previous_statement_day: int | None = None  # before the one change allowed
+    statement_day_changed_on: DayOut | None = None
     created_at: Instant
     updated_at: Instant
 

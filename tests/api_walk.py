@@ -78,6 +78,8 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     wallet = created(await client.post("/api/accounts", headers=h, json={"name": marker + "W"}))
     body = {"from_account_id": imp["account_id"], "to_account_id": wallet["id"], "amount": 500}
     transfer = created(await client.post("/api/transfers", headers=h, json=body))
+    body = {"name": marker + "Card", "kind": "credit_card", "statement_day": 15}
+    card = created(await client.post("/api/accounts", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -91,6 +93,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "rule_id": rule["id"],
         "account_id": wallet["id"],
         "transfer_id": transfer["id"],
+        "card_id": card["id"],
         "statement_account_id": imp["account_id"],
     }
 
