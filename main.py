@@ -39,6 +39,7 @@ from routes import (
     loans,
     notifications,
     payments,
+    recurring,
     reports,
     rules,
     sync,
@@ -67,6 +68,7 @@ ROUTERS = [
     sync.router,
     accounts.router,
     transfers.router,
+    recurring.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
