@@ -13,7 +13,7 @@ from accounts import store as accounts
 from core.dates import now_ms, today
 from core.idempotency import create_once
 from core.sync import Expected, owned, stamp
-from database import Doc, delete_owned, get_owned, in_transaction, refused
+from database import Doc, delete_owned, get_owned, in_transaction, update_owned
 from recurring import forecast as projection
 from recurring import rules, store
 from recurring.store import COLLECTION, Group
@@ -192,14 +192,18 @@ async def get_item(db: AsyncDatabase, user: User, item_id: str) -> RecurringOut:
     return item_out(doc, today(user.timezone))
 
 
-def _changes(body: RecurringUpdate, user: User) -> Doc:
-    changes = body.values(user.timezone, partial=True)
-    if (amount := changes.pop("amount", None)) is not None:
-        changes |= {"amount_min": amount, "amount_max": amount, "amount_typical": amount}
-    if "next_date" in changes and "day_of_month" not in changes:
-        changes["day_of_month"] = changes["next_date"].day
+def _changes(body: RecurringUpdate, user: User, stored: Doc) -> Doc:
+    """What a PUT changes: the values sent that differ from the stored ones. A figure
+    changed by hand pins the item: detection no longer changes its figures."""
+    sent = body.values(user.timezone, partial=True)
+    if (amount := sent.pop("amount", None)) is not None:
+        sent |= {"amount_min": amount, "amount_max": amount, "amount_typical": amount}
+    if "next_date" in sent and "day_of_month" not in sent:
+        sent["day_of_month"] = sent["next_date"].day
+    item = store.as_days([stored])[0]
+    changes = {name: value for name, value in sent.items() if item.get(name) != value}
     if set(changes) & {*DETECTED, "next_date"}:
-        changes["pinned"] = True  # the user's figures: detection no longer changes them
+        changes["pinned"] = True
     return changes
 
 
@@ -207,21 +211,10 @@ async def update_item(
     db: AsyncDatabase, user: User, item_id: str, body: RecurringUpdate, expected: Expected
 ) -> RecurringOut:
     """Confirm, dismiss or edit an item; a status sent back as `ended` changes nothing."""
-    changes = _changes(body, user)
-    coll = db[COLLECTION]
-    doc = await get_owned(coll, item_id, user.id, ENTITY)
-
-    async def work(session: AsyncClientSession) -> Doc:
-        seq = await stamp(db, user.id, session)
-        update = {"$set": changes | {"updated_at": now_ms(), "sync_seq": seq}}
-        found = await coll.find_one_and_update(
-            owned(doc["_id"], user.id, expected), update, return_document=True, session=session
-        )
-        if found is None:
-            await refused(coll, doc["_id"], user.id, ENTITY, session)
-        return found
-
-    return item_out(await in_transaction(db, work), today(user.timezone))
+    stored = await get_owned(db[COLLECTION], item_id, user.id, ENTITY)
+    changes = _changes(body, user, stored)
+    doc = await update_owned(db[COLLECTION], item_id, user.id, changes, ENTITY, expected)
+    return item_out(doc, today(user.timezone))
 
 
 async def delete_item(db: AsyncDatabase, user: User, item_id: str, expected: Expected) -> None:

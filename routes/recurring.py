@@ -77,25 +77,32 @@ async def detect_recurring(user: CurrentUser, db: Db) -> DetectOut:
     return await service.detect(db, user)
 
 
-@router.get("/recurring/{item_id}", responses={**tagged(), **E304, **E401, **E404})
-async def get_recurring(item_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch) -> RecurringOut:
+@router.get("/recurring/{recurring_id}", responses={**tagged(), **E304, **E401, **E404})
+async def get_recurring(
+    recurring_id: str, user: CurrentUser, db: Db, tag: IfNoneMatch
+) -> RecurringOut:
     """One recurring item."""
-    return tag(await service.get_item(db, user, item_id))
+    return tag(await service.get_item(db, user, recurring_id))
 
 
-@router.put("/recurring/{item_id}", responses={**tagged(), **E401, **E404, **E412, **E422})
+@router.put("/recurring/{recurring_id}", responses={**tagged(), **E401, **E404, **E412, **E422})
 async def update_recurring(
-    item_id: str, body: RecurringUpdate, user: CurrentUser, db: Db, if_match: IfMatch, tag: ETagged
+    recurring_id: str,
+    body: RecurringUpdate,
+    user: CurrentUser,
+    db: Db,
+    if_match: IfMatch,
+    tag: ETagged,
 ) -> RecurringOut:
     """Confirm (`status: confirmed`) or dismiss (`dismissed`: never suggested again) an item,
     or edit it; fields left out keep their value."""
-    return tag(await service.update_item(db, user, item_id, body, if_match))
+    return tag(await service.update_item(db, user, recurring_id, body, if_match))
 
 
-@router.delete("/recurring/{item_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
-async def delete_recurring(item_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
+@router.delete("/recurring/{recurring_id}", **NO_CONTENT, responses={**E401, **E404, **E412})
+async def delete_recurring(recurring_id: str, user: CurrentUser, db: Db, if_match: IfMatch) -> None:
     """Delete an item (detection may find it again: dismiss it to keep it away)."""
-    await service.delete_item(db, user, item_id, if_match)
+    await service.delete_item(db, user, recurring_id, if_match)
 
 
 @router.get("/bills/upcoming", responses={**E401, **E422})

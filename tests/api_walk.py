@@ -78,6 +78,8 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     wallet = created(await client.post("/api/accounts", headers=h, json={"name": marker + "W"}))
     body = {"from_account_id": imp["account_id"], "to_account_id": wallet["id"], "amount": 500}
     transfer = created(await client.post("/api/transfers", headers=h, json=body))
+    body = {"title": marker + "Gym", "amount": 1500, "next_date": "2099-01-05"}
+    recurring = created(await client.post("/api/recurring", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -92,6 +94,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "account_id": wallet["id"],
         "transfer_id": transfer["id"],
         "statement_account_id": imp["account_id"],
+        "recurring_id": recurring["id"],
     }
 
 
@@ -147,6 +150,8 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
             "to_account_id": ids["account_id"],
             "amount": 1,
         },
+        ("POST", "/api/recurring"): {"title": "Gym", "amount": 999, "next_date": "2099-01-05"},
+        ("PUT", "/api/recurring/{recurring_id}"): {"status": "confirmed"},
     }
 
 
