@@ -26,7 +26,7 @@ from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
 from core.sync import Expected, check_version, owned, stamp, tombstone
-from database import Doc, get_owned, in_transaction, object_id, refused
+from database import Doc, get_owned, in_transaction, object_id, refused, update_owned
 from ledger import store
 from ledger.rules import (
     BudgetLevel,
@@ -38,6 +38,7 @@ from ledger.rules import (
     spend_changes,
 )
 from notifications import store as inbox
+from recurring import service as recurring
 from schemas import (
     BudgetCreate,
     BudgetOut,
@@ -172,7 +173,9 @@ async def create_expense(
         await db.expenses.insert_one(doc, session=session)
         await expenses_written(db, user, session, added=[doc], app_url=app_url)
 
-    return await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+    answer = await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+    await recurring.after_entry(db, user, body.title)
+    return answer
 
 
 async def create_income(
@@ -196,7 +199,9 @@ async def create_income(
             session=session,
         )
 
-    return await create_once(db, key, body, "income", doc, IncomeOut, write)
+    answer = await create_once(db, key, body, "income", doc, IncomeOut, write)
+    await recurring.after_entry(db, user, body.source)
+    return answer
 
 
 def budget_exists() -> Conflict:
@@ -271,7 +276,20 @@ async def update_expense(
         await expenses_written(db, user, session, removed=[old], added=[new], app_url=app_url)
         return new
 
-    return ExpenseOut.model_validate(await in_ledger_transaction(db, work))
+    doc = await in_ledger_transaction(db, work)
+    await recurring.after_entry(db, user, doc["title"])
+    return ExpenseOut.model_validate(doc)
+
+
+async def update_income(
+    db: AsyncDatabase, user: User, income_id: str, body: IncomeUpdate, expected: Expected
+) -> IncomeOut:
+    """Change an income record; fields left out keep their value. Another version than an
+    If-Match's `expected` is a 412."""
+    changes = await entry_changes(db, user, body)
+    doc = await update_owned(db.income, income_id, user.id, changes, "income", expected)
+    await recurring.after_entry(db, user, doc["source"])
+    return IncomeOut.model_validate(doc)
 
 
 async def entries_removed(

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import anyio
+from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -49,22 +50,21 @@ def _decide(groups: list[Group], day: date) -> list[tuple[Group, rules.Detected 
     return [(group, rules.detect(group.occurrences, day)) for group in groups]
 
 
-async def detect(
-    db: AsyncDatabase, user: User, titles: dict[str, list[str]] | None = None
-) -> DetectOut:
-    """Detect the user's recurring items, or (with `titles`, by kind) only those of the payees
-    named: grouped in the database, decided in a worker thread, written only where a figure
+async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) -> DetectOut:
+    """Detect the user's recurring items, or (with `payees`) only those of the payees named:
+    grouped in the database, decided in a worker thread, written only where a figure
     changed. Dismissed items keep their status; items the user added or edited keep their
     figures and only learn their latest entry."""
     day = today(user.timezone)
     groups = []
     for kind in store.ENTRIES:
-        if titles is None or titles.get(kind):
-            groups += await store.grouped(
-                db, user.id, kind, None if titles is None else titles[kind]
-            )
+        groups += await store.grouped(db, user.id, kind, payees)
     decided = await anyio.to_thread.run_sync(_decide, groups, day)
-    known = {store.item_key(doc): doc for doc in await store.items(db, user.id)}
+    known = {
+        store.item_key(doc): doc
+        for doc in await store.items(db, user.id)
+        if payees is None or doc["payee"] in payees
+    }
     found = new = 0
     for group, result in decided:
         doc = known.pop(group.key, None)
@@ -82,6 +82,16 @@ async def detect(
     for doc in known.values():
         await _notify(db, user, doc, None, day, changed=False)
     return DetectOut(found=found, new=new)
+
+
+async def after_entry(db: AsyncDatabase, user: User, title: str) -> DetectOut:
+    """Detection for the payee of an entry typed in or edited."""
+    return await detect(db, user, {rules.payee_key(title)})
+
+
+async def after_import(db: AsyncDatabase, user: User, import_id: ObjectId) -> DetectOut:
+    """Detection for the payees a statement's commit touched."""
+    return await detect(db, user, await store.payees_of(db, user.id, import_id))
 
 
 async def _insert(db: AsyncDatabase, user: User, group: Group, found: rules.Detected) -> Doc:

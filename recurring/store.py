@@ -1,7 +1,6 @@
 """Recurring items as stored (`recurring_items`), the user's entries grouped by payee for
 detection (grouped in the database), and the EMIs of active debts."""
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,12 +39,9 @@ class Group:
         return self.kind, self.account_id, self.payee
 
 
-def _pipeline(user_id: ObjectId, name: str, category: str, titles: list[str] | None) -> list[Doc]:
-    match: Doc = {"user_id": user_id}
-    if titles is not None:
-        match[name] = {"$in": titles}
+def _pipeline(user_id: ObjectId, name: str, category: str) -> list[Doc]:
     return [
-        {"$match": match},
+        {"$match": {"user_id": user_id}},
         {
             "$group": {
                 "_id": {
@@ -62,16 +58,17 @@ def _pipeline(user_id: ObjectId, name: str, category: str, titles: list[str] | N
 
 
 async def grouped(
-    db: AsyncDatabase, user_id: ObjectId, kind: str, titles: list[str] | None = None
+    db: AsyncDatabase, user_id: ObjectId, kind: str, payees: set[str] | None = None
 ) -> list[Group]:
-    """The user's entries of `kind` by payee and account (only the payees `titles` name,
-    when given): grouped in the database by their title, merged here by payee key."""
+    """The user's entries of `kind` by payee and account (only the `payees` given, when
+    given): grouped in the database by their title, merged here by payee key (titles that
+    differ by digits or punctuation are one payee, which the database can't tell)."""
     collection, name, category = ENTRIES[kind]
-    cursor = await db[collection].aggregate(_pipeline(user_id, name, category, titles))
+    cursor = await db[collection].aggregate(_pipeline(user_id, name, category))
     merged: dict[tuple, Group] = {}
     for row in await cursor.to_list(None):
         payee, account = payee_key(row["title"] or ""), row["_id"].get("account")
-        if not payee:
+        if not payee or (payees is not None and payee not in payees):
             continue
         group = merged.setdefault(
             (payee, account), Group(kind, account, payee, row["title"], row["category"])
@@ -104,17 +101,14 @@ def item_document(user_id: ObjectId, values: Doc, at: datetime) -> Doc:
     return {"user_id": user_id, **values, "created_at": at, "updated_at": at}
 
 
-async def titles_of(
-    db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId
-) -> dict[str, list[str]]:
-    """The titles an import's entries carry, by kind: the payees its commit touched."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for kind, (collection, name, _) in ENTRIES.items():
+async def payees_of(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> set[str]:
+    """The payees an import's entries name: those its commit touched."""
+    found: set[str] = set()
+    for collection, name, _ in ENTRIES.values():
         query = {"user_id": user_id, "import_id": import_id}
-        cursor = await db[collection].aggregate(
-            [{"$match": query}, {"$group": {"_id": f"${name}"}}]
-        )
-        found[kind] = [row["_id"] for row in await cursor.to_list(None) if row["_id"]]
+        pipeline = [{"$match": query}, {"$group": {"_id": f"${name}"}}]
+        rows = await (await db[collection].aggregate(pipeline)).to_list(None)
+        found |= {payee_key(row["_id"]) for row in rows if row["_id"]}
     return found
 
 
