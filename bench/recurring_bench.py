@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 
 from bench.import_bench import signup
 from bench.report import machine
@@ -46,8 +46,15 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 RESULTS = Path(__file__).resolve().parent / "results"
 ENTRIES = 30_000
 YEARS = 10
-TARGETS = {"detection, first": 2.0, "detection, again": 2.0, "after an import": 2.0}
-FORECAST_TARGET = 0.2
+TARGETS = {
+    "detection, first": 2.0,
+    "detection, again": 2.0,
+    "after an import": 2.0,
+    "balance, 10 years summed": None,
+    "forecast, 90 days, 10 years summed": 0.2,
+    "balance, statement a month ago": None,
+    "forecast, 90 days, statement a month ago": 0.2,
+}
 # (title, day of the month, months apart, amount low, amount high)
 BILLS = [
     ("Rent", 1, 1, 25000, 25000),
@@ -65,7 +72,8 @@ BILLS = [
     ("Namecheap Domain", 3, 12, 1200, 1200),
     ("School Fees", 10, 6, 45000, 45000),
 ]
-NOISE = [f"Merchant {n}" for n in range(40)]
+# Merchants named by letters: digits don't tell payees apart ("Shop 1" and "Shop 2" are one).
+NOISE = [f"Shop {chr(65 + n // 8)}{chr(65 + n % 8)}" for n in range(40)]
 
 
 def monthly(start: date, end: date, day: int, every: int) -> Iterator[date]:
@@ -135,25 +143,46 @@ async def one_run(app: Any, client: httpx.AsyncClient, n: int) -> dict[str, floa
     touched = [
         doc | {"_id": ObjectId(), "import_id": import_id}
         for doc in expenses
-        if doc["title"] in ("Netflix", "Rent", "Merchant 1")
+        if doc["title"] in ("Netflix", "Rent", NOISE[1])
     ][-60:]
     await insert(db, "expenses", touched)
     after_s, _ = await timed(lambda: service.after_import(db, user, import_id))
 
-    async def forecast() -> Any:
-        r = await client.get("/api/forecast", headers=headers, params={"days": 90})
-        r.raise_for_status()
-        return r.json()
-
-    await forecast()  # warm-up
-    forecast_s, answer = await timed(forecast)
-    assert len(answer["days"]) == 91
     return {
         "detection, first": first_s,
         "detection, again": again_s,
         "after an import": after_s,
-        "forecast, 90 days": forecast_s,
+    } | await forecast_times(client, headers, db, user.id, account_id)
+
+
+async def forecast_times(
+    client: httpx.AsyncClient, headers: dict, db: Any, user_id: ObjectId, account_id: ObjectId
+) -> dict[str, float]:
+    """The forecast, and the account's balance alone (which it starts from): first summed
+    over ten years of entries (an account without statements), then from a statement whose
+    closing balance is a month old (an imported account: a month of entries summed)."""
+
+    async def read(path: str, **params: Any) -> float:
+        await client.get(path, headers=headers, params=params)  # warm-up
+        seconds, r = await timed(lambda: client.get(path, headers=headers, params=params))
+        r.raise_for_status()
+        return seconds
+
+    account = f"/api/accounts/{account_id}"
+    times = {"balance, 10 years summed": await read(account)}
+    times["forecast, 90 days, 10 years summed"] = await read("/api/forecast", days=90)
+    ended = datetime.combine(date.today() - timedelta(days=30), datetime.min.time(), UTC)
+    statement = {
+        "user_id": user_id,
+        "account_id": account_id,
+        "status": "committed",
+        "closing_balance": Decimal128("100000.00"),
+        "period": {"from": ended - timedelta(days=30), "to": ended},
     }
+    await db.imports.insert_one(statement)
+    times["balance, statement a month ago"] = await read(account)
+    times["forecast, 90 days, statement a month ago"] = await read("/api/forecast", days=90)
+    return times
 
 
 async def main() -> None:
@@ -164,7 +193,6 @@ async def main() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for n in range(RUNS):
                 runs.append(await one_run(app, client, n))
-    targets = TARGETS | {"forecast, 90 days": FORECAST_TARGET}
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; SecantusDB in memory; "
         f"{ENTRIES:,} entries over {YEARS} years ({len(BILLS)} bills and a salary, the rest "
@@ -174,11 +202,12 @@ async def main() -> None:
         "| step | median | fastest–slowest | target |",
         "|---|---|---|---|",
     ]
-    for step, target in targets.items():
+    for step, target in TARGETS.items():
         times = [run[step] * 1000 for run in runs]
+        goal = "—" if target is None else f"≤ {target * 1000:.0f} ms"
         lines.append(
             f"| {step} | {statistics.median(times):.0f} ms | {min(times):.0f}–{max(times):.0f} "
-            f"ms | ≤ {target * 1000:.0f} ms |"
+            f"ms | {goal} |"
         )
     text = "\n".join(lines)
     print(text)

@@ -42,6 +42,7 @@ class Group:
 def _pipeline(user_id: ObjectId, name: str, category: str) -> list[Doc]:
     return [
         {"$match": {"user_id": user_id}},
+        {"$project": {"_id": 0, name: 1, category: 1, "account_id": 1, "date": 1, "amount": 1}},
         {
             "$group": {
                 "_id": {

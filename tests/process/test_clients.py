@@ -140,7 +140,9 @@ def test_a_timezone_is_a_string_of_a_format_not_an_enum():
     timezone = schema["components"]["schemas"]["ProfileUpdate"]["properties"]["timezone"]
     assert timezone["type"] == "string" and timezone["format"] == "iana-timezone"
     assert "enum" not in timezone and timezone["examples"] == ["Asia/Kolkata"]
-    assert not any(len(node.get("enum", ())) > 100 for node in nodes(schema))
+    # No list of zone names anywhere (about 600 of them); ErrorCode, the longest real enum,
+    # has about a hundred codes.
+    assert not any(len(node.get("enum", ())) > 200 for node in nodes(schema))
 
 
 async def test_an_unknown_timezone_is_a_clear_422(client, user):
