@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from accounts import store as accounts
-from core.dates import current_month, month_key, now_ms, today
+from core.dates import current_month, month_bounds, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
@@ -42,6 +42,7 @@ from recurring import service as recurring
 from schemas import (
     BudgetCreate,
     BudgetOut,
+    BudgetStatus,
     ExpenseCreate,
     ExpenseOut,
     ExpenseUpdate,
@@ -202,6 +203,17 @@ async def create_income(
     answer = await create_once(db, key, body, "income", doc, IncomeOut, write)
     await recurring.after_entry(db, user, body.source)
     return answer
+
+
+async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
+    """Every active budget against its spend this month (one aggregation for all), with the
+    bills still expected in its category before the month ends."""
+    year, month = current_month(user.timezone)
+    start, end = month_bounds(year, month)
+    budgets = await store.active_budgets(db, user.id)
+    spend = await store.month_spend(db, user.id, [b["category"] for b in budgets], start, end)
+    expected = await recurring.bills_this_month(db, user)
+    return store.status_of(budgets, spend, (year, month), user.currency, expected)
 
 
 def budget_exists() -> Conflict:

@@ -2,6 +2,7 @@
 touched), the items a user adds and edits, the bills coming up, and the notifications an
 item calls for (a new subscription, a price change, a bill missed, income late), each once."""
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from accounts import store as accounts
-from core.dates import now_ms, today
+from core.dates import month_end, now_ms, today
 from core.idempotency import create_once
 from core.sync import Expected, owned, stamp
 from database import Doc, delete_owned, get_owned, in_transaction, update_owned
@@ -248,9 +249,9 @@ async def expected_items(db: AsyncDatabase, user: User) -> list[Doc]:
     return items + emis
 
 
-async def upcoming_bills(db: AsyncDatabase, user: User, days: int) -> UpcomingBills:
-    start = today(user.timezone)
-    end = start + timedelta(days=days)
+def _bills(items: list[Doc], start: date, end: date) -> UpcomingBills:
+    """The expected outflows of `items` in [start, end], each marked paid when an entry
+    already matched its period."""
     bills = [
         UpcomingBill(
             item_id=str(item["_id"]),
@@ -262,13 +263,34 @@ async def upcoming_bills(db: AsyncDatabase, user: User, days: int) -> UpcomingBi
             amount=item["amount_typical"],
             paid=paid,
         )
-        for item in await expected_items(db, user)
+        for item in items
         if item["kind"] == "expense"
         for day, paid in rules.upcoming(item, start, end)
     ]
     bills.sort(key=lambda bill: (bill.date, bill.title))
     total = sum((bill.amount for bill in bills if not bill.paid), Decimal("0.00"))
     return UpcomingBills(start=start, end=end, total=total, items=bills)
+
+
+async def upcoming_bills(db: AsyncDatabase, user: User, days: int) -> UpcomingBills:
+    start = today(user.timezone)
+    return _bills(await expected_items(db, user), start, start + timedelta(days=days))
+
+
+def still_expected(bills: UpcomingBills, until: date) -> dict[str, Decimal]:
+    """The unpaid bills up to `until`, summed by category: what a budget is still to meet."""
+    expected: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for bill in bills.items:
+        if not bill.paid and bill.category is not None and bill.date <= until:
+            expected[bill.category] += bill.amount
+    return dict(expected)
+
+
+async def bills_this_month(db: AsyncDatabase, user: User) -> dict[str, Decimal]:
+    """The bills still expected from today to the month's end, by category."""
+    day = today(user.timezone)
+    last = month_end(day.year, day.month)
+    return still_expected(await upcoming_bills(db, user, (last - day).days), last)
 
 
 # ---------------------------------------------------------------- the forecast
@@ -288,25 +310,46 @@ async def _balances(
     }
 
 
-async def forecast(db: AsyncDatabase, user: User, days: int, account_id: str | None) -> Forecast:
-    """Each day's projected balance from today's through the items expected (recurring items
-    and EMIs, each on its date at its typical amount), per account and in total; with
-    `account_id`, that account's only."""
+async def _projected(
+    db: AsyncDatabase, user: User, items: list[Doc], days: int, account_id: str | None
+) -> tuple[Decimal, projection.Projection]:
+    """(today's balance, the projection) of the account asked for, else of every account,
+    through `items` (each on its dates at its typical amount)."""
     start = today(user.timezone)
     end = start + timedelta(days=days)
     balances = await _balances(db, user, account_id, start)
     moves = [
         move
-        for item in await expected_items(db, user)
+        for item in items
         for move in projection.expected_moves(item, start, end)
         if account_id is None or move.account_id in balances
     ]
-    result = projection.project(balances, moves, start, days)
+    opening = sum(balances.values(), Decimal("0.00"))
+    return opening, projection.project(balances, moves, start, days)
+
+
+async def outlook(db: AsyncDatabase, user: User, days: int) -> tuple[UpcomingBills, LowPoint]:
+    """The dashboard's look ahead, from one read of the items: the bills of the next `days`
+    days, and the lowest projected balance of all accounts in them."""
+    items = await expected_items(db, user)
+    _, result = await _projected(db, user, items, days, None)
+    low_day, low = result.lowest[projection.TOTAL]
+    start = result.days[0]["date"]
+    bills = _bills(items, start, start + timedelta(days=days))
+    return bills, LowPoint(date=low_day, balance=low)
+
+
+async def forecast(db: AsyncDatabase, user: User, days: int, account_id: str | None) -> Forecast:
+    """Each day's projected balance from today's through the items expected (recurring items
+    and EMIs, each on its date at its typical amount), per account and in total; with
+    `account_id`, that account's only."""
+    items = await expected_items(db, user)
+    opening, result = await _projected(db, user, items, days, account_id)
     low_day, low = result.lowest[projection.TOTAL]
     return Forecast(
-        start=start,
-        end=end,
-        opening=sum(balances.values(), Decimal("0.00")),
+        start=result.days[0]["date"],
+        end=result.days[-1]["date"],
+        opening=opening,
         lowest=LowPoint(date=low_day, balance=low),
         lowest_by_account={
             key: LowPoint(date=day, balance=value)
