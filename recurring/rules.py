@@ -50,6 +50,13 @@ def payee_key(title: str) -> str:
     return " ".join(re.sub(r"[^a-z]+", " ", title.lower()).split())
 
 
+def title_pattern(payees: set[str]) -> str:
+    """A case-insensitive regular expression matching exactly the titles whose payee key is
+    one of `payees`: the database then reads only those payees' entries."""
+    keys = sorted("[^a-z]+".join(re.escape(word) for word in payee.split()) for payee in payees)
+    return "^[^a-z]*(?:" + "|".join(keys) + ")[^a-z]*$"
+
+
 # ---------------------------------------------------------------- the schedule
 
 

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from core.dates import as_day
 from core.money import quantize
 from database import Doc
-from recurring.rules import payee_key
+from recurring.rules import payee_key, title_pattern
 
 # The entries of each kind: (collection, the field naming the payee, the category field).
 ENTRIES = {
@@ -39,9 +39,12 @@ class Group:
         return self.kind, self.account_id, self.payee
 
 
-def _pipeline(user_id: ObjectId, name: str, category: str) -> list[Doc]:
+def _pipeline(user_id: ObjectId, name: str, category: str, payees: set[str] | None) -> list[Doc]:
+    match: Doc = {"user_id": user_id}
+    if payees is not None:
+        match[name] = {"$regex": title_pattern(payees), "$options": "i"}
     return [
-        {"$match": {"user_id": user_id}},
+        {"$match": match},
         {"$project": {"_id": 0, name: 1, category: 1, "account_id": 1, "date": 1, "amount": 1}},
         {
             "$group": {
@@ -64,8 +67,10 @@ async def grouped(
     """The user's entries of `kind` by payee and account (only the `payees` given, when
     given): grouped in the database by their title, merged here by payee key (titles that
     differ by digits or punctuation are one payee, which the database can't tell)."""
+    if payees is not None and not payees:
+        return []
     collection, name, category = ENTRIES[kind]
-    cursor = await db[collection].aggregate(_pipeline(user_id, name, category))
+    cursor = await db[collection].aggregate(_pipeline(user_id, name, category, payees))
     merged: dict[tuple, Group] = {}
     for row in await cursor.to_list(None):
         payee, account = payee_key(row["title"] or ""), row["_id"].get("account")
