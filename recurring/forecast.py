@@ -74,3 +74,22 @@ def project(
                 lowest[key] = (day, value)
         out.append({"date": day, "total": total, "accounts": dict(running), "moves": todays})
     return Projection(out, lowest)
+
+
+def first_below(result: Projection, threshold: Decimal) -> tuple[date, Decimal] | None:
+    """The first day the total is projected below `threshold`, with its balance then."""
+    for row in result.days:
+        if row["total"] < threshold:
+            return row["date"], row["total"]
+    return None
+
+
+def uncovered(result: Projection) -> list[tuple[date, Move, Decimal]]:
+    """(day, move, balance) of each EMI (a debt's move) after which its account's projected
+    balance (the total's, for an EMI paid from no account) is below zero."""
+    return [
+        (row["date"], move, row["accounts"].get(move.account_id, row["total"]))
+        for row in result.days
+        for move in row["moves"]
+        if move.source == "debt" and row["accounts"].get(move.account_id, row["total"]) < 0
+    ]

@@ -17,7 +17,7 @@ from core.idempotency import create_once
 from core.sync import Expected, owned, stamp
 from database import Doc, delete_owned, get_owned, in_transaction, update_owned
 from recurring import forecast as projection
-from recurring import rules, store
+from recurring import rules, store, watch
 from recurring.store import COLLECTION, Group
 from schemas import (
     DetectOut,
@@ -25,7 +25,6 @@ from schemas import (
     ForecastDay,
     ForecastMove,
     LowPoint,
-    NotificationType,
     RecurringCreate,
     RecurringOut,
     RecurringUpdate,
@@ -33,7 +32,6 @@ from schemas import (
     UpcomingBills,
 )
 from security import User
-from services import notify_once
 
 ENTITY = "recurring_item"
 # Figures detection keeps current on a detected item the user has not edited.
@@ -55,7 +53,7 @@ async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) 
     """Detect the user's recurring items, or (with `payees`) only those of the payees named:
     grouped in the database, decided in a worker thread, written only where a figure
     changed. Dismissed items keep their status; items the user added or edited keep their
-    figures and only learn their latest entry."""
+    figures and only learn their latest entry. Then the balance watch (`recurring.watch`)."""
     day = today(user.timezone)
     groups = []
     for kind in store.ENTRIES:
@@ -82,6 +80,8 @@ async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) 
         await _notify(db, user, doc, result, day, changed=changed)
     for doc in known.values():
         await _notify(db, user, doc, None, day, changed=False)
+    _, ahead = await _projected(db, user, await expected_items(db, user), watch.WATCH_DAYS, None)
+    await watch.warn(db, user, ahead)
     return DetectOut(found=found, new=new)
 
 
@@ -156,16 +156,8 @@ async def _notify(
     item = store.as_days([doc])[0]
     events = rules.alerts(item, found if changed else None, day, user.currency)
     for key, title, message in events:
-        record = {"user_id": user.id, "item_id": doc["_id"], "event": key, "created_at": now_ms()}
-        await notify_once(
-            db,
-            ("recurring_alerts", record),
-            user,
-            NotificationType.recurring,
-            title,
-            message,
-            action_url=f"/recurring/{doc['_id']}",
-        )
+        url = f"/recurring/{doc['_id']}"
+        await watch.alert(db, user, (doc["_id"], key), title, message, url)
 
 
 # ---------------------------------------------------------------- items by hand

@@ -156,3 +156,8 @@ def as_days(docs: Iterable[Doc]) -> list[Doc]:
                 doc[name] = as_day(doc[name])
         out.append(doc)
     return out
+
+
+async def close_episode(db: AsyncDatabase, user_id: ObjectId, event: str) -> None:
+    """Forget a user-wide alert's record (an episode that ended): the next one notifies."""
+    await db.recurring_alerts.delete_one({"user_id": user_id, "item_id": None, "event": event})
