@@ -80,8 +80,12 @@ async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) 
         await _notify(db, user, doc, result, day, changed=changed)
     for doc in known.values():
         await _notify(db, user, doc, None, day, changed=False)
-    _, ahead = await _projected(db, user, await expected_items(db, user), watch.WATCH_DAYS, None)
-    await watch.warn(db, user, ahead)
+    items = await expected_items(db, user)
+    if watch.watching(user, items):  # the balances are read only when there is a use for them
+        _, ahead = await _projected(db, user, items, watch.WATCH_DAYS, None)
+        await watch.warn(db, user, ahead)
+    else:
+        await store.close_episode(db, user.id, watch.LOW_BALANCE)
     return DetectOut(found=found, new=new)
 
 

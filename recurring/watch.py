@@ -1,7 +1,8 @@
 """The balance watch: after detection, the next WATCH_DAYS of the forecast are checked, and
 the user is warned once of each EMI the projected balance cannot pay, and once per episode
 when it goes below their threshold (`profile.low_balance_threshold`): an episode ends when a
-projection stays above the threshold, and the next dip warns again."""
+projection stays above the threshold, and the next dip warns again. Without a threshold
+and without EMIs there is nothing to watch, and the balances are not read."""
 
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import now_ms
 from core.money import format_money, quantize
+from database import Doc
 from recurring import forecast, store
 from schemas import NotificationType
 from security import User
@@ -46,6 +48,11 @@ async def alert(
 def threshold_of(user: User) -> Decimal | None:
     value = (user.doc.get("profile") or {}).get("low_balance_threshold")
     return None if value is None else quantize(value)
+
+
+def watching(user: User, items: list[Doc]) -> bool:
+    """Whether there is anything to watch: a threshold set, or an EMI expected."""
+    return threshold_of(user) is not None or any(item["source"] == "debt" for item in items)
 
 
 async def warn(db: AsyncDatabase, user: User, result: forecast.Projection) -> None:
