@@ -47,7 +47,6 @@ RESOURCES = {
     "rule": "rules",
     "account": "accounts",
     "transfer": "transfers",
-    "recurring_item": "recurring_items",
     "profile": "users",
 }
 RESOURCE_OF = {collection: resource for resource, collection in RESOURCES.items()}
