@@ -117,6 +117,11 @@ async def main() -> None:
         f"| first preview (worker process starting) | {cold:.2f} s | one run | - |",
         f"| `/health` p99 meanwhile | {p99(cold_latencies):.1f} ms | one run | < 100 ms |",
         "",
+        "The first preview starts anyio's worker process, which imports the parent's main "
+        "module (here this benchmark: the app, fpdf2 and the test PDF writer; under uvicorn, "
+        "uvicorn's) and then the statement parser; an idle worker is kept for 5 minutes. "
+        f"Load average when run: {os.getloadavg()[0]:.1f} on 2 cores shared with other work.",
+        "",
     ]
     text = "\n".join(lines)
     print(text)
