@@ -1,6 +1,7 @@
 """Delta sync (GET /api/sync): one page of the changes to the user's data since a cursor, in
 write order, each resource once, as its GET shows it (docs/sync.md)."""
 
+import asyncio
 from datetime import date
 
 from bson import ObjectId
@@ -110,12 +111,12 @@ async def _with_balances(
         others = await store.accounts_besides(db, user_id, present)
         if len(latest) + len(others) <= limit:
             latest = latest + others
-    return [
-        (seq, resource, oid, await with_balance(db, doc))
-        if resource == "account" and doc is not None
-        else (seq, resource, oid, doc)
-        for seq, resource, oid, doc in latest
-    ]
+
+    async def shown(doc: Doc | None, resource: str) -> Doc | None:
+        return await with_balance(db, doc) if resource == "account" and doc else doc
+
+    docs = await asyncio.gather(*(shown(doc, resource) for _, resource, _, doc in latest))
+    return [(seq, r, oid, doc) for (seq, r, oid, _), doc in zip(latest, docs, strict=True)]
 
 
 def _change(resource: str, oid: object, doc: Doc | None, day: date) -> object:
