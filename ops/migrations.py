@@ -292,6 +292,16 @@ async def _versions(
     await in_transaction(db, work)
 
 
+async def entry_creation_indexes(db: AsyncDatabase, started: datetime) -> None:
+    """Entries (income, expenses, payments) are listed by their day, never by creation: the
+    (user_id, created_at) index they had served no query and cost every insert."""
+    for collection in ENTRIES_WITHOUT_CREATION_INDEX:
+        await _drop_index(db, collection, "user_id_1_created_at_1")
+
+
+ENTRIES_WITHOUT_CREATION_INDEX = ("income", "expenses", "payments")
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
@@ -301,6 +311,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-12-user-first-unique-indexes", user_first_unique_indexes),
     ("2026-12-import-accounts", import_accounts),
     ("2026-12-sync-versions", sync_versions),
+    ("2026-12-entry-creation-indexes", entry_creation_indexes),
 )
 
 

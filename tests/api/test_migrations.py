@@ -109,6 +109,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-12-user-first-unique-indexes",
         "2026-12-import-accounts",
         "2026-12-sync-versions",
+        "2026-12-entry-creation-indexes",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -164,6 +165,7 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-12-user-first-unique-indexes",
         "2026-12-import-accounts",
         "2026-12-sync-versions",
+        "2026-12-entry-creation-indexes",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
 
@@ -229,4 +231,20 @@ async def test_the_old_unique_indexes_are_replaced_and_still_dedupe(client, db, 
     await db.reminders.insert_one(dict(reminder))
     with pytest.raises(DuplicateKeyError):
         await db.reminders.insert_one(dict(reminder))
+    assert await migrations.migrate(db) == []  # recorded: a second start-up runs nothing
+
+
+async def test_entries_lose_the_creation_index_no_query_uses(client, db, user):
+    """A deployment from before kept (user_id, created_at) on income, expenses and payments;
+    the migration drops it (every insert paid for it) and the entries still list by day."""
+    for name in migrations.ENTRIES_WITHOUT_CREATION_INDEX:  # as the old ensure_indexes left it
+        await db[name].create_index([("user_id", ASCENDING), ("created_at", ASCENDING)])
+    await expense(client, user, 250, "2026-03-05")
+    await db.migrations.delete_one({"_id": "2026-12-entry-creation-indexes"})
+
+    assert await migrations.migrate(db) == ["2026-12-entry-creation-indexes"]
+    for name in migrations.ENTRIES_WITHOUT_CREATION_INDEX:
+        assert "user_id_1_created_at_1" not in await db[name].index_information(), name
+    listed = await get(client, user, "/api/expenses")
+    assert [item["amount"] for item in listed["items"]] == [250]
     assert await migrations.migrate(db) == []  # recorded: a second start-up runs nothing
