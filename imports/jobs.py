@@ -39,7 +39,8 @@ from security import User
 
 log = logging.getLogger("cleero.imports")
 RESUME_BATCH = 20  # expired jobs of each kind looked at per pass of the resume loop
-JOBS = ("parsing", "committing")  # the statuses an import has while a job runs on it
+# The statuses an import has while a job runs on it, and the job's name in the logs.
+JOBS = {"parsing": "read", "committing": "commit"}
 
 
 def _owner() -> str:
@@ -140,9 +141,8 @@ class ImportJobs:
         except asyncio.CancelledError:
             raise
         except Exception:  # the lease expires and the resume loop tries again
-            log.exception(
-                "%s import %s failed; it will be resumed", record["status"], record["_id"]
-            )
+            job = JOBS[record["status"]]
+            log.exception("%s of import %s failed; it will be resumed", job, record["_id"])
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
@@ -175,14 +175,14 @@ class ImportJobs:
             if claimed is None:
                 continue  # another replica took it first
             taken += 1
-            line = claimed.get("next_line", 0)
-            log.info("resuming %s import %s at line %s", claimed["status"], claimed["_id"], line)
+            job, line = JOBS[claimed["status"]], claimed.get("next_line", 0)
+            log.info("resuming the %s of import %s at line %s", job, claimed["_id"], line)
             try:
                 await self.run(User.from_doc(user_doc), claimed, release=False)
             except PyMongoError:
                 raise
             except Exception:  # one broken job must not hold back the others
-                log.exception("resumed %s import %s failed", claimed["status"], claimed["_id"])
+                log.exception("resumed %s of import %s failed", job, claimed["_id"])
         return taken
 
     async def _expired(self) -> list[Doc]:
