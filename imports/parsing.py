@@ -32,8 +32,9 @@ NO_ROWS = {"rows": 0, "new": 0, "duplicate": 0, "possible_duplicate": 0, "error"
 Advance = Callable[[Doc], Awaitable[bool]]  # record the job's progress; False: lease lost
 
 
-class LeaseLost(Exception):
-    """Another runner holds the job now: this one stops."""
+class LeaseLost(BaseException):
+    """Another runner holds the job now: this one stops. A BaseException, as a cancellation
+    is: no handler of the parser's errors may take it for a refusal of the file."""
 
 
 async def build_preview(

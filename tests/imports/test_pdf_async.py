@@ -76,16 +76,24 @@ async def test_an_async_upload_answers_202_parsing_then_the_synchronous_preview(
     assert await db.import_uploads.count_documents({}) == 0  # the file is gone once read
 
 
-async def test_the_progress_moves_page_by_page_and_the_kept_file_has_no_password(
-    app, client, user, db, monkeypatch
-):
+async def held_upload(app, client, user, db, monkeypatch) -> tuple[str, Any]:
+    """A three-page PDF uploaded with the header, its job held back (the test drives it):
+    (the import's id, the job to run: `await run()`)."""
     jobs = app.state.import_jobs
     started: list[dict] = []
     monkeypatch.setattr(jobs, "start", lambda _user, record: started.append(record))
     data, _ = three_pages()
     r = await post(client, user, data, ASYNC, password=PASSWORD)
-    assert r.status_code == 202 and len(started) == 1
-    import_id = r.json()["id"]
+    assert r.status_code == 202 and len(started) == 1, r.text
+    owner = User.from_doc(await db.users.find_one({"_id": ObjectId(user.id)}))
+    return r.json()["id"], lambda: jobs.run(owner, started[0])
+
+
+async def test_the_progress_moves_page_by_page_and_the_kept_file_has_no_password(
+    app, client, user, db, monkeypatch
+):
+    import_id, run = await held_upload(app, client, user, db, monkeypatch)
+    jobs = app.state.import_jobs
     # What the job keeps: the file opened (no password needed), and no password anywhere.
     kept = await db.import_uploads.find_one({"_id": ObjectId(import_id)})
     assert not pikepdf.open(io.BytesIO(kept["data"])).is_encrypted
@@ -102,8 +110,7 @@ async def test_the_progress_moves_page_by_page_and_the_kept_file_has_no_password
         return moved
 
     monkeypatch.setattr(jobs, "_advance", watched)
-    owner = User.from_doc(await db.users.find_one({"_id": ObjectId(user.id)}))
-    await jobs.run(owner, started[0])
+    await run()
     assert seen == [("parsing", {"pages_done": n, "pages": 3}) for n in (1, 2, 3)]
     assert (await get(client, user, f"/api/imports/{import_id}"))["status"] == "preview"
     assert await db.import_uploads.count_documents({}) == 0
@@ -221,3 +228,22 @@ async def test_a_page_that_takes_too_long_is_stopped_at_the_time_limit(slow_app)
         r = await post(client, user, slow_pdf(), ASYNC, account="Savings")
         failed = await settled(client, user, r.json()["id"])
         assert (failed["error"]["code"], failed["error"]["field"]) == ("pdf_too_slow", "file")
+
+
+async def test_a_runner_that_lost_its_lease_stops_and_leaves_the_job_alone(
+    app, client, user, db, monkeypatch
+):
+    held, run = await held_upload(app, client, user, db, monkeypatch)
+    import_id, jobs = ObjectId(held), app.state.import_jobs
+    advance = jobs._advance
+
+    async def taken_over(record, change):  # another process claims the job after page 1
+        await db.imports.update_one({"_id": import_id}, {"$set": {"lease.owner": "another"}})
+        return await advance(record, change)
+
+    monkeypatch.setattr(jobs, "_advance", taken_over)
+    assert await run() is None
+    found = await get(client, user, f"/api/imports/{import_id}")
+    assert found["status"] == "parsing" and found["progress"] == {"pages_done": 0, "pages": 3}
+    assert await db.import_rows.count_documents({"import_id": import_id}) == 0
+    assert await db.import_uploads.count_documents({"_id": import_id}) == 1  # the new owner's
