@@ -105,6 +105,11 @@ class Parsers:
         except (OSError, ParserCrashed):  # the first read starts one itself
             log.exception("could not start a PDF parser process")
 
+    async def ready(self) -> None:
+        """Wait for the worker `warm` started (if any) to be ready."""
+        if self._warming is not None:
+            await asyncio.shield(self._warming)
+
     async def run(self, operation: str, on_page: OnPage | None = None, **kwargs: Any) -> Any:
         """`imports.parse_worker`'s `operation` on these arguments, in a worker, within the
         deadline (`StatementError` pdf_too_slow past it)."""
@@ -135,9 +140,8 @@ class Parsers:
             return result
 
     async def _worker(self) -> Worker:
-        if self._warming is not None:
-            await asyncio.shield(self._warming)  # the one being started at start-up
-            self._warming = None
+        await self.ready()  # the one being started at start-up
+        self._warming = None
         if self._idle:
             return self._idle.pop()
         return await Worker.start()
