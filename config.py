@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # died, and the resume loop (polling this often) takes the commit over.
     import_lease_seconds: float = Field(default=60.0, gt=0)
     import_resume_seconds: float = Field(default=5.0, gt=0)
+    # A PDF statement's read (imports/parsers.py): its parser process is killed past this.
+    pdf_max_seconds: float = Field(default=30.0, gt=0)
+    # Start one parser process with the app, so the first PDF does not wait for it.
+    pdf_warm_parser: bool = True
     notification_ttl_days: int = 180
 
     # Indian income-tax caps, in rupees (the statutory figures since FY 2014-15; the section

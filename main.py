@@ -22,7 +22,7 @@ from core.http_errors import RETRY_AFTER, add_error_handlers
 from core.observability import RequestContextMiddleware, configure_logging, metrics_text
 from database import connect, database_url, ensure_indexes, get_database
 from delivery.outbox import Dispatcher
-from imports.jobs import CommitJobs
+from imports.jobs import ImportJobs
 from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
@@ -104,21 +104,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await ensure_indexes(db)
     dispatcher = Dispatcher(db, settings, app.state.backends)
     app.state.dispatcher = dispatcher
-    app.state.import_jobs = import_jobs = CommitJobs(db, settings)
+    app.state.import_jobs = import_jobs = ImportJobs(db, settings)
+    if settings.pdf_warm_parser:  # in the background: start-up does not wait for it
+        import_jobs.parsers.warm()
     tasks = []
     if settings.run_worker:
         tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
         tasks.append(
             asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler")
         )
-        tasks.append(asyncio.create_task(import_jobs.run_forever(), name="import-commits"))
+        tasks.append(asyncio.create_task(import_jobs.run_forever(), name="import-jobs"))
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await import_jobs.stop()  # each background commit lets its lease go
+        await import_jobs.stop()  # each background job lets its lease go; parsers end
         with contextlib.suppress(PyMongoError):  # shutting down with the database away
             await dispatcher.release_lease()
         await app.state.backends.aclose()

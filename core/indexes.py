@@ -31,6 +31,7 @@ USER_COLLECTIONS = (
     "accounts",
     "transfers",
     "import_skips",
+    "import_uploads",
 )
 
 
@@ -218,6 +219,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("lease.expires_at", ASCENDING)]),
     ],
+    # A file read in the background (imports/parsing.py), kept until it is read: found by
+    # its import's _id with the user's; a user's, oldest first.
+    "import_uploads": _per_user(),
     # An import's rows in file order, optionally one status.
     "import_rows": [
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),

@@ -1,16 +1,20 @@
-"""A statement's commit as a durable job: run in the request that asks for it, or in the
-background of the API process (`Prefer: respond-async`), and finished by another process if
-this one dies half-way.
+"""A statement's import work as durable jobs, one mechanism for both kinds: reading an
+uploaded file into its preview (`parsing`, asked with `Prefer: respond-async` on the upload:
+`imports.parsing`) and the commit (`committing`: run in the request that asks for it, or in
+the background). Either runs in the background of the API process and is finished by
+another process if this one dies half-way.
 
-While an import is `committing` its document records the job: `progress` {done, total} (rows
-of the file gone through), `next_line` (where the next batch starts) and `lease` {owner,
-expires_at}. Only the holder of an unexpired lease runs the commit. A lease is taken with one
+While an import is `parsing` or `committing` its document records the job: `progress`
+({pages_done, pages} of the file read; {done, total} rows of the file committed), for a
+commit `next_line` (where the next batch starts), and `lease` {owner, expires_at}. Only the
+holder of an unexpired lease runs the job. A lease is taken with one
 atomic update on the import (filtered by its user and the lease's state, so two replicas
 never both take it) and renewed, with the progress, after every batch; a holder that finds
 it has lost the lease stops. A lease left to expire means its process died: the resume loop
-(`CommitJobs.run_forever`, beside the outbox dispatcher) takes the commit over from
-`next_line`. Each batch is one transaction and fingerprints make a batch run again create
-nothing twice, so a commit interrupted anywhere ends with every row written once."""
+(`ImportJobs.run_forever`, beside the outbox dispatcher) takes the job over: a commit from
+`next_line`, a read from its first page. Each batch is one transaction and fingerprints make
+a batch run again create nothing twice, so a commit interrupted anywhere ends with every row
+written once; a read's rows are kept from the one run that ends it (`imports.parsing`)."""
 
 import asyncio
 import contextlib
@@ -28,11 +32,15 @@ from pymongo.errors import PyMongoError
 from config import Settings
 from core.dates import now_ms
 from database import Doc, update_stamped
+from imports import parsing
 from imports import store as import_store
+from imports.parsers import Parsers
 from security import User
 
 log = logging.getLogger("cleero.imports")
-RESUME_BATCH = 20  # expired commits looked at per pass of the resume loop
+RESUME_BATCH = 20  # expired jobs of each kind looked at per pass of the resume loop
+# The statuses an import has while a job runs on it, and the job's name in the logs.
+JOBS = {"parsing": "read", "committing": "commit"}
 
 
 def _owner() -> str:
@@ -41,54 +49,50 @@ def _owner() -> str:
     return f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class CommitJobs:
-    """The commits this process runs: claimed, run, renewed, resumed."""
+class ImportJobs:
+    """The import jobs this process runs: claimed, run, renewed, resumed; and the parser
+    processes that read PDFs for them and for the uploads read in their request."""
 
     def __init__(self, db: AsyncDatabase, settings: Settings) -> None:
         self.db = db
         self.app_url = settings.app_url
         self.lease = timedelta(seconds=settings.import_lease_seconds)
         self.resume_every = settings.import_resume_seconds
+        self.max_file_bytes = settings.max_upload_bytes
+        self.parsers = Parsers(settings.pdf_max_seconds)
         self._running: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------ the lease
 
+    def new_lease(self) -> Doc:
+        """A lease for a job created now (an upload read in the background)."""
+        return {"owner": _owner(), "expires_at": now_ms() + self.lease}
+
     async def claim(self, user_id: ObjectId, record: Doc) -> Doc | None:
-        """The import with this process holding its commit's lease, or None if it is not
-        free: a preview starts its job from the first line; a commit whose lease expired
-        is taken over where it stands. One atomic update either way."""
+        """The import with this process holding its job's lease, or None if it is not free:
+        a preview starts its commit from the first line; a job whose lease expired is taken
+        over where it stands. One atomic update either way."""
         at = now_ms()
-        job: Doc = {
-            "status": "committing",
-            "lease": {"owner": _owner(), "expires_at": at + self.lease},
-            "updated_at": at,
-        }
+        job: Doc = {"lease": {"owner": _owner(), "expires_at": at + self.lease}, "updated_at": at}
         state: Doc
         if record["status"] == "preview":
-            job |= {"progress": {"done": 0, "total": record["counts"]["rows"]}, "next_line": 0}
+            progress = {"done": 0, "total": record["counts"]["rows"]}
+            job |= {"status": "committing", "progress": progress, "next_line": 0}
             state = {"status": "preview"}
         else:
-            state = {"status": "committing", "$or": _expired(at)}
+            state = {"status": record["status"], "$or": _expired(at)}
         query = {"_id": record["_id"], "user_id": user_id, **state}
         return await update_stamped(self.db.imports, user_id, query, {"$set": job})
 
-    async def _advance(self, record: Doc, next_line: int, done: int) -> bool:
-        """Record a finished batch and renew the lease; False if another holds it now."""
+    async def _advance(self, record: Doc, change: Doc) -> bool:
+        """Record the job's progress and renew the lease; False if another holds it now."""
         at = now_ms()
-        mine = {"_id": record["_id"], "user_id": record["user_id"], "status": "committing"}
-        progress = {"done": done, "total": record["counts"]["rows"]}
-        change = {
-            "next_line": next_line,
-            "progress": progress,
-            "lease.expires_at": at + self.lease,
-            "updated_at": at,
-        }
-        # A new version: the import's GET shows the progress.
+        mine = {"_id": record["_id"], "user_id": record["user_id"], "status": record["status"]}
         mine |= {"lease.owner": record["lease"]["owner"]}
-        return (
-            await update_stamped(self.db.imports, record["user_id"], mine, {"$set": change})
-            is not None
-        )
+        change |= {"lease.expires_at": at + self.lease, "updated_at": at}
+        # A new version: the import's GET shows the progress.
+        updated = await update_stamped(self.db.imports, record["user_id"], mine, {"$set": change})
+        return updated is not None
 
     async def _release(self, record: Doc) -> None:
         """Let the commit be taken at once (its run failed, or this process is stopping)."""
@@ -101,15 +105,21 @@ class CommitJobs:
     # ------------------------------------------------------------ running a commit
 
     async def run(self, user: User, record: Doc, *, release: bool = True) -> Doc | None:
-        """Run a claimed commit (`claim`'s answer) to its end: the result, or None if the
-        lease was lost to another process, which finishes it. On a failure the lease is
-        released (`release`), or left to expire, and the commit stays `committing`."""
+        """Run a claimed job (`claim`'s answer) to its end: a commit's result or a read's
+        import, or None if the lease was lost to another process, which finishes it. On a
+        failure the lease is released (`release`), or left to expire, and the job stays."""
 
-        async def advance(next_line: int, done: int) -> bool:
-            return await self._advance(record, next_line, done)
+        async def advance_commit(next_line: int, done: int) -> bool:
+            progress = {"done": done, "total": record["counts"]["rows"]}
+            return await self._advance(record, {"next_line": next_line, "progress": progress})
+
+        async def advance_read(pages: Doc) -> bool:
+            return await self._advance(record, {"progress": pages})
 
         try:
-            return await import_store.commit(self.db, user, record, self.app_url, advance)
+            if record["status"] == "parsing":
+                return await parsing.run_job(self.db, user, record, self.parsers, advance_read)
+            return await import_store.commit(self.db, user, record, self.app_url, advance_commit)
         except asyncio.CancelledError:  # this process is stopping: another may go on at once
             # The database away too: the lease then expires, which is all a release hastens.
             with contextlib.suppress(PyMongoError):
@@ -122,8 +132,8 @@ class CommitJobs:
             raise
 
     def start(self, user: User, record: Doc) -> None:
-        """Run a claimed commit in the background of this process."""
-        self._spawn(self._run_logged(user, record), f"import-commit-{record['_id']}")
+        """Run a claimed job in the background of this process."""
+        self._spawn(self._run_logged(user, record), f"import-{record['status']}-{record['_id']}")
 
     async def _run_logged(self, user: User, record: Doc) -> None:
         try:
@@ -131,7 +141,8 @@ class CommitJobs:
         except asyncio.CancelledError:
             raise
         except Exception:  # the lease expires and the resume loop tries again
-            log.exception("commit of import %s failed; it will be resumed", record["_id"])
+            job = JOBS[record["status"]]
+            log.exception("%s of import %s failed; it will be resumed", job, record["_id"])
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
@@ -139,17 +150,19 @@ class CommitJobs:
         task.add_done_callback(self._running.discard)
 
     async def stop(self) -> None:
-        """Stop this process's commits, each releasing its lease for another to go on."""
+        """Stop this process's jobs, each releasing its lease for another to go on, and its
+        parser processes."""
         for task in list(self._running):
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
+        await self.parsers.close()
 
     # ------------------------------------------------------------ the resume loop
 
     async def resume_expired(self) -> int:
-        """One pass: take over the commits whose lease expired, one after the other; how
-        many this process took. The scan crosses users (on the (status, lease.expires_at)
-        index); each claim is then the user's own atomic update, which one replica wins."""
+        """One pass: take over the jobs whose lease expired, one after the other; how many
+        this process took. The scan crosses users (on the (status, lease.expires_at) index);
+        each claim is then the user's own atomic update, which one replica wins."""
         taken = 0
         for candidate in await self._expired():
             record = await self.db.imports.find_one(
@@ -162,20 +175,20 @@ class CommitJobs:
             if claimed is None:
                 continue  # another replica took it first
             taken += 1
-            line = claimed.get("next_line", 0)
-            log.info("resuming the commit of import %s at line %s", claimed["_id"], line)
+            job, line = JOBS[claimed["status"]], claimed.get("next_line", 0)
+            log.info("resuming the %s of import %s at line %s", job, claimed["_id"], line)
             try:
                 await self.run(User.from_doc(user_doc), claimed, release=False)
             except PyMongoError:
                 raise
-            except Exception:  # one broken commit must not hold back the others
-                log.exception("resumed commit of import %s failed", claimed["_id"])
+            except Exception:  # one broken job must not hold back the others
+                log.exception("resumed %s of import %s failed", job, claimed["_id"])
         return taken
 
     async def _expired(self) -> list[Doc]:
         at, found = now_ms(), []
-        for state in _expired(at):
-            query = {"status": "committing", **state}
+        for status, state in ((status, state) for status in JOBS for state in _expired(at)):
+            query = {"status": status, **state}
             cursor = self.db.imports.find(query, projection={"user_id": 1}).limit(RESUME_BATCH)
             found += await cursor.to_list(None)
         return found
@@ -186,9 +199,9 @@ class CommitJobs:
             try:
                 await self.resume_expired()
             except PyMongoError as exc:  # database away: try again next time
-                log.warning("import commit resumer waiting for the database: %s", exc)
+                log.warning("import job resumer waiting for the database: %s", exc)
             except Exception:  # a bug must not stop resuming for good: log it, keep polling
-                log.exception("import commit resume pass failed")
+                log.exception("import job resume pass failed")
             await asyncio.sleep(self.resume_every)
 
 

@@ -1,13 +1,13 @@
 """Statement import workflows, whichever entry point asks: a preview built from an upload
-(parsed in a worker thread, checked against what is already in your books, stored with its
-Idempotency-Key), the commit, the undo, the discard. A preview's rows corrected by hand
-are `imports.corrections`.
+(`imports.parsing`: in the request, or in the background as `parsing` until it is a preview
+or `failed`; stored with its Idempotency-Key), the commit, the undo, the discard. A
+preview's rows corrected by hand are `imports.corrections`.
 
-An import moves preview -> committing -> committed -> undoing -> undone; each move is one
-atomic update on the import, so a commit, an undo and a discard never run on one import at
-once. A commit runs under its lease (`imports.jobs`): one runner at a time, in the request
-or in the background, taken over by another process if its own dies; an interrupted undo is
-finished by asking again."""
+An import moves (parsing ->) preview -> committing -> committed -> undoing -> undone; each
+move is one atomic update on the import, so a commit, an undo and a discard never run on
+one import at once. A background read and a commit run under their lease (`imports.jobs`):
+one runner at a time, taken over by another process if its own dies; an interrupted undo
+is finished by asking again."""
 
 from typing import Any
 
@@ -16,24 +16,15 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from accounts import service as accounts
 from core.dates import now_ms
 from core.errors import AppError, Conflict, ErrorCode, NotFound
 from core.idempotency import peek, write_once
 from core.sync import Expected, check_version, owned, stamp, tombstone
 from database import Doc, get_owned, in_transaction, object_id, paginate, update_stamped
-from imports import preview_store, template_store
+from imports import parsing, preview_store, template_store
 from imports import store as import_store
-from imports.jobs import CommitJobs
-from imports.rules import (
-    card_summary,
-    counts,
-    day_range,
-    period,
-    preview_rows,
-)
-from imports.statements import Statement
-from imports.upload import Upload, chosen_mapping, parse
+from imports.jobs import ImportJobs
+from imports.upload import Upload, chosen_mapping
 from schemas import (
     CommitResult,
     ImportOut,
@@ -53,63 +44,16 @@ COMMIT_WAIT_SECONDS = 0.25  # how often a commit request looks at one another ru
 # ---------------------------------------------------------------- the preview
 
 
-async def build_preview(
-    db: AsyncDatabase,
-    user_id: ObjectId,
-    statement: Statement,
-    account: tuple[Doc, bool],
-    filename: str,
-) -> tuple[Doc, list[Doc]]:
-    """The import into `account` (the account, whether it was created for this statement)
-    and its rows, each row checked against what is already in your books."""
-    (chosen, created), days = account, day_range([{"date": row.date} for row in statement.rows])
-    books = await preview_store.preview_books(db, user_id, chosen["_id"], days)
-    rows = await anyio.to_thread.run_sync(preview_rows, statement, str(chosen["_id"]), books)
-    import_id, at = ObjectId(), now_ms()
-    record = {
-        "_id": import_id,
-        "user_id": user_id,
-        "filename": filename,
-        "format": statement.format,
-        "account_id": chosen["_id"],
-        "account_created": created,
-        "account": statement.account,
-        "number_last4": statement.number_last4,
-        "currency": statement.currency,
-        "opening_balance": statement.opening_balance,
-        "closing_balance": statement.closing_balance,
-        "card_summary": card_summary(statement),
-        "balance_gap": await accounts.opening_gap(db, chosen, statement),
-        "status": str(ImportStatus.preview),
-        "period": period(statement),
-        "counts": counts(rows),
-        "last_line": max((row["line"] for row in rows), default=0),  # the commit's batches
-        "result": None,
-        "created_at": at,
-        "updated_at": at,
-        "committed_at": None,
-        "undone_at": None,
-    }
-    return record, preview_store.stored_rows(rows, record)
-
-
 async def create_preview(
-    db: AsyncDatabase, user: User, upload: Upload, key: str | None
+    db: AsyncDatabase, user: User, upload: Upload, key: str | None, jobs: ImportJobs
 ) -> tuple[ImportOut, bool]:
     """(the upload's preview, whether it replays an earlier request with this key). The rows
     are stored before the import, so a reader never sees an import without all its rows; the
     import and a mapping to save are written with the key, in one transaction."""
     digest = upload.digest()
     if (stored := await peek(db, user.id, key, digest)) is not None:
-        return ImportOut.model_validate(stored), True
-    mapping, to_save = await chosen_mapping(db, user.id, upload.mapping, upload.template)
-    fmt = str(upload.file_format) if upload.file_format is not None else None
-    order = str(upload.date_order) if upload.date_order is not None else None
-    statement = await parse(upload.data, fmt, mapping, order, upload.password)
-    label = upload.account.strip() if upload.account else None
-    account = await accounts.statement_account(db, user, upload.account_id, label, statement)
-    filename = (upload.filename or "statement").strip()[:200] or "statement"
-    record, rows = await build_preview(db, user.id, statement, account, filename)
+        return await _as_it_stands(db, user.id, stored), True
+    record, rows, to_save = await parsing.build_preview(db, user, upload, jobs.parsers)
     await preview_store.store_rows(db, rows)
 
     async def work(session: AsyncClientSession) -> Doc:
@@ -122,9 +66,51 @@ async def create_preview(
     answer, replayed = await write_once(db, user.id, key, digest, work)
     if replayed:  # a concurrent request with this key stored first
         await preview_store.discard(db, user.id, record["_id"])
-    else:
-        await preview_store.pair_previews(db, rows)
-    return ImportOut.model_validate(answer), replayed
+        return await _as_it_stands(db, user.id, answer), True
+    await preview_store.pair_previews(db, rows)
+    return ImportOut.model_validate(answer), False
+
+
+async def start_preview(
+    db: AsyncDatabase, user: User, upload: Upload, key: str | None, jobs: ImportJobs
+) -> tuple[ImportOut, bool]:
+    """(the upload's import, `parsing`, whether it replays an earlier request with this key):
+    its file read in the background of this process (`imports.parsing.run_job`, under the
+    job's lease). What can be told at once is answered at once, as without the job: a bad
+    mapping, a PDF's missing or wrong password, too many pages, a damaged PDF."""
+    digest = upload.digest()
+    if (stored := await peek(db, user.id, key, digest)) is not None:
+        return await _as_it_stands(db, user.id, stored), True
+    await chosen_mapping(db, user.id, upload.mapping, upload.template)
+    data, pages = await parsing.opened(upload, jobs.parsers, jobs.max_file_bytes)
+    import_id = ObjectId()
+    await db.import_uploads.insert_one(parsing.stored_upload(import_id, user.id, upload, data))
+    record = parsing.parsing_record(import_id, user, upload, pages, jobs.new_lease())
+
+    async def work(session: AsyncClientSession) -> Doc:
+        record["sync_seq"] = await stamp(db, user.id, session)
+        await db.imports.insert_one(record, session=session)
+        return ImportOut.model_validate(record).stored(by_alias=True)
+
+    try:
+        answer, replayed = await write_once(db, user.id, key, digest, work)
+    finally:  # unless its import was written, the file is nobody's
+        if await db.imports.find_one({"_id": import_id, "user_id": user.id}) is None:
+            await db.import_uploads.delete_one({"_id": import_id, "user_id": user.id})
+    if replayed:
+        return await _as_it_stands(db, user.id, answer), True
+    jobs.start(user, record)
+    return ImportOut.model_validate(answer), False
+
+
+async def _as_it_stands(db: AsyncDatabase, user_id: ObjectId, stored: Doc) -> ImportOut:
+    """A replayed upload's answer: as stored, but for an upload read in the background the
+    import as it is now (unless discarded since), which has moved on from `parsing`."""
+    if stored["status"] == ImportStatus.parsing:
+        oid = object_id(stored["id"])
+        if (now := await db.imports.find_one({"_id": oid, "user_id": user_id})) is not None:
+            return ImportOut.model_validate(now)
+    return ImportOut.model_validate(stored)
 
 
 async def rows_page(
@@ -136,6 +122,8 @@ async def rows_page(
 ) -> Page[ImportRowOut]:
     """A page of the import's rows in file order, each with what the commit made of it."""
     record = await get_owned(db.imports, import_id, user_id, "import")
+    if record["status"] in (ImportStatus.parsing, ImportStatus.failed):  # no rows (yet)
+        return Page[ImportRowOut](items=[], total=0, skip=page.skip, limit=page.limit)
     query: dict[str, Any] = {"user_id": user_id, "import_id": record["_id"]}
     if row_status is not None:
         query["status"] = str(row_status)
@@ -192,7 +180,7 @@ async def _commit_state(db: AsyncDatabase, user_id: ObjectId, import_id: str) ->
 
 
 async def commit_import(
-    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+    db: AsyncDatabase, user: User, import_id: str, jobs: ImportJobs
 ) -> CommitResult:
     """Write the preview to the books now (`imports.store.commit`, through the commit's
     lease); a commit another request or process is running is waited for (and taken over if
@@ -211,7 +199,7 @@ async def commit_import(
 
 
 async def start_commit(
-    db: AsyncDatabase, user: User, import_id: str, jobs: CommitJobs
+    db: AsyncDatabase, user: User, import_id: str, jobs: ImportJobs
 ) -> ImportOut:
     """Start writing the preview to the books in the background of this process: the import
     `committing`, with its progress (GET it until `committed`). A commit under way is left
@@ -250,16 +238,16 @@ async def undo_import(db: AsyncDatabase, user: User, import_id: str) -> UndoResu
 async def delete_import(
     db: AsyncDatabase, user_id: ObjectId, import_id: str, expected: Expected = None
 ) -> None:
-    """Discard a preview, or the record of an undone import, with its rows; a committed
-    import is a 409 (undo it instead), one at another version than an If-Match's
-    `expected` a 412."""
+    """Discard a preview, or the record of an undone or failed import, with its rows; a
+    committed import (or one being read or committed) is a 409 (undo it instead), one at
+    another version than an If-Match's `expected` a 412."""
     oid = object_id(import_id)
     if oid is None:
         raise NotFound("import")
 
     async def work(session: AsyncClientSession) -> None:
         deleted = await db.imports.find_one_and_delete(
-            owned(oid, user_id, expected) | {"status": {"$in": ["preview", "undone"]}},
+            owned(oid, user_id, expected) | {"status": {"$in": ["preview", "undone", "failed"]}},
             session=session,
         )
         if deleted is None:

@@ -1,13 +1,12 @@
 """An uploaded statement, read: the form fields sent with it, the column mapping (sent now or
-saved before), the parser run in a worker thread, and the parser's refusals as the API
-answers them."""
+saved before), the parser run in a worker thread (a PDF in a parser process), and the
+parser's refusals as the API answers them."""
 
 import logging
 from dataclasses import dataclass, field
 from functools import partial
 
 import anyio
-import anyio.to_process
 from bson import ObjectId
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,6 +15,7 @@ from core.errors import AppError, ErrorCode, PayloadTooLarge, Unprocessable, Uns
 from core.idempotency import digest_of
 from database import Doc
 from imports import template_store
+from imports.parsers import OnPage, Parsers
 from imports.rules import MAX_ROWS
 from imports.statements import ColumnMapping, Statement, StatementError, is_pdf, parse_statement
 from schemas import ColumnMappingIn, DateOrder, ImportFormat
@@ -94,33 +94,41 @@ async def parse(
     data: bytes,
     file_format: str | None,
     mapping: ColumnMapping | None,
-    date_order: str | None = None,
-    password: str | None = None,
+    date_order: str | None,
+    password: str | None,
+    *,
+    parsers: Parsers,
+    on_page: OnPage | None = None,
 ) -> Statement:
     """The statement, parsed in a worker thread (about 50 µs a row, CPU-bound); a PDF in a
-    worker process (about 20 ms a page), whose Python work would otherwise hold the GIL
-    against the event loop (`/health` p99 near 100 ms while one parsed, bench/RESULTS-pdf.md)."""
-    parser = partial(
-        parse_statement,
-        data,
-        format=file_format,
-        mapping=mapping,
-        max_rows=MAX_ROWS,
-        date_order=date_order,
-        password=password,
-    )
-    run = anyio.to_process.run_sync if is_pdf(data) else anyio.to_thread.run_sync
+    parser process (about 20 ms a page; `on_page` told as they are read), whose Python work
+    would otherwise hold the GIL against the event loop (`/health` p99 near 100 ms while one
+    parsed, bench/RESULTS-pdf.md), and which is killed at the time limit."""
+    kwargs = {
+        "data": data,
+        "format": file_format,
+        "mapping": mapping,
+        "max_rows": MAX_ROWS,
+        "date_order": date_order,
+        "password": password,
+    }
     try:
-        return await run(parser)
+        if is_pdf(data):
+            return await parsers.run("parse", on_page, **kwargs)
+        return await anyio.to_thread.run_sync(partial(parse_statement, **kwargs))
     except StatementError as exc:
         raise refusal(exc, mapped=mapping is not None) from exc
-    except Exception as exc:  # a parser bug on odd input is still the file's 422, not a 500
+    except Exception as exc:  # a parser bug on odd input (or a crashed process): a 422
         log.exception("statement parser failed")
-        raise Unprocessable(
-            "This file could not be read as a bank statement",
-            code=ErrorCode.unreadable_file,
-            loc=("body", "file"),
-        ) from exc
+        raise unreadable() from exc
+
+
+def unreadable() -> Unprocessable:
+    return Unprocessable(
+        "This file could not be read as a bank statement",
+        code=ErrorCode.unreadable_file,
+        loc=("body", "file"),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The background worker as its own process.
 
     python -m ops.worker                 outbox dispatcher + reminder scheduler + the resumer
-                                         of interrupted statement commits, until SIGTERM
+                                         of interrupted statement imports, until SIGTERM
     python -m ops.worker --once          one scheduler pass, then one dispatcher pass, and exit
     python -m ops.worker --retry-failed  requeue the messages that ran out of attempts, and exit
 
@@ -23,7 +23,7 @@ from config import Settings, get_settings
 from core.observability import configure_logging
 from database import connect, database_url, ensure_indexes, get_database
 from delivery.outbox import Dispatcher, retry_failed
-from imports.jobs import CommitJobs
+from imports.jobs import ImportJobs
 from loans import reminders
 from ops.migrations import migrate
 from services import Backends
@@ -40,21 +40,23 @@ async def run_once(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher
 
 
 async def run_forever(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
+    import_jobs = ImportJobs(db, settings)
     tasks = [
         asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"),
         asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler"),
-        asyncio.create_task(CommitJobs(db, settings).run_forever(), name="import-commits"),
+        asyncio.create_task(import_jobs.run_forever(), name="import-jobs"),
     ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker started: outbox dispatcher, reminder scheduler and import commit resumer")
+    log.info("worker started: outbox dispatcher, reminder scheduler and import job resumer")
     await stop.wait()
     log.info("worker stopping")
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await import_jobs.stop()  # its parser processes end
     with contextlib.suppress(PyMongoError):  # let another worker take over at once
         await dispatcher.release_lease()
 

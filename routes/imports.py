@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from database import get_owned, paginate
 from imports import corrections, service
-from imports.jobs import CommitJobs
+from imports.jobs import ImportJobs
 from imports.upload import Upload
 from routes.deps import (
     NO_CONTENT,
@@ -61,6 +61,54 @@ async def _rows_page(
 
 # An import's rows are read a statement at a time: pages of up to 500.
 RowsPagination = Annotated[PageParams, Depends(_rows_page)]
+
+
+async def _jobs(request: Request) -> ImportJobs:
+    return request.app.state.import_jobs
+
+
+Jobs = Annotated[ImportJobs, Depends(_jobs)]
+Prefer = Annotated[
+    str | None,
+    Header(
+        max_length=1000,
+        description="`respond-async` (RFC 7240): answer 202 at once and go on in the "
+        "background; GET the import (`Location`) until it is done",
+    ),
+]
+
+
+def accepted(what: str) -> dict[int | str, dict[str, Any]]:
+    """The 202 of an operation that goes on in the background with `Prefer: respond-async`."""
+    return {
+        202: {
+            "model": ImportOut,
+            "description": f"With `Prefer: respond-async`: {what}",
+            "headers": {
+                "Location": {"description": "The import to poll", "schema": {"type": "string"}},
+                "Preference-Applied": {
+                    "description": "`respond-async`",
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    }
+
+
+def accepted_answer(record: ImportOut) -> JSONResponse:
+    return JSONResponse(
+        record.model_dump(mode="json", by_alias=True),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Preference-Applied": "respond-async", "Location": f"/api/imports/{record.id}"},
+    )
+
+
+def wants_async(prefer: str | None) -> bool:
+    """Whether a Prefer header (RFC 7240: comma-separated preferences, each a token with an
+    optional value and parameters, the token case-insensitive) names `respond-async`."""
+    names = (p.split(";")[0].split("=")[0].strip().lower() for p in (prefer or "").split(","))
+    return "respond-async" in names
+
 
 # ---------------------------------------------------------------- the upload
 
@@ -120,8 +168,13 @@ DateOrderField = Annotated[
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=ImportOut,
     responses={
         **tagged(201),
+        **accepted(
+            "the file is read in the background; the import is `parsing`, with its "
+            "`progress` {pages_done, pages}, until it is `preview` (or `failed`, with `error`)"
+        ),
         **E401,
         **responses((413, "File over 10 MB, more than 50,000 rows or a PDF over 200 pages")),
         **responses((415, "Not a statement: scanned PDF, image, archive, binary or zip bomb")),
@@ -143,6 +196,7 @@ async def create_import(
     settings: SettingsDep,
     response: Response,
     tag: ETagged,
+    jobs: Jobs,
     # Form fields are text: none is nullable (a form has no null), each may be left out.
     account_id: AccountIdField = None,  # type: ignore[assignment]
     account: AccountNameField = None,  # type: ignore[assignment]
@@ -152,10 +206,13 @@ async def create_import(
     date_order: DateOrderField = None,  # type: ignore[assignment]
     password: PasswordField = None,  # type: ignore[assignment]
     idempotency_key: IdempotencyKey = None,
-) -> ImportOut:
+    prefer: Prefer = None,
+) -> Any:
     """Upload a bank or credit-card statement (PDF, password-protected or not; CSV, XLS,
     XLSX, OFX/QFX, QIF or Account Aggregator JSON; at most 10 MB): a preview of its rows,
-    nothing written to your books until you commit."""
+    nothing written to your books until you commit. With `Prefer: respond-async` it answers
+    202 at once with the import `parsing` and reads the file in the background (a PDF's
+    password is checked first, and never kept)."""
     check_upload_size(file, settings.max_upload_bytes, "Statement")
     upload = Upload(
         await file.read(),
@@ -168,7 +225,15 @@ async def create_import(
         date_order=date_order,
         password=password,
     )
-    answer, replayed = await service.create_preview(db, user, upload, idempotency_key)
+    if wants_async(prefer):
+        answer, replayed = await service.start_preview(db, user, upload, idempotency_key, jobs)
+    else:
+        answer, replayed = await service.create_preview(db, user, upload, idempotency_key, jobs)
+    if answer.status in (ImportStatus.parsing, ImportStatus.failed):
+        reply = accepted_answer(answer)
+        if replayed:
+            reply.headers["Idempotent-Replayed"] = "true"
+        return reply
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return tag(answer)
@@ -231,46 +296,17 @@ async def update_import_row(
 # ---------------------------------------------------------------- commit, undo, discard
 
 
-async def _jobs(request: Request) -> CommitJobs:
-    return request.app.state.import_jobs
-
-
-Jobs = Annotated[CommitJobs, Depends(_jobs)]
-Prefer = Annotated[
-    str | None,
-    Header(
-        max_length=1000,
-        description="`respond-async` (RFC 7240): answer 202 at once and commit in the "
-        "background; GET the import (`Location`) until it is `committed`",
-    ),
-]
-ACCEPTED = {
-    202: {
-        "model": ImportOut,
-        "description": "With `Prefer: respond-async`: the commit goes on in the background; "
-        "the import is `committing`, with its `progress`",
-        "headers": {
-            "Location": {"description": "The import to poll", "schema": {"type": "string"}},
-            "Preference-Applied": {
-                "description": "`respond-async`",
-                "schema": {"type": "string"},
-            },
-        },
-    }
-}
-
-
-def wants_async(prefer: str | None) -> bool:
-    """Whether a Prefer header (RFC 7240: comma-separated preferences, each a token with an
-    optional value and parameters, the token case-insensitive) names `respond-async`."""
-    names = (p.split(";")[0].split("=")[0].strip().lower() for p in (prefer or "").split(","))
-    return "respond-async" in names
-
-
 @router.post(
     "/{import_id}/commit",
     response_model=CommitResult,
-    responses={**ACCEPTED, **E401, **E404, **E409},
+    responses={
+        **accepted(
+            "the commit goes on in the background; the import is `committing`, with its `progress`"
+        ),
+        **E401,
+        **E404,
+        **E409,
+    },
 )
 async def commit_import(
     import_id: str, user: CurrentUser, db: Db, jobs: Jobs, prefer: Prefer = None
@@ -285,11 +321,7 @@ async def commit_import(
     record = await service.start_commit(db, user, import_id, jobs)
     if record.status == ImportStatus.committed:
         return record.result
-    return JSONResponse(
-        record.model_dump(mode="json", by_alias=True),
-        status_code=status.HTTP_202_ACCEPTED,
-        headers={"Preference-Applied": "respond-async", "Location": f"/api/imports/{record.id}"},
-    )
+    return accepted_answer(record)
 
 
 @router.post("/{import_id}/undo", responses={**E401, **E404, **E409})

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from core.errors import ErrorCode
 from imports.statements import FORMATS
 from schemas.accounts import AccountRef, BalanceGap
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
@@ -30,6 +31,8 @@ ImportFormat.__doc__ = "The statement layouts `statements.parse_statement` reads
 
 
 class ImportStatus(StrEnum):
+    parsing = "parsing"  # the file being read in the background (`Prefer: respond-async`)
+    failed = "failed"  # the background read refused the file: `error` says why
     preview = "preview"  # parsed and checked; nothing written to your books yet
     committing = "committing"
     committed = "committed"
@@ -182,6 +185,24 @@ class CommitProgress(ResponseModel):
     total: int
 
 
+class ParseProgress(ResponseModel):
+    """How far a background read of the file has gone: a PDF's pages read (a file of another
+    format counts as one page)."""
+
+    pages_done: int
+    pages: int
+
+
+class ImportFailure(ResponseModel):
+    """Why a background read refused the file: what the upload would have answered (its
+    status, code, sentence and the form field to change)."""
+
+    status: int
+    code: ErrorCode
+    detail: str
+    field: str | None = None
+
+
 class CardSummary(ResponseModel):
     """A credit-card statement's summary block, as printed (null where it prints nothing).
     A balance the issuer marks "Cr" (it owes you) is negative."""
@@ -197,7 +218,7 @@ class CardSummary(ResponseModel):
 
 class ImportOut(OutModel):
     filename: str
-    format: ImportFormat
+    format: ImportFormat | None = None  # null until a file read in the background is read
     account_id: ObjectIdStr | None = None  # the account it is imported into
     account_created: bool = False  # that account was created for this statement
     account: str | None = None  # the account as the file names it
@@ -213,15 +234,16 @@ class ImportOut(OutModel):
     period: ImportPeriod | None = None  # None for a statement without rows
     counts: ImportCounts
     result: CommitResult | None = None  # once committed
-    progress: CommitProgress | None = None  # while committing
+    progress: CommitProgress | ParseProgress | None = None  # while committing, or parsing
+    error: ImportFailure | None = None  # once failed
     created_at: Instant
     updated_at: Instant
     committed_at: Instant | None = None
     undone_at: Instant | None = None
 
     @model_validator(mode="after")
-    def _progress_while_committing(self) -> "ImportOut":
-        if self.status != ImportStatus.committing:
+    def _progress_while_a_job_runs(self) -> "ImportOut":
+        if self.status not in (ImportStatus.committing, ImportStatus.parsing):
             self.progress = None
         return self
 

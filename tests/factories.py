@@ -45,6 +45,7 @@ def make_settings(mongo_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "mail_dir": tmp_path / "mail",
         "upload_dir": tmp_path / "uploads",
         "run_worker": False,
+        "pdf_warm_parser": False,  # a PDF test starts its parser process when it needs one
         "bcrypt_rounds": 4,
         "signup_limit": 1000,
         "login_limit": 1000,

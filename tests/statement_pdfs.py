@@ -275,3 +275,25 @@ def scanned_pdf() -> bytes:
     doc.add_page()
     doc.image(image, x=10, y=10, w=100)
     return bytes(doc.output())
+
+
+def slow_pdf(lines: int = 400, width: int = 500) -> bytes:
+    """One page of `lines` x `width` characters in one content stream (1.6 KB compressed):
+    reading it takes seconds inside that one page (about 2 s here for 200,000 characters)."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    line = b"0 -1 Td (" + b"ab " * (width // 3) + b") Tj "
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=pikepdf.Array([0, 0, 612, 792]),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+        Contents=pdf.make_stream(b"BT /F1 1 Tf " + line * lines + b"ET"),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()

@@ -11,7 +11,7 @@ from .dateorder import DateOrder, check_order
 from .generic import find_mapped_header, missing_columns_error, with_date_order
 from .model import FORMATS, ColumnMapping, Statement, UnknownLayout
 from .ofx import parse_ofx
-from .pdf import PdfLimits
+from .pdf import OnPage, PdfLimits
 from .pdfstatement import parse_pdf
 from .qif import parse_qif
 from .readers import DELIMITERS, PREFIX_ROWS, Rows, csv_prefix, csv_rows, open_workbook, sheet_rows
@@ -34,6 +34,7 @@ def parse_statement(
     date_order: str | None = None,
     password: str | None = None,
     pdf_limits: PdfLimits | None = None,
+    on_page: OnPage | None = None,
 ) -> Statement:
     """Parse a bank statement file.
 
@@ -42,10 +43,11 @@ def parse_statement(
     QIF file's dates, or a generic file's without a mapping ``date_format``, are written;
     without it the order is decided from all the file's dates and a file whose dates read
     both ways is refused (``ambiguous_date_order``). Other formats fix their own order and
-    ignore it. ``password`` opens an encrypted PDF; ``pdf_limits`` caps a PDF's pages and
-    reading time. Raises ``UnsupportedFile``, ``UnknownLayout``, ``CorruptFile`` or
-    ``TooManyRows`` (all ``StatementError``); rows that cannot be read are returned with
-    ``error`` set instead.
+    ignore it. ``password`` opens an encrypted PDF; ``pdf_limits`` caps a PDF's pages;
+    ``on_page(done, pages)`` is told as a PDF's pages are read (the reading time is capped
+    by the process that runs this, ``imports.parsers``). Raises ``UnsupportedFile``,
+    ``UnknownLayout``, ``CorruptFile`` or ``TooManyRows`` (all ``StatementError``); rows
+    that cannot be read are returned with ``error`` set instead.
     """
     order = check_order(date_order)
     if format is not None and format not in FORMATS:
@@ -64,7 +66,7 @@ def parse_statement(
     if sniffed.kind == "pdf":
         if mapping is not None or format in (*_STRUCTURED, "generic"):
             raise UnknownLayout("format_mismatch", "A PDF is read by its bank's layout only.")
-        return parse_pdf(data, password, format, max_rows, pdf_limits or PdfLimits())
+        return parse_pdf(data, password, format, max_rows, pdf_limits or PdfLimits(), on_page)
     if sniffed.kind == "text":
         assert sniffed.text is not None
         return _parse_text(sniffed.text, format, mapping, max_rows, order)

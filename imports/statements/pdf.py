@@ -5,15 +5,14 @@ engine) reads each page's characters with their boxes, grouped here into words a
 PDFium rather than pdfplumber/pdfminer.six: pdfminer interprets every page in Python,
 ~0.6 s a page on this machine (a 20-page statement in 13 s, holding the GIL), where PDFium
 reads the same 20 pages in ~0.4 s. Nothing here knows a bank's layout: ``pdftable``
-turns the lines into table cells. Limits are enforced page by page, so a huge or slow file
-is refused part-way instead of holding a worker for minutes.
+turns the lines into table cells. The page limit is checked before a page is read; the time
+limit is the parser process's deadline (``imports.parsers``), which holds inside a page too.
 """
 
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pikepdf
@@ -22,7 +21,6 @@ import pypdfium2 as pdfium
 from .model import CorruptFile, StatementError, TooManyRows, UnsupportedFile
 
 MAX_PAGES = 200
-MAX_SECONDS = 30.0
 # Words whose tops differ by less than this share a line (points; text is 6-12 pt).
 LINE_TOLERANCE = 3.0
 
@@ -31,10 +29,6 @@ class PasswordProblem(StatementError):
     """The PDF is encrypted and the password is missing or wrong (a 422 on `password`)."""
 
     http_status = 422
-
-
-class TooSlow(StatementError):
-    """Reading took longer than ``PdfLimits.max_seconds``."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +52,9 @@ class Line:
 @dataclass(frozen=True)
 class PdfLimits:
     max_pages: int = MAX_PAGES
-    max_seconds: float = MAX_SECONDS
+
+
+OnPage = Callable[[int, int], None]  # (pages read, pages in the file), after each page
 
 
 def decrypted(data: bytes, password: str | None, max_pages: int) -> bytes:
@@ -88,10 +84,19 @@ def decrypted(data: bytes, password: str | None, max_pages: int) -> bytes:
         raise CorruptFile("corrupt_pdf", "The PDF file is damaged or truncated.") from exc
 
 
-def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[Line]:
-    """Every line of text, page by page, top to bottom. Refuses a file over the page limit
-    before reading it, a scanned (image-only) file, and one that takes too long."""
-    started = time.monotonic()
+def decrypted_and_pages(data: bytes, password: str | None, max_pages: int) -> tuple[bytes, int]:
+    """The PDF without its password and its number of pages: what an upload parsed later
+    keeps instead of the password (``decrypted``'s refusals)."""
+    plain = decrypted(data, password, max_pages)
+    with pikepdf.open(io.BytesIO(plain)) as pdf:
+        return plain, len(pdf.pages)
+
+
+def pdf_lines(
+    data: bytes, password: str | None, limits: PdfLimits, on_page: OnPage | None = None
+) -> Iterator[Line]:
+    """Every line of text, page by page, top to bottom; ``on_page`` is told after each page.
+    Refuses a file over the page limit before reading it, and a scanned (image-only) one."""
     plain = decrypted(data, password, limits.max_pages)
     try:
         document = pdfium.PdfDocument(plain)
@@ -102,15 +107,11 @@ def pdf_lines(data: bytes, password: str | None, limits: PdfLimits) -> Iterator[
         _check_pages(pages, limits.max_pages)
         any_text = False
         for number in range(1, pages + 1):
-            if time.monotonic() - started > limits.max_seconds:
-                raise TooSlow(
-                    "pdf_too_slow",
-                    f"Reading this PDF took over {limits.max_seconds:.0f} seconds (stopped at "
-                    f"page {number} of {pages}); upload a shorter period.",
-                )
             words = _page_words(document[number - 1])
             any_text = any_text or bool(words)
             yield from _lines(number, words)
+            if on_page is not None:
+                on_page(number, pages)
     finally:
         document.close()
     if not any_text:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from .banks import expected_layouts_text, layouts_for
 from .cards import CARD_LAYOUTS, card_number, card_summary
 from .model import CARD_FORMATS, Statement, UnknownLayout
-from .pdf import PdfLimits, pdf_lines
+from .pdf import OnPage, PdfLimits, pdf_lines
 from .pdftable import Columns, find_pdf_header, table_lines
 from .preamble import last_four
 from .tables import Layout, read_table
@@ -30,8 +30,9 @@ def parse_pdf(
     format: str | None,
     max_rows: int,
     limits: PdfLimits,
+    on_page: OnPage | None = None,
 ) -> Statement:
-    lines = list(pdf_lines(data, password, limits))
+    lines = list(pdf_lines(data, password, limits, on_page))
     found = find_pdf_header(lines, pdf_layouts(format))
     if found is None:
         raise UnknownLayout(

@@ -9,8 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from imports.statements import PdfLimits, parse_statement
-from imports.statements.pdf import TooSlow
 from tests.api.test_errors import logged
 from tests.factories import account, all_rows, get, upload
 from tests.statement_pdfs import (
@@ -207,13 +205,6 @@ async def test_a_pdf_over_the_page_limit_is_a_413(client, user):
         "/api/imports", headers=user.headers, files={"file": ("big.pdf", bytes(doc.output()))}
     )
     assert (r.status_code, r.json()["code"]) == (413, "pdf_too_many_pages"), r.text
-
-
-def test_a_pdf_that_takes_too_long_is_stopped():
-    data = bank_pdf("sbi", month_of_txns(60), Decimal("1.00"), rows_per_page=20)
-    with pytest.raises(TooSlow) as caught:
-        parse_statement(data, pdf_limits=PdfLimits(max_seconds=0.0))
-    assert caught.value.code == "pdf_too_slow" and caught.value.http_status == 422
 
 
 def hdfc_xls(txns: list[Txn], opening: Decimal) -> bytes:
