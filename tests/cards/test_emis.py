@@ -6,6 +6,7 @@ instalments of a later statement import matched to the EMI's debt, someone else'
 Every figure is worked out beside its assertion: a card with statement day 15, 20 due days
 and a ₹1,00,000 limit; an EMI of ₹60,000 at 15 % a year over 6 months with a ₹199 fee."""
 
+import asyncio
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -284,3 +285,36 @@ async def test_someone_elses_card_or_emi_is_a_404_and_bad_input_a_422(
     savings = await account(client, user, "SB")
     r = await client.post(f"/api/accounts/{savings['id']}/emis", headers=user.headers, json=body)
     assert (r.status_code, r.json()["code"]) == (422, "not_a_card")
+
+
+async def test_a_purchase_converted_twice_at_once_is_one_emi(client, user, monkeypatch):
+    card = await account(client, user, "Card", kind="credit_card", **TERMS)
+    bought = await expense(client, user, 9000, "2025-01-20", account_id=card["id"])
+    on(monkeypatch, date(2025, 1, 25))
+    body = {"expense_id": bought["id"], "annual_rate": 15, "tenure_months": 3}
+    url = f"/api/accounts/{card['id']}/emis"
+    answers = await asyncio.gather(
+        *(client.post(url, headers=user.headers, json=body) for _ in range(2))
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    listed = await get(client, user, url)
+    assert listed["total"] == 1
+    # Its 9,000 is credited once: nothing of the purchase is left unbilled, 9,000 blocked.
+    view = await get(client, user, f"/api/accounts/{card['id']}/card")
+    assert (view["current_cycle"]["unbilled"], view["outstanding"]["emi_principal_blocked"]) == (
+        0,
+        9000,
+    )
+
+
+async def test_a_foreclosure_is_dated_between_the_booking_and_today(client, user, monkeypatch):
+    card, _, _, emi = await a_converted_purchase(client, user, monkeypatch)
+    url = f"/api/accounts/{card['id']}/emis/{emi['id']}/foreclose"
+    on(monkeypatch, date(2025, 2, 1))
+    for day in ("2025-01-24", "2025-02-05"):
+        r = await client.post(url, headers=user.headers, json={"fee_percent": 2, "date": day})
+        assert (r.status_code, r.json()["detail"][0]["loc"]) == (422, ["body", "date"])
+    # Before any statement: all 60,000 is left; 2 % of it and GST on that.
+    r = await client.post(url, headers=user.headers, json={"fee_percent": 2})
+    fee = paise(Decimal(60000) * 2 / 100)
+    assert r.json()["foreclosure"]["total"] == f(60000 + fee + paise(fee * GST))
