@@ -5,6 +5,7 @@ to its card (`card_account_id`), stored through the loans' one way in
 
 from datetime import date, timedelta
 
+import anyio
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -203,7 +204,8 @@ async def emis_of(
     card = await owned_card(db, user.id, card_id)
     terms, day = Terms.of(card), today(user.timezone)
     found, total = await emi_store.page(db, user.id, card["_id"], params)
-    items = [summary(terms, doc, day) for doc in found]
+    # Each EMI's schedule worked out (up to 120 instalments each): off the event loop.
+    items = await anyio.to_thread.run_sync(lambda: [summary(terms, doc, day) for doc in found])
     return Page[CardEmiOut](items=items, total=total, skip=params.skip, limit=params.limit)
 
 

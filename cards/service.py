@@ -52,8 +52,8 @@ async def _worked_out(
     """(terms, ledger, every statement up to the cycle in progress (the last), today)."""
     terms = Terms.of(account)
     ledger = _with_opening(account, await store.ledger(db, user.id, account["_id"]))
-    emis = await emi_store.of_card(db, user.id, account["_id"])
-    ledger = with_emis(terms, ledger, [CardEmi.of(doc) for doc in emis])
+    emis = [CardEmi.of(doc) for doc in await emi_store.of_card(db, user.id, account["_id"])]
+    ledger = await anyio.to_thread.run_sync(with_emis, terms, ledger, emis)  # their schedules
     printed = await store.printed(db, user.id, account["_id"])
     now = today(user.timezone)
     firsts = [ledger.first_day(), *(p.statement_date for p in printed[:1])]
