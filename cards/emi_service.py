@@ -64,13 +64,11 @@ async def _purchase(
     return expense
 
 
-def _emi_doc(user: User, card: Doc, terms: Terms, body: CardEmiCreate, expense: Doc | None) -> Doc:
+def _emi_doc(user: User, card: Doc, values: Doc, day: date, expense: Doc | None) -> Doc:
     """The EMI's debt document: the loans' own (`new_debt`: its reducing-balance EMI, due on
     the card's statement dates from the first one), with the card's link and its terms."""
-    values = body.values(user.timezone)
-    day = _booking_day(values["date"], today(user.timezone))
     amount = quantize(expense["amount"]) if expense else values["amount"]
-    first_due = first_statement(terms, day)
+    first_due = first_statement(Terms.of(card), day)
     debt = new_debt(
         ObjectId(),
         user.id,
@@ -101,12 +99,13 @@ def _emi_doc(user: User, card: Doc, terms: Terms, body: CardEmiCreate, expense: 
 async def create(db: AsyncDatabase, user: User, card_id: str, body: CardEmiCreate) -> CardEmiDetail:
     """Convert the purchase (or amount) into an EMI on the user's card; a purchase once."""
     card = await owned_card(db, user.id, card_id)
-    terms = Terms.of(card)
+    terms, now = Terms.of(card), today(user.timezone)
+    values = body.values(user.timezone)
+    day = _booking_day(values["date"], now)
     expense = None
     if body.expense_id is not None:
-        day = _booking_day(body.values(user.timezone)["date"], today(user.timezone))
         expense = await _purchase(db, user.id, card, body.expense_id, day)
-    doc = _emi_doc(user, card, terms, body, expense)
+    doc = _emi_doc(user, card, values, day, expense)
 
     async def work(session: AsyncClientSession) -> Doc:
         if expense is not None and await emi_store.converting(db, user.id, expense["_id"], session):
@@ -117,7 +116,7 @@ async def create(db: AsyncDatabase, user: User, card_id: str, body: CardEmiCreat
         stored = await in_transaction(db, work)
     except DuplicateKeyError as exc:  # a concurrent conversion of the same purchase won
         raise _converted() from exc
-    return detail(terms, stored, today(user.timezone))
+    return detail(terms, stored, now)
 
 
 def _converted() -> Conflict:

@@ -1,6 +1,6 @@
 """Credit card workflows: a card's statements (every cycle closed from its entries, or as an
 imported statement prints it), the cycle in progress and the statement it will close with,
-and what is outstanding against the limit."""
+and what is outstanding against the limit (its EMIs' principal not billed yet blocked)."""
 
 from dataclasses import asdict
 from datetime import date

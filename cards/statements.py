@@ -1,8 +1,9 @@
 """A card's statements worked out from its entries, pure: each cycle closed on its statement
 date with what was bought, refunded and paid in it and the charges the previous statement
 earned (interest when its total due was not paid by the due date, a late fee after 3 days
-past due, GST on both). A statement imported for a cycle is the truth for it: its total
-due, minimum due and due date replace ours, and the next cycle starts from them."""
+past due, GST on both), with what its EMIs billed and the purchases converted into them
+(`cards.emis`). A statement imported for a cycle is the truth for it: its total due, minimum
+due and due date replace ours, and the next cycle starts from them."""
 
 from __future__ import annotations
 
