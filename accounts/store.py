@@ -135,6 +135,7 @@ async def usage(
     mine = {"user_id": user_id, "account_id": account_id}
     transfers = {"user_id": user_id, "account_ids": account_id}
     counted = [*((name, mine) for name in ENTRY_DAYS), ("transfers", transfers), ("imports", mine)]
+    counted.append(("debts", {"user_id": user_id, "card_account_id": account_id}))  # its EMIs
     return {name: await db[name].count_documents(query, session=session) for name, query in counted}
 
 

@@ -239,18 +239,34 @@ def minimum_due(total_due: Decimal, charges: Decimal) -> Decimal:
 
 @dataclass
 class Ledger:
-    """A card's entries by day: `moves` purchases (+) and refunds (-), `payments` made to it."""
+    """A card's entries by day: `moves` purchases (+) and refunds (-), `payments` made to it;
+    its EMIs' lines (`cards.emis`): `emi` everything they bill (instalments, fees, GST, a
+    foreclosure), `emi_principal` the principal part of it, `converted` the purchases
+    converted into EMIs (a credit on the conversion day)."""
 
     purchases: dict[date, Decimal] = field(default_factory=dict)
     refunds: dict[date, Decimal] = field(default_factory=dict)
     payments: dict[date, Decimal] = field(default_factory=dict)
+    emi: dict[date, Decimal] = field(default_factory=dict)
+    emi_principal: dict[date, Decimal] = field(default_factory=dict)
+    converted: dict[date, Decimal] = field(default_factory=dict)
 
     def moves(self) -> dict[date, Decimal]:
-        days = set(self.purchases) | set(self.refunds)
-        return {d: self.purchases.get(d, ZERO) - self.refunds.get(d, ZERO) for d in days}
+        """What interest may run on, by day: purchases and billed EMI principal, less refunds
+        and conversions (an EMI's interest, fees and GST are charges: never in it)."""
+        days = set(self.purchases) | set(self.refunds) | set(self.emi_principal)
+        days |= set(self.converted)
+        signed = ((self.purchases, 1), (self.emi_principal, 1))
+        signed += ((self.refunds, -1), (self.converted, -1))
+        return {d: sum((kind.get(d, ZERO) * sign for kind, sign in signed), ZERO) for d in days}
 
     def sum(self, kind: str, days: tuple[date, date]) -> Decimal:
         return sum((v for d, v in getattr(self, kind).items() if days[0] <= d <= days[1]), ZERO)
 
     def first_day(self) -> date | None:
-        return min([*self.purchases, *self.refunds, *self.payments], default=None)
+        days = [*self.purchases, *self.refunds, *self.payments, *self.emi, *self.converted]
+        return min(days, default=None)
+
+    def blocked_after(self, day: date) -> Decimal:
+        """EMI principal billed after `day`: what the EMIs still block of the limit."""
+        return sum((v for d, v in self.emi_principal.items() if d > day), ZERO)

@@ -1,16 +1,18 @@
 """Credit card workflows: a card's statements (every cycle closed from its entries, or as an
 imported statement prints it), the cycle in progress and the statement it will close with,
-and what is outstanding against the limit."""
+and what is outstanding against the limit (its EMIs' principal not billed yet blocked)."""
 
 from dataclasses import asdict
 from datetime import date
+from decimal import Decimal
 
 import anyio
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from accounts import store as accounts_store
-from cards import store
+from cards import emi_store, store
+from cards.emis import CardEmi, with_emis
 from cards.rules import Ledger, Terms
 from cards.statements import Statement, statements, status
 from core.dates import as_day, today
@@ -22,7 +24,7 @@ from schemas.cards import CardOut, CurrentCycle, NextStatement, Outstanding, Sta
 from security import User
 
 
-async def _card(db: AsyncDatabase, user_id: ObjectId, account_id: str) -> Doc:
+async def owned_card(db: AsyncDatabase, user_id: ObjectId, account_id: str) -> Doc:
     """The user's credit card account (404 when not theirs, 422 for another kind)."""
     account = await accounts_store.owned(db, user_id, account_id)
     if account["kind"] != "credit_card":
@@ -50,6 +52,8 @@ async def _worked_out(
     """(terms, ledger, every statement up to the cycle in progress (the last), today)."""
     terms = Terms.of(account)
     ledger = _with_opening(account, await store.ledger(db, user.id, account["_id"]))
+    emis = [CardEmi.of(doc) for doc in await emi_store.of_card(db, user.id, account["_id"])]
+    ledger = await anyio.to_thread.run_sync(with_emis, terms, ledger, emis)  # their schedules
     printed = await store.printed(db, user.id, account["_id"])
     now = today(user.timezone)
     firsts = [ledger.first_day(), *(p.statement_date for p in printed[:1])]
@@ -76,7 +80,7 @@ async def statements_of(
     db: AsyncDatabase, user: User, account_id: str, page: PageParams
 ) -> Page[StatementOut]:
     """The card's closed statements, newest first."""
-    account = await _card(db, user.id, account_id)
+    account = await owned_card(db, user.id, account_id)
     _, ledger, found, now = await _worked_out(db, user, account)
     closed = found[-2::-1]
     shown = closed[page.skip : page.skip + page.limit]
@@ -84,23 +88,34 @@ async def statements_of(
     return Page[StatementOut](items=items, total=len(closed), skip=page.skip, limit=page.limit)
 
 
+def _unbilled(ledger: Ledger, current: Statement, now: date) -> Decimal:
+    """The cycle in progress so far: purchases less refunds and purchases converted into
+    EMIs, with what its EMIs posted up to today (fees, a foreclosure; an instalment on its
+    statement day)."""
+    posted = ledger.sum("emi", (current.cycle[0], now))
+    return current.purchases - current.refunds - current.converted + posted
+
+
 def _outstanding(ledger: Ledger, last: Statement | None, current: Statement, now: date):
     """(billed, unbilled): the last statement's total due not yet paid, and the cycle in
-    progress less what was paid beyond the billed."""
-    unbilled = current.purchases - current.refunds
+    progress less what was paid beyond the billed; a purchase billed and then converted
+    into an EMI is a credit of the cycle in progress beyond its purchases, which lowers
+    what is billed."""
+    unbilled = _unbilled(ledger, current, now)
     if last is None:
         return ZERO, max(unbilled - current.payments, ZERO)
     paid = status(ledger, last, now)["paid"]
     billed = max(last.total_due - paid, ZERO)
-    return billed, max(unbilled - max(paid - last.total_due, ZERO), ZERO)
+    credit = min(max(-unbilled, ZERO), current.converted)
+    return max(billed - credit, ZERO), max(unbilled - max(paid - last.total_due, ZERO), ZERO)
 
 
 async def card(db: AsyncDatabase, user: User, account_id: str) -> CardOut:
-    account = await _card(db, user.id, account_id)
+    account = await owned_card(db, user.id, account_id)
     terms, ledger, found, now = await _worked_out(db, user, account)
     current, last = found[-1], (found[-2] if len(found) > 1 else None)
     billed, unbilled = _outstanding(ledger, last, current, now)
-    blocked = ZERO
+    blocked = ledger.blocked_after(now)
     used = billed + unbilled + blocked
     limit = quantize(terms.credit_limit) if terms.credit_limit is not None else None
     return CardOut(
@@ -109,7 +124,7 @@ async def card(db: AsyncDatabase, user: User, account_id: str) -> CardOut:
             to=current.cycle[1],
             spent=current.purchases,
             refunds=current.refunds,
-            unbilled=current.purchases - current.refunds,
+            unbilled=_unbilled(ledger, current, now),
         ),
         last_statement=_statement_out(ledger, last, now) if last else None,
         next_statement=NextStatement(**_figures(current, NextStatement)),

@@ -1,8 +1,9 @@
 """A card's statements worked out from its entries, pure: each cycle closed on its statement
 date with what was bought, refunded and paid in it and the charges the previous statement
 earned (interest when its total due was not paid by the due date, a late fee after 3 days
-past due, GST on both). A statement imported for a cycle is the truth for it: its total
-due, minimum due and due date replace ours, and the next cycle starts from them."""
+past due, GST on both), with what its EMIs billed and the purchases converted into them
+(`cards.emis`). A statement imported for a cycle is the truth for it: its total due, minimum
+due and due date replace ours, and the next cycle starts from them."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ class Statement:
     previous_due: Decimal
     purchases: Decimal
     refunds: Decimal
+    converted: Decimal  # purchases converted into EMIs (a credit)
+    emi: Decimal  # what the card's EMIs billed: instalments, fees, GST, a foreclosure
     payments: Decimal
     interest: Decimal
     late_fee: Decimal
@@ -105,13 +108,15 @@ def close(
     purchases = ledger.sum("purchases", cycle)
     refunds = ledger.sum("refunds", cycle)
     payments = ledger.sum("payments", cycle)
+    converted, emi = ledger.sum("converted", cycle), ledger.sum("emi", cycle)
     charge, charged = _interest(terms, ledger, earlier, cycle)
     fee = _late_fee(terms, ledger, last)
     tax = gst(charge, fee)
     before = last.owed if last else ZERO
-    owed = before + purchases - refunds - payments + charge + fee + tax
+    owed = before + purchases - refunds - converted + emi - payments + charge + fee + tax
     total_due = max(owed, ZERO)
-    minimum = minimum_due(total_due, charge + fee + tax)
+    # The EMIs' lines are due in full, like the charges: all in the minimum due.
+    minimum = minimum_due(total_due, charge + fee + tax + emi)
     due_date = cycle[1] + timedelta(days=terms.due_days)
     if printed is not None:
         total_due = printed.total_due if printed.total_due is not None else total_due
@@ -124,6 +129,8 @@ def close(
         previous_due=max(before, ZERO),
         purchases=purchases,
         refunds=refunds,
+        converted=converted,
+        emi=emi,
         payments=payments,
         interest=charge,
         late_fee=fee,
@@ -132,7 +139,12 @@ def close(
         minimum_due=minimum,
         estimated=printed is None,
         owed=owed,
-        principal=(last.principal if last else ZERO) + purchases - refunds - payments,
+        principal=(last.principal if last else ZERO)
+        + purchases
+        - refunds
+        - converted
+        + ledger.sum("emi_principal", cycle)
+        - payments,
         charged=charged,
     )
 

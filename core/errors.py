@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     payment_not_found = "payment_not_found"
     income_not_found = "income_not_found"
     expense_not_found = "expense_not_found"
+    emi_not_found = "emi_not_found"
     receipt_not_found = "receipt_not_found"
     budget_not_found = "budget_not_found"
     goal_not_found = "goal_not_found"
@@ -129,6 +130,10 @@ class ErrorCode(StrEnum):
     statement_day_changed = "statement_day_changed"
     not_a_card = "not_a_card"
     invalid_late_fee_slabs = "invalid_late_fee_slabs"
+    expense_not_on_card = "expense_not_on_card"
+    expense_converted = "expense_converted"
+    emi_closed = "emi_closed"
+    card_emi_terms = "card_emi_terms"
 
 
 class AppError(Exception):

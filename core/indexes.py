@@ -90,6 +90,21 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # The reminder scheduler: active debts due within the next few days, across users.
         IndexModel([("status", ASCENDING), ("next_payment_date", ASCENDING)]),
+        # A card's EMIs (newest first), and the EMI a purchase was converted into.
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("card_account_id", ASCENDING),
+                ("created_at", ASCENDING),
+                ("_id", ASCENDING),
+            ]
+        ),
+        # A purchase converts once (bare amounts have no expense: not in the index).
+        IndexModel(
+            [("user_id", ASCENDING), ("card_emi.expense_id", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"card_emi.converted": True},
+        ),
     ],
     # Payment lists and monthly stats by date, overall or for one debt (also its cascade delete).
     # Ascending like income's: SecantusDB drops a `$gte` bound on a descending key + another key.

@@ -111,7 +111,7 @@ async def preview_books(
 ) -> PreviewBooks:
     """What a preview of a statement of `account_id` in `days` decides with."""
     book = await rule_store.rule_book(db, user_id)
-    loans = await import_store.active_loans(db, user_id)
+    loans = await import_store.active_loans(db, user_id, account_id)
     cards = await accounts_store.cards(db, user_id, account_id)
     if days is None:
         nothing = HandMatcher([], set()), TransferMatcher([], [])

@@ -45,8 +45,11 @@ ENTRY_COLLECTIONS = {"expense": "expenses", "income": "income", "payment": "paym
 # ---------------------------------------------------------------- what a preview reads
 
 
-async def active_loans(db: AsyncDatabase, user_id: ObjectId) -> list[Loan]:
-    debts = [debt_of(doc) for doc in await loan_store.active_debts(db, user_id)]
+async def active_loans(db: AsyncDatabase, user_id: ObjectId, account_id: ObjectId) -> list[Loan]:
+    """The active debts a statement of `account_id` may pay: a card EMI only on its card's."""
+    found = await loan_store.active_debts(db, user_id)
+    mine = [doc for doc in found if doc.get("card_account_id") in (None, account_id)]
+    debts = map(debt_of, mine)
     return [
         Loan(
             id=debt.id,

@@ -355,6 +355,12 @@ def debt_update(debt: Doc, changes: Doc) -> Doc:
     events, outstanding <= principal, a computed EMI follows its inputs until then,
     `completed` is never reopened. The state the terms give is rebooked by the caller."""
     terms = _changed_terms(debt, changes)
+    if debt.get("card_account_id") is not None and (terms or _status_change(debt, changes)):
+        raise Conflict(
+            "A card EMI's terms and status follow its card: foreclose it"
+            " (POST /api/accounts/{card_id}/emis/{id}/foreclose)",
+            code=ErrorCode.card_emi_terms,
+        )
     if terms and has_events(debt):
         raise Conflict(
             f"{', '.join(terms)} can't change once payments or rate changes are recorded"

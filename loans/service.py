@@ -136,13 +136,15 @@ async def reverse_payment(
 async def create_debt(db: AsyncDatabase, user_id: ObjectId, values: Doc) -> Doc:
     """Store a new debt from the request's `values` (its days resolved)."""
     doc = new_debt(ObjectId(), user_id, values)
+    return await in_transaction(db, lambda session: insert_debt(db, doc, session))
 
-    async def work(session: AsyncClientSession) -> Doc:
-        stored = doc | {"sync_seq": await stamp(db, user_id, session)}
-        await db.debts.insert_one(stored, session=session)
-        return stored
 
-    return await in_transaction(db, work)
+async def insert_debt(db: AsyncDatabase, doc: Doc, session: AsyncClientSession) -> Doc:
+    """Store a new debt's document (`loans.debt.new_debt`) in the caller's transaction,
+    stamped with a version: every debt's one way in (a card EMI's too)."""
+    stored = doc | {"sync_seq": await stamp(db, doc["user_id"], session)}
+    await db.debts.insert_one(stored, session=session)
+    return stored
 
 
 async def update_debt(

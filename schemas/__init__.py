@@ -27,6 +27,14 @@ from schemas.base import (
     ValidationErrorOut,
     ValidationIssue,
 )
+from schemas.card_emis import (
+    CardEmiCreate,
+    CardEmiDetail,
+    CardEmiOut,
+    ForecloseCreate,
+    ForeclosureOut,
+    InstalmentOut,
+)
 from schemas.cards import (
     CardOut,
     CurrentCycle,

@@ -16,7 +16,8 @@ class CurrentCycle(ResponseModel):
     to: DayOut  # the next statement date
     spent: Amount  # purchases so far
     refunds: Amount
-    unbilled: Amount  # spent less refunds
+    # spent less refunds and purchases converted into EMIs, with the EMIs' lines posted so far
+    unbilled: Amount
 
 
 class StatementOut(ResponseModel):
@@ -29,6 +30,8 @@ class StatementOut(ResponseModel):
     previous_due: Amount
     purchases: Amount
     refunds: Amount
+    converted: Amount  # purchases converted into EMIs (a credit)
+    emi: Amount  # the EMIs' instalments, fees, GST and foreclosures billed
     payments: Amount  # made in the cycle
     interest: Amount
     late_fee: Amount
@@ -51,6 +54,8 @@ class NextStatement(ResponseModel):
     previous_due: Amount
     purchases: Amount
     refunds: Amount
+    converted: Amount
+    emi: Amount
     payments: Amount
     interest: Amount
     late_fee: Amount
@@ -63,7 +68,7 @@ class NextStatement(ResponseModel):
 class Outstanding(ResponseModel):
     billed: Amount  # the last statement's total due not yet paid
     unbilled: Amount  # the cycle in progress, less what was paid beyond the billed
-    emi_principal_blocked: Amount
+    emi_principal_blocked: Amount  # the EMIs' principal not billed yet
 
 
 class CardOut(ResponseModel):

@@ -146,6 +146,7 @@ class DebtOut(OutModel):
     total_paid: Amount
     total_interest_paid: Amount
     payments_count: int = 0
+    card_account_id: ObjectIdStr | None = None  # a card EMI's card (/api/accounts/{id}/emis)
     completed_at: Instant | None = None
     created_at: Instant
     updated_at: Instant

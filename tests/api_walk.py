@@ -80,6 +80,8 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     transfer = created(await client.post("/api/transfers", headers=h, json=body))
     body = {"name": marker + "Card", "kind": "credit_card", "statement_day": 15}
     card = created(await client.post("/api/accounts", headers=h, json=body))
+    body = {"amount": 12000, "annual_rate": 14, "tenure_months": 6, "processing_fee": 99}
+    emi = created(await client.post(f"/api/accounts/{card['id']}/emis", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -94,6 +96,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "account_id": wallet["id"],
         "transfer_id": transfer["id"],
         "card_id": card["id"],
+        "emi_id": emi["id"],
         "statement_account_id": imp["account_id"],
     }
 
@@ -145,6 +148,12 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
         ("PUT", "/api/rules/{rule_id}"): {"name": "Renamed"},
         ("POST", "/api/accounts"): lambda: {"name": f"Account {uuid.uuid4().hex[:6]}"},
         ("PUT", "/api/accounts/{account_id}"): {"institution": "Renamed Bank"},
+        ("POST", "/api/accounts/{card_id}/emis"): {
+            "amount": 1000,
+            "annual_rate": 12,
+            "tenure_months": 3,
+        },
+        ("POST", "/api/accounts/{card_id}/emis/{emi_id}/foreclose"): {"fee_percent": 3},
         ("POST", "/api/transfers"): {
             "from_account_id": ids["statement_account_id"],
             "to_account_id": ids["account_id"],
