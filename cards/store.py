@@ -61,6 +61,12 @@ async def ledger(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> Led
     return out
 
 
+async def with_terms(db: AsyncDatabase, user_id: ObjectId, limit: int) -> list[Doc]:
+    """The user's credit cards with a statement day (the ones with cycles), oldest first."""
+    query = {"user_id": user_id, "kind": "credit_card", "statement_day": {"$ne": None}}
+    return await db.accounts.find(query).sort("created_at", 1).limit(limit).to_list(None)
+
+
 async def printed(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> list[Printed]:
     """The summaries the card's committed statement imports print, by statement date."""
     query = {"user_id": user_id, "account_id": card_id, "status": COMMITTED}

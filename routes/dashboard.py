@@ -1,12 +1,14 @@
 """The home screen in one call: a fixed set of bounded queries, run concurrently.
 
-Seven database round trips (besides the two of authentication), whatever the data size:
-income and expenses each one `$facet` over this month giving its totals and the latest
-entries; the latest payments; the debts summary; the active budgets; the active goals; the
-unread count. The latest entries are looked for in this month so far, or the last 7 days
-when the month is younger than that: a range the month's totals read anyway, so the feed
-costs next to nothing. Only a user with fewer than ten transactions in that window costs
-more: three round trips per widening step (the last year, then all time).
+Eight database round trips (besides the two of authentication), whatever the data size, and
+five more per credit card with a statement day: income and expenses each one `$facet` over
+this month giving its totals and the latest entries; the latest payments; the debts summary;
+the active budgets; the active goals; the unread count; the cards (`cards.dashboard.summary`:
+the cards, and each card's ledger (four sums by day) and imported statements). The latest
+entries are looked for in this month so far, or the last 7 days when the month is younger
+than that: a range the month's totals read anyway, so the feed costs next to nothing. Only a
+user with fewer than ten transactions in that window costs more: three round trips per
+widening step (the last year, then all time).
 """
 
 import asyncio
@@ -20,6 +22,7 @@ from fastapi import APIRouter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from cards.dashboard import summary as cards_summary
 from core.dates import month_bounds, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
@@ -174,7 +177,8 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
-    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
+    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries,
+    and the credit cards (outstanding, next due, utilisation)."""
     uid, day = user.id, today(user.timezone)
     year, month = day.year, day.month
     this_month = month_bounds(year, month)
@@ -188,6 +192,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         budgets,
         goals,
         unread,
+        cards,
     ) = await asyncio.gather(
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
@@ -196,6 +201,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         active_budgets(db, uid),
         _active_goals(db, uid),
         unread_count(db, uid),
+        cards_summary(db, user),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
@@ -219,4 +225,5 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         goals=[GoalOut.of(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,
+        cards=cards,
     )

@@ -30,6 +30,7 @@ from schemas.base import (
 from schemas.cards import (
     CardOut,
     CurrentCycle,
+    DashboardCards,
     NextStatement,
     Outstanding,
     StatementOut,
