@@ -26,7 +26,7 @@ from cards.dashboard import summary as cards_summary
 from core.dates import month_bounds, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
-from ledger.store import active_budgets, status_of
+from ledger.store import SPEND, active_budgets, status_of
 from loans.service import summarise_debts
 from notifications.store import unread_count
 from reports.rules import net_savings, savings_rate
@@ -61,9 +61,10 @@ class Feed:
     date: str
     title: str
     category: str
+    amount: Any = "$amount"  # what an entry adds to the month's totals
 
     def projection(self) -> dict[str, int]:
-        return {self.date: 1, self.title: 1, self.category: 1, "amount": 1}
+        return {self.date: 1, self.title: 1, self.category: 1, "amount": 1, "refund": 1}
 
     def entry(self, doc: Doc) -> Transaction:
         return Transaction(
@@ -71,13 +72,13 @@ class Feed:
             kind=self.kind,
             title=doc[self.title],
             category=doc[self.category],
-            amount=doc["amount"],
+            amount=-doc["amount"] if doc.get("refund") else doc["amount"],  # money back
             date=doc[self.date],
         )
 
 
 INCOME = Feed(TransactionKind.income, "income", "date", "source", "income_type")
-EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category")
+EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category", SPEND)
 PAYMENTS = Feed(TransactionKind.payment, "payments", "payment_date", "debt_name", "payment_type")
 FEEDS = (INCOME, EXPENSES, PAYMENTS)
 Window = tuple[date | None, date]  # [from, to) in days; no lower bound for "all time"
@@ -94,7 +95,7 @@ async def month_and_recent(
     """One aggregation over the month and the recent window (which starts no later than the
     month and ends no later): this month's totals per `group` field, and the latest RECENT
     entries of the window."""
-    pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed.projection())
+    pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed)
     (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
     totals = {row["_id"]: from_sum(row["total"]) for row in facets["month"]}
     return totals, [feed.entry(doc) for doc in facets["recent"]]
@@ -105,7 +106,7 @@ def month_and_recent_pipeline(
     month: tuple[date, date],
     recent: tuple[date, date],
     group: str | None,
-    projection: dict[str, int],
+    feed: Feed,
 ) -> list[dict[str, Any]]:
     """`month_and_recent`'s aggregation (the bench's bare app issues the same one)."""
     (start, end), (since, until) = month, recent
@@ -120,7 +121,7 @@ def month_and_recent_pipeline(
                     {
                         "$group": {
                             "_id": f"${group}" if group else None,
-                            "total": {"$sum": "$amount"},
+                            "total": {"$sum": feed.amount},
                         }
                     },
                 ],
@@ -128,7 +129,7 @@ def month_and_recent_pipeline(
                     {"$match": {"date": {"$gte": since, "$lt": until}}},
                     {"$sort": {"date": -1, "_id": -1}},
                     {"$limit": RECENT},
-                    {"$project": projection},
+                    {"$project": feed.projection()},
                 ],
             }
         },

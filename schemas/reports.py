@@ -24,7 +24,7 @@ class Transaction(ResponseModel):
     kind: TransactionKind
     title: str  # the expense's title, the income's source, or the debt's name
     category: str  # the expense's category, the income type, or the payment type
-    amount: Amount
+    amount: Amount  # a refund (an expense with `refund: true`) is negative: money back
     date: DayOut
 
 
