@@ -71,6 +71,7 @@ class HandEntry:
     day: date
     amount: Decimal
     reference: str | None = None
+    refund: bool = False  # an expense that is money back: a credit on the statement
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class HandMatcher:
         self.by_amount: dict[tuple[str, Decimal], list[HandEntry]] = defaultdict(list)
         self.by_reference: dict[tuple[str, str], list[HandEntry]] = defaultdict(list)
         for entry in entries:
-            direction = "credit" if entry.kind == "income" else "debit"
+            direction = "credit" if entry.kind == "income" or entry.refund else "debit"
             self.by_amount[(direction, entry.amount)].append(entry)
             if entry.reference:
                 self.by_reference[(direction, entry.reference.upper())].append(entry)

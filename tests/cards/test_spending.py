@@ -113,8 +113,8 @@ CARD_ROWS = [
 TOTAL_DUE = Decimal("3952.58")
 
 
-async def test_a_card_statements_refunds_and_charges(client, user):
-    card = await account(client, user, "HDFC Regalia", kind="credit_card", **TERMS)
+def statement_pdf() -> bytes:
+    """HDFC's PDF of the 15 Feb statement of CARD_ROWS."""
     figures = CardFigures(
         statement_date=date(2025, 2, 15),
         due_date=date(2025, 3, 7),
@@ -124,7 +124,12 @@ async def test_a_card_statements_refunds_and_charges(client, user):
         available_limit=Decimal(100000) - TOTAL_DUE,
         previous_balance=Decimal("0.00"),
     )
-    data = card_pdf("hdfc", "4375 XXXX XXXX 5678", CARD_ROWS, figures)
+    return card_pdf("hdfc", "4375 XXXX XXXX 5678", CARD_ROWS, figures)
+
+
+async def test_a_card_statements_refunds_and_charges(client, user):
+    card = await account(client, user, "HDFC Regalia", kind="credit_card", **TERMS)
+    data = statement_pdf()
     preview = await upload(client, user, data, "card.pdf", account_id=card["id"])
     rows = {r["narration"]: r for r in await all_rows(client, user, preview["id"])}
     seen = {n: (r["kind"], r["category"], r["refund"]) for n, r in rows.items()}
@@ -155,3 +160,16 @@ async def test_a_card_statements_refunds_and_charges(client, user):
     assert (first["total_due"], first["estimated"]) == (float(TOTAL_DUE), False)
     categories = await get(client, user, "/api/expenses/categories")
     assert "card_charges" in categories["suggested"]
+
+
+async def test_a_refund_typed_in_is_found_again_on_the_statement(client, user):
+    card = await account(client, user, "HDFC Regalia", kind="credit_card", **TERMS)
+    typed = await a_refund(client, user, 499, "2025-02-06", account_id=card["id"])
+    data = statement_pdf()
+    preview = await upload(client, user, data, "card.pdf", account_id=card["id"])
+    rows = {r["narration"]: r for r in await all_rows(client, user, preview["id"])}
+    # The credit of 499 a day later is the refund typed in (money back: a credit), and no
+    # purchase of 499 is.
+    refund = rows["REFUND AMAZON PAY INDIA"]
+    assert (refund["status"], refund["matches"]) == ("possible_duplicate", [typed["id"]])
+    assert rows["AMAZON PAY INDIA BANGALORE"]["matches"] == []
