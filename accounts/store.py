@@ -21,6 +21,7 @@ from core.errors import AppError, Conflict, ErrorCode, NotFound
 from core.idempotency import is_own_id
 from core.money import ZERO, from_sum, quantize
 from database import Doc, object_id
+from ledger.store import SPEND
 
 COMMITTED = "committed"
 # Every collection an account's entries are in, with its day field; transfers are apart
@@ -187,7 +188,8 @@ async def movement(
     jobs = []
     for collection, field in ENTRY_DAYS.items():
         match = {"user_id": user_id, "account_id": account_id, **_days(field, *days)}
-        group = {"total": {"$sum": "$amount"}, "last": {"$max": f"${field}"}}
+        amount = SPEND if collection == "expenses" else "$amount"  # a refund comes back in
+        group = {"total": {"$sum": amount}, "last": {"$max": f"${field}"}}
         jobs.append(_sums(db, collection, match, group))
     match = {"user_id": user_id, "account_ids": account_id, **_days("date", *days)}
     group = {

@@ -158,12 +158,10 @@ async def dashboard(request: Request) -> Response:
     month = _month(day)
     recent = (min(month[0], _day(day - RECENT_AT_LEAST)), _day(day + timedelta(days=1)))
     income, expenses, payments, debts, budgets, goals, unread = await asyncio.gather(
-        _aggregate(
-            db.income, month_and_recent_pipeline(uid, month, recent, None, INCOME.projection())
-        ),
+        _aggregate(db.income, month_and_recent_pipeline(uid, month, recent, None, INCOME)),
         _aggregate(
             db.expenses,
-            month_and_recent_pipeline(uid, month, recent, "category", EXPENSES.projection()),
+            month_and_recent_pipeline(uid, month, recent, "category", EXPENSES),
         ),
         _latest(db, PAYMENTS, uid, *recent),
         _aggregate(db.debts, _summary_pipeline(uid, UPCOMING)),

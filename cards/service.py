@@ -47,15 +47,16 @@ def _with_opening(account: Doc, ledger: Ledger) -> Ledger:
 
 
 async def _worked_out(
-    db: AsyncDatabase, user: User, account: Doc
+    db: AsyncDatabase, user: User, account: Doc, now: date | None = None
 ) -> tuple[Terms, Ledger, list[Statement], date]:
-    """(terms, ledger, every statement up to the cycle in progress (the last), today)."""
+    """(terms, ledger, every statement up to the cycle in progress (the last), the day it
+    is: `now`, default the user's today)."""
     terms = Terms.of(account)
     ledger = _with_opening(account, await store.ledger(db, user.id, account["_id"]))
     emis = [CardEmi.of(doc) for doc in await emi_store.of_card(db, user.id, account["_id"])]
     ledger = await anyio.to_thread.run_sync(with_emis, terms, ledger, emis)  # their schedules
     printed = await store.printed(db, user.id, account["_id"])
-    now = today(user.timezone)
+    now = now or today(user.timezone)
     firsts = [ledger.first_day(), *(p.statement_date for p in printed[:1])]
     first = min([day for day in firsts if day is not None], default=now)
     # A pass over every day of the card's history: off the event loop.
@@ -111,8 +112,13 @@ def _outstanding(ledger: Ledger, last: Statement | None, current: Statement, now
 
 
 async def card(db: AsyncDatabase, user: User, account_id: str) -> CardOut:
-    account = await owned_card(db, user.id, account_id)
-    terms, ledger, found, now = await _worked_out(db, user, account)
+    return await view(db, user, await owned_card(db, user.id, account_id))
+
+
+async def view(db: AsyncDatabase, user: User, account: Doc, now: date | None = None) -> CardOut:
+    """The card view of a credit card account with its terms set, on the day `now` (default
+    the user's today: the reminders pass its own)."""
+    terms, ledger, found, now = await _worked_out(db, user, account, now)
     current, last = found[-1], (found[-2] if len(found) > 1 else None)
     billed, unbilled = _outstanding(ledger, last, current, now)
     blocked = ledger.blocked_after(now)

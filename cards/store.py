@@ -1,9 +1,9 @@
 """A card's entries as the database sums them by day, and the summaries its imported
 statements print.
 
-What moves a card: expenses and loan payments made with it (purchases), income on it
-(refunds and cashback: credits that are not payments), transfers out of it (purchases:
-cash drawn, money sent) and transfers into it (payments of its bill). Each collection is
+What moves a card: expenses and loan payments made with it (purchases), refunds on it
+(`refund: true` expenses, and income: credits that are not payments), transfers out of it
+(purchases: cash drawn, money sent) and transfers into it (payments of its bill). Each collection is
 one `$group` by day on its (user_id, account_id[s], day) index."""
 
 import asyncio
@@ -46,9 +46,14 @@ async def ledger(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> Led
         return {"$cond": [{"$eq": [f"${field}", card_id]}, "$amount", 0]}
 
     amount = {"total": "$amount"}
+    refunded = {"$eq": ["$refund", True]}
+    spent = {
+        "total": {"$cond": [refunded, 0, "$amount"]},
+        "refunds": {"$cond": [refunded, "$amount", 0]},
+    }
     sides = {"sent": side("from_account_id"), "received": side("to_account_id")}
     expenses, payments, income, transfers = await asyncio.gather(
-        _by_day(db, "expenses", mine, ENTRY_DAYS["expenses"], amount),
+        _by_day(db, "expenses", mine, ENTRY_DAYS["expenses"], spent),
         _by_day(db, "payments", mine, ENTRY_DAYS["payments"], amount),
         _by_day(db, "income", mine, ENTRY_DAYS["income"], amount),
         _by_day(db, "transfers", moved, "date", sides),
@@ -56,9 +61,16 @@ async def ledger(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> Led
     out = Ledger()
     for found in (expenses["total"], payments["total"], transfers["sent"]):
         _add(out.purchases, found)
+    _add(out.refunds, expenses["refunds"])
     _add(out.refunds, income["total"])
     _add(out.payments, transfers["received"])
     return out
+
+
+async def with_terms(db: AsyncDatabase, user_id: ObjectId, limit: int) -> list[Doc]:
+    """The user's credit cards with a statement day (the ones with cycles), oldest first."""
+    query = {"user_id": user_id, "kind": "credit_card", "statement_day": {"$ne": None}}
+    return await db.accounts.find(query).sort("created_at", 1).limit(limit).to_list(None)
 
 
 async def printed(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> list[Printed]:

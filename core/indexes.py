@@ -21,6 +21,7 @@ USER_COLLECTIONS = (
     "goals",
     "goal_contributions",
     "reminders",
+    "card_alerts",
     "imports",
     "import_rows",
     "import_fingerprints",
@@ -226,6 +227,20 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
     ),
+    # One card reminder or alert per card, statement (or cycle) and kind: the insert that wins
+    # sends it. A record matters only until its cycle is over, so it expires like the above.
+    "card_alerts": _per_user(
+        IndexModel(
+            [
+                ("user_id", ASCENDING),
+                ("account_id", ASCENDING),
+                ("key", ASCENDING),
+                ("kind", ASCENDING),
+            ],
+            unique=True,
+        ),
+        IndexModel("created_at", expireAfterSeconds=90 * 24 * 3600),
+    ),
     # Statement imports, newest first; an account's (its last committed statement, or
     # whether it has any); the commits whose lease expired, across users (the resume loop of
     # imports/jobs.py, a few times a minute: it reads only those).
@@ -273,6 +288,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "accounts": _per_user(
         IndexModel([("user_id", ASCENDING), ("name_key", ASCENDING)], unique=True),
         IndexModel([("user_id", ASCENDING), ("number_last4", ASCENDING)]),
+        # The card reminders' pass: every credit card with a statement day, across users.
+        IndexModel([("kind", ASCENDING), ("statement_day", ASCENDING)]),
     ),
     # Transfers newest first; an account's by day (its balance, a statement's pairing); the
     # imports whose rows a transfer holds (an undo).

@@ -31,7 +31,9 @@ def entry_of(row: Doc, user_id: ObjectId, at: datetime) -> tuple[str, Doc]:
     kind = entry_kind(row)
     body: ExpenseCreate | IncomeCreate
     if kind == "expense":
-        body = ExpenseCreate(title=row["title"], category=row.get("category") or "other", **common)
+        category = row.get("category") or "other"
+        refund = bool(row.get("refund"))  # a card's credit that is not a payment
+        body = ExpenseCreate(title=row["title"], category=category, refund=refund, **common)
     else:
         body = IncomeCreate(
             source=row["title"], income_type=row.get("income_type") or "other", **common

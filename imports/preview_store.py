@@ -55,7 +55,7 @@ async def book_entries(
     for kind, collection in ENTRY_COLLECTIONS.items():
         field = "payment_date" if kind == "payment" else "date"
         query = {"user_id": user_id, **date_query(first, last, field), "import_id": None}
-        projection = {field: 1, "amount": 1, "import_id": 1, "account_id": 1}
+        projection = {field: 1, "amount": 1, "import_id": 1, "account_id": 1, "refund": 1}
         found = await db[collection].find(query, projection=projection).to_list(None)
         out += [(kind, doc | {"date": doc[field]}) for doc in found]
     kinds = tuple(ENTRY_COLLECTIONS)
@@ -71,6 +71,7 @@ def hand_entries(entries: list[tuple[str, Doc]], references: dict[str, str]) -> 
             as_day(doc["date"]),
             quantize(doc["amount"]),
             references.get(str(doc["_id"])),
+            bool(doc.get("refund")),
         )
         for kind, doc in entries
     ]

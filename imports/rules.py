@@ -32,7 +32,10 @@ from imports.statements import (
     match_emi,
     parse_narration,
 )
+from imports.statements.cards import is_charge, is_refund
 from imports.statements.fingerprint import row_reference
+from imports.statements.model import CARD_FORMATS
+from ledger.categories import CARD_CHARGES
 from loans.rules import add_months
 
 MAX_ROWS = 50_000  # more is refused (413) as soon as row 50,001 is read
@@ -68,6 +71,7 @@ class HandEntry:
     day: date
     amount: Decimal
     reference: str | None = None
+    refund: bool = False  # an expense that is money back: a credit on the statement
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ class HandMatcher:
         self.by_amount: dict[tuple[str, Decimal], list[HandEntry]] = defaultdict(list)
         self.by_reference: dict[tuple[str, str], list[HandEntry]] = defaultdict(list)
         for entry in entries:
-            direction = "credit" if entry.kind == "income" else "debit"
+            direction = "credit" if entry.kind == "income" or entry.refund else "debit"
             self.by_amount[(direction, entry.amount)].append(entry)
             if entry.reference:
                 self.by_reference[(direction, entry.reference.upper())].append(entry)
@@ -254,9 +258,27 @@ def preview_rows(statement: Statement, account_id: str, books: PreviewBooks) -> 
             "tags": list(suggestion.tags),
             "rule": suggestion.rule_name,
         }
+        if statement.format in CARD_FORMATS and not by_user:  # the user's own rules decide
+            doc |= card_row(row, narration, books.book)
         decide(doc, row, narration, by_user, books)
         out.append(doc)
     return with_monthly_salaries(out, channels)
+
+
+def card_row(row: StatementRow, narration: Narration, book: RuleBook) -> Doc:
+    """On a card's statement: interest, fees and GST are spending in `card_charges`; a credit
+    that is not a payment is a refund (an expense with `refund: true`, never income) in the
+    category the same row as a charge would have (a fee's reversal in `card_charges`)."""
+    charge = is_charge(row.narration)
+    if is_refund(row.narration, row.direction):
+        if charge:
+            category = CARD_CHARGES
+        else:
+            category = suggest(book, replace(row, direction="debit"), narration)[0].category
+        return {"kind": "expense", "refund": True, "category": category, "income_type": None}
+    if charge and row.direction == "debit":
+        return {"kind": "expense", "category": CARD_CHARGES}
+    return {}
 
 
 def decide(

@@ -23,8 +23,12 @@ SUGGESTED_CATEGORIES = (
     "subscriptions",
     "household",
     "cash",  # cash drawn at an ATM: spent, on what the bank cannot say
+    "card_charges",  # a card's interest, fees and the GST on them: what credit cost
     "other",
 )
+
+
+CARD_CHARGES = "card_charges"
 
 
 class IncomeType(StrEnum):

@@ -68,6 +68,11 @@ def month_of(day: date) -> tuple[int, int]:
     return day.year, day.month
 
 
+def spend(expense: Mapping[str, Any]) -> Decimal:
+    """What an expense adds to spending: its amount, or less that for a refund."""
+    return -expense["amount"] if expense.get("refund") else expense["amount"]
+
+
 def spend_changes(
     removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
 ) -> dict[tuple[str, tuple[int, int]], Decimal]:
@@ -78,7 +83,7 @@ def spend_changes(
     changes: dict[tuple[str, tuple[int, int]], Decimal] = defaultdict(lambda: ZERO)
     for sign, docs in ((-1, removed), (1, added)):
         for doc in docs:
-            changes[(doc["category"], month_of(as_day(doc["date"])))] += sign * doc["amount"]
+            changes[(doc["category"], month_of(as_day(doc["date"])))] += sign * spend(doc)
     return {key: amount for key, amount in changes.items() if amount != 0}
 
 

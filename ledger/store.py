@@ -34,6 +34,10 @@ from schemas import (
 )
 from security import User
 
+# What an expense adds to spending, in an aggregation: its amount, a refund's taken off
+# (`ledger.rules.spend` in Python). Every sum of spending reads it.
+SPEND = {"$cond": [{"$eq": ["$refund", True]}, {"$subtract": [0, "$amount"]}, "$amount"]}
+
 # ---------------------------------------------------------------- entries
 
 
@@ -112,12 +116,13 @@ async def monthly_totals(
     database."""
     start, after = period.bounds()
     month = month_expr("$date")
+    amount = SPEND if coll.name == "expenses" else "$amount"
     pipeline = [
         {"$match": {"user_id": user_id, "date": {"$gte": start, "$lt": after}}},
         {
             "$group": {
                 "_id": {"month": month, "key": f"${field}"},
-                "total": {"$sum": "$amount"},
+                "total": {"$sum": amount},
                 "count": {"$sum": 1},
             }
         },
@@ -146,7 +151,7 @@ async def month_spend(
         match["category"] = categories[0]
     pipeline: list[dict[str, Any]] = [
         {"$match": match},
-        {"$group": {"_id": "$category", "spent": {"$sum": "$amount"}}},
+        {"$group": {"_id": "$category", "spent": {"$sum": SPEND}}},
     ]
     if len(categories) > 1:
         pipeline.append({"$match": {"_id": {"$in": categories}}})
@@ -273,7 +278,7 @@ async def rebuild_spend(db: AsyncDatabase, user_id: ObjectId, session: AsyncClie
         {
             "$group": {
                 "_id": {"category": "$category", "month": month_expr("$date")},
-                "spent": {"$sum": "$amount"},
+                "spent": {"$sum": SPEND},
             }
         },
     ]

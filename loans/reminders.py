@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from cards.reminders import run_card_reminders
 from config import Settings
 from core.dates import as_day, now_ms
 from core.money import format_money
 from database import Doc
+from notifications.owners import with_owners
 from schemas import NotificationType
 from security import User
 from services import notify_once
 
 log = logging.getLogger("cleero.scheduler")
-BATCH = 200
 DEBT_FIELDS = {"user_id": 1, "name": 1, "monthly_emi": 1, "next_payment_date": 1}
-USER_FIELDS = {"email": 1, "full_name": 1, "profile": 1, "notification_preferences": 1}
 
 
 @dataclass(frozen=True)
@@ -101,46 +101,12 @@ async def send_once(
     )
 
 
-async def _remind_batch(
-    db: AsyncDatabase, settings: Settings, debts: list[Doc], at: datetime
-) -> int:
-    # One query for the batch's users (timezone, currency, preferences), not one per debt.
-    user_ids = list({debt["user_id"] for debt in debts})
-    users = {
-        user["_id"]: User.from_doc(user)
-        for user in await db.users.find(
-            {"_id": {"$in": user_ids}, "is_active": {"$ne": False}}, projection=USER_FIELDS
-        ).to_list(None)
-    }
-    sent = 0
-    for debt in debts:
-        user = users.get(debt["user_id"])
-        if user is None:
-            continue
-        reminder = due_reminder(
-            debt["next_payment_date"],
-            user.timezone,
-            at,
-            settings.reminder_days,
-            settings.reminder_local_hour,
-        )
-        if reminder is None:
-            continue
-        try:
-            sent += await send_once(db, settings, user, debt, reminder)
-        except PyMongoError:
-            raise  # the database is away: the whole pass waits for the next run
-        except Exception:  # one malformed debt must not hold back everyone else's reminders
-            log.exception("reminder for debt %s failed", debt["_id"])
-    return sent
-
-
 async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | None = None) -> int:
     """One scheduler pass at `at` (default now); returns how many reminders this pass sent."""
-    at = at or now_ms()
+    moment = at or now_ms()
     # Due days from the earliest "today" on Earth to the latest + N: a day either side of the
     # UTC date holds them all; `due_reminder` then decides exactly, in the user's own calendar.
-    utc_today = at.astimezone(UTC).date()
+    utc_today = moment.astimezone(UTC).date()
     window = {
         "$gte": utc_today - timedelta(days=1),
         "$lt": utc_today + timedelta(days=settings.reminder_days + 2),
@@ -148,16 +114,23 @@ async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | No
     cursor = db.debts.find(
         {"status": "active", "next_payment_date": window}, projection=DEBT_FIELDS
     ).sort("next_payment_date", 1)
-    sent = 0
-    batch: list[Doc] = []
-    async for debt in cursor:
-        batch.append(debt)
-        if len(batch) == BATCH:
-            sent += await _remind_batch(db, settings, batch, at)
-            batch = []
-    if batch:
-        sent += await _remind_batch(db, settings, batch, at)
-    return sent
+
+    async def remind(user: User, debt: Doc) -> int:
+        reminder = due_reminder(
+            debt["next_payment_date"],
+            user.timezone,
+            moment,
+            settings.reminder_days,
+            settings.reminder_local_hour,
+        )
+        return 0 if reminder is None else await send_once(db, settings, user, debt, reminder)
+
+    return await with_owners(db, cursor, remind)
+
+
+async def run_all(db: AsyncDatabase, settings: Settings, at: datetime | None = None) -> int:
+    """Every reminder pass at `at`: the EMIs', then the cards' (cards/reminders.py)."""
+    return await run_reminders(db, settings, at) + await run_card_reminders(db, settings, at)
 
 
 async def run_forever(db: AsyncDatabase, settings: Settings) -> None:
@@ -165,9 +138,9 @@ async def run_forever(db: AsyncDatabase, settings: Settings) -> None:
     interval."""
     while True:
         try:
-            sent = await run_reminders(db, settings)
+            sent = await run_all(db, settings)
             if sent:
-                log.info("sent %d EMI reminders", sent)
+                log.info("sent %d EMI and card reminders", sent)
         except PyMongoError as exc:  # database away: try again next interval
             log.warning("reminder scheduler waiting for the database: %s", exc)
         except Exception:  # a bug must not stop reminders for good: log it, keep the schedule

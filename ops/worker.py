@@ -33,7 +33,7 @@ log = logging.getLogger("cleero.worker")
 
 async def run_once(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
     # Reminders first, so the messages they queue leave in this same pass.
-    queued = await reminders.run_reminders(db, settings)
+    queued = await reminders.run_all(db, settings)
     sent = await dispatcher.run_once()
     log.info("worker pass done: %d reminders queued, %d messages sent", queued, sent)
     print(f"reminders={queued} sent={sent}")

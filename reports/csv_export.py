@@ -60,6 +60,8 @@ def _cell(doc: Doc, column: str, currency: str) -> str:
         return currency
     if column == "id":
         return str(doc["_id"])
+    if column == "refund":  # money back: its amount is taken off spending
+        return "yes" if doc.get("refund") else ""
     if column == "tags":
         return safe_cell("; ".join(doc.get("tags") or []))
     return safe_cell(doc.get(column))
@@ -69,7 +71,7 @@ EXPORTS: dict[str, ExportKind] = {
     "expenses": ExportKind(
         "expenses",
         "date",
-        ("title", "category", "amount", "currency", "tags", "description", "id"),
+        ("title", "category", "amount", "refund", "currency", "tags", "description", "id"),
     ),
     "income": ExportKind(
         "income",

@@ -1,12 +1,14 @@
 """The home screen in one call: a fixed set of bounded queries, run concurrently.
 
-Seven database round trips (besides the two of authentication), whatever the data size:
-income and expenses each one `$facet` over this month giving its totals and the latest
-entries; the latest payments; the debts summary; the active budgets; the active goals; the
-unread count. The latest entries are looked for in this month so far, or the last 7 days
-when the month is younger than that: a range the month's totals read anyway, so the feed
-costs next to nothing. Only a user with fewer than ten transactions in that window costs
-more: three round trips per widening step (the last year, then all time).
+Eight database round trips (besides the two of authentication), whatever the data size, and
+five more per credit card with a statement day: income and expenses each one `$facet` over
+this month giving its totals and the latest entries; the latest payments; the debts summary;
+the active budgets; the active goals; the unread count; the cards (`cards.dashboard.summary`:
+the cards, and each card's ledger (four sums by day) and imported statements). The latest
+entries are looked for in this month so far, or the last 7 days when the month is younger
+than that: a range the month's totals read anyway, so the feed costs next to nothing. Only a
+user with fewer than ten transactions in that window costs more: three round trips per
+widening step (the last year, then all time).
 """
 
 import asyncio
@@ -20,10 +22,11 @@ from fastapi import APIRouter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from cards.dashboard import summary as cards_summary
 from core.dates import month_bounds, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
-from ledger.store import active_budgets, status_of
+from ledger.store import SPEND, active_budgets, status_of
 from loans.service import summarise_debts
 from notifications.store import unread_count
 from reports.rules import net_savings, savings_rate
@@ -58,9 +61,10 @@ class Feed:
     date: str
     title: str
     category: str
+    amount: Any = "$amount"  # what an entry adds to the month's totals
 
     def projection(self) -> dict[str, int]:
-        return {self.date: 1, self.title: 1, self.category: 1, "amount": 1}
+        return {self.date: 1, self.title: 1, self.category: 1, "amount": 1, "refund": 1}
 
     def entry(self, doc: Doc) -> Transaction:
         return Transaction(
@@ -68,13 +72,13 @@ class Feed:
             kind=self.kind,
             title=doc[self.title],
             category=doc[self.category],
-            amount=doc["amount"],
+            amount=-doc["amount"] if doc.get("refund") else doc["amount"],  # money back
             date=doc[self.date],
         )
 
 
 INCOME = Feed(TransactionKind.income, "income", "date", "source", "income_type")
-EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category")
+EXPENSES = Feed(TransactionKind.expense, "expenses", "date", "title", "category", SPEND)
 PAYMENTS = Feed(TransactionKind.payment, "payments", "payment_date", "debt_name", "payment_type")
 FEEDS = (INCOME, EXPENSES, PAYMENTS)
 Window = tuple[date | None, date]  # [from, to) in days; no lower bound for "all time"
@@ -91,7 +95,7 @@ async def month_and_recent(
     """One aggregation over the month and the recent window (which starts no later than the
     month and ends no later): this month's totals per `group` field, and the latest RECENT
     entries of the window."""
-    pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed.projection())
+    pipeline = month_and_recent_pipeline(user_id, month, recent, group, feed)
     (facets,) = await (await coll.aggregate(pipeline)).to_list(None)
     totals = {row["_id"]: from_sum(row["total"]) for row in facets["month"]}
     return totals, [feed.entry(doc) for doc in facets["recent"]]
@@ -102,7 +106,7 @@ def month_and_recent_pipeline(
     month: tuple[date, date],
     recent: tuple[date, date],
     group: str | None,
-    projection: dict[str, int],
+    feed: Feed,
 ) -> list[dict[str, Any]]:
     """`month_and_recent`'s aggregation (the bench's bare app issues the same one)."""
     (start, end), (since, until) = month, recent
@@ -117,7 +121,7 @@ def month_and_recent_pipeline(
                     {
                         "$group": {
                             "_id": f"${group}" if group else None,
-                            "total": {"$sum": "$amount"},
+                            "total": {"$sum": feed.amount},
                         }
                     },
                 ],
@@ -125,7 +129,7 @@ def month_and_recent_pipeline(
                     {"$match": {"date": {"$gte": since, "$lt": until}}},
                     {"$sort": {"date": -1, "_id": -1}},
                     {"$limit": RECENT},
-                    {"$project": projection},
+                    {"$project": feed.projection()},
                 ],
             }
         },
@@ -174,7 +178,8 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
-    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
+    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries,
+    and the credit cards (outstanding, next due, utilisation)."""
     uid, day = user.id, today(user.timezone)
     year, month = day.year, day.month
     this_month = month_bounds(year, month)
@@ -188,6 +193,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         budgets,
         goals,
         unread,
+        cards,
     ) = await asyncio.gather(
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
@@ -196,6 +202,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         active_budgets(db, uid),
         _active_goals(db, uid),
         unread_count(db, uid),
+        cards_summary(db, user),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
@@ -219,4 +226,5 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         goals=[GoalOut.of(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,
+        cards=cards,
     )

@@ -38,6 +38,7 @@ from schemas.card_emis import (
 from schemas.cards import (
     CardOut,
     CurrentCycle,
+    DashboardCards,
     NextStatement,
     Outstanding,
     StatementOut,

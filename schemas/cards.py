@@ -79,3 +79,15 @@ class CardOut(ResponseModel):
     credit_limit: Amount | None = None
     available_limit: Amount | None = None  # None without a credit limit
     utilisation_percent: Percent | None = None
+
+
+class DashboardCards(ResponseModel):
+    """The dashboard's cards block: the user's cards with a statement day, added up."""
+
+    cards: int
+    billed: Amount  # the last statements' totals due not yet paid
+    unbilled: Amount  # the cycles in progress
+    next_due_date: DayOut | None = None  # the soonest due date of a statement still owed
+    next_due_amount: Amount | None = None  # what is still owed on that date, every card
+    credit_limit: Amount | None = None  # the cards' limits (None: no card has one)
+    utilisation_percent: Percent | None = None  # used / the limits of the cards with one

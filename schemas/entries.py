@@ -81,6 +81,7 @@ class ExpenseCreate(RequestModel):
     description: Description | None = None
     tags: Tags = []
     account_id: AccountRef | None = None  # the account it was paid from or into
+    refund: StrictBool = False  # money back (a credit on a card): takes off spending
 
 
 class ExpenseUpdate(UpdateModel):
@@ -91,6 +92,7 @@ class ExpenseUpdate(UpdateModel):
     description: Description | None = None
     tags: Tags = Field(default=None)  # type: ignore[assignment]
     account_id: AccountRef | None = None
+    refund: StrictBool = Field(default=None)  # type: ignore[assignment]
 
 
 class ExpenseOut(OutModel):
@@ -104,6 +106,7 @@ class ExpenseOut(OutModel):
     receipt_content_type: str | None = None
     import_id: ObjectIdStr | None = None  # the statement import that created it
     account_id: ObjectIdStr | None = None
+    refund: bool = False  # money back: its amount is taken off spending
     created_at: Instant
     updated_at: Instant
 

@@ -275,6 +275,7 @@ class ImportRowOut(OutModel):
     title: str  # the cleaned payee (never the raw narration)
     category: str | None = None
     income_type: IncomeType | None = None
+    refund: bool = False  # a card's credit that is not a payment: an expense taken off spending
     tags: list[str] = []
     debt_id: ObjectIdStr | None = None
     transfer_account_id: ObjectIdStr | None = None  # a transfer's other account

@@ -9,10 +9,12 @@ from schemas.types import Instant, StrictBool
 class NotificationType(StrEnum):
     payment_due = "payment_due"
     payment_reminder = "payment_reminder"
+    payment_overdue = "payment_overdue"  # a card's minimum due unpaid after its due date
     payment_received = "payment_received"
     debt_completed = "debt_completed"
     goal_milestone = "goal_milestone"
     expense_alert = "expense_alert"
+    card_utilisation = "card_utilisation"  # a card used above the user's threshold
     income_received = "income_received"
     system = "system"
 

@@ -4,6 +4,7 @@ from datetime import date
 from enum import StrEnum
 
 from schemas.base import ResponseModel
+from schemas.cards import DashboardCards
 from schemas.debts import DebtType, DueDebt, PropertyUse
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
@@ -23,7 +24,7 @@ class Transaction(ResponseModel):
     kind: TransactionKind
     title: str  # the expense's title, the income's source, or the debt's name
     category: str  # the expense's category, the income type, or the payment type
-    amount: Amount
+    amount: Amount  # a refund (an expense with `refund: true`) is negative: money back
     date: DayOut
 
 
@@ -47,6 +48,7 @@ class DashboardOut(ResponseModel):
     goals: list[GoalOut]  # active goals, soonest target date first (at most 20)
     unread_notifications: int
     recent_transactions: list[Transaction]  # the last ten, newest first
+    cards: DashboardCards  # the credit cards' outstanding, next due and utilisation
 
 
 class CategoryChange(ResponseModel):

@@ -18,9 +18,14 @@ from schemas.types import (
     Phone,
     Secret,
     Text,
+    Threshold,
     Timezone,
     TypedSecret,
 )
+
+# A card used above this percent of its limit raises an alert, once a cycle (the default of
+# the profile's `card_utilisation_alert`).
+CARD_UTILISATION_ALERT = 30
 
 
 class TaxRegimeChoice(StrEnum):
@@ -34,6 +39,9 @@ class Profile(RequestModel):
     preferred_currency: Currency = "INR"
     timezone: Timezone = "Asia/Kolkata"
     tax_regime: TaxRegimeChoice = TaxRegimeChoice.old  # the tax summary's default
+    card_utilisation_alert: Threshold = (
+        CARD_UTILISATION_ALERT  # % of a card's limit in use that raises an alert
+    )
 
 
 class ProfileUpdate(RequestModel):
@@ -44,6 +52,7 @@ class ProfileUpdate(RequestModel):
     preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
     tax_regime: TaxRegimeChoice = Field(default=None)  # type: ignore[assignment]
+    card_utilisation_alert: Threshold = Field(default=None)  # type: ignore[assignment]
 
 
 class SignupRequest(RequestModel):
@@ -86,6 +95,7 @@ class ProfileOut(ResponseModel):
     preferred_currency: str = "INR"
     timezone: str = "Asia/Kolkata"
     tax_regime: TaxRegimeChoice = TaxRegimeChoice.old
+    card_utilisation_alert: int = CARD_UTILISATION_ALERT
 
 
 class UserOut(OutModel):

@@ -134,3 +134,28 @@ def _first_value(key: str, candidates: list[str]) -> object:
         if value is not None:
             return -abs(value) if marker == "credit" else Decimal(value)
     return None
+
+
+# A card statement's rows beyond what every statement's rules say. Interest, fees and the GST
+# on them are the issuer's charges; a credit is a payment of the bill, or else money back (a
+# refund, a reversal, cashback). An EMI's rows (its principal, interest and their GST) are left
+# to EMI matching.
+_CHARGE = re.compile(
+    r"\b(?:interest|finance\s+charges?|fees?|charges?|[ics]?gst|service\s+tax)\b", re.I
+)
+_EMI = re.compile(r"\bemi\b", re.I)
+_PAYMENT = re.compile(
+    r"\b(?:payments?|thank\s*you|autopay|auto\s*debit|bbps|neft|imps|rtgs)\b", re.I
+)
+
+
+def is_charge(narration: str) -> bool:
+    """Interest, a fee, or the GST on them (not an EMI's)."""
+    return _CHARGE.search(narration) is not None and _EMI.search(narration) is None
+
+
+def is_refund(narration: str, direction: str) -> bool:
+    """A credit on a card that is not a payment of its bill (nor an EMI's row)."""
+    if direction != "credit" or _EMI.search(narration):
+        return False
+    return _PAYMENT.search(narration) is None

@@ -191,6 +191,7 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
         "budget_alerts",
         "category_spend",
         "reminders",
+        "card_alerts",
         "import_fingerprints",
         "import_templates",
         "import_skips",

@@ -6,13 +6,13 @@ Every figure is worked out beside its assertion from the entries the test makes:
 statement day 15 and 20 due days; a daily rate of 3.75 % x 12 / 365."""
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bson import Decimal128, ObjectId
+from bson import ObjectId
 
 from tests.factories import account, commit, expense, get, transfer, upload
-from tests.statement_workbooks import hdfc_rows
+from tests.statement_pdfs import CardFigures, Txn, card_pdf
 
 SLABS = [{"up_to": 10000, "fee": 750}, {"up_to": None, "fee": 1300}]
 TERMS = {"credit_limit": 100000, "statement_day": 15, "due_days": 20}
@@ -314,27 +314,25 @@ async def test_a_short_month_closes_on_its_last_day(client, user, monkeypatch):
     ]
 
 
-async def test_an_imported_statement_is_the_truth_for_its_cycle(client, user, db, monkeypatch):
+async def test_an_imported_statement_is_the_truth_for_its_cycle(client, user, monkeypatch):
     card = await account(client, user, "Card", kind="credit_card", **TERMS)
     savings = await account(client, user, "Savings")
-    file = hdfc_rows((date(2025, 2, 1), "POS AMAZON", "5000.00", "0.00", "", "-5000.00"))
-    imported = await upload(client, user, file, account_id=card["id"])
-    await commit(client, user, imported["id"])
-    # Until the PDF statements' `card_summary` is merged, the summary an imported card PDF
-    # keeps is set on this committed CSV import directly (the contract's shape: days as
-    # stored, money as Decimal). It prints a ₹250 charge our entries do not know about.
-    summary = {
-        "statement_date": datetime(2025, 2, 15, tzinfo=UTC),
-        "due_date": datetime(2025, 3, 6, tzinfo=UTC),
-        "total_due": Decimal128("5250.00"),
-        "minimum_due": Decimal128("500.00"),
-        "credit_limit": None,
-        "available_limit": None,
-        "previous_balance": None,
-    }
-    await db.imports.update_one(
-        {"_id": ObjectId(imported["id"])}, {"$set": {"card_summary": summary}}
+    # The issuer's PDF of the 15 Feb statement: one ₹5,000 purchase on 1 Feb, yet a total due
+    # of ₹5,250 (a ₹250 charge our entries do not know about), its own minimum and due date.
+    figures = CardFigures(
+        statement_date=date(2025, 2, 15),
+        due_date=date(2025, 3, 6),
+        total_due=Decimal("5250.00"),
+        minimum_due=Decimal("500.00"),
+        credit_limit=Decimal("100000.00"),
+        available_limit=Decimal("94750.00"),
+        previous_balance=Decimal("0.00"),
     )
+    purchase = Txn(date(2025, 2, 1), "POS AMAZON", debit=Decimal("5000.00"))
+    data = card_pdf("hdfc", "4375 XXXX XXXX 5678", [purchase], figures)
+    imported = await upload(client, user, data, "card.pdf", account_id=card["id"])
+    assert imported["card_summary"]["total_due"] == 5250
+    await commit(client, user, imported["id"])
     await transfer(client, user, savings["id"], card["id"], 5250, "2025-03-06")
     await expense(client, user, 700, "2025-03-10", account_id=card["id"])
     on(monkeypatch, date(2025, 3, 20))

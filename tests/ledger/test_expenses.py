@@ -83,7 +83,8 @@ async def test_categories_lists_suggested_and_the_users_own(client, user, other_
     assert r.status_code == 200
     body = r.json()
     assert body["suggested"][:3] == ["food", "groceries", "transport"]
-    assert len(body["suggested"]) == 19 and "personal_care" in body["suggested"]
+    assert len(body["suggested"]) == 20 and "personal_care" in body["suggested"]
+    assert "card_charges" in body["suggested"]  # a card's interest, fees and GST
     assert body["custom"] == ["pets"]
     assert body["all"] == [*body["suggested"], "pets"]
 

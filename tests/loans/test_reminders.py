@@ -11,9 +11,9 @@ import pytest
 from bson import ObjectId
 
 from database import connect, get_database
-from loans import reminders
 from loans.reminders import run_reminders
 from main import create_app
+from notifications import owners
 from tests.factories import make_settings
 
 IST = "Asia/Kolkata"
@@ -183,7 +183,7 @@ async def test_users_are_joined_in_batches(db, settings, user, other_user, monke
             calls.append(args[0])
         return real_find(self, *args, **kwargs)
 
-    monkeypatch.setattr(reminders, "BATCH", 3)
+    monkeypatch.setattr(owners, "BATCH", 3)  # the batching every pass shares
     monkeypatch.setattr(type(db.users), "find", counting_find)
     for i in range(4):
         await insert_debt(db, user.id, name=f"Loan {i}")

@@ -11,6 +11,7 @@ from pymongo import monitoring
 from core.dates import current_month, local_date, start_of_day
 from database import connect, get_database
 from tests.factories import (
+    account,
     budget,
     debt,
     expense,
@@ -22,8 +23,11 @@ from tests.factories import (
 )
 
 TZ = "Asia/Kolkata"
-# 7 queries of the dashboard itself + 1 of authentication (the user, with its sessions).
-ROUND_TRIPS = 8
+# 8 queries of the dashboard itself + 1 of authentication (the user, with its sessions): 7 of
+# this month and the feed, 1 of the credit cards (these users have none; each card with a
+# statement day adds 5: its four sums by day and its imported statements).
+ROUND_TRIPS = 9
+PER_CARD = 5
 
 
 def iso(moment):
@@ -280,6 +284,25 @@ async def test_round_trips_do_not_grow_with_the_data(app, settings, client, user
     sparse, board = await round_trips(app, settings, other_user, client)
     assert len(sparse) == ROUND_TRIPS + 6
     assert [t["title"] for t in board["recent_transactions"]] == ["E"]
+
+
+async def test_each_card_adds_its_own_round_trips(app, settings, client, user, db):
+    now = datetime.now(UTC)
+    await db.expenses.insert_many(
+        entries(user.id, 12, "date", now, timedelta(hours=1), title="E", category="food")
+    )
+    card = await account(client, user, "Card", kind="credit_card", statement_day=15)
+    await expense(client, user, 100, "2025-01-10", account_id=card["id"])
+    one, board = await round_trips(app, settings, user, client)
+    assert len(one) == ROUND_TRIPS + PER_CARD and board["cards"]["cards"] == 1
+    # More entries on the card cost nothing more; a second card costs its own five.
+    for day in ("2025-02-10", "2025-03-10", "2025-04-10"):
+        await expense(client, user, 100, day, account_id=card["id"])
+    more, _ = await round_trips(app, settings, user, client)
+    assert more == one
+    await account(client, user, "Card 2", kind="credit_card", statement_day=5)
+    two, board = await round_trips(app, settings, user, client)
+    assert len(two) == ROUND_TRIPS + 2 * PER_CARD and board["cards"]["cards"] == 2
 
 
 async def test_the_feed_stops_widening_once_full(app, settings, client, user, db):

@@ -424,6 +424,7 @@ async def test_export_expenses_neutralises_formulas(client, user, other_user):
         "title",
         "category",
         "amount",
+        "refund",  # "yes" for money back (an expense with refund: true)
         "currency",
         "tags",
         "description",
@@ -437,8 +438,9 @@ async def test_export_expenses_neutralises_formulas(client, user, other_user):
         ["2025-03-05", 'Café ₹ दाल, "quoted"', "food", "30.00"],
         ["2025-03-31", "Last evening", "food", "40.00"],  # `to` covers its whole day
     ]
-    assert body[1][4:6] == ["INR", "'-work"] and body[2][6] == "'=1+2"
-    assert all(ObjectId.is_valid(row[7]) for row in body)
+    assert body[1][5:7] == ["INR", "'-work"] and body[2][7] == "'=1+2"
+    assert all(row[4] == "" for row in body)  # none is a refund
+    assert all(ObjectId.is_valid(row[8]) for row in body)
     assert "Not yours" not in r.text and "Next month" not in r.text
 
 
