@@ -1,4 +1,5 @@
-"""`GET /api/accounts/{id}/card` and `/statements` for a card with 1k and 10k purchases.
+"""`GET /api/accounts/{id}/card` and `/statements` for a card with 1k and 10k purchases, and
+`GET /api/dashboard` of its user (its cards block works out the same card view).
 
     python -m bench.cards_bench              # starts SecantusDB and our API (make bench-cards)
 
@@ -80,6 +81,7 @@ def run(api: str, db: Database, sizes: tuple[int, ...], reps: int) -> list[dict[
                 "card": f"{api}/api/accounts/{card_id}/card",
                 "statements": f"{api}/api/accounts/{card_id}/statements?limit=100",
                 "emis": f"{api}/api/accounts/{card_id}/emis?limit=100",
+                "dashboard": f"{api}/api/dashboard",
             }
             for name, url in urls.items():
                 timed(http, url, token)  # warm

@@ -52,12 +52,13 @@ def message(card: str, alert: Alert, currency: str) -> tuple[str, str]:
             if f["fee_from"] > f["day"]
             else "It already brings"
         )
-        return (
-            f"{card} bill is past due",
+        text = (
             f"The minimum due of {_money(f, 'minimum_due', currency)} was not paid by {when}; "
-            f"{_money(f, 'remaining_due', currency)} remains. {brings} a late fee "
-            f"of {fee} on the next statement.",
+            f"{_money(f, 'remaining_due', currency)} remains."
         )
+        if f["late_fee"]:  # the lowest slab may carry no fee
+            text += f" {brings} a late fee of {fee} on the next statement."
+        return f"{card} bill is past due", text
     if alert.kind == "due_today":
         return f"{card} bill is due today", f"Your {card} bill is due today ({when}): {dues}."
     days = "1 day" if f["days_left"] == 1 else f"{f['days_left']} days"

@@ -231,3 +231,16 @@ async def test_interest_on_a_carried_balance_is_in_the_total_due(client, db, set
         f"Your HDFC Regalia bill is due today (04 Apr 2025): total due {money}, "
         f"minimum due ₹{minimum:,.2f}."
     )
+
+
+async def test_past_due_in_the_slab_without_a_fee(client, db, settings, user):
+    """₹400 bought: its minimum due is ₹100 (5 % is 20, at least 100); ₹400 outstanding after
+    the due date is in the default lowest slab (up to ₹500: no fee), so no fee is promised."""
+    card = await account(client, user, "Small", kind="credit_card", statement_day=15)
+    await expense(client, user, 400, "2025-02-01", account_id=card["id"])
+    assert await run_all(db, settings, at=local(DUE + timedelta(days=1), 10)) == 1
+    (late,) = await notes(db, user)
+    assert (
+        late["message"]
+        == "The minimum due of ₹100.00 was not paid by 07 Mar 2025; ₹400.00 remains."
+    )

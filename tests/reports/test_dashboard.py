@@ -25,9 +25,9 @@ from tests.factories import (
 TZ = "Asia/Kolkata"
 # 8 queries of the dashboard itself + 1 of authentication (the user, with its sessions): 7 of
 # this month and the feed, 1 of the credit cards (these users have none; each card with a
-# statement day adds 5: its four sums by day and its imported statements).
+# statement day adds 6: its four sums by day, its imported statements and its EMIs).
 ROUND_TRIPS = 9
-PER_CARD = 5
+PER_CARD = 6
 
 
 def iso(moment):
@@ -295,7 +295,7 @@ async def test_each_card_adds_its_own_round_trips(app, settings, client, user, d
     await expense(client, user, 100, "2025-01-10", account_id=card["id"])
     one, board = await round_trips(app, settings, user, client)
     assert len(one) == ROUND_TRIPS + PER_CARD and board["cards"]["cards"] == 1
-    # More entries on the card cost nothing more; a second card costs its own five.
+    # More entries on the card cost nothing more; a second card costs its own six.
     for day in ("2025-02-10", "2025-03-10", "2025-04-10"):
         await expense(client, user, 100, day, account_id=card["id"])
     more, _ = await round_trips(app, settings, user, client)
