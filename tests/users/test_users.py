@@ -24,6 +24,7 @@ async def test_update_profile_partially(client, user):
         "preferred_currency": "INR",
         "timezone": "Asia/Dubai",
         "tax_regime": "old",
+        "card_utilisation_alert": 30,  # the default alert threshold, percent of a card's limit
     }
     # A later update of one profile field keeps the others.
     r = await client.put(
