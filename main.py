@@ -40,6 +40,7 @@ from routes import (
     loans,
     notifications,
     payments,
+    recurring,
     reports,
     rules,
     sync,
@@ -69,6 +70,7 @@ ROUTERS = [
     accounts.router,
     cards.router,
     transfers.router,
+    recurring.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"

@@ -31,6 +31,8 @@ USER_COLLECTIONS = (
     "accounts",
     "transfers",
     "import_skips",
+    "recurring_items",
+    "recurring_alerts",
 )
 
 
@@ -258,6 +260,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("account_ids", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("import_ids", ASCENDING)]),
     ),
+    # Recurring items (a handful a user, read whole in the order they were found), and the
+    # record that makes each of their notifications go out once.
+    "recurring_items": _per_user(),
+    "recurring_alerts": [
+        IndexModel(
+            [("user_id", ASCENDING), ("item_id", ASCENDING), ("event", ASCENDING)], unique=True
+        )
+    ],
     # The user's rules in the order they apply.
     "rules": [
         IndexModel(

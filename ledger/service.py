@@ -21,12 +21,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from accounts import store as accounts
-from core.dates import current_month, month_key, now_ms, today
+from core.dates import current_month, month_bounds, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
 from core.sync import Expected, check_version, owned, stamp, tombstone
-from database import Doc, get_owned, in_transaction, object_id, refused
+from database import Doc, get_owned, in_transaction, object_id, refused, update_owned
 from ledger import store
 from ledger.rules import (
     BudgetLevel,
@@ -38,9 +38,11 @@ from ledger.rules import (
     spend_changes,
 )
 from notifications import store as inbox
+from recurring import service as recurring
 from schemas import (
     BudgetCreate,
     BudgetOut,
+    BudgetStatus,
     ExpenseCreate,
     ExpenseOut,
     ExpenseUpdate,
@@ -172,7 +174,9 @@ async def create_expense(
         await db.expenses.insert_one(doc, session=session)
         await expenses_written(db, user, session, added=[doc], app_url=app_url)
 
-    return await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+    answer = await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
+    await recurring.after_entry(db, user, body.title)
+    return answer
 
 
 async def create_income(
@@ -196,7 +200,20 @@ async def create_income(
             session=session,
         )
 
-    return await create_once(db, key, body, "income", doc, IncomeOut, write)
+    answer = await create_once(db, key, body, "income", doc, IncomeOut, write)
+    await recurring.after_entry(db, user, body.source)
+    return answer
+
+
+async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
+    """Every active budget against its spend this month (one aggregation for all), with the
+    bills still expected in its category before the month ends."""
+    year, month = current_month(user.timezone)
+    start, end = month_bounds(year, month)
+    budgets = await store.active_budgets(db, user.id)
+    spend = await store.month_spend(db, user.id, [b["category"] for b in budgets], start, end)
+    expected = await recurring.bills_this_month(db, user)
+    return store.status_of(budgets, spend, (year, month), user.currency, expected)
 
 
 def budget_exists() -> Conflict:
@@ -271,7 +288,20 @@ async def update_expense(
         await expenses_written(db, user, session, removed=[old], added=[new], app_url=app_url)
         return new
 
-    return ExpenseOut.model_validate(await in_ledger_transaction(db, work))
+    doc = await in_ledger_transaction(db, work)
+    await recurring.after_entry(db, user, doc["title"])
+    return ExpenseOut.model_validate(doc)
+
+
+async def update_income(
+    db: AsyncDatabase, user: User, income_id: str, body: IncomeUpdate, expected: Expected
+) -> IncomeOut:
+    """Change an income record; fields left out keep their value. Another version than an
+    If-Match's `expected` is a 412."""
+    changes = await entry_changes(db, user, body)
+    doc = await update_owned(db.income, income_id, user.id, changes, "income", expected)
+    await recurring.after_entry(db, user, doc["source"])
+    return IncomeOut.model_validate(doc)
 
 
 async def entries_removed(

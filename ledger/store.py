@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.dates import Period, check_order, current_month, month_bounds, month_key, now_ms
+from core.dates import Period, check_order, month_key, now_ms
 from core.money import ZERO, from_sum, quantize, total
 from database import Doc
 from ledger.rules import BudgetLevel, BudgetLine, budget_line
@@ -32,7 +32,6 @@ from schemas import (
     MonthlyStats,
     StatsRange,
 )
-from security import User
 
 # ---------------------------------------------------------------- entries
 
@@ -161,10 +160,16 @@ async def active_budgets(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 
 def status_of(
-    budgets: list[Doc], spend: dict[str, Decimal], year_month: tuple[int, int], currency: str
+    budgets: list[Doc],
+    spend: dict[str, Decimal],
+    year_month: tuple[int, int],
+    currency: str,
+    expected: dict[str, Decimal] | None = None,
 ) -> BudgetStatus:
     """Each budget against its category's spend in that month (spend per category, rounded,
-    as `month_spend` returns it; the dashboard and reports group the month themselves)."""
+    as `month_spend` returns it; the dashboard and reports group the month themselves), and
+    the bills still `expected` in its category this month (recurring items not yet paid)."""
+    expected = expected or {}
     items = []
     for budget in budgets:
         line = budget_line(
@@ -181,6 +186,7 @@ def status_of(
                 percent=line.percent,
                 alert_threshold=budget["alert_threshold"],
                 level=line.level,
+                bills_expected=expected.get(budget["category"], ZERO),
             )
         )
     return BudgetStatus(
@@ -190,15 +196,6 @@ def status_of(
         total_monthly_limit=total(i.monthly_limit for i in items),
         total_spent=total(i.spent for i in items),
     )
-
-
-async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
-    """Every active budget against its spend this month: one aggregation for all."""
-    year, month = current_month(user.timezone)
-    start, end = month_bounds(year, month)
-    budgets = await active_budgets(db, user.id)
-    spend = await month_spend(db, user.id, [b["category"] for b in budgets], start, end)
-    return status_of(budgets, spend, (year, month), user.currency)
 
 
 async def active_budget(

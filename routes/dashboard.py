@@ -1,9 +1,11 @@
 """The home screen in one call: a fixed set of bounded queries, run concurrently.
 
-Seven database round trips (besides the two of authentication), whatever the data size:
-income and expenses each one `$facet` over this month giving its totals and the latest
-entries; the latest payments; the debts summary; the active budgets; the active goals; the
-unread count. The latest entries are looked for in this month so far, or the last 7 days
+Ten database round trips (besides the two of authentication), whatever the data size, and
+five more per account: income and expenses each one `$facet` over this month giving its
+totals and the latest entries; the latest payments; the debts summary; the active budgets;
+the active goals; the unread count; the look ahead (`recurring.service.outlook`): the
+recurring items, the debts' EMIs, the accounts, and each account's balance (its last
+statement and four sums). The latest entries are looked for in this month so far, or the last 7 days
 when the month is younger than that: a range the month's totals read anyway, so the feed
 costs next to nothing. Only a user with fewer than ten transactions in that window costs
 more: three round trips per widening step (the last year, then all time).
@@ -20,12 +22,13 @@ from fastapi import APIRouter
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.dates import month_bounds, month_key, today
+from core.dates import month_bounds, month_end, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
 from ledger.store import active_budgets, status_of
 from loans.service import summarise_debts
 from notifications.store import unread_count
+from recurring import service as recurring
 from reports.rules import net_savings, savings_rate
 from routes.deps import CurrentUser, Db, responses
 from schemas import (
@@ -42,6 +45,8 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 E401 = responses(401)
 RECENT = 10  # transactions in the feed
 UPCOMING = 5  # due payments listed
+LOOK_AHEAD_DAYS = 30  # the bills coming up and the lowest projected balance, this far ahead
+UPCOMING_BILLS = 10  # unpaid bills listed
 GOALS_SHOWN = 20
 # The feed looks in this month so far, or at least this far back; then it widens to a year
 # and then all time (see `_older_transactions`), only while it has fewer than RECENT.
@@ -174,7 +179,9 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
-    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries."""
+    """This month's money, debts, upcoming EMIs, budgets (with the bills still expected in
+    their categories), goals, unread count, latest entries; the bills of the next 30 days and
+    the lowest balance the forecast sees in them."""
     uid, day = user.id, today(user.timezone)
     year, month = day.year, day.month
     this_month = month_bounds(year, month)
@@ -188,6 +195,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         budgets,
         goals,
         unread,
+        (bills, lowest),
     ) = await asyncio.gather(
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
@@ -196,6 +204,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         active_budgets(db, uid),
         _active_goals(db, uid),
         unread_count(db, uid),
+        recurring.outlook(db, user, LOOK_AHEAD_DAYS),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
@@ -215,7 +224,15 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
             debt_to_income=percent(debts.total_monthly_emi, income),
         ),
         upcoming_payments=debts.next_due,
-        budgets=status_of(budgets, spent, (year, month), user.currency),
+        budgets=status_of(
+            budgets,
+            spent,
+            (year, month),
+            user.currency,
+            recurring.still_expected(bills, month_end(year, month)),
+        ),
+        upcoming_bills=[bill for bill in bills.items if not bill.paid][:UPCOMING_BILLS],
+        lowest_balance=lowest,
         goals=[GoalOut.of(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,

@@ -14,6 +14,7 @@ class NotificationType(StrEnum):
     goal_milestone = "goal_milestone"
     expense_alert = "expense_alert"
     income_received = "income_received"
+    recurring = "recurring"  # bills and subscriptions: new, price changed, missed, income late
     system = "system"
 
 

@@ -7,6 +7,7 @@ from schemas.base import ResponseModel
 from schemas.debts import DebtType, DueDebt, PropertyUse
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
+from schemas.recurring import LowPoint, UpcomingBill
 from schemas.types import Amount, DayOut, ObjectIdStr, Percent
 
 
@@ -47,6 +48,8 @@ class DashboardOut(ResponseModel):
     goals: list[GoalOut]  # active goals, soonest target date first (at most 20)
     unread_notifications: int
     recent_transactions: list[Transaction]  # the last ten, newest first
+    upcoming_bills: list[UpcomingBill]  # the next ten unpaid bills within 30 days, soonest first
+    lowest_balance: LowPoint  # the lowest projected balance of all accounts within 30 days
 
 
 class CategoryChange(ResponseModel):

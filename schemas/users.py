@@ -8,6 +8,7 @@ from pydantic import Field
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.notifications import NotificationPreferences
 from schemas.types import (
+    Amount,
     Currency,
     Day,
     DayOut,
@@ -17,6 +18,7 @@ from schemas.types import (
     Password,
     Phone,
     Secret,
+    SignedMoney,
     Text,
     Timezone,
     TypedSecret,
@@ -34,6 +36,8 @@ class Profile(RequestModel):
     preferred_currency: Currency = "INR"
     timezone: Timezone = "Asia/Kolkata"
     tax_regime: TaxRegimeChoice = TaxRegimeChoice.old  # the tax summary's default
+    # Warn (once per episode) when the forecast goes below this; null: no such warning.
+    low_balance_threshold: SignedMoney | None = None
 
 
 class ProfileUpdate(RequestModel):
@@ -44,6 +48,7 @@ class ProfileUpdate(RequestModel):
     preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
     tax_regime: TaxRegimeChoice = Field(default=None)  # type: ignore[assignment]
+    low_balance_threshold: SignedMoney | None = None
 
 
 class SignupRequest(RequestModel):
@@ -86,6 +91,7 @@ class ProfileOut(ResponseModel):
     preferred_currency: str = "INR"
     timezone: str = "Asia/Kolkata"
     tax_regime: TaxRegimeChoice = TaxRegimeChoice.old
+    low_balance_threshold: Amount | None = None
 
 
 class UserOut(OutModel):

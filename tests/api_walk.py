@@ -80,6 +80,8 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     transfer = created(await client.post("/api/transfers", headers=h, json=body))
     body = {"name": marker + "Card", "kind": "credit_card", "statement_day": 15}
     card = created(await client.post("/api/accounts", headers=h, json=body))
+    body = {"title": marker + "Gym", "amount": 1500, "next_date": "2099-01-05"}
+    recurring = created(await client.post("/api/recurring", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -95,6 +97,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "transfer_id": transfer["id"],
         "card_id": card["id"],
         "statement_account_id": imp["account_id"],
+        "recurring_id": recurring["id"],
     }
 
 
@@ -150,6 +153,8 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
             "to_account_id": ids["account_id"],
             "amount": 1,
         },
+        ("POST", "/api/recurring"): {"title": "Gym", "amount": 999, "next_date": "2099-01-05"},
+        ("PUT", "/api/recurring/{recurring_id}"): {"status": "confirmed"},
     }
 
 

@@ -184,6 +184,7 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
             checked.add(name)
     assert checked == {
         "payments",
+        "recurring_alerts",
         "idempotency_keys",
         "budgets",
         "budget_alerts",

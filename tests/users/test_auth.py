@@ -32,6 +32,7 @@ async def test_seed_example_signup_login_me(client):
         "preferred_currency": "INR",
         "timezone": "Asia/Kolkata",
         "tax_regime": "old",
+        "low_balance_threshold": None,  # no low-balance warning until set
     }
     assert "hashed_password" not in r.text and "_id" not in data["user"]
 

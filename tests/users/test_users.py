@@ -24,6 +24,7 @@ async def test_update_profile_partially(client, user):
         "preferred_currency": "INR",
         "timezone": "Asia/Dubai",
         "tax_regime": "old",
+        "low_balance_threshold": None,
     }
     # A later update of one profile field keeps the others.
     r = await client.put(
