@@ -21,6 +21,7 @@ ENTRIES = {
     "income": ("income", "source", "income_type"),
 }
 COLLECTION = "recurring_items"
+MAX_PATTERN = 1000
 
 
 @dataclass
@@ -41,8 +42,11 @@ class Group:
 
 def _pipeline(user_id: ObjectId, name: str, category: str, payees: set[str] | None) -> list[Doc]:
     match: Doc = {"user_id": user_id}
-    if payees is not None:
-        match[name] = {"$regex": title_pattern(payees), "$options": "i"}
+    pattern = None if payees is None else title_pattern(payees)
+    # A statement touching many payees makes a long pattern; SecantusDB refuses one over 1,000
+    # characters, so those read every title (and `grouped` keeps the payees asked for).
+    if pattern is not None and len(pattern) <= MAX_PATTERN:
+        match[name] = {"$regex": pattern, "$options": "i"}
     return [
         {"$match": match},
         {"$project": {"_id": 0, name: 1, category: 1, "account_id": 1, "date": 1, "amount": 1}},

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 import core.dates
+from recurring import rules
 from tests.factories import account, debt, expense, get, income, post
 
 NOW = datetime(2026, 6, 10, 6, 30, tzinfo=UTC)  # 10 June 2026 in India
@@ -116,3 +117,19 @@ async def test_emis_are_bills_and_in_the_forecast(client, user):
     assert by_day["2026-07-20"]["balance"] == 100000 - 2 * 10500
     assert by_day["2026-07-20"]["accounts"] == {acct["id"]: 100000}
     assert forecast["lowest"] == {"date": "2026-07-15", "balance": 79000}
+
+
+async def test_an_entry_among_many_payees_still_detects(client, user, db):
+    # Detection for 60 payees at once (a statement's worth) reads every title rather than
+    # sending a pattern longer than the database takes; the repeating one is still found.
+    from recurring import service
+    from security import User
+
+    for month in (4, 5, 6):
+        await expense(client, user, 1500, f"2026-{month:02d}-03", category="health", title="Gym")
+    me = User.from_doc(await db.users.find_one({"email": user.email}))
+    payees = {f"shop {chr(97 + n // 26)}{chr(97 + n % 26)} market" for n in range(60)} | {"gym"}
+    assert len(rules.title_pattern(payees)) > 1000
+    await db.recurring_items.delete_many({})
+    found = await service.detect(db, me, payees)
+    assert (found.found, found.new) == (1, 1)
