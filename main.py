@@ -26,6 +26,7 @@ from imports.jobs import CommitJobs
 from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
+from recurring import jobs as detection
 from routes import (
     accounts,
     auth,
@@ -114,6 +115,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler")
         )
         tasks.append(asyncio.create_task(import_jobs.run_forever(), name="import-commits"))
+        tasks.append(asyncio.create_task(detection.run_forever(db), name="recurring-detection"))
     try:
         yield
     finally:

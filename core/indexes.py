@@ -33,6 +33,7 @@ USER_COLLECTIONS = (
     "import_skips",
     "recurring_items",
     "recurring_alerts",
+    "recurring_queue",
 )
 
 
@@ -123,6 +124,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         # An account's entries after its last statement (its balance).
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
+        # A payee's entries (recurring detection of the payees a write touched).
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -137,6 +140,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # As income's.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -267,6 +271,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("user_id", ASCENDING), ("item_id", ASCENDING), ("event", ASCENDING)], unique=True
         )
+    ],
+    # The payees waiting for detection (recurring/jobs.py): one record per (user, payee);
+    # the first due across users (the worker's claim), then that user's due ones.
+    "recurring_queue": [
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)], unique=True),
+        IndexModel([("user_id", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel("due_at"),
     ],
     # The user's rules in the order they apply.
     "rules": [

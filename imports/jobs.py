@@ -29,7 +29,6 @@ from config import Settings
 from core.dates import now_ms
 from database import Doc, update_stamped
 from imports import store as import_store
-from recurring import service as recurring
 from security import User
 
 log = logging.getLogger("cleero.imports")
@@ -110,10 +109,7 @@ class CommitJobs:
             return await self._advance(record, next_line, done)
 
         try:
-            result = await import_store.commit(self.db, user, record, self.app_url, advance)
-            if result is not None:  # the payees it touched may now repeat
-                await recurring.after_import(self.db, user, record["_id"])
-            return result
+            return await import_store.commit(self.db, user, record, self.app_url, advance)
         except asyncio.CancelledError:  # this process is stopping: another may go on at once
             # The database away too: the lease then expires, which is all a release hastens.
             with contextlib.suppress(PyMongoError):

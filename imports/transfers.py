@@ -27,7 +27,7 @@ from core.dates import as_day, now_ms
 from core.money import quantize
 from database import Doc, in_transaction, insert_stamped, update_stamped
 from imports.entries import entry_of
-from ledger.service import entries_removed, expenses_written
+from ledger.service import entries_removed, entries_written
 from security import User
 
 COLLECTIONS = {"expense": "expenses", "income": "income"}
@@ -249,9 +249,9 @@ async def dissolve(
         await _point(db, user.id, transfer["_id"], again | {"linked": False}, session)
     for collection, entries in restored.items():  # new versions: a sync saw them deleted
         await insert_stamped(db, collection, entries, session)
+        await entries_written(db, user, session, collection, added=entries)
     await db.transfers.delete_one({"_id": transfer["_id"], "user_id": user.id}, session=session)
     await sync.tombstone(db, user.id, "transfers", [transfer["_id"]], session)
-    await expenses_written(db, user, session, added=restored["expenses"])
 
 
 async def _point(

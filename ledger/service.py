@@ -1,6 +1,8 @@
 """The ledger's workflows: writing income and expense entries and budgets, and the one path
-every expense write takes (`expenses_written`): a hand entry, an edit, a delete, a statement
-import's batch and its undo.
+every entry write takes (`entries_written`): a hand entry, an edit, a delete, a statement
+import's batch and its undo. It asks recurring detection to look at the payees written
+(`recurring.store.queue_payees`, run later by the worker) and, for expenses, moves the spend
+(`expenses_written`).
 
 Every write of expenses moves the spend counters (`ledger.store.move_spend`) in its own
 transaction, and in that same transaction records and sends the budget alerts the spend as of
@@ -26,7 +28,7 @@ from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
 from core.sync import Expected, check_version, owned, stamp, tombstone
-from database import Doc, get_owned, in_transaction, object_id, refused, update_owned
+from database import Doc, get_owned, in_transaction, object_id, refused
 from ledger import store
 from ledger.rules import (
     BudgetLevel,
@@ -39,6 +41,7 @@ from ledger.rules import (
 )
 from notifications import store as inbox
 from recurring import service as recurring
+from recurring import store as recurring_store
 from schemas import (
     BudgetCreate,
     BudgetOut,
@@ -63,6 +66,25 @@ REMOVE_BATCH = 500  # entries per transaction when an import is undone
 ENTITY = {"expenses": "expense", "income": "income"}
 
 # ---------------------------------------------------------------- the path of every expense write
+
+
+async def entries_written(
+    db: AsyncDatabase,
+    user: User,
+    session: AsyncClientSession,
+    collection: str,
+    *,
+    removed: Iterable[Doc] = (),
+    added: Iterable[Doc] = (),
+    app_url: str = "",
+) -> None:
+    """After entries of `collection` were written in `session` (`removed` as they were,
+    `added` as they are now): their payees queued for detection, an expense's spend moved."""
+    removed, added = list(removed), list(added)
+    payees = {doc.get("payee_key") or "" for doc in (*removed, *added)}
+    await recurring_store.queue_payees(db, user.id, payees, session)
+    if collection == "expenses":
+        await expenses_written(db, user, session, removed=removed, added=added, app_url=app_url)
 
 
 async def expenses_written(
@@ -172,11 +194,9 @@ async def create_expense(
 
     async def write(session: AsyncClientSession) -> None:
         await db.expenses.insert_one(doc, session=session)
-        await expenses_written(db, user, session, added=[doc], app_url=app_url)
+        await entries_written(db, user, session, "expenses", added=[doc], app_url=app_url)
 
-    answer = await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
-    await recurring.after_entry(db, user, body.title)
-    return answer
+    return await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
 
 
 async def create_income(
@@ -190,6 +210,7 @@ async def create_income(
 
     async def write(session: AsyncClientSession) -> None:
         await db.income.insert_one(doc, session=session)
+        await entries_written(db, user, session, "income", added=[doc])
         await notify(
             db,
             user,
@@ -200,9 +221,7 @@ async def create_income(
             session=session,
         )
 
-    answer = await create_once(db, key, body, "income", doc, IncomeOut, write)
-    await recurring.after_entry(db, user, body.source)
-    return answer
+    return await create_once(db, key, body, "income", doc, IncomeOut, write)
 
 
 async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
@@ -262,46 +281,42 @@ async def entry_changes(db: AsyncDatabase, user: User, body: ExpenseUpdate | Inc
     return changes
 
 
-async def update_expense(
+async def update_entry(
     db: AsyncDatabase,
     user: User,
-    expense_id: str,
-    body: ExpenseUpdate,
-    app_url: str,
+    collection: str,
+    entry_id: str,
+    body: ExpenseUpdate | IncomeUpdate,
     expected: Expected = None,
-) -> ExpenseOut:
-    """Change an expense; its spend moves from where it was (category, month, amount) to
-    where it is now, in the same transaction. Another version than an If-Match's
-    `expected` is a 412."""
+    app_url: str = "",
+) -> Doc:
+    """Change an income or expense entry (fields left out keep their value) in one
+    transaction with what the write moves (`entries_written`): an expense's spend goes from
+    where it was (category, month, amount) to where it is now. A new title makes a new payee
+    key (the UPI address a statement row paid still names it). Another version than an
+    If-Match's `expected` is a 412."""
     changes = await entry_changes(db, user, body)
+    entity = ENTITY[collection]
 
     async def work(session: AsyncClientSession) -> Doc:
-        old = await get_owned(db.expenses, expense_id, user.id, "expense", session=session)
-        check_version(old, expected, "expense")
+        old = await get_owned(db[collection], entry_id, user.id, entity, session=session)
+        check_version(old, expected, entity)
+        if (name := changes.get(store.PAYEE_FIELD[collection])) is not None:
+            changes.update(store.payee_fields(name, old.get("vpa")))
         seq = await stamp(db, user.id, session)
-        new = await db.expenses.find_one_and_update(
+        new = await db[collection].find_one_and_update(
             owned(old["_id"], user.id, expected),
             {"$set": {**changes, "updated_at": now_ms(), "sync_seq": seq}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        await expenses_written(db, user, session, removed=[old], added=[new], app_url=app_url)
+        if new is None:
+            await refused(db[collection], old["_id"], user.id, entity, session)
+        written = {"removed": [old], "added": [new], "app_url": app_url}
+        await entries_written(db, user, session, collection, **written)
         return new
 
-    doc = await in_ledger_transaction(db, work)
-    await recurring.after_entry(db, user, doc["title"])
-    return ExpenseOut.model_validate(doc)
-
-
-async def update_income(
-    db: AsyncDatabase, user: User, income_id: str, body: IncomeUpdate, expected: Expected
-) -> IncomeOut:
-    """Change an income record; fields left out keep their value. Another version than an
-    If-Match's `expected` is a 412."""
-    changes = await entry_changes(db, user, body)
-    doc = await update_owned(db.income, income_id, user.id, changes, "income", expected)
-    await recurring.after_entry(db, user, doc["source"])
-    return IncomeOut.model_validate(doc)
+    return await in_ledger_transaction(db, work)
 
 
 async def entries_removed(
@@ -318,9 +333,9 @@ async def entries_removed(
     `keep_files`) receipt go with it."""
     await tombstone(db, user.id, collection, [doc["_id"] for doc in docs], session)
     await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
+    await entries_written(db, user, session, collection, removed=docs)
     if collection != "expenses":
         return
-    await expenses_written(db, user, session, removed=docs)
     for doc in docs if not keep_files else ():
         if doc.get("receipt_key"):
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)

@@ -24,6 +24,7 @@ from core.dates import Period, check_order, month_key, now_ms
 from core.money import ZERO, from_sum, quantize, total
 from database import Doc
 from ledger.rules import BudgetLevel, BudgetLine, budget_line
+from recurring.rules import payee_key
 from schemas import (
     BudgetStatus,
     BudgetStatusItem,
@@ -43,19 +44,38 @@ def month_expr(day: str) -> Doc:
 
 
 def entry_document(
-    body: IncomeCreate | ExpenseCreate, user_id: ObjectId, day: date, created_at: datetime
+    body: IncomeCreate | ExpenseCreate,
+    user_id: ObjectId,
+    day: date,
+    created_at: datetime,
+    vpa: str | None = None,
 ) -> Doc:
-    """An income or expense entry as stored, dated `day` (the benchmarks seed theirs through
-    this too)."""
+    """An income or expense entry as stored, dated `day`, with its payee's key (and the UPI
+    address a statement row paid, `vpa`). The benchmarks seed theirs through this too."""
     doc = body.model_dump(exclude={"date", "account_id"}) | {
         "user_id": user_id,
         "date": day,
         "created_at": created_at,
         "updated_at": created_at,
     }
+    name = body.title if isinstance(body, ExpenseCreate) else body.source
+    doc |= payee_fields(name, vpa)
     if isinstance(body, ExpenseCreate):
         doc |= {"receipt_key": None, "receipt_content_type": None}
     return doc
+
+
+# The field naming an entry's payee, by collection.
+PAYEE_FIELD = {"expenses": "title", "income": "source"}
+
+
+def payee_fields(name: str | None, vpa: str | None) -> Doc:
+    """What an entry stores of its payee: the key detection groups and reads it by (on the
+    (user_id, payee_key) index), and the UPI address when a statement row named one."""
+    fields: Doc = {"payee_key": payee_key(name, vpa)}
+    if vpa:
+        fields["vpa"] = vpa
+    return fields
 
 
 def date_query(start: date | None, end: date | None, field: str = "date") -> Doc:

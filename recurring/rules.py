@@ -13,6 +13,7 @@ from typing import Any
 
 from core.dates import month_end, shift_month
 from core.money import format_money, quantize
+from imports.statements.names import payee_from_vpa
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,20 @@ RECENT = 12  # occurrences a variable bill's range is taken from
 GRACE_DAYS = 3  # a bill is missed this many days after its date
 
 
-def payee_key(title: str) -> str:
-    """The payee an entry's title names: lower case, without digits, punctuation and spacing
-    (`NETFLIX.COM 8839` and `Netflix.com` are one payee)."""
-    return " ".join(re.sub(r"[^a-z]+", " ", title.lower()).split())
+def payee_key(title: str | None, vpa: str | None = None) -> str:
+    """The payee an entry names, stored on it as `payee_key` when it is written and grouped
+    by detection: a merchant's UPI handle as the merchant (`swiggy8@ybl` is Swiggy, as a
+    hand-typed "Swiggy" is), another UPI address as itself (a landlord paid by UPI, whatever
+    each payment's note says), else the title cleaned: lower case, without digits,
+    punctuation and spacing (`NETFLIX.COM 8839` and `Netflix.com` are one payee)."""
+    if vpa and vpa.strip():
+        merchant = payee_from_vpa(vpa.strip())
+        return _cleaned(merchant) if merchant else vpa.strip().lower()
+    return _cleaned(title or "")
 
 
-def title_pattern(payees: set[str]) -> str:
-    """A case-insensitive regular expression matching exactly the titles whose payee key is
-    one of `payees`: the database then reads only those payees' entries."""
-    keys = sorted("[^a-z]+".join(re.escape(word) for word in payee.split()) for payee in payees)
-    return "^[^a-z]*(?:" + "|".join(keys) + ")[^a-z]*$"
+def _cleaned(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z]+", " ", name.lower()).split())
 
 
 # ---------------------------------------------------------------- the schedule

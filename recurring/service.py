@@ -1,13 +1,13 @@
-"""Recurring items' workflows: detection (every payee, or only those an import or an entry
-touched), the items a user adds and edits, the bills coming up, and the notifications an
-item calls for (a new subscription, a price change, a bill missed, income late), each once."""
+"""Recurring items' workflows: detection (every payee on request, or the payees that entry
+writes queued, run by the worker in `recurring.jobs`), the items a user adds and edits, the
+bills coming up, and the notifications an item calls for (a new subscription, a price change,
+a bill missed, income late), each once."""
 
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 import anyio
-from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -87,16 +87,6 @@ async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) 
     else:
         await store.close_episode(db, user.id, watch.LOW_BALANCE)
     return DetectOut(found=found, new=new)
-
-
-async def after_entry(db: AsyncDatabase, user: User, title: str) -> DetectOut:
-    """Detection for the payee of an entry typed in or edited."""
-    return await detect(db, user, {rules.payee_key(title)})
-
-
-async def after_import(db: AsyncDatabase, user: User, import_id: ObjectId) -> DetectOut:
-    """Detection for the payees a statement's commit touched."""
-    return await detect(db, user, await store.payees_of(db, user.id, import_id))
 
 
 async def _insert(db: AsyncDatabase, user: User, group: Group, found: rules.Detected) -> Doc:

@@ -1,19 +1,19 @@
 """Recurring items as stored (`recurring_items`), the user's entries grouped by payee for
-detection (grouped in the database), and the EMIs of active debts."""
+detection (grouped in the database, by the `payee_key` each entry stores), the payees waiting
+for detection (`recurring_queue`), and the EMIs of active debts."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.dates import as_day
+from core.dates import as_day, now_ms
 from core.money import quantize
 from database import Doc
-from recurring.rules import payee_key, title_pattern
 
 # The entries of each kind: (collection, the field naming the payee, the category field).
 ENTRIES = {
@@ -21,7 +21,10 @@ ENTRIES = {
     "income": ("income", "source", "income_type"),
 }
 COLLECTION = "recurring_items"
-MAX_PATTERN = 1000
+QUEUE = "recurring_queue"
+# Payees one detection query names: a statement touching hundreds of them is read in
+# several short `$in`s on the (user_id, payee_key) index.
+PAYEE_BATCH = 50
 
 
 @dataclass
@@ -40,22 +43,17 @@ class Group:
         return self.kind, self.account_id, self.payee
 
 
-def _pipeline(user_id: ObjectId, name: str, category: str, payees: set[str] | None) -> list[Doc]:
+def _pipeline(user_id: ObjectId, name: str, category: str, payees: list[str] | None) -> list[Doc]:
     match: Doc = {"user_id": user_id}
-    pattern = None if payees is None else title_pattern(payees)
-    # A statement touching many payees makes a long pattern; SecantusDB refuses one over 1,000
-    # characters, so those read every title (and `grouped` keeps the payees asked for).
-    if pattern is not None and len(pattern) <= MAX_PATTERN:
-        match[name] = {"$regex": pattern, "$options": "i"}
+    if payees is not None:
+        match["payee_key"] = {"$in": payees}
+    fields = {name: 1, category: 1, "payee_key": 1, "account_id": 1, "date": 1, "amount": 1}
     return [
         {"$match": match},
-        {"$project": {"_id": 0, name: 1, category: 1, "account_id": 1, "date": 1, "amount": 1}},
+        {"$project": {"_id": 0, **fields}},
         {
             "$group": {
-                "_id": {
-                    "title": {"$toLower": {"$trim": {"input": f"${name}"}}},
-                    "account": "$account_id",
-                },
+                "_id": {"payee": "$payee_key", "account": "$account_id"},
                 "title": {"$max": f"${name}"},
                 "category": {"$max": f"${category}"},
                 "dates": {"$push": "$date"},
@@ -65,29 +63,32 @@ def _pipeline(user_id: ObjectId, name: str, category: str, payees: set[str] | No
     ]
 
 
+def batches(payees: Iterable[str]) -> list[list[str]]:
+    ordered = sorted(payees)
+    return [ordered[n : n + PAYEE_BATCH] for n in range(0, len(ordered), PAYEE_BATCH)]
+
+
 async def grouped(
     db: AsyncDatabase, user_id: ObjectId, kind: str, payees: set[str] | None = None
 ) -> list[Group]:
-    """The user's entries of `kind` by payee and account (only the `payees` given, when
-    given): grouped in the database by their title, merged here by payee key (titles that
-    differ by digits or punctuation are one payee, which the database can't tell)."""
-    if payees is not None and not payees:
-        return []
+    """The user's entries of `kind` by payee key and account, grouped in the database: all
+    of them, or only those of the `payees` given (read by their key, PAYEE_BATCH at once)."""
     collection, name, category = ENTRIES[kind]
-    cursor = await db[collection].aggregate(_pipeline(user_id, name, category, payees))
-    merged: dict[tuple, Group] = {}
-    for row in await cursor.to_list(None):
-        payee, account = payee_key(row["title"] or ""), row["_id"].get("account")
-        if not payee or (payees is not None and payee not in payees):
-            continue
-        group = merged.setdefault(
-            (payee, account), Group(kind, account, payee, row["title"], row["category"])
-        )
-        group.occurrences += [
-            (as_day(day), quantize(amount))
-            for day, amount in zip(row["dates"], row["amounts"], strict=True)
-        ]
-    return list(merged.values())
+    chunks: list[list[str] | None] = [None] if payees is None else list(batches(payees))
+    groups = []
+    for chunk in chunks:
+        pipeline = _pipeline(user_id, name, category, chunk)
+        for row in await (await db[collection].aggregate(pipeline)).to_list(None):
+            payee, account = row["_id"].get("payee"), row["_id"].get("account")
+            if not payee:  # a title of digits and signs names no payee
+                continue
+            group = Group(kind, account, payee, row["title"], row["category"])
+            group.occurrences = [
+                (as_day(day), quantize(amount))
+                for day, amount in zip(row["dates"], row["amounts"], strict=True)
+            ]
+            groups.append(group)
+    return groups
 
 
 async def items(
@@ -114,12 +115,55 @@ def item_document(user_id: ObjectId, values: Doc, at: datetime) -> Doc:
 async def payees_of(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -> set[str]:
     """The payees an import's entries name: those its commit touched."""
     found: set[str] = set()
-    for collection, name, _ in ENTRIES.values():
+    for collection, _, _ in ENTRIES.values():
         query = {"user_id": user_id, "import_id": import_id}
-        pipeline = [{"$match": query}, {"$group": {"_id": f"${name}"}}]
+        pipeline = [{"$match": query}, {"$group": {"_id": "$payee_key"}}]
         rows = await (await db[collection].aggregate(pipeline)).to_list(None)
-        found |= {payee_key(row["_id"]) for row in rows if row["_id"]}
+        found |= {row["_id"] for row in rows if row["_id"]}
     return found
+
+
+# ---------------------------------------------------------------- the detection queue
+
+
+async def queue_payees(
+    db: AsyncDatabase, user_id: ObjectId, payees: Iterable[str], session: AsyncClientSession
+) -> None:
+    """Ask the worker (`recurring.jobs`) to run detection for these payees, in the writer's
+    transaction: one record per (user, payee), however many writes ask before it runs. A
+    record being worked on is made due again (`owner` cleared), so the write is seen."""
+    at = now_ms()
+    for payee in sorted(set(payees) - {""}):
+        await db[QUEUE].update_one(
+            {"user_id": user_id, "payee_key": payee},
+            {"$set": {"due_at": at, "owner": None}, "$setOnInsert": {"created_at": at}},
+            upsert=True,
+            session=session,
+        )
+
+
+async def claim(
+    db: AsyncDatabase, owner: str, lease: timedelta
+) -> tuple[ObjectId, set[str]] | None:
+    """(a user, the payees of theirs now leased to `owner`), or None when nothing is due. The
+    first due record names the user (on the (due_at) index, across users); then every due
+    payee of that user is taken, each by an atomic update, so two workers never share one.
+    A lease (`due_at` moved ahead) that runs out makes the payee due again."""
+    at = now_ms()
+    due = {"due_at": {"$lte": at}}
+    lease_to = {"$set": {"due_at": at + lease, "owner": owner}}
+    first = await db[QUEUE].find_one_and_update(due, lease_to, sort=[("due_at", 1)])
+    if first is None:
+        return None
+    mine = {"user_id": first["user_id"]}
+    await db[QUEUE].update_many(mine | due, lease_to)
+    docs = await db[QUEUE].find(mine | {"owner": owner}, {"payee_key": 1}).to_list(None)
+    return first["user_id"], {doc["payee_key"] for doc in docs}
+
+
+async def unqueue(db: AsyncDatabase, user_id: ObjectId, owner: str) -> None:
+    """Done with what `owner` leased: a payee queued again meanwhile (no owner) stays."""
+    await db[QUEUE].delete_many({"user_id": user_id, "owner": owner})
 
 
 async def active_emis(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:

@@ -105,7 +105,8 @@ async def update_income(
     tag: ETagged,
 ) -> IncomeOut:
     """Change an income record; fields left out keep their value."""
-    return tag(await ledger.update_income(db, user, income_id, body, if_match))
+    doc = await ledger.update_entry(db, user, "income", income_id, body, if_match)
+    return tag(IncomeOut.model_validate(doc))
 
 
 @router.delete("/{income_id}", **NO_CONTENT, responses={**E401, **E404, **E412})

@@ -109,6 +109,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-12-user-first-unique-indexes",
         "2026-12-import-accounts",
         "2026-12-sync-versions",
+        "2026-12-payee-keys",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -164,6 +165,7 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-12-user-first-unique-indexes",
         "2026-12-import-accounts",
         "2026-12-sync-versions",
+        "2026-12-payee-keys",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
 
@@ -185,6 +187,7 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
     assert checked == {
         "payments",
         "recurring_alerts",
+        "recurring_queue",
         "idempotency_keys",
         "budgets",
         "budget_alerts",
