@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from accounts import store
+from accounts import months, store
 from accounts.rules import (
     INSTITUTIONS,
     balance_gap,
@@ -234,6 +234,7 @@ async def create_transfer(
 
     async def write(session: AsyncClientSession) -> None:
         await db.transfers.insert_one(doc, session=session)
+        await months.move(db, user.id, "transfers", session, added=[doc])
 
     return await create_once(db, key, body, "transfers", doc, TransferOut, write)
 

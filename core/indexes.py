@@ -34,6 +34,7 @@ USER_COLLECTIONS = (
     "recurring_items",
     "recurring_alerts",
     "recurring_queue",
+    "account_months",
 )
 
 
@@ -162,6 +163,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="one_active_budget_per_category",
         )
     ),
+    # One movement counter per user, account and month (accounts/months.py): every write of
+    # an entry or transfer moves its own with `$inc`; a balance reads an account's range.
+    "account_months": [
+        IndexModel(
+            [("user_id", ASCENDING), ("account_id", ASCENDING), ("month", ASCENDING)], unique=True
+        ),
+    ],
     # One spend counter per user, category and month (ledger.store): every expense write
     # moves its own with `$inc`, and the unique index makes two first writes one counter.
     "category_spend": [

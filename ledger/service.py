@@ -1,8 +1,7 @@
 """The ledger's workflows: writing income and expense entries and budgets, and the one path
 every entry write takes (`entries_written`): a hand entry, an edit, a delete, a statement
-import's batch and its undo. It asks recurring detection to look at the payees written
-(`recurring.store.queue_payees`, run later by the worker) and, for expenses, moves the spend
-(`expenses_written`).
+import's batch and its undo: it queues the payees for detection, moves the accounts' month
+counters and, for expenses, the spend (`expenses_written`).
 
 Every write of expenses moves the spend counters (`ledger.store.move_spend`) in its own
 transaction, and in that same transaction records and sends the budget alerts the spend as of
@@ -22,6 +21,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from accounts import months as account_months
 from accounts import store as accounts
 from core.dates import current_month, month_bounds, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
@@ -79,10 +79,12 @@ async def entries_written(
     app_url: str = "",
 ) -> None:
     """After entries of `collection` were written in `session` (`removed` as they were,
-    `added` as they are now): their payees queued for detection, an expense's spend moved."""
+    `added` as they are now): their payees queued for detection, their accounts' month
+    counters moved (`accounts.months`), an expense's spend moved."""
     removed, added = list(removed), list(added)
     payees = {doc.get("payee_key") or "" for doc in (*removed, *added)}
     await recurring_store.queue_payees(db, user.id, payees, session)
+    await account_months.move(db, user.id, collection, session, removed=removed, added=added)
     if collection == "expenses":
         await expenses_written(db, user, session, removed=removed, added=added, app_url=app_url)
 
@@ -290,11 +292,9 @@ async def update_entry(
     expected: Expected = None,
     app_url: str = "",
 ) -> Doc:
-    """Change an income or expense entry (fields left out keep their value) in one
-    transaction with what the write moves (`entries_written`): an expense's spend goes from
-    where it was (category, month, amount) to where it is now. A new title makes a new payee
-    key (the UPI address a statement row paid still names it). Another version than an
-    If-Match's `expected` is a 412."""
+    """Change an entry (fields left out keep their value) with what it moves, in one
+    transaction (`entries_written`); a new title, a new payee key (a UPI address still
+    names it). Another version than an If-Match's `expected` is a 412."""
     changes = await entry_changes(db, user, body)
     entity = ENTITY[collection]
 

@@ -17,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
+from accounts import months
 from accounts.rules import INSTITUTIONS, name_key, printed_last4
 from accounts.store import account_document
 from config import get_settings
@@ -325,6 +326,18 @@ async def _set_payee_keys(db: AsyncDatabase, collection: str, name: str, docs: l
         await db[collection].bulk_write(writes, ordered=False)
 
 
+async def account_months(db: AsyncDatabase, started: datetime) -> None:
+    """The movement counters per user, account and month (`accounts.months`) start equal to
+    the entries and transfers already stored: each user's set to a recount in one
+    transaction. Setting, never adding, makes a second run leave them as exact."""
+    async for user in db.users.find({}, {"_id": 1}):
+
+        async def work(session: AsyncClientSession, user_id: ObjectId = user["_id"]) -> int:
+            return await months.rebuild(db, user_id, session)
+
+        await in_transaction(db, work)
+
+
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-11-owner-names", owner_names),
@@ -335,6 +348,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-12-import-accounts", import_accounts),
     ("2026-12-sync-versions", sync_versions),
     ("2026-12-payee-keys", payee_keys),
+    ("2026-12-account-months", account_months),
 )
 
 
