@@ -43,6 +43,9 @@ DAY_SPREAD = 3  # a monthly bill lands within this many days of its usual day of
 VARIABLE_RATIO = Decimal("1.6")  # a bill that varies (electricity): its highest ÷ lowest
 RECENT = 12  # occurrences a variable bill's range is taken from
 GRACE_DAYS = 3  # a bill is missed this many days after its date
+# The entries detection reads: a yearly bill shows 3 times in them, and older prices and
+# pauses would only break the runs and gaps that today's schedule is judged by.
+HISTORY_MONTHS = 36
 
 
 def payee_key(title: str | None, vpa: str | None = None) -> str:
@@ -59,6 +62,11 @@ def payee_key(title: str | None, vpa: str | None = None) -> str:
 
 def _cleaned(name: str) -> str:
     return " ".join(re.sub(r"[^a-z]+", " ", name.lower()).split())
+
+
+def history_start(today: date) -> date:
+    """The first day detection reads entries from: the month HISTORY_MONTHS back."""
+    return date(*shift_month(today.year, today.month, -HISTORY_MONTHS), 1)
 
 
 # ---------------------------------------------------------------- the schedule

@@ -50,14 +50,15 @@ def _decide(groups: list[Group], day: date) -> list[tuple[Group, rules.Detected 
 
 
 async def detect(db: AsyncDatabase, user: User, payees: set[str] | None = None) -> DetectOut:
-    """Detect the user's recurring items, or (with `payees`) only those of the payees named:
-    grouped in the database, decided in a worker thread, written only where a figure
-    changed. Dismissed items keep their status; items the user added or edited keep their
-    figures and only learn their latest entry. Then the balance watch (`recurring.watch`)."""
+    """Detect the user's recurring items, or (with `payees`) only those of the payees named,
+    from the entries of the last HISTORY_MONTHS: grouped in the database, decided in a
+    worker thread, written only where a figure changed. Dismissed items keep their status;
+    items the user added or edited keep their figures and only learn their latest entry.
+    Then the balance watch (`recurring.watch`)."""
     day = today(user.timezone)
     groups = []
     for kind in store.ENTRIES:
-        groups += await store.grouped(db, user.id, kind, payees)
+        groups += await store.grouped(db, user.id, kind, rules.history_start(day), payees)
     decided = await anyio.to_thread.run_sync(_decide, groups, day)
     known = {
         store.item_key(doc): doc

@@ -43,8 +43,10 @@ class Group:
         return self.kind, self.account_id, self.payee
 
 
-def _pipeline(user_id: ObjectId, name: str, category: str, payees: list[str] | None) -> list[Doc]:
-    match: Doc = {"user_id": user_id}
+def _pipeline(
+    user_id: ObjectId, name: str, category: str, payees: list[str] | None, since: date
+) -> list[Doc]:
+    match: Doc = {"user_id": user_id, "date": {"$gte": since}}
     if payees is not None:
         match["payee_key"] = {"$in": payees}
     fields = {name: 1, category: 1, "payee_key": 1, "account_id": 1, "date": 1, "amount": 1}
@@ -69,15 +71,16 @@ def batches(payees: Iterable[str]) -> list[list[str]]:
 
 
 async def grouped(
-    db: AsyncDatabase, user_id: ObjectId, kind: str, payees: set[str] | None = None
+    db: AsyncDatabase, user_id: ObjectId, kind: str, since: date, payees: set[str] | None = None
 ) -> list[Group]:
-    """The user's entries of `kind` by payee key and account, grouped in the database: all
-    of them, or only those of the `payees` given (read by their key, PAYEE_BATCH at once)."""
+    """The user's entries of `kind` dated from `since` on, by payee key and account, grouped
+    in the database: all of them, or only those of the `payees` given (read by their key,
+    PAYEE_BATCH at once)."""
     collection, name, category = ENTRIES[kind]
     chunks: list[list[str] | None] = [None] if payees is None else list(batches(payees))
     groups = []
     for chunk in chunks:
-        pipeline = _pipeline(user_id, name, category, chunk)
+        pipeline = _pipeline(user_id, name, category, chunk, since)
         for row in await (await db[collection].aggregate(pipeline)).to_list(None):
             payee, account = row["_id"].get("payee"), row["_id"].get("account")
             if not payee:  # a title of digits and signs names no payee
