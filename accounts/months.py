@@ -15,6 +15,7 @@ migration that built them; the tests compare the two)."""
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from bson import ObjectId
 from pymongo import UpdateOne
@@ -24,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from accounts.rules import MOVES, month_moves
 from core.dates import month_bounds, month_key, now_ms, shift_month
 from core.money import ZERO, from_sum, quantize
-from database import Doc
+from database import Doc, in_transaction
 
 COLLECTION = "account_months"
 
@@ -91,41 +92,93 @@ def month_days(month: str) -> tuple[date, date]:
     return first, after - timedelta(days=1)
 
 
-async def rebuild(db: AsyncDatabase, user_id: ObjectId, session: AsyncClientSession) -> int:
-    """Set the user's counters to a recount of their entries and transfers (one `$group` a
-    collection, in the database), and to zero where nothing is left; in one transaction, so
-    a write meanwhile conflicts with it and they end exact. Returns the counters changed."""
-    sums: dict[tuple[ObjectId, str], list] = {}
-    month = {"$dateToString": {"format": "%Y-%m", "date": "$day"}}
-    sides = [(name, field, sign, "$account_id") for name, (field, sign) in MOVES.items()]
-    sides += [("transfers", "date", -1, "$from_account_id")]
-    sides += [("transfers", "date", 1, "$to_account_id")]
-    for collection, field, sign, account in sides:
+async def rebuild(db: AsyncDatabase, user_id: ObjectId) -> int:
+    """Set the user's counters to a recount of their entries and transfers, one account's
+    year a transaction (a whole history would outlast a transaction's time): a write in that
+    year meanwhile conflicts with it, so the counters end exact. Years are found first by
+    one `$group` a collection, with the counters already stored (a year whose entries are
+    gone is set to zero). Returns the counters changed."""
+    years: set[tuple[ObjectId, int]] = set()
+    for collection, field, account in _SIDES:
         pipeline = [
             {"$match": {"user_id": user_id}},
-            {"$project": {"account": account, "day": f"${field}", "amount": 1}},
-            {"$match": {"account": {"$ne": None}}},
-            {
-                "$group": {
-                    "_id": {"account": "$account", "month": month},
-                    "net": {"$sum": "$amount"},
-                    "count": {"$sum": 1},
-                }
-            },
+            {"$group": {"_id": {"account": account, "year": _format("%Y", field)}}},
         ]
-        cursor = await db[collection].aggregate(pipeline, session=session)
-        for row in await cursor.to_list(None):
-            counter = sums.setdefault((row["_id"]["account"], row["_id"]["month"]), [ZERO, 0])
-            counter[0] += sign * from_sum(row["net"])
-            counter[1] += row["count"]
-    stored = await db[COLLECTION].find({"user_id": user_id}, session=session).to_list(None)
-    have = {(d["account_id"], d["month"]): (quantize(d["net"]), d["count"]) for d in stored}
+        for row in await (await db[collection].aggregate(pipeline)).to_list(None):
+            if row["_id"].get("account") is not None:
+                years.add((row["_id"]["account"], int(row["_id"]["year"])))
+    async for doc in db[COLLECTION].find({"user_id": user_id}, {"account_id": 1, "month": 1}):
+        years.add((doc["account_id"], int(doc["month"][:4])))
+    changed = 0
+    for account_id, year in sorted(years, key=str):
+
+        async def work(s: AsyncClientSession, account: ObjectId = account_id, y: int = year) -> int:
+            return await _rebuild_year(db, user_id, account, y, s)
+
+        changed += await in_transaction(db, work)
+    return changed
+
+
+# (collection, day field, the account it names) of every side a counter counts.
+_SIDES = [
+    *((name, field, "$account_id") for name, (field, _) in MOVES.items()),
+    ("transfers", "date", "$from_account_id"),
+    ("transfers", "date", "$to_account_id"),
+]
+
+
+async def _rebuild_year(
+    db: AsyncDatabase, user_id: ObjectId, account_id: ObjectId, year: int, session: Any
+) -> int:
+    """One account's counters of one year set to a recount (in `session`)."""
+    days = {"$gte": date(year, 1, 1), "$lt": date(year + 1, 1, 1)}
+    sums: dict[str, list] = {}
+    for name, (field, sign) in MOVES.items():
+        match = {"user_id": user_id, "account_id": account_id, field: days}
+        group = {"net": {"$sum": "$amount"}}
+        for month, row in await _by_month(db, name, match, field, group, session):
+            _fold(sums, month, sign * from_sum(row["net"]), row["count"])
+    match = {"user_id": user_id, "account_ids": account_id, "date": days}
+    group = {
+        "in": {"$sum": {"$cond": [{"$eq": ["$to_account_id", account_id]}, "$amount", 0]}},
+        "out": {"$sum": {"$cond": [{"$eq": ["$from_account_id", account_id]}, "$amount", 0]}},
+    }
+    for month, row in await _by_month(db, "transfers", match, "date", group, session):
+        _fold(sums, month, from_sum(row["in"]) - from_sum(row["out"]), row["count"])
+    months_of_year = {"$gte": f"{year:04d}-01", "$lte": f"{year:04d}-12"}
+    query = {"user_id": user_id, "account_id": account_id, "month": months_of_year}
+    stored = await db[COLLECTION].find(query, session=session).to_list(None)
+    have = {d["month"]: (quantize(d["net"]), d["count"]) for d in stored}
     at, writes = now_ms(), []
-    for (account_id, month), (net, count) in ({k: (ZERO, 0) for k in have} | sums).items():
-        if have.get((account_id, month)) != (net, count):
-            key = {"user_id": user_id, "account_id": account_id, "month": month}
+    for month, (net, count) in ({m: (ZERO, 0) for m in have} | sums).items():
+        if have.get(month) != (net, count):
+            mine = {"user_id": user_id, "account_id": account_id, "month": month}
             change = {"net": net, "count": count, "updated_at": at}
-            writes.append(UpdateOne(key, {"$set": change}, upsert=True))
+            writes.append(UpdateOne(mine, {"$set": change}, upsert=True))
     if writes:
         await db[COLLECTION].bulk_write(writes, ordered=False, session=session)
     return len(writes)
+
+
+def _fold(sums: dict[str, list], month: str, net: Decimal, count: int) -> None:
+    counter = sums.setdefault(month, [ZERO, 0])
+    counter[0] += net
+    counter[1] += count
+
+
+async def _by_month(
+    db: AsyncDatabase, collection: str, match: Doc, field: str, group: Doc, session: Any
+) -> list[tuple[str, Doc]]:
+    """(month, its `group` sums and count) of the documents `match` finds."""
+    pipeline = [
+        {"$match": match},
+        {"$group": {"_id": _format("%Y-%m", field), "count": {"$sum": 1}, **group}},
+    ]
+    rows = await (await db[collection].aggregate(pipeline, session=session)).to_list(None)
+    return [(row["_id"], row) for row in rows]
+
+
+def _format(pattern: str, field: str) -> Doc:
+    """A day field's year or month as text, computed in the database (days are stored as
+    midnight UTC, so the UTC one is the day's)."""
+    return {"$dateToString": {"format": pattern, "date": f"${field}"}}

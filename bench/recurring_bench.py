@@ -152,7 +152,7 @@ async def one_run(app: Any, client: httpx.AsyncClient, n: int) -> dict[str, floa
     ]
     await insert(db, "expenses", touched)
     # Seeded behind the API's back: the month counters built as the migration builds them.
-    await in_transaction(db, lambda session: months.rebuild(db, user.id, session))
+    await months.rebuild(db, user.id)
     payees = await store.payees_of(db, user.id, import_id)
     await in_transaction(db, lambda session: store.queue_payees(db, user.id, payees, session))
     after_s, ran = await timed(lambda: jobs.run_once(db))

@@ -328,14 +328,10 @@ async def _set_payee_keys(db: AsyncDatabase, collection: str, name: str, docs: l
 
 async def account_months(db: AsyncDatabase, started: datetime) -> None:
     """The movement counters per user, account and month (`accounts.months`) start equal to
-    the entries and transfers already stored: each user's set to a recount in one
-    transaction. Setting, never adding, makes a second run leave them as exact."""
+    the entries and transfers already stored: each user's set to a recount, an account's
+    year a transaction. Setting, never adding, makes a second run leave them as exact."""
     async for user in db.users.find({}, {"_id": 1}):
-
-        async def work(session: AsyncClientSession, user_id: ObjectId = user["_id"]) -> int:
-            return await months.rebuild(db, user_id, session)
-
-        await in_transaction(db, work)
+        await months.rebuild(db, user["_id"])
 
 
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
