@@ -115,6 +115,9 @@ async def delete_account(
             )
         await db.accounts.delete_one(sync.owned(account["_id"], user_id), session=session)
         await sync.tombstone(db, user_id, "accounts", [account["_id"]], session)
+        # Nothing names it, so its month counters are all zero: they go with it.
+        mine = {"user_id": user_id, "account_id": account["_id"]}
+        await db[months.COLLECTION].delete_many(mine, session=session)
 
     await in_transaction(db, work)
 

@@ -46,12 +46,18 @@ class Group:
 def _pipeline(
     user_id: ObjectId, name: str, category: str, payees: list[str] | None, since: date
 ) -> list[Doc]:
-    match: Doc = {"user_id": user_id, "date": {"$gte": since}}
-    if payees is not None:
+    # The payees' entries are found on the (user_id, payee_key) index, and only then those
+    # of the window kept: with the date beside the key, the database reads the window.
+    match: Doc = {"user_id": user_id}
+    window = {"date": {"$gte": since}}
+    if payees is None:
+        match |= window
+    else:
         match["payee_key"] = {"$in": payees}
     fields = {name: 1, category: 1, "payee_key": 1, "account_id": 1, "date": 1, "amount": 1}
     return [
         {"$match": match},
+        *([] if payees is None else [{"$match": window}]),
         {"$project": {"_id": 0, **fields}},
         {
             "$group": {
