@@ -82,7 +82,7 @@ async def entries_written(
     `added` as they are now): their payees queued for detection, their accounts' month
     counters moved (`accounts.months`), an expense's spend moved."""
     removed, added = list(removed), list(added)
-    payees = {doc.get("payee_key") or "" for doc in (*removed, *added)}
+    payees = recurring_store.touched_payees(collection, removed, added)
     await recurring_store.queue_payees(db, user.id, payees, session)
     await account_months.move(db, user.id, collection, session, removed=removed, added=added)
     if collection == "expenses":

@@ -2,6 +2,7 @@
 detection (grouped in the database, by the `payee_key` each entry stores), the payees waiting
 for detection (`recurring_queue`), and the EMIs of active debts."""
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -133,6 +134,19 @@ async def payees_of(db: AsyncDatabase, user_id: ObjectId, import_id: ObjectId) -
 
 
 # ---------------------------------------------------------------- the detection queue
+
+
+def touched_payees(collection: str, removed: Iterable[Doc], added: Iterable[Doc]) -> set[str]:
+    """The payees whose entries, as detection reads them, a write changed: an edit of a
+    note or a tag (or a form sent back unchanged) touches none."""
+    _, name, category = next(spec for spec in ENTRIES.values() if spec[0] == collection)
+    fields = ("payee_key", name, category, "account_id", "date", "amount")
+
+    def facts(docs: Iterable[Doc]) -> Counter:
+        return Counter(tuple(doc.get(field) for field in fields) for doc in docs)
+
+    before, after = facts(removed), facts(added)
+    return {fact[0] for fact in (before - after) + (after - before) if fact[0]}
 
 
 async def queue_payees(
