@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bson import ObjectId
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -26,6 +27,7 @@ QUEUE = "recurring_queue"
 # Payees one detection query names: a statement touching hundreds of them is read in
 # several short `$in`s on the (user_id, payee_key) index.
 PAYEE_BATCH = 50
+FEW_PAYEES = 2  # an entry typed in or edited: queued one update each
 
 
 @dataclass
@@ -154,15 +156,18 @@ async def queue_payees(
 ) -> None:
     """Ask the worker (`recurring.jobs`) to run detection for these payees, in the writer's
     transaction: one record per (user, payee), however many writes ask before it runs. A
-    record being worked on is made due again (`owner` cleared), so the write is seen."""
+    record being worked on is made due again (`owner` cleared), so the write is seen. A
+    statement's batch names hundreds: one bulk write (a race to a payee's first record is
+    then a BulkWriteError, which the commit retries like its other inserts)."""
     at = now_ms()
-    for payee in sorted(set(payees) - {""}):
-        await db[QUEUE].update_one(
-            {"user_id": user_id, "payee_key": payee},
-            {"$set": {"due_at": at, "owner": None}, "$setOnInsert": {"created_at": at}},
-            upsert=True,
-            session=session,
-        )
+    update = {"$set": {"due_at": at, "owner": None}, "$setOnInsert": {"created_at": at}}
+    keys = [{"user_id": user_id, "payee_key": p} for p in sorted(set(payees) - {""})]
+    if len(keys) > FEW_PAYEES:
+        writes = [UpdateOne(key, update, upsert=True) for key in keys]
+        await db[QUEUE].bulk_write(writes, ordered=False, session=session)
+        return
+    for key in keys:  # a typed entry's (a race is a DuplicateKeyError the ledger retries)
+        await db[QUEUE].update_one(key, update, upsert=True, session=session)
 
 
 async def claim(
