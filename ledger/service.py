@@ -65,7 +65,7 @@ RACE_ATTEMPTS = 5
 REMOVE_BATCH = 500  # entries per transaction when an import is undone
 ENTITY = {"expenses": "expense", "income": "income"}
 
-# ---------------------------------------------------------------- the path of every expense write
+# ---------------------------------------------------------------- the path of every entry write
 
 
 async def entries_written(
