@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLIENTS_TOOLS := clients/node_modules/.installed
 
-.PHONY: run test test-fast lint format fuzz bench bench-reports bench-load bench-imports bench-pdf bench-cards bench-durability worker backup restore clean
+.PHONY: run test test-fast lint format fuzz bench bench-reports bench-load bench-imports bench-pdf bench-cards bench-recurring bench-durability worker backup restore clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -74,7 +74,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 # Benchmarks (not tests): each prints its table and writes bench/results/ (git-ignored).
-bench: bench-reports bench-imports bench-pdf bench-load bench-cards
+bench: bench-reports bench-imports bench-pdf bench-recurring bench-load bench-cards
 
 bench-reports: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.reports_bench
@@ -91,6 +91,10 @@ bench-pdf: $(VENV)/.installed-dev
 # A card's view and statements worked out from 1k and 10k purchases (~1 min).
 bench-cards: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.cards_bench
+
+# Recurring detection on 30,000 entries over 10 years, and the 90-day forecast (~1 min).
+bench-recurring: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.recurring_bench
 
 # Load: ours vs a bare FastAPI + PyMongo app, /me under a login storm, stats vs raw
 # aggregation, then the durable-commit comparison (~15-22 min; rewrites bench/RESULTS-load.md).

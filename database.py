@@ -1,7 +1,7 @@
 """MongoDB access: one AsyncMongoClient, transactions, ownership lookups. The codecs live in
 core/codecs.py, the indexes in core/indexes.py."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from bson import ObjectId
@@ -22,6 +22,8 @@ from schemas.base import Page, PageParams
 
 T = TypeVar("T")
 Doc = dict[str, Any]
+# What a delete does with the children it removed, in its transaction.
+Removed = Callable[[list[Doc], AsyncClientSession], Awaitable[None]]
 
 
 def database_url(settings: Settings) -> str:
@@ -96,10 +98,12 @@ async def delete_owned(
     entity: str,
     children: tuple[str, str] | None = None,
     expected: Expected = None,
+    removed: Removed | None = None,
 ) -> None:
     """Delete the user's document, and with `children=(collection, foreign key)` everything
-    that hangs off it, in one transaction that leaves their tombstones; a malformed, missing
-    or foreign id is a 404, another version than an If-Match's `expected` a 412."""
+    that hangs off it (`removed` then called with them as they were), in one transaction
+    that leaves their tombstones; a malformed, missing or foreign id is a 404, another
+    version than an If-Match's `expected` a 412."""
     oid = object_id(id_)
     if oid is None:
         raise NotFound(entity)
@@ -112,10 +116,13 @@ async def delete_owned(
         if children:
             child, key = children
             owned = {"user_id": user_id, key: oid}
+            fields = None if removed else {"_id": 1}
+            found = await db[child].find(owned, fields, session=session).to_list(None)
             if child in sync.RESOURCE_OF:
-                found = await db[child].find(owned, {"_id": 1}, session=session).to_list(None)
                 await sync.tombstone(db, user_id, child, [doc["_id"] for doc in found], session)
             await db[child].delete_many(owned, session=session)
+            if removed:
+                await removed(found, session)
 
     await in_transaction(db, work)
 

@@ -26,6 +26,7 @@ from imports.jobs import ImportJobs
 from loans import reminders
 from ops import embedded_db
 from ops.migrations import migrate
+from recurring import jobs as detection
 from routes import (
     accounts,
     auth,
@@ -40,6 +41,7 @@ from routes import (
     loans,
     notifications,
     payments,
+    recurring,
     reports,
     rules,
     sync,
@@ -69,6 +71,7 @@ ROUTERS = [
     accounts.router,
     cards.router,
     transfers.router,
+    recurring.router,
 ]
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DEV_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
@@ -114,6 +117,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler")
         )
         tasks.append(asyncio.create_task(import_jobs.run_forever(), name="import-jobs"))
+        tasks.append(asyncio.create_task(detection.run_forever(db), name="recurring-detection"))
     try:
         yield
     finally:

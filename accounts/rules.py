@@ -6,12 +6,18 @@ statement is one side of a transfer between two of the user's accounts."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from core.dates import as_day, month_key
 from core.errors import ErrorCode, Unprocessable
 
+# How each collection's documents move an account: (day field, sign of the amount).
+MOVES = {"income": ("date", 1), "expenses": ("date", -1), "payments": ("payment_date", -1)}
 TRANSFER_WINDOW_DAYS = 2  # the two sides of a transfer are booked this close together
 # The banks whose layouts name them, as an account created from their statement is called.
 INSTITUTIONS = {
@@ -180,3 +186,40 @@ class TransferMatcher:
         other = min(others, key=lambda c: (abs((c.day - day).days), c.id))
         self.claimed.add(other.id)
         return Pairing(other.kind, other.id, other.account_id)
+
+
+# ---------------------------------------------------------------- balances by month
+
+
+def month_of(day: date | datetime) -> str:
+    day = as_day(day)
+    return month_key(day.year, day.month)
+
+
+def _sides(collection: str, doc: dict[str, Any]) -> list[tuple[Any, date | datetime, Decimal]]:
+    """(account, day, signed amount) of each account a document moves: a transfer moves
+    two, an entry its own (none when it is in no account)."""
+    if collection == "transfers":
+        amount = Decimal(str(doc["amount"]))
+        day = doc["date"]
+        return [(doc["from_account_id"], day, -amount), (doc["to_account_id"], day, amount)]
+    field, sign = MOVES[collection]
+    if doc.get("account_id") is None:
+        return []
+    return [(doc["account_id"], doc[field], sign * Decimal(str(doc["amount"])))]
+
+
+def month_moves(
+    collection: str, removed: Iterable[dict[str, Any]], added: Iterable[dict[str, Any]]
+) -> dict[tuple[Any, str], tuple[Decimal, int]]:
+    """What writes of `collection` change in each (account, month) counter: (net movement,
+    documents), `removed` as they were (deleted, or before an edit) taken out and `added`
+    as they are now put in. Counters a write leaves as they were are left out."""
+    moved: dict[tuple[Any, str], list[Any]] = defaultdict(lambda: [Decimal("0.00"), 0])
+    for sign, docs in ((-1, removed), (1, added)):
+        for doc in docs:
+            for account_id, day, amount in _sides(collection, doc):
+                counter = moved[(account_id, month_of(day))]
+                counter[0] += sign * amount
+                counter[1] += sign
+    return {key: (net, count) for key, (net, count) in moved.items() if net or count}

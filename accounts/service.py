@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from accounts import store
+from accounts import months, store
 from accounts.rules import (
     INSTITUTIONS,
     balance_gap,
@@ -115,6 +115,9 @@ async def delete_account(
             )
         await db.accounts.delete_one(sync.owned(account["_id"], user_id), session=session)
         await sync.tombstone(db, user_id, "accounts", [account["_id"]], session)
+        # Nothing names it, so its month counters are all zero: they go with it.
+        mine = {"user_id": user_id, "account_id": account["_id"]}
+        await db[months.COLLECTION].delete_many(mine, session=session)
 
     await in_transaction(db, work)
 
@@ -234,6 +237,7 @@ async def create_transfer(
 
     async def write(session: AsyncClientSession) -> None:
         await db.transfers.insert_one(doc, session=session)
+        await months.move(db, user.id, "transfers", session, added=[doc])
 
     return await create_once(db, key, body, "transfers", doc, TransferOut, write)
 

@@ -15,6 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from accounts import months
 from accounts.rules import name_key
 from core.dates import as_day
 from core.errors import AppError, Conflict, ErrorCode, NotFound
@@ -24,6 +25,7 @@ from database import Doc, object_id
 from ledger.store import SPEND
 
 COMMITTED = "committed"
+ONE_DAY = timedelta(days=1)
 # Every collection an account's entries are in, with its day field; transfers are apart
 # (they move two accounts).
 ENTRY_DAYS = {"income": "date", "expenses": "date", "payments": "payment_date"}
@@ -176,7 +178,7 @@ async def _sums(db: AsyncDatabase, collection: str, match: Doc, group: Doc) -> D
     return rows[0] if rows else {}
 
 
-async def movement(
+async def _summed(
     db: AsyncDatabase,
     user_id: ObjectId,
     account_id: ObjectId,
@@ -204,6 +206,34 @@ async def movement(
     moved -= from_sum(payments.get("total"))
     lasts = [as_day(g["last"]) for g in (income, expenses, payments, transfers) if g.get("last")]
     return moved, max(lasts, default=None)
+
+
+async def movement(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    account_id: ObjectId,
+    days: tuple[date | None, date | None, date | None],
+) -> tuple[Decimal, date | None]:
+    """`_summed`'s answer, with the months wholly inside `days` read from the account's
+    counters (`accounts.months`) and only the days of the partial months at either end
+    summed from the entries: ten years cost two partial months, not ten years."""
+    after, first, until = days
+    lo = max((d for d in (after and after + timedelta(days=1), first) if d), default=None)
+    start, end = months.whole_months(lo, until)
+    if start is not None and end is not None and start >= end:  # within a month or two
+        return await _summed(db, user_id, account_id, (None, lo, until))
+    net, last_month = await months.counted(db, user_id, account_id, (start, end))
+    head = tail = (ZERO, None)
+    if lo is not None and start is not None and lo < months.month_days(start)[0]:
+        head = await _summed(
+            db, user_id, account_id, (None, lo, months.month_days(start)[0] - ONE_DAY)
+        )
+    if until is not None and end is not None and months.month_days(end)[0] <= until:
+        tail = await _summed(db, user_id, account_id, (None, months.month_days(end)[0], until))
+    last = tail[1]
+    if last is None and last_month is not None:  # the last entry of the last whole month
+        last = (await _summed(db, user_id, account_id, (None, *months.month_days(last_month))))[1]
+    return net + head[0] + tail[0], last or head[1]
 
 
 async def balance(db: AsyncDatabase, account: Doc, until: date | None = None) -> Doc:

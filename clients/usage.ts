@@ -26,6 +26,7 @@ import {
   getGoal,
   getIncome,
   getMe,
+  getRecurring,
   getRule,
   getSyncChanges,
   listImportRows,
@@ -45,6 +46,7 @@ import {
   updateImportRow,
   updateIncome,
   updateMe,
+  updateRecurring,
   updateRule,
   type UserOut,
   type ValidationErrorOut,
@@ -198,6 +200,16 @@ export async function editAccount(account_id: string, name: string): Promise<num
     .balance;
 }
 
+export async function editRecurring(recurring_id: string): Promise<string> {
+  // Confirming a suggestion: the item sent back with its status; `expected_amount`, `payee`
+  // and `occurrences` are read-only, and a derived `ended` status sent back changes nothing.
+  const path = { recurring_id };
+  const { data: item } = await getRecurring({ path, throwOnError: true });
+  await updateRecurring({ path, body: { ...item }, throwOnError: true });
+  const edited = { ...item, status: "confirmed" as const };
+  return (await updateRecurring({ path, body: edited, throwOnError: true })).data.status;
+}
+
 export async function editImportRow(import_id: string, category: string): Promise<string> {
   // Rows are read a page at a time (GET /api/imports/{import_id}/rows): an item is the object.
   const { data: page } = await listImportRows({ path: { import_id }, throwOnError: true });
@@ -235,6 +247,10 @@ export const forms = {
   account: (it: Answer<"getAccount", 200>): Body<"updateAccount">[] => [
     { ...it },
     { ...it, name: "HDFC Savings" },
+  ],
+  recurring: (it: Answer<"getRecurring", 200>): Body<"updateRecurring">[] => [
+    { ...it },
+    { ...it, status: "dismissed" },
   ],
   importRow: (page: Answer<"listImportRows", 200>): Body<"updateImportRow">[] => [
     { ...page.items[0] },

@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     notification_not_found = "notification_not_found"
     account_not_found = "account_not_found"
     transfer_not_found = "transfer_not_found"
+    recurring_item_not_found = "recurring_item_not_found"
     # loans
     debt_not_active = "debt_not_active"
     debt_has_payments = "debt_has_payments"

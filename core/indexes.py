@@ -33,6 +33,10 @@ USER_COLLECTIONS = (
     "transfers",
     "import_skips",
     "import_uploads",
+    "recurring_items",
+    "recurring_alerts",
+    "recurring_queue",
+    "account_months",
 )
 
 
@@ -142,6 +146,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         # An account's entries after its last statement (its balance).
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
+        # A payee's entries (recurring detection of the payees a write touched).
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -156,6 +162,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # As income's.
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("account_id", ASCENDING), ("date", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)]),
         IndexModel(
             [
                 ("user_id", ASCENDING),
@@ -177,6 +184,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="one_active_budget_per_category",
         )
     ),
+    # One movement counter per user, account and month (accounts/months.py): every write of
+    # an entry or transfer moves its own with `$inc`; a balance reads an account's range.
+    "account_months": [
+        IndexModel(
+            [("user_id", ASCENDING), ("account_id", ASCENDING), ("month", ASCENDING)], unique=True
+        ),
+    ],
     # One spend counter per user, category and month (ledger.store): every expense write
     # moves its own with `$inc`, and the unique index makes two first writes one counter.
     "category_spend": [
@@ -298,6 +312,21 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("account_ids", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("import_ids", ASCENDING)]),
     ),
+    # Recurring items (a handful a user, read whole in the order they were found), and the
+    # record that makes each of their notifications go out once.
+    "recurring_items": _per_user(),
+    "recurring_alerts": [
+        IndexModel(
+            [("user_id", ASCENDING), ("item_id", ASCENDING), ("event", ASCENDING)], unique=True
+        )
+    ],
+    # The payees waiting for detection (recurring/jobs.py): one record per (user, payee);
+    # the first due across users (the worker's claim), then that user's due ones.
+    "recurring_queue": [
+        IndexModel([("user_id", ASCENDING), ("payee_key", ASCENDING)], unique=True),
+        IndexModel([("user_id", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel("due_at"),
+    ],
     # The user's rules in the order they apply.
     "rules": [
         IndexModel(

@@ -47,6 +47,7 @@ RESOURCES = {
     "rule": "rules",
     "account": "accounts",
     "transfer": "transfers",
+    "recurring_item": "recurring_items",
     "profile": "users",
 }
 RESOURCE_OF = {collection: resource for resource, collection in RESOURCES.items()}

@@ -38,7 +38,7 @@ def entry_of(row: Doc, user_id: ObjectId, at: datetime) -> tuple[str, Doc]:
         body = IncomeCreate(
             source=row["title"], income_type=row.get("income_type") or "other", **common
         )
-    doc = entry_document(body, user_id, as_day(row["date"]), at)
+    doc = entry_document(body, user_id, as_day(row["date"]), at, row.get("vpa"))
     doc |= {"_id": row["_id"], "import_id": row["import_id"]}
     if row.get("account_id") is not None:
         doc["account_id"] = row["account_id"]

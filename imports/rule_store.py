@@ -17,6 +17,8 @@ from core.sync import stamp
 from database import Doc, in_transaction
 from imports.rules import RuleBook
 from imports.store import ENTRY_COLLECTIONS
+from ledger import store as ledger_store
+from recurring import store as recurring_store
 
 MAX_RULES = 500  # per user: a preview reads them all
 RELABEL_BATCH = 500  # entries a rule re-labels per transaction
@@ -88,19 +90,34 @@ async def _relabel(
     db: AsyncDatabase, user_id: ObjectId, collection: str, ids: list[ObjectId], changes: Doc
 ) -> int:
     """`changes` on those of the entries `ids` that differ, in one transaction; how many.
-    Each entry takes a version of its own (one left unchanged leaves a gap)."""
+    Each entry takes a version of its own (one left unchanged leaves a gap). A new title
+    gives a new payee key (unless a UPI address names the payee), and the payees it left
+    and joined are queued for detection."""
     differs = [{name: {"$ne": value}} for name, value in changes.items()]
+    name = ledger_store.PAYEE_FIELD[collection]
 
     async def work(session: AsyncClientSession) -> int:
         seq = await stamp(db, user_id, session, len(ids))
-        updates = [
-            UpdateOne(
-                {"_id": entry_id, "user_id": user_id, "$or": differs},
-                {"$set": changes | {"updated_at": now_ms(), "sync_seq": at}},
-            )
-            for at, entry_id in enumerate(ids, start=seq)
-        ]
+        query = {"user_id": user_id, "_id": {"$in": ids}, "$or": differs}
+        fields = {"payee_key": 1, "vpa": 1}
+        entries = {
+            d["_id"]: d
+            for d in await db[collection].find(query, fields, session=session).to_list(None)
+        }
+        payees = {entry.get("payee_key") or "" for entry in entries.values()}
+        updates = []
+        for at, entry_id in enumerate(ids, start=seq):
+            if (entry := entries.get(entry_id)) is None:
+                continue
+            change = changes | {"updated_at": now_ms(), "sync_seq": at}
+            if name in changes:
+                change |= ledger_store.payee_fields(changes[name], entry.get("vpa"))
+                payees.add(change["payee_key"])
+            updates.append(UpdateOne({"_id": entry_id, "user_id": user_id}, {"$set": change}))
+        if not updates:
+            return 0
         result = await db[collection].bulk_write(updates, ordered=False, session=session)
+        await recurring_store.queue_payees(db, user_id, payees, session)
         return result.matched_count
 
     return await in_transaction(db, work)

@@ -29,7 +29,7 @@ from imports.rules import (
 )
 from imports.transfers import BatchTransfers
 from imports.transfers import undo_import as undo_transfers
-from ledger.service import expenses_written, remove_imported
+from ledger.service import entries_written, remove_imported
 from loans import service as loan_service
 from loans import store as loan_store
 from loans.debt import debt_of
@@ -134,12 +134,11 @@ def committable(row: Doc) -> bool:
 async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url: str) -> None:
     """One transaction: every row of the batch whose fingerprint no commit has taken yet
     becomes its entry, its link or its side of a transfer (`imports.transfers`) and takes
-    the fingerprint; the expenses it creates move the spend per category and month, and send
-    the budget alerts the spend as of this batch reaches (`ledger.service.expenses_written`).
-    A concurrent commit that took a fingerprint first makes the insert fail on the unique
-    index; the batch is then retried and skips that row. The rows themselves are not written
-    (what became of each is its fingerprint's record), except for a payment the debt
-    refused, which says why."""
+    the fingerprint; the entries it creates take the one path of entry writes (spend, budget
+    alerts, payees queued, accounts' months: `ledger.service.entries_written`). A commit
+    that took a fingerprint first makes the insert fail on the unique index; the batch is
+    then retried and skips that row. The rows are not written (what became of each is its
+    fingerprint's record), except for a payment the debt refused, which says why."""
     days = [as_day(row["date"]) for row in rows]
 
     async def work(session: AsyncClientSession) -> None:
@@ -179,7 +178,8 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
         if prints:
             await db.import_fingerprints.insert_many(prints, session=session)
         await transfers.finish(session)
-        await expenses_written(db, user, session, added=entries["expense"], app_url=app_url)
+        for kind, name in (("expense", "expenses"), ("income", "income")):
+            await entries_written(db, user, session, name, added=entries[kind], app_url=app_url)
 
     for _ in range(COMMIT_ATTEMPTS):
         try:

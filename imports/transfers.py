@@ -20,6 +20,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from accounts import months as account_months
 from accounts import store as accounts_store
 from accounts.rules import TRANSFER_WINDOW_DAYS, Counterpart, OpenSide, Pairing, TransferMatcher
 from core import sync
@@ -27,7 +28,7 @@ from core.dates import as_day, now_ms
 from core.money import quantize
 from database import Doc, in_transaction, insert_stamped, update_stamped
 from imports.entries import entry_of
-from ledger.service import entries_removed, expenses_written
+from ledger.service import entries_removed, entries_written
 from security import User
 
 COLLECTIONS = {"expense": "expenses", "income": "income"}
@@ -131,14 +132,23 @@ class BatchTransfers:
         changes = {side: _row_ref(row), "updated_at": now_ms()}
         if side == "from_row":
             changes["date"] = row["date"]
+        query = {"_id": transfer_id, "user_id": self.user.id, account: self.account_id, side: None}
+        before = await self.db.transfers.find_one(query, session=session)
         joined = await update_stamped(
             self.db.transfers,
             self.user.id,
-            {"_id": transfer_id, "user_id": self.user.id, account: self.account_id, side: None},
+            query,
             {"$set": changes, "$addToSet": {"import_ids": row["import_id"]}},
             session,
         )
+        if joined is not None:  # a debit's day may have moved it to another month
+            moved = {"removed": [before], "added": [joined]}
+            await account_months.move(self.db, self.user.id, "transfers", session, **moved)
         return joined is not None
+
+    async def _insert(self, doc: Doc, session: AsyncClientSession) -> None:
+        await insert_stamped(self.db, "transfers", [doc], session)
+        await account_months.move(self.db, self.user.id, "transfers", session, added=[doc])
 
     async def _start(self, row: Doc, other: ObjectId, session: AsyncClientSession) -> ObjectId:
         accounts, mine, _ = self._sides(row, other)
@@ -152,7 +162,7 @@ class BatchTransfers:
             import_id=row["import_id"],
             **{mine: _row_ref(row)},
         )
-        await insert_stamped(self.db, "transfers", [doc], session)
+        await self._insert(doc, session)
         return doc["_id"]
 
     async def _replace(
@@ -186,7 +196,7 @@ class BatchTransfers:
             repointed=[_previous(doc) for doc in prints],
             **{mine: _row_ref(row), theirs: _row_ref(_as_row(prints[0])) if prints else None},
         )
-        await insert_stamped(self.db, "transfers", [doc], session)
+        await self._insert(doc, session)
         if prints:
             await self.db.import_fingerprints.update_many(
                 {"user_id": self.user.id, "entry_id": entry["_id"]},
@@ -249,9 +259,12 @@ async def dissolve(
         await _point(db, user.id, transfer["_id"], again | {"linked": False}, session)
     for collection, entries in restored.items():  # new versions: a sync saw them deleted
         await insert_stamped(db, collection, entries, session)
-    await db.transfers.delete_one({"_id": transfer["_id"], "user_id": user.id}, session=session)
+        await entries_written(db, user, session, collection, added=entries)
+    gone = await db.transfers.find_one_and_delete(
+        {"_id": transfer["_id"], "user_id": user.id}, session=session
+    )
     await sync.tombstone(db, user.id, "transfers", [transfer["_id"]], session)
-    await expenses_written(db, user, session, added=restored["expenses"])
+    await account_months.move(db, user.id, "transfers", session, removed=[gone] if gone else [])
 
 
 async def _point(

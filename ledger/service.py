@@ -1,6 +1,7 @@
 """The ledger's workflows: writing income and expense entries and budgets, and the one path
-every expense write takes (`expenses_written`): a hand entry, an edit, a delete, a statement
-import's batch and its undo.
+every entry write takes (`entries_written`): a hand entry, an edit, a delete, a statement
+import's batch and its undo: it queues the payees for detection, moves the accounts' month
+counters and, for expenses, the spend (`expenses_written`).
 
 Every write of expenses moves the spend counters (`ledger.store.move_spend`) in its own
 transaction, and in that same transaction records and sends the budget alerts the spend as of
@@ -20,8 +21,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from accounts import months as account_months
 from accounts import store as accounts
-from core.dates import current_month, month_key, now_ms, today
+from core.dates import current_month, month_bounds, month_key, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound
 from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
@@ -38,9 +40,12 @@ from ledger.rules import (
     spend_changes,
 )
 from notifications import store as inbox
+from recurring import service as recurring
+from recurring import store as recurring_store
 from schemas import (
     BudgetCreate,
     BudgetOut,
+    BudgetStatus,
     ExpenseCreate,
     ExpenseOut,
     ExpenseUpdate,
@@ -60,7 +65,28 @@ RACE_ATTEMPTS = 5
 REMOVE_BATCH = 500  # entries per transaction when an import is undone
 ENTITY = {"expenses": "expense", "income": "income"}
 
-# ---------------------------------------------------------------- the path of every expense write
+# ---------------------------------------------------------------- the path of every entry write
+
+
+async def entries_written(
+    db: AsyncDatabase,
+    user: User,
+    session: AsyncClientSession,
+    collection: str,
+    *,
+    removed: Iterable[Doc] = (),
+    added: Iterable[Doc] = (),
+    app_url: str = "",
+) -> None:
+    """After entries of `collection` were written in `session` (`removed` as they were,
+    `added` as they are now): their payees queued for detection, their accounts' month
+    counters moved (`accounts.months`), an expense's spend moved."""
+    removed, added = list(removed), list(added)
+    payees = recurring_store.touched_payees(collection, removed, added)
+    await recurring_store.queue_payees(db, user.id, payees, session)
+    await account_months.move(db, user.id, collection, session, removed=removed, added=added)
+    if collection == "expenses":
+        await expenses_written(db, user, session, removed=removed, added=added, app_url=app_url)
 
 
 async def expenses_written(
@@ -170,7 +196,7 @@ async def create_expense(
 
     async def write(session: AsyncClientSession) -> None:
         await db.expenses.insert_one(doc, session=session)
-        await expenses_written(db, user, session, added=[doc], app_url=app_url)
+        await entries_written(db, user, session, "expenses", added=[doc], app_url=app_url)
 
     return await create_once(db, key, body, "expenses", doc, ExpenseOut, write)
 
@@ -186,6 +212,7 @@ async def create_income(
 
     async def write(session: AsyncClientSession) -> None:
         await db.income.insert_one(doc, session=session)
+        await entries_written(db, user, session, "income", added=[doc])
         await notify(
             db,
             user,
@@ -197,6 +224,17 @@ async def create_income(
         )
 
     return await create_once(db, key, body, "income", doc, IncomeOut, write)
+
+
+async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
+    """Every active budget against its spend this month (one aggregation for all), with the
+    bills still expected in its category before the month ends."""
+    year, month = current_month(user.timezone)
+    start, end = month_bounds(year, month)
+    budgets = await store.active_budgets(db, user.id)
+    spend = await store.month_spend(db, user.id, [b["category"] for b in budgets], start, end)
+    expected = await recurring.bills_this_month(db, user)
+    return store.status_of(budgets, spend, (year, month), user.currency, expected)
 
 
 def budget_exists() -> Conflict:
@@ -245,33 +283,40 @@ async def entry_changes(db: AsyncDatabase, user: User, body: ExpenseUpdate | Inc
     return changes
 
 
-async def update_expense(
+async def update_entry(
     db: AsyncDatabase,
     user: User,
-    expense_id: str,
-    body: ExpenseUpdate,
-    app_url: str,
+    collection: str,
+    entry_id: str,
+    body: ExpenseUpdate | IncomeUpdate,
     expected: Expected = None,
-) -> ExpenseOut:
-    """Change an expense; its spend moves from where it was (category, month, amount) to
-    where it is now, in the same transaction. Another version than an If-Match's
-    `expected` is a 412."""
+    app_url: str = "",
+) -> Doc:
+    """Change an entry (fields left out keep their value) with what it moves, in one
+    transaction (`entries_written`); a new title, a new payee key (a UPI address still
+    names it). Another version than an If-Match's `expected` is a 412."""
     changes = await entry_changes(db, user, body)
+    entity = ENTITY[collection]
 
     async def work(session: AsyncClientSession) -> Doc:
-        old = await get_owned(db.expenses, expense_id, user.id, "expense", session=session)
-        check_version(old, expected, "expense")
+        old = await get_owned(db[collection], entry_id, user.id, entity, session=session)
+        check_version(old, expected, entity)
+        if (name := changes.get(store.PAYEE_FIELD[collection])) is not None:
+            changes.update(store.payee_fields(name, old.get("vpa")))
         seq = await stamp(db, user.id, session)
-        new = await db.expenses.find_one_and_update(
+        new = await db[collection].find_one_and_update(
             owned(old["_id"], user.id, expected),
             {"$set": {**changes, "updated_at": now_ms(), "sync_seq": seq}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        await expenses_written(db, user, session, removed=[old], added=[new], app_url=app_url)
+        if new is None:
+            await refused(db[collection], old["_id"], user.id, entity, session)
+        written = {"removed": [old], "added": [new], "app_url": app_url}
+        await entries_written(db, user, session, collection, **written)
         return new
 
-    return ExpenseOut.model_validate(await in_ledger_transaction(db, work))
+    return await in_ledger_transaction(db, work)
 
 
 async def entries_removed(
@@ -288,9 +333,9 @@ async def entries_removed(
     `keep_files`) receipt go with it."""
     await tombstone(db, user.id, collection, [doc["_id"] for doc in docs], session)
     await inbox.unlink(db, user.id, [entry_url(collection, doc["_id"]) for doc in docs], session)
+    await entries_written(db, user, session, collection, removed=docs)
     if collection != "expenses":
         return
-    await expenses_written(db, user, session, removed=docs)
     for doc in docs if not keep_files else ():
         if doc.get("receipt_key"):
             await enqueue(db, "storage_delete", {"key": doc["receipt_key"]}, session=session)

@@ -20,10 +20,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from core.dates import Period, check_order, current_month, month_bounds, month_key, now_ms
+from core.dates import Period, check_order, month_key, now_ms
 from core.money import ZERO, from_sum, quantize, total
 from database import Doc
 from ledger.rules import BudgetLevel, BudgetLine, budget_line
+from recurring.rules import payee_key
 from schemas import (
     BudgetStatus,
     BudgetStatusItem,
@@ -32,7 +33,6 @@ from schemas import (
     MonthlyStats,
     StatsRange,
 )
-from security import User
 
 # What an expense adds to spending, in an aggregation: its amount, a refund's taken off
 # (`ledger.rules.spend` in Python). Every sum of spending reads it.
@@ -48,19 +48,38 @@ def month_expr(day: str) -> Doc:
 
 
 def entry_document(
-    body: IncomeCreate | ExpenseCreate, user_id: ObjectId, day: date, created_at: datetime
+    body: IncomeCreate | ExpenseCreate,
+    user_id: ObjectId,
+    day: date,
+    created_at: datetime,
+    vpa: str | None = None,
 ) -> Doc:
-    """An income or expense entry as stored, dated `day` (the benchmarks seed theirs through
-    this too)."""
+    """An income or expense entry as stored, dated `day`, with its payee's key (and the UPI
+    address a statement row paid, `vpa`). The benchmarks seed theirs through this too."""
     doc = body.model_dump(exclude={"date", "account_id"}) | {
         "user_id": user_id,
         "date": day,
         "created_at": created_at,
         "updated_at": created_at,
     }
+    name = body.title if isinstance(body, ExpenseCreate) else body.source
+    doc |= payee_fields(name, vpa)
     if isinstance(body, ExpenseCreate):
         doc |= {"receipt_key": None, "receipt_content_type": None}
     return doc
+
+
+# The field naming an entry's payee, by collection.
+PAYEE_FIELD = {"expenses": "title", "income": "source"}
+
+
+def payee_fields(name: str | None, vpa: str | None) -> Doc:
+    """What an entry stores of its payee: the key detection groups and reads it by (on the
+    (user_id, payee_key) index), and the UPI address when a statement row named one."""
+    fields: Doc = {"payee_key": payee_key(name, vpa)}
+    if vpa:
+        fields["vpa"] = vpa
+    return fields
 
 
 def date_query(start: date | None, end: date | None, field: str = "date") -> Doc:
@@ -166,10 +185,16 @@ async def active_budgets(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 
 def status_of(
-    budgets: list[Doc], spend: dict[str, Decimal], year_month: tuple[int, int], currency: str
+    budgets: list[Doc],
+    spend: dict[str, Decimal],
+    year_month: tuple[int, int],
+    currency: str,
+    expected: dict[str, Decimal] | None = None,
 ) -> BudgetStatus:
     """Each budget against its category's spend in that month (spend per category, rounded,
-    as `month_spend` returns it; the dashboard and reports group the month themselves)."""
+    as `month_spend` returns it; the dashboard and reports group the month themselves), and
+    the bills still `expected` in its category this month (recurring items not yet paid)."""
+    expected = expected or {}
     items = []
     for budget in budgets:
         line = budget_line(
@@ -186,6 +211,7 @@ def status_of(
                 percent=line.percent,
                 alert_threshold=budget["alert_threshold"],
                 level=line.level,
+                bills_expected=expected.get(budget["category"], ZERO),
             )
         )
     return BudgetStatus(
@@ -195,15 +221,6 @@ def status_of(
         total_monthly_limit=total(i.monthly_limit for i in items),
         total_spent=total(i.spent for i in items),
     )
-
-
-async def budget_status(db: AsyncDatabase, user: User) -> BudgetStatus:
-    """Every active budget against its spend this month: one aggregation for all."""
-    year, month = current_month(user.timezone)
-    start, end = month_bounds(year, month)
-    budgets = await active_budgets(db, user.id)
-    spend = await month_spend(db, user.id, [b["category"] for b in budgets], start, end)
-    return status_of(budgets, spend, (year, month), user.currency)
 
 
 async def active_budget(

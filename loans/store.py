@@ -15,6 +15,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from accounts import months as account_months
 from core import sync
 from core.dates import Period, now_ms
 from core.sync import Expected
@@ -108,6 +109,7 @@ async def record(
         "sync_seq": await sync.stamp(db, debt["user_id"], session),
     }
     await db.payments.insert_one(payment, session=session)
+    await account_months.move(db, debt["user_id"], "payments", session, added=[payment])
     return payment
 
 
@@ -118,8 +120,10 @@ async def unrecord(
     splits, as if it had never been made), then the payment itself."""
     await book(db, debt, session, remove=str(payment_id))
     query = {"_id": payment_id, "user_id": debt["user_id"]}
-    await db.payments.delete_one(query, session=session)
+    removed = await db.payments.find_one_and_delete(query, session=session)
     await sync.tombstone(db, debt["user_id"], "payments", [payment_id], session)
+    removed = [removed] if removed is not None else []
+    await account_months.move(db, debt["user_id"], "payments", session, removed=removed)
 
 
 # ---------------------------------------------------------------- debts
@@ -136,8 +140,13 @@ async def delete_debt(
 ) -> None:
     """Delete the user's debt together with all of its payments (404 when not theirs, 412
     when not at an If-Match's `expected` version)."""
+
+    async def payments_gone(docs: list[Doc], session: AsyncClientSession) -> None:
+        await account_months.move(db, user_id, "payments", session, removed=docs)
+
+    children = ("payments", "debt_id")
     await delete_owned(
-        db, "debts", debt_id, user_id, "debt", ("payments", "debt_id"), expected=expected
+        db, "debts", debt_id, user_id, "debt", children, expected=expected, removed=payments_gone
     )
 
 

@@ -17,6 +17,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
+from accounts import months
 from accounts.rules import INSTITUTIONS, name_key, printed_last4
 from accounts.store import account_document
 from config import get_settings
@@ -300,6 +301,45 @@ async def entry_creation_indexes(db: AsyncDatabase, started: datetime) -> None:
 
 
 ENTRIES_WITHOUT_CREATION_INDEX = ("income", "expenses", "payments")
+async def payee_keys(db: AsyncDatabase, started: datetime) -> None:
+    """Every income and expense entry stores its payee's key (`ledger.store.payee_fields`),
+    which recurring detection reads by: from its title, or from the UPI address of the
+    statement row it was imported from. Only entries without one are set, so a second run
+    (after a crash, or from another replica) changes nothing."""
+    for collection, name in ledger_store.PAYEE_FIELD.items():
+        missing = {"payee_key": {"$exists": False}}
+        fields = {name: 1, "import_id": 1, "user_id": 1}
+        docs = db[collection].find(missing, fields).sort("_id", 1).batch_size(BATCH)
+        batch: list[Doc] = []
+        async for doc in docs:
+            batch.append(doc)
+            if len(batch) == BATCH:
+                await _set_payee_keys(db, collection, name, batch)
+                batch = []
+        await _set_payee_keys(db, collection, name, batch)
+
+
+async def _set_payee_keys(db: AsyncDatabase, collection: str, name: str, docs: list[Doc]) -> None:
+    imported = [doc["_id"] for doc in docs if doc.get("import_id")]
+    rows = await db.import_rows.find({"_id": {"$in": imported}}, {"vpa": 1}).to_list(None)
+    vpas = {row["_id"]: row.get("vpa") for row in rows}
+    writes = [
+        UpdateOne(
+            {"_id": doc["_id"], "user_id": doc["user_id"]},
+            {"$set": ledger_store.payee_fields(doc.get(name), vpas.get(doc["_id"]))},
+        )
+        for doc in docs
+    ]
+    if writes:
+        await db[collection].bulk_write(writes, ordered=False)
+
+
+async def account_months(db: AsyncDatabase, started: datetime) -> None:
+    """The movement counters per user, account and month (`accounts.months`) start equal to
+    the entries and transfers already stored: each user's set to a recount, an account's
+    year a transaction. Setting, never adding, makes a second run leave them as exact."""
+    async for user in db.users.find({}, {"_id": 1}):
+        await months.rebuild(db, user["_id"])
 
 
 Migration = Callable[[AsyncDatabase, datetime], Awaitable[None]]
@@ -312,6 +352,8 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-12-import-accounts", import_accounts),
     ("2026-12-sync-versions", sync_versions),
     ("2026-12-entry-creation-indexes", entry_creation_indexes),
+    ("2026-12-payee-keys", payee_keys),
+    ("2026-12-account-months", account_months),
 )
 
 

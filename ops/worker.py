@@ -1,8 +1,10 @@
 """The background worker as its own process.
 
     python -m ops.worker                 outbox dispatcher + reminder scheduler + the resumer
-                                         of interrupted statement imports, until SIGTERM
-    python -m ops.worker --once          one scheduler pass, then one dispatcher pass, and exit
+                                         of interrupted statement imports + recurring
+                                         detection of the payees writes queued, until SIGTERM
+    python -m ops.worker --once          one scheduler pass, one detection pass, then one
+                                         dispatcher pass, and exit
     python -m ops.worker --retry-failed  requeue the messages that ran out of attempts, and exit
 
 Run it with RUN_WORKER=false on the API processes, or alongside them: a lease elects one active
@@ -26,6 +28,7 @@ from delivery.outbox import Dispatcher, retry_failed
 from imports.jobs import ImportJobs
 from loans import reminders
 from ops.migrations import migrate
+from recurring import jobs as detection
 from services import Backends
 
 log = logging.getLogger("cleero.worker")
@@ -33,10 +36,12 @@ log = logging.getLogger("cleero.worker")
 
 async def run_once(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
     # Reminders first, so the messages they queue leave in this same pass.
+    # Detection too, before the dispatcher: the notifications it raises go out in this pass.
     queued = await reminders.run_all(db, settings)
+    detected = await detection.run_once(db)
     sent = await dispatcher.run_once()
     log.info("worker pass done: %d reminders queued, %d messages sent", queued, sent)
-    print(f"reminders={queued} sent={sent}")
+    print(f"reminders={queued} detections={detected} sent={sent}")
 
 
 async def run_forever(db: AsyncDatabase, settings: Settings, dispatcher: Dispatcher) -> None:
@@ -45,12 +50,13 @@ async def run_forever(db: AsyncDatabase, settings: Settings, dispatcher: Dispatc
         asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"),
         asyncio.create_task(reminders.run_forever(db, settings), name="reminder-scheduler"),
         asyncio.create_task(import_jobs.run_forever(), name="import-jobs"),
+        asyncio.create_task(detection.run_forever(db), name="recurring-detection"),
     ]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker started: outbox dispatcher, reminder scheduler and import job resumer")
+    log.info("worker started: outbox, reminders, import job resumer, recurring detection")
     await stop.wait()
     log.info("worker stopping")
     for task in tasks:

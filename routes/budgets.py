@@ -8,7 +8,6 @@ from pymongo.errors import DuplicateKeyError
 
 from database import delete_owned, get_owned, paginate, update_owned
 from ledger import service as ledger
-from ledger.store import budget_status
 from routes.deps import (
     NO_CONTENT,
     CurrentUser,
@@ -74,8 +73,9 @@ async def list_budgets(
 
 @router.get("/status", responses=E401)
 async def get_budget_status(user: CurrentUser, db: Db) -> BudgetStatus:
-    """This month (in your timezone): limit, spent, remaining, percent and level per budget."""
-    return await budget_status(db, user)
+    """This month (in your timezone): limit, spent, remaining, percent and level per budget,
+    and the bills still expected in its category this month."""
+    return await ledger.budget_status(db, user)
 
 
 @router.get("/{budget_id}", responses={**tagged(), **E304, **E401, **E404})

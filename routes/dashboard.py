@@ -1,13 +1,15 @@
 """The home screen in one call: a fixed set of bounded queries, run concurrently.
 
-Eight database round trips (besides the two of authentication), whatever the data size, and
-five more per credit card with a statement day: income and expenses each one `$facet` over
-this month giving its totals and the latest entries; the latest payments; the debts summary;
-the active budgets; the active goals; the unread count; the cards (`cards.dashboard.summary`:
-the cards, and each card's ledger (four sums by day) and imported statements). The latest
-entries are looked for in this month so far, or the last 7 days when the month is younger
-than that: a range the month's totals read anyway, so the feed costs next to nothing. Only a
-user with fewer than ten transactions in that window costs more: three round trips per
+Eleven database round trips (besides the two of authentication), whatever the data size, and
+more per account: income and expenses each one `$facet` over this month giving its totals and
+the latest entries; the latest payments; the debts summary; the active budgets; the active
+goals; the unread count; the cards (`cards.dashboard.summary`: the cards, and each card with a
+statement day its ledger (four sums by day), its imported statements and its EMIs: six a
+card); the look ahead (`recurring.service.outlook`): the recurring items, the debts' EMIs, the
+accounts, and each account's balance (its last statement and four sums: five an account).
+The latest entries are looked for in this month so far, or the last 7 days when the month is
+younger than that: a range the month's totals read anyway, so the feed costs next to nothing.
+Only a user with fewer than ten transactions in that window costs more: three round trips per
 widening step (the last year, then all time).
 """
 
@@ -23,12 +25,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from cards.dashboard import summary as cards_summary
-from core.dates import month_bounds, month_key, today
+from core.dates import month_bounds, month_end, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
 from ledger.store import SPEND, active_budgets, status_of
 from loans.service import summarise_debts
 from notifications.store import unread_count
+from recurring import service as recurring
 from reports.rules import net_savings, savings_rate
 from routes.deps import CurrentUser, Db, responses
 from schemas import (
@@ -45,6 +48,8 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 E401 = responses(401)
 RECENT = 10  # transactions in the feed
 UPCOMING = 5  # due payments listed
+LOOK_AHEAD_DAYS = 30  # the bills coming up and the lowest projected balance, this far ahead
+UPCOMING_BILLS = 10  # unpaid bills listed
 GOALS_SHOWN = 20
 # The feed looks in this month so far, or at least this far back; then it widens to a year
 # and then all time (see `_older_transactions`), only while it has fewer than RECENT.
@@ -178,8 +183,10 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
 
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
-    """This month's money, debts, upcoming EMIs, budgets, goals, unread count, latest entries,
-    and the credit cards (outstanding, next due, utilisation)."""
+    """This month's money, debts, upcoming EMIs, budgets (with the bills still expected in
+    their categories), goals, unread count, latest entries, the credit cards (outstanding, next
+    due, utilisation); the bills of the next 30 days and the lowest balance the forecast sees
+    in them."""
     uid, day = user.id, today(user.timezone)
     year, month = day.year, day.month
     this_month = month_bounds(year, month)
@@ -194,6 +201,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         goals,
         unread,
         cards,
+        (bills, lowest),
     ) = await asyncio.gather(
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
@@ -203,6 +211,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         _active_goals(db, uid),
         unread_count(db, uid),
         cards_summary(db, user),
+        recurring.outlook(db, user, LOOK_AHEAD_DAYS),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:
@@ -222,7 +231,15 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
             debt_to_income=percent(debts.total_monthly_emi, income),
         ),
         upcoming_payments=debts.next_due,
-        budgets=status_of(budgets, spent, (year, month), user.currency),
+        budgets=status_of(
+            budgets,
+            spent,
+            (year, month),
+            user.currency,
+            recurring.still_expected(bills, month_end(year, month)),
+        ),
+        upcoming_bills=[bill for bill in bills.items if not bill.paid][:UPCOMING_BILLS],
+        lowest_balance=lowest,
         goals=[GoalOut.of(g, day) for g in goals],
         unread_notifications=unread,
         recent_transactions=feed,

@@ -231,7 +231,10 @@ async def update_expense(
 ) -> ExpenseOut:
     """Change an expense; fields left out keep their value. Its spend moves with it, and
     what it adds this month may alert a budget."""
-    return tag(await ledger.update_expense(db, user, expense_id, body, settings.app_url, if_match))
+    doc = await ledger.update_entry(
+        db, user, "expenses", expense_id, body, if_match, settings.app_url
+    )
+    return tag(ExpenseOut.model_validate(doc))
 
 
 @router.delete("/{expense_id}", **NO_CONTENT, responses={**E401, **E404, **E412})

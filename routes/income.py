@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from core.dates import stats_period
-from database import get_owned, paginate, update_owned
+from database import get_owned, paginate
 from ledger import service as ledger
 from ledger.store import date_query, monthly_stats, monthly_totals
 from routes.deps import (
@@ -105,8 +105,7 @@ async def update_income(
     tag: ETagged,
 ) -> IncomeOut:
     """Change an income record; fields left out keep their value."""
-    changes = await ledger.entry_changes(db, user, body)
-    doc = await update_owned(db.income, income_id, user.id, changes, "income", expected=if_match)
+    doc = await ledger.update_entry(db, user, "income", income_id, body, if_match)
     return tag(IncomeOut.model_validate(doc))
 
 

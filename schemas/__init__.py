@@ -142,6 +142,24 @@ from schemas.notifications import (
     ReadAllResult,
     UnreadCount,
 )
+from schemas.recurring import (
+    DetectOut,
+    ExpectedAmount,
+    Forecast,
+    ForecastDay,
+    ForecastMove,
+    LowPoint,
+    RecurringCreate,
+    RecurringInterval,
+    RecurringItems,
+    RecurringKind,
+    RecurringOut,
+    RecurringSource,
+    RecurringStatus,
+    RecurringUpdate,
+    UpcomingBill,
+    UpcomingBills,
+)
 from schemas.reports import (
     AnnualFigures,
     AnnualMonth,

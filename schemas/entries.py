@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from core.money import ZERO
 from ledger.categories import IncomeType
 from ledger.rules import BudgetLevel
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
@@ -193,6 +194,8 @@ class BudgetStatusItem(ResponseModel):
     percent: Percent
     alert_threshold: int
     level: BudgetLevel
+    # The category's recurring bills still expected this month (not yet paid); 0 without.
+    bills_expected: Amount = ZERO
 
 
 class BudgetStatus(ResponseModel):

@@ -16,6 +16,7 @@ class NotificationType(StrEnum):
     expense_alert = "expense_alert"
     card_utilisation = "card_utilisation"  # a card used above the user's threshold
     income_received = "income_received"
+    recurring = "recurring"  # bills and subscriptions: new, price changed, missed, income late
     system = "system"
 
 

@@ -8,6 +8,7 @@ from schemas.cards import DashboardCards
 from schemas.debts import DebtType, DueDebt, PropertyUse
 from schemas.entries import BudgetStatus
 from schemas.goals import GoalOut
+from schemas.recurring import LowPoint, UpcomingBill
 from schemas.types import Amount, DayOut, ObjectIdStr, Percent
 
 
@@ -49,6 +50,8 @@ class DashboardOut(ResponseModel):
     unread_notifications: int
     recent_transactions: list[Transaction]  # the last ten, newest first
     cards: DashboardCards  # the credit cards' outstanding, next due and utilisation
+    upcoming_bills: list[UpcomingBill]  # the next ten unpaid bills within 30 days, soonest first
+    lowest_balance: LowPoint  # the lowest projected balance of all accounts within 30 days
 
 
 class CategoryChange(ResponseModel):

@@ -13,6 +13,7 @@ from schemas.entries import BudgetOut, ExpenseOut, IncomeOut
 from schemas.goals import ContributionOut, GoalOut
 from schemas.imports import ImportOut
 from schemas.notifications import NotificationOut
+from schemas.recurring import RecurringOut
 from schemas.rules import RuleOut
 from schemas.types import ObjectIdStr
 from schemas.users import UserOut
@@ -89,6 +90,11 @@ class TransferChange(Change):
     data: TransferOut | None = None
 
 
+class RecurringItemChange(Change):
+    resource: Literal["recurring_item"] = "recurring_item"
+    data: RecurringOut | None = None
+
+
 class ProfileChange(Change):
     resource: Literal["profile"] = "profile"
     data: UserOut | None = None  # GET /api/users/me
@@ -107,6 +113,7 @@ SyncChange = Annotated[
     | RuleChange
     | AccountChange
     | TransferChange
+    | RecurringItemChange
     | ProfileChange,
     Field(discriminator="resource"),
 ]

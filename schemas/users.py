@@ -8,6 +8,7 @@ from pydantic import Field
 from schemas.base import OutModel, RequestModel, ResponseModel, UpdateModel
 from schemas.notifications import NotificationPreferences
 from schemas.types import (
+    Amount,
     Currency,
     Day,
     DayOut,
@@ -17,6 +18,7 @@ from schemas.types import (
     Password,
     Phone,
     Secret,
+    SignedMoney,
     Text,
     Threshold,
     Timezone,
@@ -42,6 +44,8 @@ class Profile(RequestModel):
     card_utilisation_alert: Threshold = (
         CARD_UTILISATION_ALERT  # % of a card's limit in use that raises an alert
     )
+    # Warn (once per episode) when the forecast goes below this; null: no such warning.
+    low_balance_threshold: SignedMoney | None = None
 
 
 class ProfileUpdate(RequestModel):
@@ -53,6 +57,7 @@ class ProfileUpdate(RequestModel):
     timezone: Timezone = Field(default=None)  # type: ignore[assignment]
     tax_regime: TaxRegimeChoice = Field(default=None)  # type: ignore[assignment]
     card_utilisation_alert: Threshold = Field(default=None)  # type: ignore[assignment]
+    low_balance_threshold: SignedMoney | None = None
 
 
 class SignupRequest(RequestModel):
@@ -96,6 +101,7 @@ class ProfileOut(ResponseModel):
     timezone: str = "Asia/Kolkata"
     tax_regime: TaxRegimeChoice = TaxRegimeChoice.old
     card_utilisation_alert: int = CARD_UTILISATION_ALERT
+    low_balance_threshold: Amount | None = None
 
 
 class UserOut(OutModel):

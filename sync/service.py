@@ -24,6 +24,7 @@ from schemas import (
     NotificationOut,
     OutModel,
     PaymentOut,
+    RecurringOut,
     RuleOut,
     SyncOp,
     SyncPage,
@@ -50,6 +51,7 @@ SHOWN = {
     "rule": lambda doc, _: RuleOut.model_validate(doc),
     "account": lambda doc, _: AccountOut.model_validate(doc),
     "transfer": lambda doc, _: TransferOut.model_validate(doc),
+    "recurring_item": RecurringOut.of,
     "profile": lambda doc, _: UserOut.model_validate(doc),
 }
 

@@ -82,6 +82,8 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
     card = created(await client.post("/api/accounts", headers=h, json=body))
     body = {"amount": 12000, "annual_rate": 14, "tenure_months": 6, "processing_fee": 99}
     emi = created(await client.post(f"/api/accounts/{card['id']}/emis", headers=h, json=body))
+    body = {"title": marker + "Gym", "amount": 1500, "next_date": "2099-01-05"}
+    recurring = created(await client.post("/api/recurring", headers=h, json=body))
     return {
         "debt_id": debt["id"],
         "payment_id": payment["id"],
@@ -98,6 +100,7 @@ async def seed(client: httpx.AsyncClient, user: Account, marker: str = "") -> di
         "card_id": card["id"],
         "emi_id": emi["id"],
         "statement_account_id": imp["account_id"],
+        "recurring_id": recurring["id"],
     }
 
 
@@ -159,6 +162,8 @@ def base_bodies(user: Account, ids: dict[str, str]) -> dict[tuple[str, str], Any
             "to_account_id": ids["account_id"],
             "amount": 1,
         },
+        ("POST", "/api/recurring"): {"title": "Gym", "amount": 999, "next_date": "2099-01-05"},
+        ("PUT", "/api/recurring/{recurring_id}"): {"status": "confirmed"},
     }
 
 

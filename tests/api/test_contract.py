@@ -256,6 +256,8 @@ async def _editables(client, user) -> list[Editable]:
     imp = await upload(client, user, (FIXTURES / "axis_statement.csv").read_bytes())
     row = (await all_rows(client, user, imp["id"]))[0]
     rows = f"/api/imports/{imp['id']}/rows"
+    body = {"title": "Gym", "amount": 1500, "next_date": "2099-01-05"}
+    gym = await post(client, user, "/api/recurring", body)
     return [
         Editable(f"/api/debts/{late['id']}", "name", "Renamed"),
         Editable(f"/api/debts/{paid['id']}", "notes", "Paid early"),
@@ -268,6 +270,7 @@ async def _editables(client, user) -> list[Editable]:
         Editable(f"/api/rules/{rule['id']}", "order", 7),
         Editable(f"{rows}/{row['id']}", "category", "rent", listed_in=rows),
         Editable(f"/api/accounts/{imp['account_id']}", "name", "Renamed"),
+        Editable(f"/api/recurring/{gym['id']}", "title", "Renamed"),
     ]
 
 

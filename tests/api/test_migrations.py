@@ -110,6 +110,8 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-12-import-accounts",
         "2026-12-sync-versions",
         "2026-12-entry-creation-indexes",
+        "2026-12-payee-keys",
+        "2026-12-account-months",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -166,6 +168,8 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-12-import-accounts",
         "2026-12-sync-versions",
         "2026-12-entry-creation-indexes",
+        "2026-12-payee-keys",
+        "2026-12-account-months",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
 
@@ -186,6 +190,9 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
             checked.add(name)
     assert checked == {
         "payments",
+        "recurring_alerts",
+        "recurring_queue",
+        "account_months",
         "idempotency_keys",
         "budgets",
         "budget_alerts",

@@ -84,7 +84,7 @@ async def test_once_sends_due_reminders_and_delivers_the_outbox(db, settings, us
     code, out, err = await run_worker(settings, "--once")
     assert code == 0, err
     # The reminder (notification + push + email) and the pending welcome email, in one pass.
-    assert counts(out) == {"reminders": 1, "sent": 3}
+    assert counts(out) == {"reminders": 1, "detections": 0, "sent": 3}
     (note,) = await db.notifications.find({"notification_type": "payment_reminder"}).to_list(None)
     assert note["action_url"] == f"/debts/{debt_id}"
     assert await db.outbox.count_documents({"status": {"$ne": "sent"}}) == 0
@@ -94,7 +94,7 @@ async def test_once_sends_due_reminders_and_delivers_the_outbox(db, settings, us
 
     # Run again: nothing is sent twice.
     code, out, _ = await run_worker(settings, "--once")
-    assert code == 0 and counts(out) == {"reminders": 0, "sent": 0}
+    assert code == 0 and counts(out) == {"reminders": 0, "detections": 0, "sent": 0}
 
 
 async def test_two_workers_at_once_remind_and_deliver_exactly_once(db, settings, user, other_user):

@@ -33,6 +33,7 @@ async def test_seed_example_signup_login_me(client):
         "timezone": "Asia/Kolkata",
         "tax_regime": "old",
         "card_utilisation_alert": 30,  # the default alert threshold, percent of a card's limit
+        "low_balance_threshold": None,  # no low-balance warning until set
     }
     assert "hashed_password" not in r.text and "_id" not in data["user"]
 

@@ -25,6 +25,7 @@ async def test_update_profile_partially(client, user):
         "timezone": "Asia/Dubai",
         "tax_regime": "old",
         "card_utilisation_alert": 30,  # the default alert threshold, percent of a card's limit
+        "low_balance_threshold": None,
     }
     # A later update of one profile field keeps the others.
     r = await client.put(
