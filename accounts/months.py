@@ -26,6 +26,7 @@ from accounts.rules import MOVES, month_moves
 from core.dates import month_bounds, month_key, now_ms, shift_month
 from core.money import ZERO, from_sum, quantize
 from database import Doc, in_transaction
+from ledger.store import SPEND
 
 COLLECTION = "account_months"
 
@@ -135,7 +136,7 @@ async def _rebuild_year(
     sums: dict[str, list] = {}
     for name, (field, sign) in MOVES.items():
         match = {"user_id": user_id, "account_id": account_id, field: days}
-        group = {"net": {"$sum": "$amount"}}
+        group = {"net": {"$sum": SPEND if name == "expenses" else "$amount"}}  # refunds in
         for month, row in await _by_month(db, name, match, field, group, session):
             _fold(sums, month, sign * from_sum(row["net"]), row["count"])
     match = {"user_id": user_id, "account_ids": account_id, "date": days}

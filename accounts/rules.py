@@ -206,6 +206,8 @@ def _sides(collection: str, doc: dict[str, Any]) -> list[tuple[Any, date | datet
     field, sign = MOVES[collection]
     if doc.get("account_id") is None:
         return []
+    if collection == "expenses" and doc.get("refund"):  # a refund comes back in
+        sign = -sign
     return [(doc["account_id"], doc[field], sign * Decimal(str(doc["amount"])))]
 
 

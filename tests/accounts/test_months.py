@@ -43,7 +43,8 @@ async def recount(db, user_id) -> dict:
         async for doc in db[name].find(mine):
             if doc.get("account_id") is not None:
                 counter = counts[(doc["account_id"], _month(doc[field]))]
-                counter[0] += sign * doc["amount"]
+                back = -1 if doc.get("refund") else 1  # a refund is money back into the account
+                counter[0] += back * sign * doc["amount"]
                 counter[1] += 1
     async for doc in db.transfers.find(mine):
         for side, sign in (("from_account_id", -1), ("to_account_id", 1)):
@@ -84,6 +85,15 @@ async def test_the_counters_agree_with_a_recount_after_every_kind_of_write(clien
     salary = r.json()
     await expense(client, user, 120.50, "2024-04-02", account_id=b["id"])
     await agree(db, user.id)
+    # A refund comes back into its account; made a plain expense again by an edit, it goes out.
+    refund = await expense(client, user, 99, "2024-04-03", account_id=b["id"], refund=True)
+    await agree(db, user.id)
+    url = f"/api/expenses/{refund['id']}"
+    r = await client.put(url, headers=user.headers, json=refund | {"refund": False})
+    assert r.status_code == 200, r.text
+    await agree(db, user.id)
+    r = await client.put(url, headers=user.headers, json=refund)
+    assert r.status_code == 200, r.text
     # An edit moves the expense to the other account, another month and amount.
     url = f"/api/expenses/{spend['id']}"
     moved = spend | {"account_id": b["id"], "date": "2024-05-15", "amount": 750.25}
@@ -124,9 +134,9 @@ async def test_the_counters_agree_with_a_recount_after_every_kind_of_write(clien
     imp = await upload(client, user, rows, account_id=a["id"])
     await commit(client, user, imp["id"])
     counted = await agree(db, user.id)
-    # Its two rows are counted: 5 documents in accounts before (an expense in each, both
-    # sides of the kept transfer, one payment), 7 now.
-    assert sum(n for _, n in before.values()) + 2 == sum(n for _, n in counted.values()) == 7
+    # Its two rows are counted: 6 documents in accounts before (an expense in each, a refund,
+    # both sides of the kept transfer, one payment), 8 now.
+    assert sum(n for _, n in before.values()) + 2 == sum(n for _, n in counted.values()) == 8
     r = await client.post(f"/api/imports/{imp['id']}/undo", headers=user.headers)
     assert r.status_code == 200, r.text
     counted = await agree(db, user.id)
