@@ -32,6 +32,7 @@ from core.sync import Expected, check_version
 from database import Doc, get_owned, in_transaction, object_id, update_owned
 from imports import transfers as statement_transfers
 from imports.statements import Statement
+from ledger.service import in_ledger_transaction
 from schemas import (
     AccountCreate,
     AccountOut,
@@ -255,4 +256,6 @@ async def delete_transfer(
         check_version(transfer, expected, "transfer")
         await statement_transfers.dissolve(db, user, transfer, session)
 
-    await in_transaction(db, work)
+    # The entries it gives back move counters and queue payees: a race to a first one is
+    # a duplicate key, tried again.
+    await in_ledger_transaction(db, work)

@@ -12,6 +12,7 @@ from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.dates import as_day, now_ms
 from core.money import quantize
@@ -28,6 +29,7 @@ QUEUE = "recurring_queue"
 # several short `$in`s on the (user_id, payee_key) index.
 PAYEE_BATCH = 50
 FEW_PAYEES = 2  # an entry typed in or edited: queued one update each
+DUPLICATE_KEY = 11000
 
 
 @dataclass
@@ -164,7 +166,14 @@ async def queue_payees(
     keys = [{"user_id": user_id, "payee_key": p} for p in sorted(set(payees) - {""})]
     if len(keys) > FEW_PAYEES:
         writes = [UpdateOne(key, update, upsert=True) for key in keys]
-        await db[QUEUE].bulk_write(writes, ordered=False, session=session)
+        try:
+            await db[QUEUE].bulk_write(writes, ordered=False, session=session)
+        except BulkWriteError as exc:  # lost a race to a first record: the writer tries again
+            errors = exc.details.get("writeErrors") or []
+            if errors and all(e.get("code") == DUPLICATE_KEY for e in errors):
+                first = errors[0]
+                raise DuplicateKeyError(first.get("errmsg", ""), DUPLICATE_KEY, first) from exc
+            raise
         return
     for key in keys:  # a typed entry's (a race is a DuplicateKeyError the ledger retries)
         await db[QUEUE].update_one(key, update, upsert=True, session=session)
