@@ -35,6 +35,7 @@ from pymongo import AsyncMongoClient, ReturnDocument
 
 from core.dates import month_bounds, now_ms, today
 from loans.store import summary_pipeline as _summary_pipeline
+from recurring.rules import payee_key
 from routes.dashboard import (
     EXPENSES,
     FEEDS,
@@ -229,11 +230,19 @@ async def create_expense(request: Request) -> Response:
         "updated_at": at,
         "receipt_key": None,
         "receipt_content_type": None,
+        "payee_key": payee_key(body["title"], None),
+        "refund": bool(body.get("refund", False)),
     }
 
     async def work(session: Any) -> None:
         doc["sync_seq"] = await _stamp(db, user_id, session)
         await db.expenses.insert_one(doc, session=session)
+        await db.recurring_queue.update_one(  # detection of the payee, queued for the worker
+            {"user_id": user_id, "payee_key": doc["payee_key"]},
+            {"$set": {"due_at": at, "owner": None}, "$setOnInsert": {"created_at": at}},
+            upsert=True,
+            session=session,
+        )
         counter = {"user_id": user_id, "category": doc["category"], "month": day.strftime("%Y-%m")}
         spent = await db.category_spend.find_one_and_update(
             counter,

@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from core.sync import stamp_new
 from database import in_transaction
 from imports.statements import parse_statement
+from recurring.rules import payee_key
 
 BATCH = 500  # rows per commit transaction, as the API's
 
@@ -103,6 +104,8 @@ def entry(row: dict[str, Any], user_id: ObjectId, at: datetime) -> dict[str, Any
         "category": "other",
         "description": row["narration"],
         "tags": [],
+        "payee_key": payee_key(row["narration"][:100], row.get("vpa")),
+        "refund": False,
         "created_at": at,
         "updated_at": at,
     }

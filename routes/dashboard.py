@@ -6,7 +6,8 @@ the latest entries; the latest payments; the debts summary; the active budgets; 
 goals; the unread count; the cards (`cards.dashboard.summary`: the cards, and each card with a
 statement day its ledger (four sums by day), its imported statements and its EMIs: six a
 card); the look ahead (`recurring.service.outlook`): the recurring items, the debts' EMIs, the
-accounts, and each account's balance (its last statement and four sums: five an account).
+accounts, and each account's balance (its last statement, its month counters, four sums of
+this month so far and, when nothing moved it this month, four for its last entry's day).
 The latest entries are looked for in this month so far, or the last 7 days when the month is
 younger than that: a range the month's totals read anyway, so the feed costs next to nothing.
 Only a user with fewer than ten transactions in that window costs more: three round trips per

@@ -25,11 +25,13 @@ from tests.factories import (
 TZ = "Asia/Kolkata"
 # 11 queries of the dashboard itself + 1 of authentication (the user, with its sessions): 7 of
 # this month and the feed, 1 of the credit cards, 3 of the look ahead (recurring items, EMIs,
-# accounts). These users have no account: each adds 5 (its balance: the last statement and
-# four sums), and each card with a statement day 6 more (its four sums by day, its imported
-# statements and its EMIs).
+# accounts). These users have no account. An account with entries, none this month, adds 10
+# (its balance: the last statement, the month counters, four sums of this month so far and
+# four more for the day of its last entry), one without entries 6; a card with a statement
+# day 6 more (its four sums by day, its imported statements and its EMIs).
 ROUND_TRIPS = 12
-PER_ACCOUNT = 5
+PER_ACCOUNT = 10
+EMPTY_ACCOUNT = 6
 PER_CARD = 6
 
 
@@ -298,14 +300,16 @@ async def test_each_card_adds_its_own_round_trips(app, settings, client, user, d
     await expense(client, user, 100, "2025-01-10", account_id=card["id"])
     one, board = await round_trips(app, settings, user, client)
     assert len(one) == ROUND_TRIPS + PER_ACCOUNT + PER_CARD and board["cards"]["cards"] == 1
-    # More entries on the card cost nothing more; a second card costs its own six.
+    # More entries on the card cost nothing more; a second card (no entries) costs its own.
     for day in ("2025-02-10", "2025-03-10", "2025-04-10"):
         await expense(client, user, 100, day, account_id=card["id"])
     more, _ = await round_trips(app, settings, user, client)
     assert more == one
     await account(client, user, "Card 2", kind="credit_card", statement_day=5)
     two, board = await round_trips(app, settings, user, client)
-    assert len(two) == ROUND_TRIPS + 2 * (PER_ACCOUNT + PER_CARD) and board["cards"]["cards"] == 2
+    second = EMPTY_ACCOUNT + PER_CARD
+    assert len(two) == ROUND_TRIPS + PER_ACCOUNT + PER_CARD + second
+    assert board["cards"]["cards"] == 2
 
 
 async def test_the_feed_stops_widening_once_full(app, settings, client, user, db):
