@@ -39,6 +39,7 @@ from schemas import (
     DashboardDebt,
     DashboardOut,
     DebtStatus,
+    DebtSummary,
     GoalOut,
     GoalStatus,
     Transaction,
@@ -182,6 +183,15 @@ async def _active_goals(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
     return await cursor.to_list(None)
 
 
+def _debt(debts: DebtSummary, income: Decimal) -> DashboardDebt:
+    return DashboardDebt(
+        active_debts=debts.by_status[DebtStatus.active],
+        total_remaining=debts.total_remaining,
+        total_monthly_emi=debts.total_monthly_emi,
+        debt_to_income=percent(debts.total_monthly_emi, income),
+    )
+
+
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
     """This month's money, debts, upcoming EMIs, budgets (with the bills still expected in
@@ -225,12 +235,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         expenses=expenses,
         savings=net_savings(income, expenses),
         savings_rate=savings_rate(income, expenses),
-        debt=DashboardDebt(
-            active_debts=debts.by_status[DebtStatus.active],
-            total_remaining=debts.total_remaining,
-            total_monthly_emi=debts.total_monthly_emi,
-            debt_to_income=percent(debts.total_monthly_emi, income),
-        ),
+        debt=_debt(debts, income),
         upcoming_payments=debts.next_due,
         budgets=status_of(
             budgets,
