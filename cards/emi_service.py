@@ -9,7 +9,6 @@ import anyio
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from cards import emi_store
 from cards.emis import CardEmi, blocked, cost, first_statement, foreclose, plan
@@ -17,6 +16,7 @@ from cards.rules import Terms, next_statement_date
 from cards.service import owned_card
 from core.dates import as_day, now_ms, today
 from core.errors import Conflict, ErrorCode, NotFound, Unprocessable
+from core.idempotency import request_digest, write_once
 from core.money import quantize
 from database import Doc, get_owned, in_transaction, update_stamped
 from loans.debt import new_debt
@@ -96,27 +96,29 @@ def _emi_doc(user: User, card: Doc, values: Doc, day: date, expense: Doc | None)
     return debt | {"card_account_id": card["_id"], "card_emi": booked}
 
 
-async def create(db: AsyncDatabase, user: User, card_id: str, body: CardEmiCreate) -> CardEmiDetail:
-    """Convert the purchase (or amount) into an EMI on the user's card; a purchase once."""
+async def create(
+    db: AsyncDatabase, user: User, card_id: str, body: CardEmiCreate, key: str | None = None
+) -> tuple[CardEmiDetail, bool]:
+    """(the EMI the purchase (or amount) on the user's card became, whether it replays an
+    earlier request with this Idempotency-Key); a purchase converts once. A replay answers
+    the EMI as it stands now."""
     card = await owned_card(db, user.id, card_id)
-    terms, now = Terms.of(card), today(user.timezone)
     values = body.values(user.timezone)
-    day = _booking_day(values["date"], now)
+    day = _booking_day(values["date"], today(user.timezone))
     expense = None
     if body.expense_id is not None:
         expense = await _purchase(db, user.id, card, body.expense_id, day)
     doc = _emi_doc(user, card, values, day, expense)
 
     async def work(session: AsyncClientSession) -> Doc:
+        # A concurrent conversion of the same purchase is a duplicate key, tried again here.
         if expense is not None and await emi_store.converting(db, user.id, expense["_id"], session):
             raise _converted()
-        return await insert_debt(db, doc, session)
+        return {"id": str((await insert_debt(db, doc, session))["_id"])}
 
-    try:
-        stored = await in_transaction(db, work)
-    except DuplicateKeyError as exc:  # a concurrent conversion of the same purchase won
-        raise _converted() from exc
-    return detail(terms, stored, now)
+    digest = request_digest("card_emis", body)
+    answer, replayed = await write_once(db, user.id, key, digest, work)
+    return await one(db, user, card_id, answer["id"]), replayed
 
 
 def _converted() -> Conflict:

@@ -1,10 +1,10 @@
 """Credit cards: a card account's cycle in progress, its statements, what is outstanding
 against its limit, and its EMIs (`cards/`)."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from cards import emi_service, service
-from routes.deps import CurrentUser, Db, Pagination, responses
+from routes.deps import CurrentUser, Db, IdempotencyKey, Pagination, responses
 from schemas import (
     CardEmiCreate,
     CardEmiDetail,
@@ -45,18 +45,32 @@ async def list_statements(
 EMI_ERRORS = responses(
     401,
     (404, "Card, EMI or expense not found (or not yours)"),
-    (409, "The purchase is already an EMI, or the EMI is foreclosed or fully billed"),
+    (
+        409,
+        "The purchase is already an EMI, the EMI is foreclosed or fully billed, or this "
+        "Idempotency-Key is in use",
+    ),
     (422, "Not a credit card, its statement day not set, or the EMI's terms are invalid"),
 )
 
 
 @router.post("/{card_id}/emis", status_code=status.HTTP_201_CREATED, responses=EMI_ERRORS)
-async def create_emi(card_id: str, body: CardEmiCreate, user: CurrentUser, db: Db) -> CardEmiDetail:
+async def create_emi(
+    card_id: str,
+    body: CardEmiCreate,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CardEmiDetail:
     """Convert a purchase on the card (`expense_id`) or an amount into monthly instalments:
     a debt of type `credit_card` on the loans' reducing-balance schedule, each instalment
     billed on a statement with GST on its interest, the processing fee and its GST on the
     first; its principal not billed yet is blocked from the card's limit."""
-    return await emi_service.create(db, user, card_id, body)
+    emi, replayed = await emi_service.create(db, user, card_id, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return emi
 
 
 @router.get("/{card_id}/emis", responses=EMI_ERRORS)

@@ -307,6 +307,29 @@ async def test_a_purchase_converted_twice_at_once_is_one_emi(client, user, monke
     )
 
 
+async def test_an_emi_sent_twice_with_one_idempotency_key_is_booked_once(
+    client, user, monkeypatch
+):
+    """A bare amount (no purchase to convert once) sent again after a dropped answer: the
+    same EMI, not two; the key with another body is a 422."""
+    card = await account(client, user, "Card", kind="credit_card", **TERMS)
+    on(monkeypatch, date(2025, 1, 25))
+    body = {"amount": 12000, "annual_rate": 14, "tenure_months": 6}
+    url = f"/api/accounts/{card['id']}/emis"
+    headers = user.headers | {"Idempotency-Key": "emi-tv-1"}
+    first = await client.post(url, headers=headers, json=body)
+    again = await client.post(url, headers=headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert (await get(client, user, url))["total"] == 1
+    # Without a key the same body books a second EMI, as a second purchase would.
+    assert (await client.post(url, headers=user.headers, json=body)).status_code == 201
+    assert (await get(client, user, url))["total"] == 2
+    other = body | {"amount": 13000}
+    assert (await client.post(url, headers=headers, json=other)).status_code == 422
+
+
 async def test_a_foreclosure_is_dated_between_the_booking_and_today(client, user, monkeypatch):
     card, _, _, emi = await a_converted_purchase(client, user, monkeypatch)
     url = f"/api/accounts/{card['id']}/emis/{emi['id']}/foreclose"
