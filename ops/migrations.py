@@ -301,6 +301,8 @@ async def entry_creation_indexes(db: AsyncDatabase, started: datetime) -> None:
 
 
 ENTRIES_WITHOUT_CREATION_INDEX = ("income", "expenses", "payments")
+
+
 async def payee_keys(db: AsyncDatabase, started: datetime) -> None:
     """Every income and expense entry stores its payee's key (`ledger.store.payee_fields`),
     which recurring detection reads by: from its title, or from the UPI address of the
