@@ -7,8 +7,9 @@ goals; the unread count; the cards (`cards.service.views`: the cards, and each c
 statement day its ledger (four sums by day), its imported statements and its EMIs: six a
 card), read once for the cards block and the look ahead (`recurring.service.outlook`): the
 recurring items, the debts' EMIs, the cards' dues (with a card, one more: the account that
-paid each card last), the accounts, and each account's balance (its last statement and four
-sums: five an account).
+paid each card last), the accounts, and each account's balance (its last statement, its
+month counters and four sums: six an account; four more when its latest entry is of an earlier
+month, for the balance's date).
 The latest entries are looked for in this month so far, or the last 7 days when the month is
 younger than that: a range the month's totals read anyway, so the feed costs next to nothing.
 Only a user with fewer than ten transactions in that window costs more: three round trips per
