@@ -11,6 +11,7 @@ from typing import Any
 from recurring.rules import GRACE_DAYS, dates_between
 
 TOTAL = "total"
+DUES = ("debt", "card")  # the moves the balance watch warns of when they cannot be paid
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,14 @@ def first_below(result: Projection, threshold: Decimal) -> tuple[date, Decimal] 
 
 
 def uncovered(result: Projection) -> list[tuple[date, Move, Decimal]]:
-    """(day, move, balance) of each EMI (a debt's move) after which its account's projected
-    balance (the total's, for an EMI paid from no account) is below zero."""
+    """(day, move, balance) of each EMI (a debt's move) or card due (its paying side) after
+    which its account's projected balance (the total's, for one paid from no account) is
+    below zero."""
     return [
         (row["date"], move, row["accounts"].get(move.account_id, row["total"]))
         for row in result.days
         for move in row["moves"]
-        if move.source == "debt" and row["accounts"].get(move.account_id, row["total"]) < 0
+        if move.source in DUES
+        and move.amount < 0
+        and row["accounts"].get(move.account_id, row["total"]) < 0
     ]

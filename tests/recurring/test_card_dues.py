@@ -167,3 +167,25 @@ async def test_a_card_emi_is_billed_on_the_card_only(client, user, clock):
         ("card", card["id"], f(rows[0][3])),
     ]
     assert all(m["source"] != "debt" for row in days.values() for m in row["moves"])
+
+
+async def test_a_card_due_the_paying_account_cannot_cover_is_warned_of_once(
+    client, user, clock
+):
+    """Savings holds ₹5,000 (opening) and pays the card; the 15 Mar statement's ₹10,000 is
+    due on 4 Apr (inside the watch's 30 days)."""
+    opening = {"opening_date": "2026-01-01"}
+    savings = await account(client, user, "Savings", opening_balance=5000, **opening)
+    card = await account(client, user, "Regalia", kind="credit_card", **CARD)
+    await expense(client, user, 10100, "2026-02-20", account_id=card["id"], title="Laptop")
+    await transfer(client, user, savings["id"], card["id"], 100, "2026-03-01")
+    for _ in range(2):  # the watch runs with detection; the second run warns no more
+        r = await client.post("/api/recurring/detect", headers=user.headers)
+        assert r.status_code == 200, r.text
+    page = await get(client, user, "/api/notifications", limit=100)
+    found = [n["message"] for n in page["items"] if n["title"] == "Card bill at risk"]
+    # Savings: 5,000 - 100 paid on 1 Mar = 4,900; less the 10,000 due = -5,100.
+    assert found == [
+        "Your balance may not cover Regalia card bill of ₹10,000.00 on 2026-04-04: "
+        "-₹5,100.00 projected"
+    ]
