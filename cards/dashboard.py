@@ -1,19 +1,14 @@
 """The dashboard's cards block: every credit card of the user with a statement day, its view
-(`cards.service.view`) added up: outstanding billed and unbilled, the soonest due date of a
-statement still owed and what is owed on it, utilisation against the limits."""
+(`cards.service.views`, read once with the look ahead's card dues) added up: outstanding
+billed and unbilled, the soonest due date of a statement still owed and what is owed on it,
+utilisation against the limits."""
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 
-from pymongo.asynchronous.database import AsyncDatabase
-
-from cards import service, store
+from cards.service import Card
 from core.money import percent, total
 from schemas.cards import CardOut, DashboardCards
-from security import User
-
-CARDS_SHOWN = 20  # the dashboard adds up at most this many cards
 
 
 def _next_due(views: list[CardOut]) -> tuple[date | None, Decimal | None]:
@@ -30,10 +25,9 @@ def _next_due(views: list[CardOut]) -> tuple[date | None, Decimal | None]:
     return soonest, total(amount for day, amount in owed if day == soonest)
 
 
-async def summary(db: AsyncDatabase, user: User) -> DashboardCards:
-    """The cards block: one query for the cards, then each card's view concurrently."""
-    accounts = await store.with_terms(db, user.id, CARDS_SHOWN)
-    views = await asyncio.gather(*(service.view(db, user, account) for account in accounts))
+def summary(cards: list[Card]) -> DashboardCards:
+    """The cards block of the user's cards and their views (`cards.service.views`)."""
+    views = [card.view for card in cards]
     limited = [v for v in views if v.credit_limit is not None]
     limit = total(v.credit_limit for v in limited)
     used = total(v.credit_limit - v.available_limit for v in limited)

@@ -2,7 +2,8 @@
 imported statement prints it), the cycle in progress and the statement it will close with,
 and what is outstanding against the limit (its EMIs' principal not billed yet blocked)."""
 
-from dataclasses import asdict
+import asyncio
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from accounts import store as accounts_store
 from cards import emi_store, store
 from cards.emis import CardEmi, with_emis
 from cards.rules import Ledger, Terms
-from cards.statements import Statement, statements, status
+from cards.statements import Statement, next_due_when_paid, statements, status
 from core.dates import as_day, today
 from core.errors import ErrorCode, Unprocessable
 from core.money import ZERO, percent, quantize
@@ -22,6 +23,8 @@ from database import Doc
 from schemas import Page, PageParams
 from schemas.cards import CardOut, CurrentCycle, NextStatement, Outstanding, StatementOut
 from security import User
+
+CARDS_READ = 20  # the dashboard and the card dues read at most this many cards
 
 
 async def owned_card(db: AsyncDatabase, user_id: ObjectId, account_id: str) -> Doc:
@@ -119,6 +122,10 @@ async def view(db: AsyncDatabase, user: User, account: Doc, now: date | None = N
     """The card view of a credit card account with its terms set, on the day `now` (default
     the user's today: the reminders pass its own)."""
     terms, ledger, found, now = await _worked_out(db, user, account, now)
+    return _card_out(terms, ledger, found, now)
+
+
+def _card_out(terms: Terms, ledger: Ledger, found: list[Statement], now: date) -> CardOut:
     current, last = found[-1], (found[-2] if len(found) > 1 else None)
     billed, unbilled = _outstanding(ledger, last, current, now)
     blocked = ledger.blocked_after(now)
@@ -139,3 +146,24 @@ async def view(db: AsyncDatabase, user: User, account: Doc, now: date | None = N
         available_limit=limit - used if limit is not None else None,
         utilisation_percent=percent(used, limit) if limit else None,
     )
+
+
+@dataclass(frozen=True)
+class Card:
+    account: Doc
+    view: CardOut
+    next_due: Decimal  # the next statement's total due, the last one paid on its due date
+
+
+async def _card(db: AsyncDatabase, user: User, account: Doc) -> Card:
+    terms, ledger, found, now = await _worked_out(db, user, account)
+    next_due = await anyio.to_thread.run_sync(next_due_when_paid, terms, ledger, found, now)
+    return Card(account, _card_out(terms, ledger, found, now), next_due)
+
+
+async def views(db: AsyncDatabase, user: User) -> list[Card]:
+    """Each of the user's cards with a statement day, oldest first, with its view and the
+    next statement's due when the last one is paid in time: one query for the cards, then
+    each card's figures concurrently."""
+    accounts = await store.with_terms(db, user.id, CARDS_READ)
+    return list(await asyncio.gather(*(_card(db, user, account) for account in accounts)))

@@ -7,7 +7,7 @@ due and due date replace ours, and the next cycle starts from them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -180,3 +180,23 @@ def status(ledger: Ledger, statement: Statement, today: date) -> dict:
         "status": state,
         "days_past_due": days_past_due,
     }
+
+
+def next_due_when_paid(
+    terms: Terms, ledger: Ledger, found: list[Statement], today: date
+) -> Decimal:
+    """The total due the cycle in progress (the last of `found`) will close with when the last
+    statement's remaining due is paid on its due date (today, when past it), as the forecast
+    has it: no interest or late fee that paying in time avoids, no previous due carried. A due
+    date after the next statement date leaves the payment out of the cycle: that statement
+    then carries the due, taken off here."""
+    *earlier, current = found
+    remaining = status(ledger, earlier[-1], today)["remaining_due"] if earlier else ZERO
+    if remaining == 0:
+        return current.total_due
+    day = max(earlier[-1].due_date, today)
+    paid = replace(
+        ledger, payments=ledger.payments | {day: ledger.payments.get(day, ZERO) + remaining}
+    )
+    closed = close(terms, paid, earlier, current.cycle).total_due
+    return max(closed - remaining, ZERO) if day > current.cycle[1] else closed

@@ -73,6 +73,22 @@ async def with_terms(db: AsyncDatabase, user_id: ObjectId, limit: int) -> list[D
     return await db.accounts.find(query).sort("created_at", 1).limit(limit).to_list(None)
 
 
+async def payers(
+    db: AsyncDatabase, user_id: ObjectId, card_ids: list[ObjectId]
+) -> dict[ObjectId, ObjectId]:
+    """The account each card was last paid from (its latest transfer in), by card: one
+    `$group` on the transfers' (user_id, account_ids, date) index for all the cards."""
+    match = {"user_id": user_id, "account_ids": {"$in": card_ids}}
+    match["to_account_id"] = {"$in": card_ids}
+    pipeline = [
+        {"$match": match},
+        {"$sort": {"date": -1, "_id": -1}},
+        {"$group": {"_id": "$to_account_id", "payer": {"$first": "$from_account_id"}}},
+    ]
+    rows = await (await db.transfers.aggregate(pipeline)).to_list(None)
+    return {row["_id"]: row["payer"] for row in rows if row["payer"] is not None}
+
+
 async def printed(db: AsyncDatabase, user_id: ObjectId, card_id: ObjectId) -> list[Printed]:
     """The summaries the card's committed statement imports print, by statement date."""
     query = {"user_id": user_id, "account_id": card_id, "status": COMMITTED}

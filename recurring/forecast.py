@@ -11,6 +11,7 @@ from typing import Any
 from recurring.rules import GRACE_DAYS, dates_between
 
 TOTAL = "total"
+DUES = ("debt", "card")  # the moves the balance watch warns of when they cannot be paid
 
 
 @dataclass(frozen=True)
@@ -19,27 +20,37 @@ class Move:
     amount: Decimal  # signed: money in is positive
     account_id: str | None  # None: in no account (counted in the total only)
     title: str
-    source: str  # detected | manual | debt
+    source: str  # detected | manual | debt | card
     item_id: str
 
 
-def expected_moves(item: dict[str, Any], today: date, end: date) -> list[Move]:
-    """An item's unpaid occurrences from today to `end` at its typical amount. One overdue by
-    at most GRACE_DAYS is still expected, today; an older one was missed."""
+def _unpaid_dates(item: dict[str, Any], today: date, end: date) -> list[date]:
+    """An item's unpaid occurrences up to `end`. One overdue by at most GRACE_DAYS is still
+    expected; an older one was missed. An item of one date (a card's due) is owed until paid."""
     first, interval, anchor = item["next_date"], item["interval"], item["day_of_month"]
-    start = today - timedelta(days=GRACE_DAYS)
+    if interval is None:
+        return [] if item["paid"] or first > end else [first]
+    return dates_between(first, interval, anchor, today - timedelta(days=GRACE_DAYS), end)
+
+
+def expected_moves(item: dict[str, Any], today: date, end: date) -> list[Move]:
+    """An item's unpaid occurrences from today to `end` at its typical amount, one overdue
+    today. A card's due is a transfer: out of its account (`account_id`), into the card."""
     sign = 1 if item["kind"] == "income" else -1
-    account = item.get("account_id")
+    legs = [(sign * item["amount_typical"], item.get("account_id"))]
+    if (card := item.get("card_account_id")) is not None:
+        legs.append((item["amount_typical"], card))
     return [
         Move(
             max(day, today),
-            sign * item["amount_typical"],
+            amount,
             None if account is None else str(account),
             item["title"],
             item["source"],
             str(item["_id"]),
         )
-        for day in dates_between(first, interval, anchor, start, end)
+        for day in _unpaid_dates(item, today, end)
+        for amount, account in legs
     ]
 
 
@@ -85,11 +96,14 @@ def first_below(result: Projection, threshold: Decimal) -> tuple[date, Decimal] 
 
 
 def uncovered(result: Projection) -> list[tuple[date, Move, Decimal]]:
-    """(day, move, balance) of each EMI (a debt's move) after which its account's projected
-    balance (the total's, for an EMI paid from no account) is below zero."""
+    """(day, move, balance) of each EMI (a debt's move) or card due (its paying side) after
+    which its account's projected balance (the total's, for one paid from no account) is
+    below zero."""
     return [
         (row["date"], move, row["accounts"].get(move.account_id, row["total"]))
         for row in result.days
         for move in row["moves"]
-        if move.source == "debt" and row["accounts"].get(move.account_id, row["total"]) < 0
+        if move.source in DUES
+        and move.amount < 0
+        and row["accounts"].get(move.account_id, row["total"]) < 0
     ]

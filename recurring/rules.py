@@ -229,6 +229,10 @@ def upcoming(item: dict[str, Any], start: date, end: date) -> Iterator[tuple[dat
     """(date, paid) of an item's occurrences within [start, end]: this period's, paid, when
     an entry already matched it, then every one from `next_date` on."""
     interval, anchor, last = item["interval"], item["day_of_month"], item.get("last_date")
+    if interval is None:  # one date (a card's due), paid or not
+        if start <= item["next_date"] <= end:
+            yield item["next_date"], item["paid"]
+        return
     if last is not None:
         current = period_date(last, interval, anchor)
         if start <= current <= end and current < item["next_date"]:

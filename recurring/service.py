@@ -12,6 +12,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from accounts import store as accounts
+from cards.dues import items as card_dues
+from cards.service import Card
+from cards.service import views as card_views
 from core.dates import month_end, now_ms, today
 from core.idempotency import create_once
 from core.sync import Expected, owned, stamp
@@ -222,9 +225,15 @@ async def delete_item(db: AsyncDatabase, user: User, item_id: str, expected: Exp
 # ---------------------------------------------------------------- bills
 
 
-async def expected_items(db: AsyncDatabase, user: User) -> list[Doc]:
-    """What is expected to come and go: items neither dismissed nor ended, and the EMIs of
-    active debts."""
+async def expected_items(
+    db: AsyncDatabase, user: User, cards: list[Card] | None = None
+) -> list[Doc]:
+    """What is expected to come and go: items neither dismissed nor ended, the EMIs of
+    active debts and the credit cards' dues (of `cards`, the cards and their views when the
+    caller has them, else read here)."""
+    if cards is None:
+        cards = await card_views(db, user)
+    dues = await card_dues(db, user, cards)
     day = today(user.timezone)
     items = [
         doc
@@ -233,7 +242,7 @@ async def expected_items(db: AsyncDatabase, user: User) -> list[Doc]:
         and not rules.is_ended(doc["next_date"], doc["interval"], doc["day_of_month"], day)
     ]
     emis = [store.emi_item(debt) for debt in await store.active_emis(db, user.id)]
-    return items + emis
+    return items + emis + dues
 
 
 def _bills(items: list[Doc], start: date, end: date) -> UpcomingBills:
@@ -315,10 +324,13 @@ async def _projected(
     return opening, projection.project(balances, moves, start, days)
 
 
-async def outlook(db: AsyncDatabase, user: User, days: int) -> tuple[UpcomingBills, LowPoint]:
-    """The dashboard's look ahead, from one read of the items: the bills of the next `days`
-    days, and the lowest projected balance of all accounts in them."""
-    items = await expected_items(db, user)
+async def outlook(
+    db: AsyncDatabase, user: User, days: int, cards: list[Card]
+) -> tuple[UpcomingBills, LowPoint]:
+    """The dashboard's look ahead, from one read of the items (the cards' views given: the
+    dashboard's cards block reads them too): the bills of the next `days` days, and the
+    lowest projected balance of all accounts in them."""
+    items = await expected_items(db, user, cards)
     _, result = await _projected(db, user, items, days, None)
     low_day, low = result.lowest[projection.TOTAL]
     start = result.days[0]["date"]
@@ -327,8 +339,8 @@ async def outlook(db: AsyncDatabase, user: User, days: int) -> tuple[UpcomingBil
 
 
 async def forecast(db: AsyncDatabase, user: User, days: int, account_id: str | None) -> Forecast:
-    """Each day's projected balance from today's through the items expected (recurring items
-    and EMIs, each on its date at its typical amount), per account and in total; with
+    """Each day's projected balance from today's through the items expected (recurring items,
+    EMIs and card dues, each on its date at its typical amount), per account and in total; with
     `account_id`, that account's only."""
     items = await expected_items(db, user)
     opening, result = await _projected(db, user, items, days, account_id)

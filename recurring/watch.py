@@ -1,8 +1,9 @@
 """The balance watch: after detection, the next WATCH_DAYS of the forecast are checked, and
-the user is warned once of each EMI the projected balance cannot pay, and once per episode
-when it goes below their threshold (`profile.low_balance_threshold`): an episode ends when a
-projection stays above the threshold, and the next dip warns again. Without a threshold
-and without EMIs there is nothing to watch, and the balances are not read."""
+the user is warned once of each EMI or card due the projected balance cannot pay, and once
+per episode when it goes below their threshold (`profile.low_balance_threshold`): an episode
+ends when a projection stays above the threshold, and the next dip warns again. Without a
+threshold and without EMIs or card dues there is nothing to watch, and the balances are not
+read."""
 
 from decimal import Decimal
 
@@ -51,8 +52,8 @@ def threshold_of(user: User) -> Decimal | None:
 
 
 def watching(user: User, items: list[Doc]) -> bool:
-    """Whether there is anything to watch: a threshold set, or an EMI expected."""
-    return threshold_of(user) is not None or any(item["source"] == "debt" for item in items)
+    """Whether there is anything to watch: a threshold set, or an EMI or card due expected."""
+    return threshold_of(user) is not None or any(item["source"] in forecast.DUES for item in items)
 
 
 async def warn(db: AsyncDatabase, user: User, result: forecast.Projection) -> None:
@@ -62,9 +63,13 @@ async def warn(db: AsyncDatabase, user: User, result: forecast.Projection) -> No
         return format_money(amount, user.currency)
 
     for day, move, balance in forecast.uncovered(result):
-        line = f"Your balance may not cover the {move.title} EMI of {money(-move.amount)} "
+        card = move.source == "card"
+        what = move.title if card else f"the {move.title} EMI"
+        line = f"Your balance may not cover {what} of {money(-move.amount)} "
         line += f"on {day.isoformat()}: {money(balance)} projected"
-        await alert(db, user, (None, f"emi:{move.item_id}:{day}"), "EMI at risk", line, FORECAST)
+        key = f"{move.source}:{move.item_id}:{day}" if card else f"emi:{move.item_id}:{day}"
+        title = "Card bill at risk" if card else "EMI at risk"
+        await alert(db, user, (None, key), title, line, FORECAST)
     threshold = threshold_of(user)
     low = None if threshold is None else forecast.first_below(result, threshold)
     if low is None:

@@ -3,11 +3,13 @@
 Eleven database round trips (besides the two of authentication), whatever the data size, and
 more per account: income and expenses each one `$facet` over this month giving its totals and
 the latest entries; the latest payments; the debts summary; the active budgets; the active
-goals; the unread count; the cards (`cards.dashboard.summary`: the cards, and each card with a
+goals; the unread count; the cards (`cards.service.views`: the cards, and each card with a
 statement day its ledger (four sums by day), its imported statements and its EMIs: six a
-card); the look ahead (`recurring.service.outlook`): the recurring items, the debts' EMIs, the
-accounts, and each account's balance (its last statement, its month counters, four sums of
-this month so far and, when nothing moved it this month, four for its last entry's day).
+card), read once for the cards block and the look ahead (`recurring.service.outlook`): the
+recurring items, the debts' EMIs, the cards' dues (with a card, one more: the account that
+paid each card last), the accounts, and each account's balance (its last statement, its
+month counters and four sums: six an account; four more when its latest entry is of an earlier
+month, for the balance's date).
 The latest entries are looked for in this month so far, or the last 7 days when the month is
 younger than that: a range the month's totals read anyway, so the feed costs next to nothing.
 Only a user with fewer than ten transactions in that window costs more: three round trips per
@@ -26,6 +28,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from cards.dashboard import summary as cards_summary
+from cards.service import views as card_views
 from core.dates import month_bounds, month_end, month_key, today
 from core.money import from_sum, percent, total
 from database import Doc
@@ -45,6 +48,7 @@ from schemas import (
     Transaction,
     TransactionKind,
 )
+from security import User
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 E401 = responses(401)
@@ -192,6 +196,13 @@ def _debt(debts: DebtSummary, income: Decimal) -> DashboardDebt:
     )
 
 
+async def _cards_and_outlook(db: AsyncDatabase, user: User):
+    """The cards block and the look ahead, from one read of the cards' views (their dues are
+    bills and moves of the forecast)."""
+    cards = await card_views(db, user)
+    return cards_summary(cards), await recurring.outlook(db, user, LOOK_AHEAD_DAYS, cards)
+
+
 @router.get("", responses=E401)
 async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
     """This month's money, debts, upcoming EMIs, budgets (with the bills still expected in
@@ -211,8 +222,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         budgets,
         goals,
         unread,
-        cards,
-        (bills, lowest),
+        (cards, (bills, lowest)),
     ) = await asyncio.gather(
         month_and_recent(db.income, INCOME, uid, this_month, recent, None),
         month_and_recent(db.expenses, EXPENSES, uid, this_month, recent, "category"),
@@ -221,8 +231,7 @@ async def get_dashboard(user: CurrentUser, db: Db) -> DashboardOut:
         active_budgets(db, uid),
         _active_goals(db, uid),
         unread_count(db, uid),
-        cards_summary(db, user),
-        recurring.outlook(db, user, LOOK_AHEAD_DAYS),
+        _cards_and_outlook(db, user),
     )
     feed = newest(income_feed + expense_feed + payments)
     if len(feed) < RECENT:

@@ -49,6 +49,7 @@ class RecurringSource(StrEnum):
     detected = "detected"
     manual = "manual"
     debt = "debt"  # a loan's EMI (bills and forecast only)
+    card = "card"  # a credit card's statement due (bills and forecast only)
 
 
 DayOfMonth = Integer(1, 31)

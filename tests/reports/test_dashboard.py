@@ -25,14 +25,17 @@ from tests.factories import (
 TZ = "Asia/Kolkata"
 # 11 queries of the dashboard itself + 1 of authentication (the user, with its sessions): 7 of
 # this month and the feed, 1 of the credit cards, 3 of the look ahead (recurring items, EMIs,
-# accounts). These users have no account. An account with entries, none this month, adds 10
-# (its balance: the last statement, the month counters, four sums of this month so far and
-# four more for the day of its last entry), one without entries 6; a card with a statement
-# day 6 more (its four sums by day, its imported statements and its EMIs).
+# accounts). These users have no account: each adds 6 (its balance: the last statement, the
+# month counters and four sums), 4 more when its latest entry is in an earlier month than
+# this one (the four sums of that month: the balance's date); each card with a statement day
+# 6 more (its four sums by day, its imported statements and its EMIs), read once for the
+# cards block and the card dues; and with any card, 1 more: the account that paid each card
+# last (where its dues are paid from).
 ROUND_TRIPS = 12
-PER_ACCOUNT = 10
-EMPTY_ACCOUNT = 6
+PER_ACCOUNT = 6
+LAST_ENTRY_EARLIER = 4
 PER_CARD = 6
+CARD_PAYERS = 1
 
 
 def iso(moment):
@@ -299,16 +302,19 @@ async def test_each_card_adds_its_own_round_trips(app, settings, client, user, d
     card = await account(client, user, "Card", kind="credit_card", statement_day=15)
     await expense(client, user, 100, "2025-01-10", account_id=card["id"])
     one, board = await round_trips(app, settings, user, client)
-    assert len(one) == ROUND_TRIPS + PER_ACCOUNT + PER_CARD and board["cards"]["cards"] == 1
-    # More entries on the card cost nothing more; a second card (no entries) costs its own.
+    # The card's only entry is of January 2025: its balance looks up that month's last entry.
+    card_trips = PER_ACCOUNT + LAST_ENTRY_EARLIER + PER_CARD
+    assert len(one) == ROUND_TRIPS + CARD_PAYERS + card_trips and board["cards"]["cards"] == 1
+    # More entries on the card (none this month) cost nothing more; a second card without
+    # entries costs its own balance and figures, the payers' query is shared.
     for day in ("2025-02-10", "2025-03-10", "2025-04-10"):
         await expense(client, user, 100, day, account_id=card["id"])
     more, _ = await round_trips(app, settings, user, client)
     assert more == one
     await account(client, user, "Card 2", kind="credit_card", statement_day=5)
     two, board = await round_trips(app, settings, user, client)
-    second = EMPTY_ACCOUNT + PER_CARD
-    assert len(two) == ROUND_TRIPS + PER_ACCOUNT + PER_CARD + second
+    second = PER_ACCOUNT + PER_CARD
+    assert len(two) == ROUND_TRIPS + CARD_PAYERS + card_trips + second
     assert board["cards"]["cards"] == 2
 
 
