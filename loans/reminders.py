@@ -111,9 +111,9 @@ async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | No
         "$gte": utc_today - timedelta(days=1),
         "$lt": utc_today + timedelta(days=settings.reminder_days + 2),
     }
-    cursor = db.debts.find(
-        {"status": "active", "next_payment_date": window}, projection=DEBT_FIELDS
-    ).sort("next_payment_date", 1)
+    # A card EMI's instalment is billed on its card: the card's due reminds of it (cards/).
+    due = {"status": "active", "next_payment_date": window, "card_account_id": None}
+    cursor = db.debts.find(due, projection=DEBT_FIELDS).sort("next_payment_date", 1)
 
     async def remind(user: User, debt: Doc) -> int:
         reminder = due_reminder(

@@ -7,9 +7,11 @@ Every figure is worked out beside its assertion: a card with statement day 15, 2
 and a ₹1,00,000 limit; an EMI of ₹60,000 at 15 % a year over 6 months with a ₹199 fee."""
 
 import asyncio
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
+from loans.reminders import run_reminders
 from tests.factories import account, all_rows, commit, expense, get, transfer, upload
 from tests.statement_workbooks import hdfc_rows
 
@@ -307,9 +309,7 @@ async def test_a_purchase_converted_twice_at_once_is_one_emi(client, user, monke
     )
 
 
-async def test_an_emi_sent_twice_with_one_idempotency_key_is_booked_once(
-    client, user, monkeypatch
-):
+async def test_an_emi_sent_twice_with_one_idempotency_key_is_booked_once(client, user, monkeypatch):
     """A bare amount (no purchase to convert once) sent again after a dropped answer: the
     same EMI, not two; the key with another body is a 422."""
     card = await account(client, user, "Card", kind="credit_card", **TERMS)
@@ -341,3 +341,16 @@ async def test_a_foreclosure_is_dated_between_the_booking_and_today(client, user
     r = await client.post(url, headers=user.headers, json={"fee_percent": 2})
     fee = paise(Decimal(60000) * 2 / 100)
     assert r.json()["foreclosure"]["total"] == f(60000 + fee + paise(fee * GST))
+
+
+async def test_a_card_emi_is_reminded_with_its_card_not_as_a_loan(
+    client, user, db, settings, monkeypatch
+):
+    """Its instalment is on the card's statement, whose due the card's reminders announce;
+    an EMI reminder of its own would be a second one for the same money."""
+    _, _, _, emi = await a_converted_purchase(client, user, monkeypatch)
+    debt = await get(client, user, f"/api/debts/{emi['id']}")
+    due = date.fromisoformat(debt["next_payment_date"])
+    # The day before its due date, 10:00 in Kolkata: inside the EMI reminders' window.
+    moment = datetime(due.year, due.month, due.day, 10, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert await run_reminders(db, settings, at=moment - timedelta(days=1)) == 0
