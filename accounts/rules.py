@@ -15,6 +15,7 @@ from typing import Any
 
 from core.dates import as_day, month_key
 from core.errors import ErrorCode, Unprocessable
+from ledger.rules import spend
 
 # How each collection's documents move an account: (day field, sign of the amount).
 MOVES = {"income": ("date", 1), "expenses": ("date", -1), "payments": ("payment_date", -1)}
@@ -206,9 +207,10 @@ def _sides(collection: str, doc: dict[str, Any]) -> list[tuple[Any, date | datet
     field, sign = MOVES[collection]
     if doc.get("account_id") is None:
         return []
-    if collection == "expenses" and doc.get("refund"):  # a refund comes back in
-        sign = -sign
-    return [(doc["account_id"], doc[field], sign * Decimal(str(doc["amount"])))]
+    amount = Decimal(str(doc["amount"]))
+    if collection == "expenses":  # what it takes out: a refund's amount comes back in
+        amount = spend(doc | {"amount": amount})
+    return [(doc["account_id"], doc[field], sign * amount)]
 
 
 def month_moves(
