@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.dates import now_ms
 from core.errors import Conflict, ErrorCode, Unprocessable
@@ -103,6 +103,16 @@ async def _remember(
         "expires_at": at + IDEMPOTENCY_TTL,
     }
     await db.idempotency_keys.insert_one(record, session=session)
+
+
+DUPLICATE_KEY = 11000
+
+
+def duplicates_only(exc: BulkWriteError) -> bool:
+    """Every write the bulk write lost was a duplicate key (a race to a unique index): none
+    failed for another reason."""
+    errors = exc.details.get("writeErrors") or []
+    return bool(errors) and all(e.get("code") == DUPLICATE_KEY for e in errors)
 
 
 def is_own_id(exc: DuplicateKeyError) -> bool:

@@ -20,6 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.dates import as_day, now_ms
 from core.errors import AppError, Conflict, ErrorCode
+from core.idempotency import duplicates_only
 from core.money import quantize
 from database import Doc, in_transaction, insert_stamped, update_stamped
 from imports.entries import entry_of
@@ -185,16 +186,12 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
         try:
             return await in_transaction(db, work)
         except (DuplicateKeyError, BulkWriteError) as exc:
-            if isinstance(exc, BulkWriteError) and not _duplicate_only(exc):
+            if isinstance(exc, BulkWriteError) and not duplicates_only(exc):
                 raise
     raise Conflict(
         "Another commit of this statement is still running; try again shortly",
         code=ErrorCode.import_busy,
     )
-
-
-def _duplicate_only(exc: BulkWriteError) -> bool:
-    return all(e.get("code") == 11000 for e in exc.details.get("writeErrors", []))
 
 
 Advance = Callable[[int, int], Awaitable[bool]]

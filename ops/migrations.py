@@ -24,6 +24,7 @@ from config import get_settings
 from core import sync
 from core.dates import DEFAULT_TZ, as_day, local_date, now_ms
 from core.errors import AppError
+from core.idempotency import duplicates_only
 from core.indexes import INDEXES
 from core.money import quantize
 from database import Doc, connect, database_url, get_database, in_transaction
@@ -253,7 +254,7 @@ async def _rekey_rows(db: AsyncDatabase, record: Doc, account_id: ObjectId) -> N
             try:
                 await db[collection].bulk_write(writes[at : at + BATCH], ordered=False)
             except BulkWriteError as exc:
-                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                if not duplicates_only(exc):
                     raise
                 log.warning("import %s: rows already imported by another import", record["_id"])
 

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core.dates import as_day, now_ms
+from core.idempotency import DUPLICATE_KEY, duplicates_only
 from core.money import quantize
 from database import Doc
 
@@ -28,8 +29,6 @@ QUEUE = "recurring_queue"
 # Payees one detection query names: a statement touching hundreds of them is read in
 # several short `$in`s on the (user_id, payee_key) index.
 PAYEE_BATCH = 50
-FEW_PAYEES = 2  # an entry typed in or edited: queued one update each
-DUPLICATE_KEY = 11000
 
 
 @dataclass
@@ -158,25 +157,22 @@ async def queue_payees(
 ) -> None:
     """Ask the worker (`recurring.jobs`) to run detection for these payees, in the writer's
     transaction: one record per (user, payee), however many writes ask before it runs. A
-    record being worked on is made due again (`owner` cleared), so the write is seen. A
-    statement's batch names hundreds: one bulk write (a race to a payee's first record is
-    then a BulkWriteError, which the commit retries like its other inserts)."""
+    record being worked on is made due again (`owner` cleared), so the write is seen. One bulk
+    write, however many (a statement's batch names hundreds); a race to a payee's first record
+    is answered as a duplicate key, which the ledger's and the commit's transactions retry."""
     at = now_ms()
     update = {"$set": {"due_at": at, "owner": None}, "$setOnInsert": {"created_at": at}}
     keys = [{"user_id": user_id, "payee_key": p} for p in sorted(set(payees) - {""})]
-    if len(keys) > FEW_PAYEES:
-        writes = [UpdateOne(key, update, upsert=True) for key in keys]
-        try:
-            await db[QUEUE].bulk_write(writes, ordered=False, session=session)
-        except BulkWriteError as exc:  # lost a race to a first record: the writer tries again
-            errors = exc.details.get("writeErrors") or []
-            if errors and all(e.get("code") == DUPLICATE_KEY for e in errors):
-                first = errors[0]
-                raise DuplicateKeyError(first.get("errmsg", ""), DUPLICATE_KEY, first) from exc
-            raise
+    if not keys:
         return
-    for key in keys:  # a typed entry's (a race is a DuplicateKeyError the ledger retries)
-        await db[QUEUE].update_one(key, update, upsert=True, session=session)
+    writes = [UpdateOne(key, update, upsert=True) for key in keys]
+    try:
+        await db[QUEUE].bulk_write(writes, ordered=False, session=session)
+    except BulkWriteError as exc:  # lost a race to a first record: the writer tries again
+        if not duplicates_only(exc):
+            raise
+        first = exc.details["writeErrors"][0]
+        raise DuplicateKeyError(first.get("errmsg", ""), DUPLICATE_KEY, first) from exc
 
 
 async def claim(

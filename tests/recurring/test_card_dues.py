@@ -169,9 +169,7 @@ async def test_a_card_emi_is_billed_on_the_card_only(client, user, clock):
     assert all(m["source"] != "debt" for row in days.values() for m in row["moves"])
 
 
-async def test_a_card_due_the_paying_account_cannot_cover_is_warned_of_once(
-    client, user, clock
-):
+async def test_a_card_due_the_paying_account_cannot_cover_is_warned_of_once(client, user, clock):
     """Savings holds ₹5,000 (opening) and pays the card; the 15 Mar statement's ₹10,000 is
     due on 4 Apr (inside the watch's 30 days)."""
     opening = {"opening_date": "2026-01-01"}
