@@ -11,6 +11,9 @@ from database import Doc, object_id
 from schemas import PageParams
 
 NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+# The debts paid as loans: a card EMI's instalments are billed on its card's statements, so
+# they are reminded of and forecast in the card's dues, not as an EMI of their own.
+PAID_AS_LOANS = {"card_account_id": None}
 
 
 def _of_card(user_id: ObjectId, card_id: ObjectId) -> Doc:

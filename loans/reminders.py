@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from cards.emi_store import PAID_AS_LOANS
 from cards.reminders import run_card_reminders
 from config import Settings
 from core.dates import as_day, now_ms
@@ -111,8 +112,7 @@ async def run_reminders(db: AsyncDatabase, settings: Settings, at: datetime | No
         "$gte": utc_today - timedelta(days=1),
         "$lt": utc_today + timedelta(days=settings.reminder_days + 2),
     }
-    # A card EMI's instalment is billed on its card: the card's due reminds of it (cards/).
-    due = {"status": "active", "next_payment_date": window, "card_account_id": None}
+    due = {"status": "active", "next_payment_date": window, **PAID_AS_LOANS}
     cursor = db.debts.find(due, projection=DEBT_FIELDS).sort("next_payment_date", 1)
 
     async def remind(user: User, debt: Doc) -> int:

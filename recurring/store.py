@@ -14,6 +14,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from cards.emi_store import PAID_AS_LOANS
 from core.dates import as_day, now_ms
 from core.idempotency import DUPLICATE_KEY, duplicates_only
 from core.money import quantize
@@ -202,7 +203,7 @@ async def unqueue(db: AsyncDatabase, user_id: ObjectId, owner: str) -> None:
 async def active_emis(db: AsyncDatabase, user_id: ObjectId) -> list[Doc]:
     """The user's active debts with an EMI and a due date (a handful), but a card's EMIs:
     their instalments are billed on the card's statements, in its dues."""
-    query = {"user_id": user_id, "status": "active", "card_account_id": None}
+    query = {"user_id": user_id, "status": "active", **PAID_AS_LOANS}
     fields = {"name": 1, "monthly_emi": 1, "next_payment_date": 1, "account_id": 1}
     debts = await db.debts.find(query, fields).to_list(None)
     return [d for d in debts if d.get("monthly_emi") and d.get("next_payment_date")]
