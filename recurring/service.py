@@ -286,7 +286,9 @@ async def bills_this_month(db: AsyncDatabase, user: User) -> dict[str, Decimal]:
     """The bills still expected from today to the month's end, by category."""
     day = today(user.timezone)
     last = month_end(day.year, day.month)
-    return still_expected(await upcoming_bills(db, user, (last - day).days), last)
+    # A card's dues count in no category (its purchases did): no card is worked out for them.
+    items = await expected_items(db, user, cards=[])
+    return still_expected(_bills(items, day, last), last)
 
 
 # ---------------------------------------------------------------- the forecast
