@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import threading
@@ -206,30 +207,44 @@ async def current_user(
     return User.from_doc(doc)
 
 
+def _rate_update(at: datetime, spacing: timedelta, window: timedelta) -> list[Doc]:
+    """One atomic pipeline update of a key's theoretical arrival time (GCRA): a hit is let
+    through when, after it, the key's time is at most a window ahead of now."""
+    base = {"$max": [{"$ifNull": ["$tat", at]}, at]}
+    after = {"$add": ["$_base", spacing // timedelta(milliseconds=1)]}
+    return [
+        {"$set": {"_base": base}},
+        {"$set": {"allowed": {"$lte": [after, at + window]}}},
+        {"$set": {"tat": {"$cond": ["$allowed", after, "$_base"]}}},
+        # Past its arrival time a key is as good as new, so the TTL index may drop it then.
+        {"$set": {"expires_at": "$tat"}},
+        {"$unset": "_base"},
+    ]
+
+
 async def rate_limit(db: Any, settings: Settings, scope: str, key: str, limit: int) -> None:
-    """Fixed-window counter in MongoDB, so the limit holds across every API replica."""
-    window = settings.rate_limit_window_seconds
+    """`limit` hits at once, then one more every window / limit (a generic cell rate
+    algorithm), held in MongoDB so the limit holds across every API replica. Unlike a
+    fixed window, two bursts cannot meet at a window's edge to let twice the limit in."""
+    window = timedelta(seconds=settings.rate_limit_window_seconds)
+    spacing = window / limit
     at = now_ms()
-    start = int(at.timestamp()) // window * window
-    doc_id = f"{scope}:{hash_token(key.lower())}:{start}"
+    doc_id = f"{scope}:{hash_token(key.lower())}"
     doc = None
     for _ in range(3):  # first hits can race on the upsert; a loser retries as an update
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             doc = await db.rate_limits.find_one_and_update(
                 {"_id": doc_id},
-                {
-                    "$inc": {"count": 1},
-                    "$setOnInsert": {"expires_at": at + timedelta(seconds=window)},
-                },
+                _rate_update(at, spacing, window),
                 upsert=True,
                 return_document=True,
             )
+        if doc is not None:
             break
-        except DuplicateKeyError:
-            continue
     if doc is None:
         # Under a storm SecantusDB can answer an upsert that raced with no document (seen in
-        # the load benchmark): read the window's count instead of counting this hit twice.
-        doc = await db.rate_limits.find_one({"_id": doc_id}) or {"count": 1}
-    if doc["count"] > limit:
-        raise TooManyRequests(retry_after=start + window - int(at.timestamp()))
+        # the load benchmark): the key's own verdict is what it last decided.
+        doc = await db.rate_limits.find_one({"_id": doc_id}) or {"allowed": True}
+    if not doc["allowed"]:
+        wait = doc["tat"] + spacing - window - at
+        raise TooManyRequests(retry_after=math.ceil(wait.total_seconds()))

@@ -413,6 +413,39 @@ async def test_login_rate_limit_answers_429_with_retry_after(mongo_url, tmp_path
         await app.state.db.client.drop_database(settings.mongodb_db)
 
 
+async def test_a_refused_login_comes_back_one_attempt_per_window_share(mongo_url, tmp_path):
+    """Two logins per 4 s: a burst of two, then one every 2 s (4 s / 2). Retry-After names
+    when the next attempt fits, and waiting it out lets exactly one more in; a refused
+    attempt does not push the wait further."""
+    import httpx
+
+    from main import create_app
+    from tests.factories import make_settings
+
+    settings = make_settings(mongo_url, tmp_path, login_limit=2, rate_limit_window_seconds=4)
+    app = create_app(settings)
+    login = "/api/auth/login"
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
+            u = await signup(c)
+            bad = {"email": u.email, "password": "nope-nope"}
+            assert [(await c.post(login, json=bad)).status_code for _ in range(2)] == [401, 401]
+            refused = await c.post(login, json=bad)
+            again = await c.post(login, json=bad)
+            assert (refused.status_code, again.status_code) == (429, 429)
+            # The third attempt fits 2 s after the first: under 2 s from now, rounded up.
+            wait = int(refused.headers["retry-after"])
+            assert 1 <= wait <= 2 and int(again.headers["retry-after"]) <= wait
+            await asyncio.sleep(wait)
+            r = await c.post(login, json={"email": u.email, "password": PASSWORD})
+            assert r.status_code == 200
+            # The fourth would fit 4 s after the first: the one just let in used the share.
+            assert (await c.post(login, json=bad)).status_code == 429
+        await app.state.db.client.drop_database(settings.mongodb_db)
+
+
 async def test_at_most_twenty_sessions_the_oldest_ends_first(client, user):
     from routes.auth import MAX_SESSIONS
 

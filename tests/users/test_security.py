@@ -414,7 +414,7 @@ async def test_api4_bodies_over_the_cap_are_413_before_parsing(
 
 
 async def test_api4_login_signup_and_reset_are_rate_limited(mongo_url, tmp_path):
-    # A day-long window: the fixed window can't roll over in the middle of the test.
+    # A day-long window: no attempt comes back (one per window / limit) during the test.
     limits = {
         "login_limit": 3,
         "signup_limit": 2,
@@ -432,7 +432,7 @@ async def test_api4_login_signup_and_reset_are_rate_limited(mongo_url, tmp_path)
         for _ in range(3):
             bad = {"email": u.email, "password": "not-it-at-all"}
             assert (await c.post("/api/auth/login", json=bad)).status_code == 401
-        # The account is locked for the window even with the right password (API6 too).
+        # The account is locked until an attempt comes back, even with the right password.
         good = {"email": u.email, "password": PASSWORD}
         r = await c.post("/api/auth/login", json=good)
         assert r.status_code == 429 and r.json()["code"] == "rate_limited"
