@@ -43,13 +43,20 @@ async def move(
     """Move the counters of the accounts that writes of `collection` in `session` touched:
     `removed` as they were (deleted, or before an edit), `added` as they are now."""
     moved = month_moves(collection, removed, added)
-    for (account_id, month), (net, count) in sorted(moved.items(), key=str):
-        await db[COLLECTION].update_one(
-            {"user_id": user_id, "account_id": account_id, "month": month},
-            {"$inc": {"net": net, "count": count}, "$set": {"updated_at": now_ms()}},
-            upsert=True,
-            session=session,
-        )
+    if not moved:
+        return
+    at = now_ms()
+    await db[COLLECTION].bulk_write(
+        [
+            UpdateOne(
+                {"user_id": user_id, "account_id": account_id, "month": month},
+                {"$inc": {"net": net, "count": count}, "$set": {"updated_at": at}},
+                upsert=True,
+            )
+            for (account_id, month), (net, count) in sorted(moved.items(), key=str)
+        ],
+        session=session,
+    )
 
 
 def _month_after(day: date) -> str:

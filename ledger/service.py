@@ -105,12 +105,22 @@ async def expenses_written(
     before. Returns the levels alerted. Spend taken out of a category, or added in another
     month, alerts nothing: no current budget went up."""
     this_month = current_month(user.timezone)
+    changes = spend_changes(removed, added)
+    # Spend going up this month may reach a budget level: its counter answers the new spend.
+    alerting = {
+        key: amount for key, amount in changes.items() if amount > 0 and key[1] == this_month
+    }
+    quiet = {
+        (cat, month_key(*ym)): amount
+        for (cat, ym), amount in changes.items()
+        if (cat, ym) not in alerting
+    }
+    await store.move_spends(db, user.id, quiet, session)
     alerted = []
-    for (category, year_month), amount in sorted(spend_changes(removed, added).items()):
+    for (category, year_month), amount in sorted(alerting.items()):
         month = month_key(*year_month)
         spent = await store.move_spend(db, user.id, category, month, amount, session)
-        if amount > 0 and year_month == this_month:
-            alerted += await _alert(db, user, category, year_month, spent, session, app_url)
+        alerted += await _alert(db, user, category, year_month, spent, session, app_url)
     return alerted
 
 

@@ -252,6 +252,30 @@ async def record_alert(
 # ---------------------------------------------------------------- spend per category and month
 
 
+async def move_spends(
+    db: AsyncDatabase,
+    user_id: ObjectId,
+    moves: dict[tuple[str, str], Decimal],
+    session: AsyncClientSession,
+) -> None:
+    """Move each (category, month) spend counter by its amount, in one round trip: the
+    counters no alert reads (`move_spend` for those)."""
+    if not moves:
+        return
+    at = now_ms()
+    await db.category_spend.bulk_write(
+        [
+            UpdateOne(
+                {"user_id": user_id, "category": category, "month": month},
+                {"$inc": {"spent": amount}, "$set": {"updated_at": at}},
+                upsert=True,
+            )
+            for (category, month), amount in sorted(moves.items())
+        ],
+        session=session,
+    )
+
+
 async def move_spend(
     db: AsyncDatabase,
     user_id: ObjectId,
