@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from config import Settings, embedded_url
 from core import sync
@@ -55,6 +56,18 @@ def get_database(client: AsyncMongoClient, name: str) -> AsyncDatabase:
 async def ensure_indexes(db: AsyncDatabase) -> None:
     for name, indexes in INDEXES.items():
         await db[name].create_indexes(indexes)
+
+
+INDEX_NOT_FOUND = 27  # the server's code for dropping an index that is not there
+
+
+async def drop_index(db: AsyncDatabase, collection: str, name: str) -> None:
+    """Drop an index no longer declared (a migration's), if it is still there."""
+    try:
+        await db[collection].drop_index(name)
+    except OperationFailure as exc:
+        if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
+            raise
 
 
 def object_id(value: str | ObjectId | None) -> ObjectId | None:

@@ -113,6 +113,7 @@ def entry(row: dict[str, Any], user_id: ObjectId, at: datetime) -> dict[str, Any
 
 def fingerprint(row: dict[str, Any], user_id: ObjectId, at: datetime) -> dict[str, Any]:
     return {
+        "_id": f"{user_id}:{row['fingerprint']}",
         "user_id": user_id,
         "fingerprint": row["fingerprint"],
         "date": row["date"],

@@ -278,12 +278,12 @@ INDEXES: dict[str, list[IndexModel]] = {
             ]
         ),
     ],
-    # The committed rows' fingerprints: the unique index decides which commit creates an
-    # entry; a preview reads the fingerprints of its statement's days by (user_id, date)
-    # (never a `$in` over thousands of them); an import's, by line, say what became of a
-    # page of its rows, and an undo removes them.
+    # The committed rows' fingerprints, each one's `_id` the user's and the fingerprint
+    # (imports.store.fingerprint_id): the insert that takes it decides which commit creates
+    # an entry, with no unique index to keep up. A preview reads the fingerprints of its
+    # statement's days by (user_id, date) (never a `$in` over thousands of them); an
+    # import's, by line, say what became of a page of its rows, and an undo removes them.
     "import_fingerprints": [
-        IndexModel([("user_id", ASCENDING), ("fingerprint", ASCENDING)], unique=True),
         IndexModel([("user_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("import_id", ASCENDING), ("line", ASCENDING)]),
     ],

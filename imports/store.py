@@ -5,8 +5,9 @@ saved column mappings `imports.template_store`, the user's rules `imports.rule_s
 decisions themselves are `imports.rules` (pure).
 
 Collections: `imports` (one per uploaded file), `import_rows` (its rows, what each is and
-what the commit did with it), `import_fingerprints` (one per committed row: the unique
-(user_id, fingerprint) index decides which commit creates the entry), `import_templates`
+what the commit did with it), `import_fingerprints` (one per committed row, its `_id`
+the user's and the fingerprint: the insert that takes it decides which commit creates the
+entry), `import_templates`
 (saved column mappings)."""
 
 from collections import defaultdict
@@ -106,10 +107,17 @@ async def _linked(
     return found["_id"] if found else None
 
 
+def fingerprint_id(user_id: ObjectId, fingerprint: str) -> str:
+    """A committed fingerprint's `_id`: unique per user without an index of its own (each
+    costs every insert; a user's documents live on one shard, so `_id` is unique there)."""
+    return f"{user_id}:{fingerprint}"
+
+
 def _fingerprint(row: Doc, entry_id: ObjectId, kind: str, linked: bool) -> Doc:
     """A committed row: its fingerprint, and what it became (the row's own id for an entry
     it created, the hand entry's for a link)."""
     return {
+        "_id": fingerprint_id(row["user_id"], row["fingerprint"]),
         "user_id": row["user_id"],
         "fingerprint": row["fingerprint"],
         "date": row["date"],
@@ -137,7 +145,7 @@ async def _commit_batch(db: AsyncDatabase, user: User, rows: list[Doc], app_url:
     becomes its entry, its link or its side of a transfer (`imports.transfers`) and takes
     the fingerprint; the entries it creates take the one path of entry writes (spend, budget
     alerts, payees queued, accounts' months: `ledger.service.entries_written`). A commit
-    that took a fingerprint first makes the insert fail on the unique index; the batch is
+    that took a fingerprint first makes the insert fail on its `_id`; the batch is
     then retried and skips that row. The rows are not written (what became of each is its
     fingerprint's record), except for a payment the debt refused, which says why."""
     days = [as_day(row["date"]) for row in rows]

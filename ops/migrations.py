@@ -15,25 +15,19 @@ from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from accounts import months
-from accounts.rules import INSTITUTIONS, name_key, printed_last4
-from accounts.store import account_document
 from config import get_settings
 from core import sync
-from core.dates import DEFAULT_TZ, as_day, local_date, now_ms
+from core.dates import DEFAULT_TZ, local_date, now_ms
 from core.errors import AppError
-from core.idempotency import duplicates_only
 from core.indexes import INDEXES
-from core.money import quantize
-from database import Doc, connect, database_url, get_database, in_transaction
-from imports.statements import StatementRow, fingerprints
+from database import Doc, connect, database_url, drop_index, get_database, in_transaction
 from ledger import store as ledger_store
 from loans import store as loan_store
+from ops.statement_migrations import fingerprint_ids, import_accounts
 
 log = logging.getLogger("cleero.migrations")
-INDEX_NOT_FOUND = 27
 BATCH = 500
 
 # The calendar-day fields that used to be stored as the instant their day began in the user's
@@ -51,7 +45,7 @@ async def owner_names(db: AsyncDatabase, started: datetime) -> None:
     """The owner's field names: budgets `monthly_limit`/`active` (were `amount`/`is_active`),
     notifications `notification_type` (was `type`), payments `status`, users `updated_at`."""
     # The one-active-budget index filtered on `is_active`; ensure_indexes makes the new one.
-    await _drop_index(db, "budgets", "one_active_budget_per_category")
+    await drop_index(db, "budgets", "one_active_budget_per_category")
     await db.budgets.update_many(
         {"amount": {"$exists": True}}, {"$rename": {"amount": "monthly_limit"}}
     )
@@ -66,14 +60,6 @@ async def owner_names(db: AsyncDatabase, started: datetime) -> None:
         await db.users.update_one(
             {"_id": user["_id"]}, {"$set": {"updated_at": user.get("created_at") or started}}
         )
-
-
-async def _drop_index(db: AsyncDatabase, collection: str, name: str) -> None:
-    try:
-        await db[collection].drop_index(name)
-    except OperationFailure as exc:
-        if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
-            raise
 
 
 async def calendar_days(db: AsyncDatabase, started: datetime) -> None:
@@ -163,100 +149,7 @@ async def user_first_unique_indexes(db: AsyncDatabase, started: datetime) -> Non
     documents the old index let in never violate it."""
     for collection, old_name in NOT_USER_FIRST.items():
         await db[collection].create_indexes(INDEXES[collection])
-        await _drop_index(db, collection, old_name)
-
-
-UNLABELLED = "Imported statements"  # the account of the imports made without any label
-
-
-async def import_accounts(db: AsyncDatabase, started: datetime) -> None:
-    """Every statement import belongs to an account: each label imports were made with (the
-    `account` the user typed, else the file's own) becomes an account of that name (one per
-    user and name however spaced or cased; an import with no label at all goes to the
-    user's UNLABELLED account); the import and the entries it created name it, and its
-    rows' fingerprints are keyed by the account's id, so a statement imported again dedupes
-    against them. An import is marked last: a second run redoes only what did not finish,
-    and keying again gives the same keys."""
-    await db.accounts.create_indexes(INDEXES["accounts"])  # one account per name, even now
-    fields = {"user_id": 1, "account": 1, "format": 1}
-    todo = db.imports.find({"account_id": {"$exists": False}}, fields)
-    for record in await todo.to_list(None):
-        owner = {"user_id": record["user_id"]}
-        user = await db.users.find_one({"_id": record["user_id"]}, {"profile": 1}) or {}
-        currency = (user.get("profile") or {}).get("preferred_currency") or "INR"
-        label = " ".join((record.get("account") or UNLABELLED).split())[:100]
-        account_id = await _label_account(db, record["user_id"], label, record, currency)
-        await _rekey_rows(db, record, account_id)
-        for collection in ("expenses", "income", "payments"):
-            entries = owner | {"import_id": record["_id"]}
-            await db[collection].update_many(entries, {"$set": {"account_id": account_id}})
-        await db.imports.update_one(
-            owner | {"_id": record["_id"]},
-            {"$set": {"account_id": account_id, "account_created": False}},
-        )
-
-
-async def _label_account(
-    db: AsyncDatabase, user_id: ObjectId, label: str, record: Doc, currency: str
-) -> ObjectId:
-    found = await db.accounts.find_one({"user_id": user_id, "name_key": name_key(label)})
-    if found is not None:
-        return found["_id"]
-    values = {
-        "name": label,
-        "institution": INSTITUTIONS.get(record["format"]),
-        "kind": "savings",
-        "number_last4": printed_last4(label),
-        "currency": currency,
-        "opening_date": None,
-    }
-    doc = account_document(values, user_id, now_ms())
-    try:
-        await db.accounts.insert_one(doc)
-    except DuplicateKeyError:  # another replica made it first
-        found = await db.accounts.find_one({"user_id": user_id, "name_key": doc["name_key"]})
-        if found is None:
-            raise
-        return found["_id"]
-    return doc["_id"]
-
-
-async def _rekey_rows(db: AsyncDatabase, record: Doc, account_id: ObjectId) -> None:
-    """The import's rows, and the fingerprints of those committed, keyed by the account's
-    id as a preview keys them now. A key another committed row already holds (one statement
-    imported twice under two labels of one account: counted twice before) keeps its old
-    value, and is logged."""
-    owner = {"user_id": record["user_id"]}
-    rows = await (
-        db.import_rows.find(owner | {"import_id": record["_id"]}).sort("line", 1).to_list(None)
-    )
-    keyed = [
-        StatementRow(
-            row["line"],
-            as_day(row["date"]),
-            None,
-            quantize(row["amount"]),
-            row["direction"],
-            row["narration"],
-            row.get("reference"),
-            quantize(row["balance"]) if row.get("balance") is not None else None,
-        )
-        for row in rows
-    ]
-    prints = fingerprints(str(account_id), keyed)
-    new = {"account_id": account_id}
-    for collection, key in (("import_rows", "_id"), ("import_fingerprints", "row_id")):
-        writes = [
-            UpdateOne(owner | {key: row["_id"]}, {"$set": new | {"fingerprint": fingerprint}})
-            for row, fingerprint in zip(rows, prints, strict=True)
-        ]
-        for at in range(0, len(writes), BATCH):
-            try:
-                await db[collection].bulk_write(writes[at : at + BATCH], ordered=False)
-            except BulkWriteError as exc:
-                if not duplicates_only(exc):
-                    raise
-                log.warning("import %s: rows already imported by another import", record["_id"])
+        await drop_index(db, collection, old_name)
 
 
 async def sync_versions(db: AsyncDatabase, started: datetime) -> None:
@@ -298,7 +191,7 @@ async def entry_creation_indexes(db: AsyncDatabase, started: datetime) -> None:
     """Entries (income, expenses, payments) are listed by their day, never by creation: the
     (user_id, created_at) index they had served no query and cost every insert."""
     for collection in ENTRIES_WITHOUT_CREATION_INDEX:
-        await _drop_index(db, collection, "user_id_1_created_at_1")
+        await drop_index(db, collection, "user_id_1_created_at_1")
 
 
 ENTRIES_WITHOUT_CREATION_INDEX = ("income", "expenses", "payments")
@@ -357,6 +250,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("2026-12-entry-creation-indexes", entry_creation_indexes),
     ("2026-12-payee-keys", payee_keys),
     ("2026-12-account-months", account_months),
+    ("2026-12-fingerprint-ids", fingerprint_ids),
 )
 
 

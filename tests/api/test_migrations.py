@@ -11,8 +11,10 @@ from pymongo.errors import DuplicateKeyError
 
 from core.dates import DEFAULT_TZ, current_month, start_of_day
 from database import USER_COLLECTIONS, ensure_indexes
+from imports.store import fingerprint_id
 from ops import migrations
-from tests.factories import budget, expense, get
+from tests.factories import budget, commit, expense, get, upload
+from tests.statement_workbooks import fixture
 
 OLD = datetime(2024, 1, 1, tzinfo=UTC)  # written long before the migration ran
 
@@ -112,6 +114,7 @@ async def test_old_documents_read_back_with_the_owners_names_and_days(client, db
         "2026-12-entry-creation-indexes",
         "2026-12-payee-keys",
         "2026-12-account-months",
+        "2026-12-fingerprint-ids",
     ]
     await ensure_indexes(db)  # as the start-up does next
     shown = await get(client, user, f"/api/debts/{debt['_id']}")
@@ -170,6 +173,7 @@ async def test_days_written_after_the_migration_are_left_alone(client, db, user)
         "2026-12-entry-creation-indexes",
         "2026-12-payee-keys",
         "2026-12-account-months",
+        "2026-12-fingerprint-ids",
     ]
     assert (await get(client, user, f"/api/income/{r.json()['id']}"))["date"] == "2024-03-10"
 
@@ -199,7 +203,7 @@ async def test_every_unique_index_on_a_users_data_leads_with_user_id(db):
         "category_spend",
         "reminders",
         "card_alerts",
-        "import_fingerprints",
+        # (import_fingerprints: unique by `_id`, which starts with the user's id.)
         "import_templates",
         "import_skips",
         "accounts",
@@ -256,4 +260,45 @@ async def test_entries_lose_the_creation_index_no_query_uses(client, db, user):
         assert "user_id_1_created_at_1" not in await db[name].index_information(), name
     listed = await get(client, user, "/api/expenses")
     assert [item["amount"] for item in listed["items"]] == [250]
+    assert await migrations.migrate(db) == []  # recorded: a second start-up runs nothing
+
+
+async def test_fingerprints_committed_before_take_their_key_as_id_and_still_dedupe(
+    client, db, user
+):
+    """A deployment from before: each committed row's fingerprint under an ObjectId, with a
+    unique (user_id, fingerprint) index. The migration re-keys them (some already were: a
+    run that stopped after a batch) and drops the index; the statement again is all
+    duplicates, and committing it creates nothing."""
+    data = fixture("hdfc_delimited.txt")  # 9 rows: 7 debits, 2 credits
+    await commit(client, user, (await upload(client, user, data))["id"])
+    prints = await db.import_fingerprints.find().sort("line").to_list(None)
+    assert len(prints) == 9
+    await db.import_fingerprints.delete_many({})
+    for at, doc in enumerate(prints):  # as the old version stored them, but the first three
+        await db.import_fingerprints.insert_one(doc if at < 3 else doc | {"_id": ObjectId()})
+    await db.import_fingerprints.create_index(
+        [("user_id", ASCENDING), ("fingerprint", ASCENDING)], unique=True
+    )
+    await db.migrations.delete_one({"_id": "2026-12-fingerprint-ids"})
+
+    assert await migrations.migrate(db) == ["2026-12-fingerprint-ids"]
+    after = await db.import_fingerprints.find().sort("line").to_list(None)
+    uid = ObjectId(user.id)
+    assert (
+        [doc["_id"] for doc in after]
+        == [f"{uid}:{doc['fingerprint']}" for doc in prints]
+        == [fingerprint_id(uid, doc["fingerprint"]) for doc in prints]
+    )
+    assert [doc | {"_id": None} for doc in after] == [doc | {"_id": None} for doc in prints]
+    assert "user_id_1_fingerprint_1" not in await db.import_fingerprints.index_information()
+
+    again = await upload(client, user, data)
+    assert (again["counts"]["duplicate"], again["counts"]["new"]) == (9, 0)
+    assert (await commit(client, user, again["id"]))["created"] == {
+        "expenses": 0,
+        "income": 0,
+        "payments": 0,
+    }
+    assert (await get(client, user, "/api/expenses"))["total"] == 7
     assert await migrations.migrate(db) == []  # recorded: a second start-up runs nothing

@@ -268,7 +268,7 @@ async def test_two_imports_of_one_statement_committed_at_once_create_each_row_on
     results = await asyncio.gather(
         commit(client, user, first["id"]), commit(client, user, second["id"])
     )
-    # The unique (user_id, fingerprint) index lets one commit take each row: 9 rows in all.
+    # A fingerprint's `_id` lets one commit take each row: 9 rows in all.
     created = [sum(r["created"].values()) for r in results]
     assert sum(created) == 9 and sorted(r["skipped"] for r in results) == sorted(
         9 - n for n in created
