@@ -209,7 +209,7 @@ async def _stamp(db: Any, user_id: ObjectId, session: Any = None) -> int:
 
 @app.post("/bare/expenses", status_code=201)
 async def create_expense(request: Request) -> Response:
-    """`ledger.service.expenses_written` in the expense's transaction: insert_one, the
+    """`ledger.budget_alerts.expenses_written` in the expense's transaction: insert_one, the
     category's month counter moved with `$inc`, then the category's active budget (and, past
     its threshold, the alert records upserted)."""
     db = request.app.state.db

@@ -1,17 +1,10 @@
 """The ledger's workflows: writing income and expense entries and budgets, and the one path
 every entry write takes (`entries_written`): a hand entry, an edit, a delete, a statement
 import's batch and its undo: it queues the payees for detection, moves the accounts' month
-counters and, for expenses, the spend (`expenses_written`).
-
-Every write of expenses moves the spend counters (`ledger.store.move_spend`) in its own
-transaction, and in that same transaction records and sends the budget alerts the spend as of
-that write calls for. Writes on one counter are serialised by their transactions, so each
-sees the spend exactly as of itself: whatever the concurrency, each level (the alert
-threshold, the limit) of a budget goes out once a month, from the write that reaches it."""
+counters and, for expenses, the spend and its budget alerts (`ledger.budget_alerts`)."""
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
-from decimal import Decimal
 from typing import TypeVar
 
 from bson import ObjectId
@@ -29,15 +22,10 @@ from core.idempotency import create_once, is_own_id, stored_answer
 from core.money import format_money
 from core.sync import Expected, check_version, owned, stamp, tombstone
 from database import Doc, get_owned, in_transaction, object_id, refused
-from ledger import store
+from ledger import budget_alerts, store
 from ledger.rules import (
     BudgetLevel,
-    alert_level,
-    budget_alert,
-    budget_line,
     entry_url,
-    levels_reached,
-    spend_changes,
 )
 from notifications import store as inbox
 from recurring import service as recurring
@@ -86,82 +74,9 @@ async def entries_written(
     await recurring_store.queue_payees(db, user.id, payees, session)
     await account_months.move(db, user.id, collection, session, removed=removed, added=added)
     if collection == "expenses":
-        await expenses_written(db, user, session, removed=removed, added=added, app_url=app_url)
-
-
-async def expenses_written(
-    db: AsyncDatabase,
-    user: User,
-    session: AsyncClientSession,
-    *,
-    removed: Iterable[Doc] = (),
-    added: Iterable[Doc] = (),
-    app_url: str = "",
-) -> list[BudgetLevel]:
-    """After expenses were written in `session`: `removed` as they were (deleted, or before
-    an edit), `added` as they are now (created, or after an edit). Moves each (category,
-    month) counter they touch, and where spend went up in this month (the user's timezone)
-    sends the budget alert the spend as of this write has reached, if no write sent it
-    before. Returns the levels alerted. Spend taken out of a category, or added in another
-    month, alerts nothing: no current budget went up."""
-    this_month = current_month(user.timezone)
-    changes = spend_changes(removed, added)
-    # Spend going up this month may reach a budget level: its counter answers the new spend.
-    alerting = {
-        key: amount for key, amount in changes.items() if amount > 0 and key[1] == this_month
-    }
-    quiet = {
-        (cat, month_key(*ym)): amount
-        for (cat, ym), amount in changes.items()
-        if (cat, ym) not in alerting
-    }
-    await store.move_spends(db, user.id, quiet, session)
-    alerted = []
-    for (category, year_month), amount in sorted(alerting.items()):
-        month = month_key(*year_month)
-        spent = await store.move_spend(db, user.id, category, month, amount, session)
-        alerted += await _alert(db, user, category, year_month, spent, session, app_url)
-    return alerted
-
-
-async def _alert(
-    db: AsyncDatabase,
-    user: User,
-    category: str,
-    year_month: tuple[int, int],
-    spent: Decimal,
-    session: AsyncClientSession,
-    app_url: str,
-) -> list[BudgetLevel]:
-    """Record every level `spent` reaches against the category's active budget; the write
-    that records the highest first sends its alert (in `session`, with its push and email)."""
-    budget = await store.active_budget(db, user.id, category, session)
-    if budget is None:
-        return []
-    limit, threshold = budget["monthly_limit"], budget["alert_threshold"]
-    reached = levels_reached(spent, limit, threshold)
-    line = budget_line(spent, limit, threshold)
-    month = month_key(*year_month)
-    newly = [
-        level
-        for level in reached
-        if await store.record_alert(db, budget, month, level, line, session)
-    ]
-    level = alert_level(reached, newly)
-    if level is None:
-        return []
-    text = budget_alert(category, line, threshold, year_month, user.currency, app_url)
-    await notify(
-        db,
-        user,
-        NotificationType.expense_alert,
-        text.title,
-        text.message,
-        action_url="/budgets",
-        email=("expense_alert", text.context),
-        session=session,
-    )
-    return [level]
+        await budget_alerts.expenses_written(
+            db, user, session, removed=removed, added=added, app_url=app_url
+        )
 
 
 async def check_budget(
@@ -174,7 +89,7 @@ async def check_budget(
     async def work(session: AsyncClientSession) -> list[BudgetLevel]:
         month = month_key(*year_month)
         spent = await store.spend_of(db, user.id, category, month, session)
-        return await _alert(db, user, category, year_month, spent, session, app_url)
+        return await budget_alerts.alert(db, user, category, year_month, spent, session, app_url)
 
     return await in_ledger_transaction(db, work)
 

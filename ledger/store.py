@@ -6,7 +6,7 @@ Aggregation happens in the database; Python folds only grouped rows (months x ca
 
 `category_spend` holds one counter per (user_id, category, month): the sum of the user's
 expenses in that category dated in that month, moved by `$inc` in the transaction of every
-expense write (`ledger.service.expenses_written`), so a write knows the spend as of itself."""
+expense write (`ledger.budget_alerts.expenses_written`), so a write knows the spend as of itself."""
 
 from collections import defaultdict
 from collections.abc import Iterable

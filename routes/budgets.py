@@ -1,5 +1,5 @@
 """Monthly budgets per expense category and their status this month (the alerts an expense
-raises: `ledger.service.expenses_written`)."""
+raises: `ledger.budget_alerts.expenses_written`)."""
 
 from typing import Any
 
