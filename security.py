@@ -207,6 +207,13 @@ async def current_user(
     return User.from_doc(doc)
 
 
+def rate_spacing(window_seconds: int, limit: int) -> timedelta:
+    """The time one hit uses of a limit of `limit` per window, in the whole milliseconds a
+    BSON date holds: rounded up (at least 1 ms), so a limit never lets in more than it says
+    (rounded down, 100,000 a minute would be 0 ms: no limit at all)."""
+    return timedelta(milliseconds=max(1, -(-window_seconds * 1000 // limit)))
+
+
 def _rate_update(at: datetime, spacing: timedelta, window: timedelta) -> list[Doc]:
     """One atomic pipeline update of a key's theoretical arrival time (GCRA): a hit is let
     through when, after it, the key's time is at most a window ahead of now."""
@@ -227,7 +234,7 @@ async def rate_limit(db: Any, settings: Settings, scope: str, key: str, limit: i
     algorithm), held in MongoDB so the limit holds across every API replica. Unlike a
     fixed window, two bursts cannot meet at a window's edge to let twice the limit in."""
     window = timedelta(seconds=settings.rate_limit_window_seconds)
-    spacing = window / limit
+    spacing = rate_spacing(settings.rate_limit_window_seconds, limit)
     at = now_ms()
     doc_id = f"{scope}:{hash_token(key.lower())}"
     doc = None

@@ -446,6 +446,15 @@ async def test_a_refused_login_comes_back_one_attempt_per_window_share(mongo_url
         await app.state.db.client.drop_database(settings.mongodb_db)
 
 
+def test_a_limit_finer_than_a_millisecond_still_limits():
+    """Rate-limit times are BSON dates (whole milliseconds): a hit's share of the window
+    rounds up, never to nothing. 10 a minute: 6 s each; 100,000 a minute: 0.6 ms, kept as
+    1 ms (60,000 a minute at most); 7 in 1 s: 142.86 ms, kept as 143 ms."""
+    assert security.rate_spacing(60, 10) == timedelta(seconds=6)
+    assert security.rate_spacing(60, 100_000) == timedelta(milliseconds=1)
+    assert security.rate_spacing(1, 7) == timedelta(milliseconds=143)
+
+
 async def test_at_most_twenty_sessions_the_oldest_ends_first(client, user):
     from routes.auth import MAX_SESSIONS
 
