@@ -4,6 +4,7 @@ Most checks iterate over the app's own OpenAPI schema, so a new route is covered
 says what to add for it) without anyone remembering to write a test.
 """
 
+import asyncio
 import contextlib
 import re
 import uuid
@@ -508,6 +509,20 @@ async def test_api6_signup_does_not_reveal_more_than_it_must(client, user):
         "/api/auth/login", json={"email": "nobody@example.com", "password": "nope1"}
     )
     assert (wrong.status_code, wrong.json()) == (unknown.status_code, unknown.json())
+
+
+async def test_api4_a_burst_of_concurrent_signups_gets_exactly_the_limit_in(mongo_url, tmp_path):
+    """30 signups from one address at once against a limit of 10 a day: each updates the
+    address's next free time atomically, so exactly 10 get in and 20 get a 429."""
+    limits = {"signup_limit": 10, "rate_limit_window_seconds": 86400}
+    async with custom_app(mongo_url, tmp_path, **limits) as c:
+
+        async def one(i: int) -> int:
+            body = {"email": f"burst{i}@example.com", "password": PASSWORD, "full_name": "B"}
+            return (await c.post("/api/auth/signup", json=body)).status_code
+
+        codes = await asyncio.gather(*(one(i) for i in range(30)))
+        assert (codes.count(201), codes.count(429)) == (10, 20), codes
 
 
 async def test_api6_spoofed_forwarded_for_does_not_reset_the_login_limit(mongo_url, tmp_path):
