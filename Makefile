@@ -26,7 +26,7 @@ worker: $(VENV)/.installed-runtime
 	$(BIN)/python -m ops.worker
 
 # Every test, on every core (TEST_WORKERS=0: in this process). Each xdist worker starts its
-# own SecantusDB. worksteal hands each worker half the tests, in order (a module's tests share
+# own SecantusDB for each test module. worksteal hands each worker half the tests, in order (a module's tests share
 # its servers), and an idle worker takes over the other's untouched half. Not loadscope,
 # loadfile or loadgroup: they key work by node id, and the fuzzer's cases share one, so they
 # would run one case of 88 (conftest.py refuses them).

@@ -45,7 +45,9 @@ def start(
     log_path: Path | None = None,
     transaction_lifetime_seconds: float = DEFAULT_TRANSACTION_LIFETIME,
 ) -> subprocess.Popen:
-    """Start SecantusDB and wait until it answers a ping (its own process group).
+    """Start SecantusDB and wait until it answers (its own process group). It must be this
+    process that answers: another server that took the port first (two callers given one
+    free port) makes this one exit, a RuntimeError, never a server that is not ours.
 
     Every commit is fsynced before it is acknowledged (`--sync-on-commit`): without it a
     SIGKILL lost acknowledged writes (README, "Durability and backups"). A transaction left
@@ -78,7 +80,8 @@ def start(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"SecantusDB exited with code {proc.returncode} (see {log_path})")
-        if is_up(port):
+        server = answering(port)
+        if server is not None and server.pid == proc.pid:
             return proc
         time.sleep(0.2)
     stop(proc)

@@ -54,18 +54,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("process") is None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mongo_url() -> Iterator[str]:
-    """TEST_MONGODB_URL when set, else an in-memory SecantusDB on a free port: one per xdist
-    worker (session fixtures run in each), every test in a database of its own."""
+    """TEST_MONGODB_URL when set, else an in-memory SecantusDB on a free port: a new one for
+    each test module (in each xdist worker), every test in a database of its own. One server
+    for a worker's whole run slowed as it went and, hundreds of tests in, once stalled for
+    minutes (its in-memory store full); a module's worth of tests stays well clear of that."""
     if url := os.environ.get("TEST_MONGODB_URL"):
         yield url
         return
-    port = embedded_db.free_port()
-    log = Path(tempfile.gettempdir()) / f"secantus-test-{port}.log"
-    proc = embedded_db.start(":memory:", port, log_path=log)
+    for attempt in range(3):  # another worker's server may take the free port first
+        port = embedded_db.free_port()
+        log = Path(tempfile.gettempdir()) / f"secantus-test-{port}.log"
+        try:
+            proc = embedded_db.start(":memory:", port, log_path=log)
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     yield embedded_db.url(port)
-    embedded_db.stop(proc)
+    proc.kill()  # in memory: nothing to flush, so no graceful stop to wait for
+    proc.wait()
+    log.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -82,6 +82,15 @@ def test_nothing_answering_means_not_running():
     assert embedded_db.answering(embedded_db.free_port()) is None
 
 
+def test_a_database_started_on_a_taken_port_is_refused_not_adopted(foreign_db):
+    """Two callers given one free port (two test workers): the second server exits, and its
+    start says so, instead of handing back a URL of a server its caller does not own."""
+    port, proc = foreign_db
+    with pytest.raises(RuntimeError, match="exited"):
+        embedded_db.start(":memory:", port)
+    assert embedded_db.answering(port) == embedded_db.Answering(True, proc.pid)
+
+
 @contextlib.contextmanager
 def serving(cwd: Path, **settings: str) -> Iterator[str]:
     """`make run` with these settings, once it answers; its base URL. Stopped with Ctrl-C."""
