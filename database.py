@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -68,6 +68,20 @@ async def drop_index(db: AsyncDatabase, collection: str, name: str) -> None:
     except OperationFailure as exc:
         if exc.code != INDEX_NOT_FOUND:  # a fresh database, or another replica dropped it
             raise
+
+
+async def move_counters(
+    coll: AsyncCollection, moves: list[tuple[Doc, Doc]], session: AsyncClientSession
+) -> None:
+    """`$inc` each counter document (its key, its increments), made on first use, in one
+    bulk write in `session`: the month and spend counters a batch of entries moves."""
+    if not moves:
+        return
+    at = now_ms()
+    writes = [
+        UpdateOne(key, {"$inc": inc, "$set": {"updated_at": at}}, upsert=True) for key, inc in moves
+    ]
+    await coll.bulk_write(writes, session=session)
 
 
 def object_id(value: str | ObjectId | None) -> ObjectId | None:

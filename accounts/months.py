@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from accounts.rules import MOVES, month_moves
 from core.dates import month_bounds, month_key, now_ms, shift_month
 from core.money import ZERO, from_sum, quantize
-from database import Doc, in_transaction
+from database import Doc, in_transaction, move_counters
 from ledger.store import SPEND
 
 COLLECTION = "account_months"
@@ -43,20 +43,11 @@ async def move(
     """Move the counters of the accounts that writes of `collection` in `session` touched:
     `removed` as they were (deleted, or before an edit), `added` as they are now."""
     moved = month_moves(collection, removed, added)
-    if not moved:
-        return
-    at = now_ms()
-    await db[COLLECTION].bulk_write(
-        [
-            UpdateOne(
-                {"user_id": user_id, "account_id": account_id, "month": month},
-                {"$inc": {"net": net, "count": count}, "$set": {"updated_at": at}},
-                upsert=True,
-            )
-            for (account_id, month), (net, count) in sorted(moved.items(), key=str)
-        ],
-        session=session,
-    )
+    counters = [
+        ({"user_id": user_id, "account_id": account_id, "month": month}, {"net": n, "count": c})
+        for (account_id, month), (n, c) in sorted(moved.items(), key=str)
+    ]
+    await move_counters(db[COLLECTION], counters, session)
 
 
 def _month_after(day: date) -> str:

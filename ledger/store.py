@@ -22,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from core.dates import Period, check_order, month_key, now_ms
 from core.money import ZERO, from_sum, quantize, total
-from database import Doc
+from database import Doc, move_counters
 from ledger.rules import BudgetLevel, BudgetLine, budget_line
 from recurring.rules import payee_key
 from schemas import (
@@ -260,20 +260,11 @@ async def move_spends(
 ) -> None:
     """Move each (category, month) spend counter by its amount, in one round trip: the
     counters no alert reads (`move_spend` for those)."""
-    if not moves:
-        return
-    at = now_ms()
-    await db.category_spend.bulk_write(
-        [
-            UpdateOne(
-                {"user_id": user_id, "category": category, "month": month},
-                {"$inc": {"spent": amount}, "$set": {"updated_at": at}},
-                upsert=True,
-            )
-            for (category, month), amount in sorted(moves.items())
-        ],
-        session=session,
-    )
+    counters = [
+        ({"user_id": user_id, "category": category, "month": month}, {"spent": amount})
+        for (category, month), amount in sorted(moves.items())
+    ]
+    await move_counters(db.category_spend, counters, session)
 
 
 async def move_spend(
